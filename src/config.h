@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Configuration of the daemon: the 1.x /etc/default/virtioforwarder file,
+ * the 1.x command-line options, and the small value parsers they share
+ * (CPU lists, relay pins, device specs).
+ *
+ * Nothing in here touches DPDK, so all of it is unit-tested on its own.
+ * Every parser returns 0 or a negative errno and, on error, writes one line
+ * into the caller's buffer naming what was wrong and what is allowed.
+ */
+#ifndef VFWD_CONFIG_H
+#define VFWD_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Relay ids run from 0 to VFWD_MAX_RELAYS - 1, as in 1.x. */
+#define VFWD_MAX_RELAYS 64
+/* Virtio queue pairs a relay serves at most (the 1.x limit). */
+#define VFWD_MAX_QUEUE_PAIRS 32
+/* CPUs a CPU set can name (matches DPDK's RTE_MAX_LCORE in Debian). */
+#define VFWD_MAX_CPUS 128
+/* Longest device spec (PCI address or DPDK devargs string). */
+#define VFWD_DEVSPEC_MAX 256
+/* Longest ZeroMQ endpoint, user or group name, or EAL argument string. */
+#define VFWD_EP_MAX 256
+#define VFWD_NAME_MAX 64
+#define VFWD_EAL_ARGS_MAX 1024
+/* Size of the error buffers the parsers write into. */
+#define VFWD_ERR_MAX 512
+
+/* A set of CPU numbers below VFWD_MAX_CPUS. */
+struct vfwd_cpuset {
+	uint64_t bits[VFWD_MAX_CPUS / 64];
+};
+
+/* Pin of one relay: the CPU of each direction, -1 when not pinned. */
+struct vfwd_pin {
+	unsigned int relay;
+	int cpu_vf_to_vm;
+	int cpu_vm_to_vf;
+};
+
+/* A device given at start: what to probe, and the relay it joins. */
+struct vfwd_static_dev {
+	char spec[VFWD_DEVSPEC_MAX];
+	unsigned int relay;
+};
+
+/* Where the daemon's own log lines go. */
+enum vfwd_log_target {
+	VFWD_LOG_STDERR = 0,
+	VFWD_LOG_SYSLOG,
+};
+
+/*
+ * The whole configuration, after defaults, file and command line.  Flags
+ * named *_set record that the operator gave the value explicitly; some
+ * checks (a missing socket owner, say) are errors only then.
+ */
+struct vfwd_config {
+	/* Workers and EAL. */
+	struct vfwd_cpuset workers;
+	int main_lcore;
+	int log_level;                       /* 0-7, syslog levels */
+	enum vfwd_log_target log_target;
+	char huge_dir[PATH_MAX];
+	char pid_path[PATH_MAX];             /* full path of the pid file */
+	char eal_args[VFWD_EAL_ARGS_MAX];    /* extra EAL args, space separated */
+	char file_prefix[VFWD_NAME_MAX];
+	char vfio_vf_token[VFWD_NAME_MAX];
+
+	/* vhost-user sockets. */
+	char socket_dir[PATH_MAX];
+	char socket_pattern[VFWD_NAME_MAX * 2];   /* exactly one %u */
+	char socket_owner[VFWD_NAME_MAX];
+	bool socket_owner_set;
+	char socket_group[VFWD_NAME_MAX];
+	bool socket_group_set;
+	bool vhost_client;
+	bool dynamic_sockets;
+
+	/* Virtio features offered to guests. */
+	bool jumbo;
+	bool mrgbuf;
+	bool tso;
+	bool same_numa;
+
+	/* Devices and pins. */
+	struct vfwd_static_dev static_devs[VFWD_MAX_RELAYS];
+	unsigned int n_static_devs;
+	struct vfwd_pin pins[VFWD_MAX_RELAYS];
+	unsigned int n_pins;
+
+	/* Control sources; an empty endpoint means off. */
+	char zmq_port_control_ep[VFWD_EP_MAX];
+	bool zmq_port_control_set;
+	char zmq_stats_ep[VFWD_EP_MAX];
+	char zmq_core_sched_ep[VFWD_EP_MAX];
+	char zmq_config_ep[VFWD_EP_MAX];
+	bool core_sched_enable;
+	char ovsdb_sock[PATH_MAX];
+	bool ovsdb_sock_set;
+	bool ipc_port_control;
+
+	/* Load balancer (read here so that both programs share one parser). */
+	double sched_sensitivity;
+	unsigned int sched_poll_interval;
+	int sched_log_level;
+	bool sched_global_numa;
+};
+
+/* What vfwd_config_from_args() asks the caller to do. */
+enum vfwd_config_action {
+	VFWD_CONFIG_RUN = 0,
+	VFWD_CONFIG_HELP,
+	VFWD_CONFIG_VERSION,
+};
+
+/* Fills 'cfg' with the 1.x defaults. */
+void vfwd_config_defaults(struct vfwd_config *cfg);
+
+/*
+ * Applies the NAME=value lines of the file at 'path' on top of 'cfg'.
+ * Unknown variables are reported through vfwd_config_warn() and skipped;
+ * a bad value fails the whole load with -EINVAL and a message in 'err'
+ * ("VIRTIOFWD_LOG_LEVEL=9: must be an integer from 0 to 7", with the file
+ * name and line).  A missing or unreadable file is -errno.
+ */
+int vfwd_config_load_file(struct vfwd_config *cfg, const char *path,
+			  char *err, size_t errlen);
+
+/*
+ * Same as vfwd_config_load_file(), for the text of a file already in
+ * memory; 'name' is used in messages.
+ */
+int vfwd_config_load_string(struct vfwd_config *cfg, const char *text,
+			    const char *name, char *err, size_t errlen);
+
+/*
+ * Sets one variable as if it had been read from a file; for the file
+ * loader and for tests.  Returns 1 when the variable is unknown (after
+ * warning), 0 when applied, -EINVAL on a bad value.
+ */
+int vfwd_config_set(struct vfwd_config *cfg, const char *name,
+		    const char *const *values, unsigned int n_values,
+		    bool is_array, char *err, size_t errlen);
+
+/*
+ * Parses the command line: defaults, then the file named by --config (if
+ * any), then every option on top.  Fills '*action' with what to do next.
+ * Errors name the option, the value and what is allowed.
+ */
+int vfwd_config_from_args(struct vfwd_config *cfg, int argc, char **argv,
+			  enum vfwd_config_action *action,
+			  char *err, size_t errlen);
+
+/*
+ * Checks the relations between values that no single value shows: the main
+ * lcore is not a worker, pins name workers, static devices use distinct
+ * relays, the socket pattern fits.  Call after everything is applied.
+ */
+int vfwd_config_validate(const struct vfwd_config *cfg,
+			 char *err, size_t errlen);
+
+/* Prints the option summary for --help to 'fp' (a FILE *). */
+void vfwd_config_usage(void *fp, const char *prog);
+
+/* Reports a warning about the configuration (stderr; replaceable in tests). */
+void vfwd_config_warn(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/* ---- value parsers, shared with the tools ---- */
+
+/*
+ * Parses a CPU list "1,2", "0-3,8" or a hex mask "0x6" into 'set'.
+ * Refuses empty lists, CPUs >= VFWD_MAX_CPUS, reversed ranges, junk.
+ */
+int vfwd_parse_cpulist(const char *s, struct vfwd_cpuset *set,
+		       char *err, size_t errlen);
+
+/*
+ * Parses one pin "RELAY:CPU[,CPU]", with or without a leading
+ * "--virtio-cpu=".  One CPU serves both directions.
+ */
+int vfwd_parse_pin(const char *s, struct vfwd_pin *pin,
+		   char *err, size_t errlen);
+
+/*
+ * Parses a device spec "<PCI or devargs>=<relay>"; the relay id follows the
+ * last '='.  A PCI address is normalised to DDDD:BB:SS.F (lower-case hex);
+ * anything else must look like DPDK devargs ("name[,key=value...]").
+ */
+int vfwd_parse_static_dev(const char *s, struct vfwd_static_dev *dev,
+			  char *err, size_t errlen);
+
+/*
+ * Parses a PCI address "DDDD:BB:SS.F" or "BB:SS.F" into its parts.
+ * Returns 0, or -EINVAL when 's' is not one.
+ */
+int vfwd_parse_pci(const char *s, uint32_t *domain, uint32_t *bus,
+		   uint32_t *slot, uint32_t *function);
+
+/*
+ * Checks a socket file name pattern: exactly one "%u", no other
+ * conversion ("%%" allowed), no '/'.
+ */
+int vfwd_check_socket_pattern(const char *pattern, char *err, size_t errlen);
+
+/* Builds the socket path of relay 'id' from 'cfg'. -ENAMETOOLONG on overflow. */
+int vfwd_socket_path(const struct vfwd_config *cfg, unsigned int id,
+		     char *buf, size_t len);
+
+/* CPU set helpers. */
+static inline void vfwd_cpuset_add(struct vfwd_cpuset *s, unsigned int cpu)
+{
+	s->bits[cpu / 64] |= UINT64_C(1) << (cpu % 64);
+}
+
+static inline bool vfwd_cpuset_has(const struct vfwd_cpuset *s, int cpu)
+{
+	if (cpu < 0 || cpu >= VFWD_MAX_CPUS)
+		return false;
+	return (s->bits[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+/* Number of CPUs in 's'. */
+unsigned int vfwd_cpuset_count(const struct vfwd_cpuset *s);
+
+/* Writes 's' as a compact list "1-3,8" into 'buf'. */
+int vfwd_cpuset_format(const struct vfwd_cpuset *s, char *buf, size_t len);
+
+#endif /* VFWD_CONFIG_H */

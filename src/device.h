@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The device side of a relay: an SR-IOV VF or any DPDK port, named by a
+ * PCI address or a DPDK devargs string, hot-plugged with rte_dev_probe()
+ * and released with rte_dev_remove().  Nothing is probed at start that
+ * was not asked for.
+ */
+#ifndef VFWD_DEVICE_H
+#define VFWD_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+
+/* Device queues used at most per direction (RSS spreads over them). */
+#define VFWD_DEV_MAX_QUEUES 4
+/* Descriptors per device queue, adjusted to what the device allows. */
+#define VFWD_DEV_RING_SIZE 1024
+
+/* Port settings derived from the configuration. */
+struct vfwd_device_opts {
+	bool jumbo;        /* MTU 9000 */
+	bool tso;          /* TSO and checksum offloads toward the device */
+};
+
+/* A device attached to a relay. */
+struct vfwd_device {
+	uint16_t port_id;
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	int numa;                        /* -1 when unknown */
+	char name[128];                  /* rte_device name, for removal */
+};
+
+/*
+ * Probes the device named by 'spec' (PCI address or devargs), configures
+ * nb_rxq/nb_txq queues with buffers from the pool that 'get_pool' returns
+ * for the device's NUMA node, and starts it.  On failure nothing stays
+ * probed and 'err' says which step failed.
+ */
+int vfwd_device_attach(const char *spec, const struct vfwd_device_opts *opts,
+		       struct rte_mempool *(*get_pool)(void *ctx, int numa),
+		       void *ctx, struct vfwd_device *dev,
+		       char *err, size_t errlen);
+
+/* Stops, closes and removes a device attached by vfwd_device_attach(). */
+void vfwd_device_detach(struct vfwd_device *dev);
+
+/* The NUMA node the device sits on, before it is attached: -1 if unknown. */
+int vfwd_device_numa_hint(const char *spec);
+
+#endif /* VFWD_DEVICE_H */

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/vfs.h>
+
+#include "eal.h"
+
+#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
+#define HUGETLBFS_MAGIC 0x958458f6
+
+/* Appends one argument, copying it into the vector's own buffer. */
+static int
+push(struct vfwd_eal_args *a, size_t *used, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	if (a->argc >= VFWD_EAL_MAX_ARGS || *used + n > sizeof(a->buf))
+		return -E2BIG;
+	memcpy(a->buf + *used, s, n);
+	a->argv[a->argc++] = a->buf + *used;
+	a->argv[a->argc] = NULL;
+	*used += n;
+	return 0;
+}
+
+/* Does the operator's argument string contain option 'opt'? */
+static bool
+extra_has(const struct vfwd_config *cfg, const char *opt)
+{
+	size_t n = strlen(opt);
+	const char *p = cfg->eal_args;
+
+	while ((p = strstr(p, opt)) != NULL) {
+		bool start = p == cfg->eal_args || p[-1] == ' ';
+		bool end = p[n] == '\0' || p[n] == ' ' || p[n] == '=';
+
+		if (start && end)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+int
+vfwd_eal_build_args(const struct vfwd_config *cfg, struct vfwd_eal_args *a,
+		    char *err, size_t errlen)
+{
+	char tmp[VFWD_EAL_ARGS_MAX], cpus[512], *tok, *save = NULL;
+	struct vfwd_cpuset all = cfg->workers;
+	size_t used = 0;
+	int rc = 0, level;
+
+	memset(a, 0, sizeof(*a));
+	vfwd_cpuset_add(&all, (unsigned int)cfg->main_lcore);
+	vfwd_cpuset_format(&all, cpus, sizeof(cpus));
+	/* DPDK's levels are syslog's plus one.  Below debug, keep DPDK at
+	 * notice: its info lines are chatter to an operator. */
+	level = cfg->log_level >= 7 ? 8 : (cfg->log_level + 1 < 6 ? cfg->log_level + 1 : 6);
+
+	rc |= push(a, &used, "virtio-forwarder");
+	rc |= push(a, &used, "-l");
+	rc |= push(a, &used, cpus);
+	snprintf(tmp, sizeof(tmp), "--main-lcore=%d", cfg->main_lcore);
+	rc |= push(a, &used, tmp);
+	snprintf(tmp, sizeof(tmp), "--file-prefix=%s", cfg->file_prefix);
+	rc |= push(a, &used, tmp);
+	snprintf(tmp, sizeof(tmp), "--log-level=%d", level);
+	rc |= push(a, &used, tmp);
+	if (!extra_has(cfg, "--no-huge")) {
+		snprintf(tmp, sizeof(tmp), "--huge-dir=%s", cfg->huge_dir);
+		rc |= push(a, &used, tmp);
+		/* Files a killed daemon left in hugetlbfs are reclaimed. */
+		rc |= push(a, &used, "--huge-unlink=existing");
+	}
+	/* Probe no PCI device at start: devices are hot-plugged when a relay
+	 * asks for them, so VFs meant for something else stay untouched.  An
+	 * allow list naming no real device does that. */
+	if (!extra_has(cfg, "--no-pci") && !extra_has(cfg, "-a") &&
+	    !extra_has(cfg, "--allow") && !extra_has(cfg, "-b") &&
+	    !extra_has(cfg, "--block"))
+		rc |= push(a, &used, "--allow=0000:00:00.0");
+	if (cfg->vfio_vf_token[0] != '\0') {
+		snprintf(tmp, sizeof(tmp), "--vfio-vf-token=%s", cfg->vfio_vf_token);
+		rc |= push(a, &used, tmp);
+	}
+	snprintf(tmp, sizeof(tmp), "%s", cfg->eal_args);
+	for (tok = strtok_r(tmp, " \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t", &save))
+		rc |= push(a, &used, tok);
+	if (rc != 0) {
+		ERR("VIRTIOFWD_EAL_ARGS: too many or too long EAL arguments "
+		    "(at most %d arguments)", VFWD_EAL_MAX_ARGS);
+		return -E2BIG;
+	}
+	return 0;
+}
+
+int
+vfwd_eal_check_host(const struct vfwd_config *cfg, char *err, size_t errlen)
+{
+	struct statfs sfs;
+	cpu_set_t avail;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(avail), &avail) == 0) {
+		for (cpu = 0; cpu < VFWD_MAX_CPUS; cpu++)
+			if (vfwd_cpuset_has(&cfg->workers, cpu) && !CPU_ISSET(cpu, &avail)) {
+				ERR("VIRTIOFWD_CPU_MASK: CPU %d is not available on this "
+				    "host (%d CPUs usable by this process)", cpu,
+				    CPU_COUNT(&avail));
+				return -EINVAL;
+			}
+		if (!CPU_ISSET(cfg->main_lcore, &avail)) {
+			ERR("VIRTIOFWD_MASTER_LCORE=%d: CPU not available on this host "
+			    "(%d CPUs usable by this process)", cfg->main_lcore,
+			    CPU_COUNT(&avail));
+			return -EINVAL;
+		}
+	}
+	if (extra_has(cfg, "--no-huge"))
+		return 0;
+	if (statfs(cfg->huge_dir, &sfs) != 0) {
+		ERR("VIRTIOFWD_HUGETLBFS_MOUNT_POINT=%s: %s (mount hugetlbfs there, "
+		    "or pass --no-huge in VIRTIOFWD_EAL_ARGS)", cfg->huge_dir,
+		    strerror(errno));
+		return -ENOENT;
+	}
+	if ((unsigned long)sfs.f_type != HUGETLBFS_MAGIC) {
+		ERR("VIRTIOFWD_HUGETLBFS_MOUNT_POINT=%s: not a hugetlbfs mount "
+		    "(mount -t hugetlbfs nodev %s, or pass --no-huge in "
+		    "VIRTIOFWD_EAL_ARGS)", cfg->huge_dir, cfg->huge_dir);
+		return -EINVAL;
+	}
+	return 0;
+}

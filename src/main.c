@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * virtio-forwarder: relays packets between SR-IOV VFs (DPDK ports) and
+ * virtio-net devices of QEMU VMs (vhost-user).
+ *
+ * The main thread reads the configuration, starts EAL and the workers,
+ * opens sockets and devices, then serves control requests and signals
+ * until SIGTERM or SIGINT.  It runs in the foreground (systemd style).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_version.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "config.h"
+#include "eal.h"
+#include "log.h"
+#include "relay.h"
+#include "stats.h"
+#include "vhost.h"
+#include "worker.h"
+
+static void
+notify(const char *state)
+{
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
+/* ------------------------------------------------------------------ */
+/* pid file                                                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Creates and locks the pid file.  The lock, not the file's existence,
+ * tells whether another daemon runs: a file a killed daemon left behind
+ * does not stop a restart.
+ */
+static int
+pidfile_open(const char *path, char *err, size_t errlen)
+{
+	char buf[32];
+	int fd, n;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "pid file %s: %s (set VIRTIOFWD_PID_DIR or -p)",
+			 path, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		n = (int)read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		snprintf(err, errlen, "another virtio-forwarder is running (pid %s, "
+			 "pid file %s)", buf[0] ? buf : "?", path);
+		close(fd);
+		return -EBUSY;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+		if (write(fd, buf, (size_t)n) != n)
+			VLOG_WARN("pid file %s: short write", path);
+	}
+	return fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* Start-up                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Opens the static sockets and attaches the static devices. */
+static void
+open_static_relays(const struct vfwd_config *cfg)
+{
+	char err[VFWD_ERR_MAX], path[PATH_MAX];
+	unsigned int i, ok = 0;
+
+	if (!cfg->dynamic_sockets) {
+		for (i = 0; i < VFWD_MAX_RELAYS; i++) {
+			if (vfwd_socket_path(cfg, i, path, sizeof(path)) != 0 ||
+			    vfwd_relay_add_socket(i, path, err, sizeof(err)) != 0) {
+				VLOG_ERR("relay %u: %s", i, err);
+				continue;
+			}
+			ok++;
+		}
+		VLOG_INFO("%u vhost-user %s for relays 0-%u (%s/%s)", ok,
+			  cfg->vhost_client ? "clients" : "sockets",
+			  VFWD_MAX_RELAYS - 1, cfg->socket_dir, cfg->socket_pattern);
+	}
+	/* A device that fails to come up is logged and skipped: the other
+	 * relays (and their VMs) keep working. */
+	for (i = 0; i < cfg->n_static_devs; i++) {
+		const struct vfwd_static_dev *d = &cfg->static_devs[i];
+
+		if (vfwd_relay_attach(d->relay, d->spec, err, sizeof(err)) != 0)
+			VLOG_ERR("VIRTIOFWD_STATIC_VFS: relay %u: %s", d->relay, err);
+	}
+}
+
+static void
+log_limits(void)
+{
+	if (RTE_MAX_ETHPORTS < VFWD_MAX_RELAYS)
+		VLOG_NOTICE("this DPDK build allows %d ports (RTE_MAX_ETHPORTS): at "
+			    "most %d relays can have a device at once (relay ids "
+			    "stay 0-%d); rebuild DPDK with a larger max_ethports "
+			    "for all %d", RTE_MAX_ETHPORTS, RTE_MAX_ETHPORTS,
+			    VFWD_MAX_RELAYS - 1, VFWD_MAX_RELAYS);
+}
+
+/* ------------------------------------------------------------------ */
+/* Main loop                                                           */
+/* ------------------------------------------------------------------ */
+
+static int
+signals_open(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGHUP);
+	/* Blocked before EAL starts its threads, so that they inherit the
+	 * mask and every signal reaches the signalfd below. */
+	if (pthread_sigmask(SIG_BLOCK, set, NULL) != 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static void
+main_loop(int sfd)
+{
+	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+
+	for (;;) {
+		struct signalfd_siginfo si;
+		int n = poll(&pfd, 1, 1000);
+
+		if (n < 0 && errno != EINTR) {
+			VLOG_ERR("poll: %s", strerror(errno));
+			return;
+		}
+		if (n <= 0 || !(pfd.revents & POLLIN))
+			continue;
+		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			VLOG_NOTICE("signal %d: stopping", (int)si.ssi_signo);
+			return;
+		case SIGUSR1:
+			vfwd_stats_dump(stdout);
+			break;
+		case SIGHUP:
+			VLOG_NOTICE("SIGHUP: configuration is read at start only; "
+				    "restart to apply changes");
+			break;
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct vfwd_config *cfg;
+	struct vfwd_eal_args eal;
+	enum vfwd_config_action action;
+	char err[VFWD_ERR_MAX];
+	sigset_t sigs;
+	int rc, sfd = -1, pidfd = -1, status = EXIT_FAILURE;
+
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL) {
+		fprintf(stderr, "virtio-forwarder: out of memory\n");
+		return EXIT_FAILURE;
+	}
+	rc = vfwd_config_from_args(cfg, argc, argv, &action, err, sizeof(err));
+	if (rc == 0 && action == VFWD_CONFIG_RUN)
+		rc = vfwd_config_validate(cfg, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "virtio-forwarder: %s\n", err);
+		free(cfg);
+		return 2;
+	}
+	if (action == VFWD_CONFIG_HELP) {
+		vfwd_config_usage(stdout, argv[0]);
+		free(cfg);
+		return 0;
+	}
+	if (action == VFWD_CONFIG_VERSION) {
+		printf("virtio-forwarder %s (%s)\n", VFWD_VERSION, rte_version());
+		free(cfg);
+		return 0;
+	}
+	vfwd_log_init(cfg->log_target, cfg->log_level);
+	if (vfwd_eal_check_host(cfg, err, sizeof(err)) != 0 ||
+	    vfwd_vhost_init(cfg, err, sizeof(err)) != 0 ||
+	    vfwd_eal_build_args(cfg, &eal, err, sizeof(err)) != 0) {
+		fprintf(stderr, "virtio-forwarder: %s\n", err);
+		free(cfg);
+		return 2;
+	}
+	pidfd = pidfile_open(cfg->pid_path, err, sizeof(err));
+	if (pidfd < 0) {
+		fprintf(stderr, "virtio-forwarder: %s\n", err);
+		free(cfg);
+		return EXIT_FAILURE;
+	}
+	if (signals_open(&sigs) != 0 || (sfd = signalfd(-1, &sigs, SFD_CLOEXEC)) < 0) {
+		fprintf(stderr, "virtio-forwarder: signals: %s\n", strerror(errno));
+		goto out_pid;
+	}
+
+	rc = rte_eal_init(eal.argc, eal.argv);
+	if (rc < 0) {
+		fprintf(stderr, "virtio-forwarder: DPDK EAL initialisation failed: %s "
+			"(see the EAL messages above; extra EAL arguments come from "
+			"VIRTIOFWD_EAL_ARGS)\n", rte_strerror(rte_errno));
+		goto out_pid;
+	}
+	vfwd_log_take_over_dpdk();
+	VLOG_NOTICE("virtio-forwarder %s starting (%s)", VFWD_VERSION,
+		    rte_version());
+	log_limits();
+
+	if (vfwd_workers_init(&cfg->workers) != 0) {
+		VLOG_ERR("cannot set up workers: out of memory");
+		goto out_eal;
+	}
+	vfwd_relays_init(cfg);
+	if (vfwd_workers_start() != 0)
+		goto out_workers;
+	open_static_relays(cfg);
+
+	notify("READY=1");
+	VLOG_NOTICE("ready: %u worker(s), %s mode, %s sockets", vfwd_n_workers,
+		    cfg->vhost_client ? "vhost-user client" : "vhost-user server",
+		    cfg->dynamic_sockets ? "dynamic" : "static");
+	main_loop(sfd);
+	notify("STOPPING=1");
+
+	vfwd_stats_dump(stdout);
+	vfwd_relays_fini();
+	status = EXIT_SUCCESS;
+out_workers:
+	vfwd_workers_fini();
+out_eal:
+	rte_eal_cleanup();
+out_pid:
+	if (sfd >= 0)
+		close(sfd);
+	unlink(cfg->pid_path);
+	close(pidfd);
+	if (status == EXIT_SUCCESS)
+		VLOG_NOTICE("stopped");
+	free(cfg);
+	return status;
+}

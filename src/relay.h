@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Relays: the pairing of one vhost-user socket with one device, and the
+ * control-side API every port control source uses to change them while the
+ * workers run.
+ *
+ * All functions here take the relay lock; the vhost library's callbacks
+ * come in on its own thread and take it too.  Changes reach the workers
+ * only through vfwd_workers_publish(), so when a function returns, no
+ * worker can touch what it released.
+ */
+#ifndef VFWD_RELAY_H
+#define VFWD_RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "worker.h"
+
+/* Sums of one direction's counters over all workers. */
+struct vfwd_dir_stats {
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t tx_pkts, tx_bytes;
+	uint64_t drop_full_pkts, drop_full_bytes;
+	uint64_t drop_nc_pkts, drop_nc_bytes;
+};
+
+/* A consistent picture of one relay, for stats and control replies. */
+struct vfwd_relay_info {
+	unsigned int id;
+	bool has_socket;
+	bool has_device;
+	bool guest_connected;
+	bool dirty_logging;                 /* a live migration is running */
+	char socket[PATH_MAX];
+	char device[VFWD_DEVSPEC_MAX];
+	int port_id;
+	int numa;                           /* node of the buffers, -1 none */
+	int cpu[VFWD_N_DIRS];               /* CPU serving each direction */
+	int pin[VFWD_N_DIRS];               /* configured pin, -1 none */
+	uint32_t rxq_enabled, txq_enabled;  /* guest queue bitmaps */
+	uint16_t dev_rxq, dev_txq;
+	uint64_t features;                  /* negotiated virtio features */
+	struct vfwd_dir_stats dir[VFWD_N_DIRS];
+};
+
+/* Sets up the relay table from the configuration (no socket, no device). */
+int vfwd_relays_init(const struct vfwd_config *cfg);
+
+/* Removes every socket and device, then frees the table. */
+void vfwd_relays_fini(void);
+
+/*
+ * Opens the vhost-user socket 'path' for relay 'id' (server or client mode
+ * as configured).  -EEXIST when the relay has a socket already or another
+ * relay uses 'path'.
+ */
+int vfwd_relay_add_socket(unsigned int id, const char *path,
+			  char *err, size_t errlen);
+
+/* Closes relay 'id''s socket; a connected guest is disconnected first. */
+int vfwd_relay_remove_socket(unsigned int id, char *err, size_t errlen);
+
+/*
+ * Probes the device 'spec' and attaches it to relay 'id'.  -EEXIST when the
+ * relay has a device, -EBUSY when 'spec' serves another relay.
+ */
+int vfwd_relay_attach(unsigned int id, const char *spec,
+		      char *err, size_t errlen);
+
+/* Detaches and removes relay 'id''s device. */
+int vfwd_relay_detach(unsigned int id, char *err, size_t errlen);
+
+/* Relay serving device 'spec' / socket 'path', or -ENOENT. */
+int vfwd_relay_find_device(const char *spec);
+int vfwd_relay_find_socket(const char *path);
+
+/*
+ * Moves relay 'id''s directions to the workers on the given CPUs (-1:
+ * leave that direction where it is).  Refuses CPUs that are not workers.
+ */
+int vfwd_relay_move(unsigned int id, int cpu_vf_to_vm, int cpu_vm_to_vf,
+		    char *err, size_t errlen);
+
+/* Fills 'info' for relay 'id'; -ENOENT when it has no socket and no device. */
+int vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info);
+
+/* ---- entry points of the vhost library's callbacks (vhost.c) ---- */
+
+/* A guest finished negotiating on 'path' as vhost device 'vid'. */
+int vfwd_relay_guest_up(const char *path, int vid);
+/* The guest of 'path' went away; returns once no worker uses 'vid'. */
+void vfwd_relay_guest_down(const char *path, int vid);
+/* The guest enabled or disabled vring 'vring' of 'path'. */
+void vfwd_relay_vring_state(const char *path, int vid, uint16_t vring,
+			    bool enable);
+/* The negotiated features of 'path' changed (dirty logging on or off). */
+void vfwd_relay_features(const char *path, int vid, uint64_t features);
+
+#endif /* VFWD_RELAY_H */

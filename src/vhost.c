@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_vhost.h>
+
+#include "log.h"
+#include "relay.h"
+#include "vhost.h"
+
+#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
+
+static bool client_mode;
+static uint64_t disabled_features;
+static uid_t sock_uid = (uid_t)-1;
+static gid_t sock_gid = (gid_t)-1;
+
+/* Offloads a relay cannot honour unless TSO is enabled end to end. */
+#define OFFLOAD_FEATURES \
+	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) | \
+	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
+	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) | \
+	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) | \
+	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO))
+
+int
+vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen)
+{
+	client_mode = cfg->vhost_client;
+	disabled_features = 0;
+	if (!cfg->mrgbuf)
+		disabled_features |= 1ULL << VIRTIO_NET_F_MRG_RXBUF;
+	if (!cfg->tso)
+		disabled_features |= OFFLOAD_FEATURES;
+
+	sock_uid = (uid_t)-1;
+	sock_gid = (gid_t)-1;
+	if (cfg->socket_owner[0] != '\0') {
+		struct passwd *pw = getpwnam(cfg->socket_owner);
+
+		if (pw != NULL) {
+			sock_uid = pw->pw_uid;
+		} else if (cfg->socket_owner_set) {
+			ERR("VIRTIOFWD_SOCKET_OWNER=%s: no such user (create it, or set "
+			    "the variable to an existing user, or to an empty value to "
+			    "keep the sockets root's)", cfg->socket_owner);
+			return -ENOENT;
+		} else {
+			VLOG_WARN("socket owner '%s' (the default) does not exist; "
+				  "vhost-user sockets stay owned by root "
+				  "(set VIRTIOFWD_SOCKET_OWNER)", cfg->socket_owner);
+		}
+	}
+	if (cfg->socket_group[0] != '\0') {
+		struct group *gr = getgrnam(cfg->socket_group);
+
+		if (gr != NULL) {
+			sock_gid = gr->gr_gid;
+		} else if (cfg->socket_group_set) {
+			ERR("VIRTIOFWD_SOCKET_GROUP=%s: no such group (create it, or set "
+			    "the variable to an existing group, or to an empty value)",
+			    cfg->socket_group);
+			return -ENOENT;
+		} else {
+			VLOG_WARN("socket group '%s' (the default) does not exist; "
+				  "vhost-user sockets keep root's group "
+				  "(set VIRTIOFWD_SOCKET_GROUP)", cfg->socket_group);
+		}
+	}
+	return 0;
+}
+
+/* ---- callbacks, on the vhost library's thread ---- */
+
+static int
+path_of(int vid, char *buf, size_t len)
+{
+	if (rte_vhost_get_ifname(vid, buf, len) != 0) {
+		VLOG_ERR("vhost device %d: cannot read its socket path", vid);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cb_new_device(int vid)
+{
+	char path[PATH_MAX];
+
+	if (path_of(vid, path, sizeof(path)) != 0)
+		return -1;
+	return vfwd_relay_guest_up(path, vid);
+}
+
+static void
+cb_destroy_device(int vid)
+{
+	char path[PATH_MAX];
+
+	if (path_of(vid, path, sizeof(path)) == 0)
+		vfwd_relay_guest_down(path, vid);
+}
+
+static int
+cb_vring_state_changed(int vid, uint16_t vring, int enable)
+{
+	char path[PATH_MAX];
+
+	if (path_of(vid, path, sizeof(path)) != 0)
+		return -1;
+	vfwd_relay_vring_state(path, vid, vring, enable != 0);
+	return 0;
+}
+
+static int
+cb_features_changed(int vid, uint64_t features)
+{
+	char path[PATH_MAX];
+
+	if (path_of(vid, path, sizeof(path)) == 0)
+		vfwd_relay_features(path, vid, features);
+	return 0;
+}
+
+static const struct rte_vhost_device_ops vhost_ops = {
+	.new_device = cb_new_device,
+	.destroy_device = cb_destroy_device,
+	.vring_state_changed = cb_vring_state_changed,
+	.features_changed = cb_features_changed,
+};
+
+/* Removes a socket file a killed daemon left behind, and nothing else. */
+static int
+remove_stale(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		ERR("%s: exists and is not a socket; refusing to replace it", path);
+		return -EEXIST;
+	}
+	if (unlink(path) != 0) {
+		int rc = -errno;
+
+		ERR("%s: cannot remove stale socket: %s", path, strerror(-rc));
+		return rc;
+	}
+	VLOG_INFO("%s: removed stale socket", path);
+	return 0;
+}
+
+int
+vfwd_vhost_open(const char *path, char *err, size_t errlen)
+{
+	uint64_t flags = RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
+	int rc;
+
+	if (client_mode) {
+		flags |= RTE_VHOST_USER_CLIENT;
+	} else {
+		rc = remove_stale(path, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
+	if (rte_vhost_driver_register(path, flags) != 0) {
+		ERR("%s: vhost-user registration failed (see the log above)", path);
+		return -EIO;
+	}
+	if (disabled_features != 0 &&
+	    rte_vhost_driver_disable_features(path, disabled_features) != 0) {
+		ERR("%s: cannot set virtio features", path);
+		rc = -EIO;
+		goto unregister;
+	}
+	if (rte_vhost_driver_callback_register(path, &vhost_ops) != 0) {
+		ERR("%s: cannot register vhost callbacks", path);
+		rc = -EIO;
+		goto unregister;
+	}
+	if (rte_vhost_driver_start(path) != 0) {
+		ERR("%s: cannot start the vhost-user %s (directory missing or not "
+		    "writable?)", path, client_mode ? "client" : "socket");
+		rc = -EIO;
+		goto unregister;
+	}
+	if (!client_mode) {
+		if ((sock_uid != (uid_t)-1 || sock_gid != (gid_t)-1) &&
+		    chown(path, sock_uid, sock_gid) != 0)
+			VLOG_WARN("%s: chown: %s", path, strerror(errno));
+		if (chmod(path, 0660) != 0)
+			VLOG_WARN("%s: chmod: %s", path, strerror(errno));
+	}
+	VLOG_DBG("%s: vhost-user %s ready", path, client_mode ? "client" : "server");
+	return 0;
+
+unregister:
+	rte_vhost_driver_unregister(path);
+	return rc;
+}
+
+void
+vfwd_vhost_close(const char *path)
+{
+	/* The library waits for its own thread to leave our callbacks for
+	 * this socket, and calls destroy_device for a connected guest. */
+	if (rte_vhost_driver_unregister(path) != 0)
+		VLOG_WARN("%s: was not registered", path);
+	if (!client_mode && unlink(path) != 0 && errno != ENOENT)
+		VLOG_WARN("%s: cannot remove socket: %s", path, strerror(errno));
+	VLOG_DBG("%s: vhost-user socket closed", path);
+}

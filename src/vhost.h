@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The vhost-user side of relays, through DPDK's vhost library: sockets in
+ * server mode (ours, owned and permissioned as configured) or client mode
+ * (the VM's QEMU listens; the library reconnects by itself), the virtio
+ * features offered, and the library's callbacks, which it calls from its
+ * own thread and which we hand to the relay layer.
+ */
+#ifndef VFWD_VHOST_H
+#define VFWD_VHOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+/*
+ * Reads what the socket side needs from 'cfg' and resolves the socket
+ * owner and group.  A missing user or group is an error when it was set
+ * explicitly, a warning (sockets stay root's) when it is the 1.x default.
+ */
+int vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen);
+
+/*
+ * Registers and starts the vhost-user socket 'path'.  In server mode a
+ * stale socket file is removed first (a regular file in the way is an
+ * error), and owner, group and mode 0660 are applied.
+ */
+int vfwd_vhost_open(const char *path, char *err, size_t errlen);
+
+/*
+ * Unregisters 'path'.  Must be called without the relay lock held: the
+ * library calls destroy_device from here for a connected guest.
+ */
+void vfwd_vhost_close(const char *path);
+
+#endif /* VFWD_VHOST_H */

@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: BSD-3-Clause
+import os
+import shutil
+
+import pytest
+
+import harness
+
+
+def pytest_configure(config):
+    if not os.path.exists(harness.DAEMON):
+        raise pytest.UsageError("daemon not built: %s (run meson/ninja first, "
+                                "or set VFWD_BUILD)" % harness.DAEMON)
+    if os.geteuid() != 0:
+        raise pytest.UsageError("the integration tests need root (DPDK, netns)")
+    if shutil.which(harness.TESTPMD) is None:
+        raise pytest.UsageError("dpdk-testpmd not found (Debian package dpdk-dev)")
+
+
+@pytest.fixture
+def reg():
+    """Tracks what a test starts; ends all of it afterwards, pass or fail."""
+    r = harness.Registry()
+    yield r
+    r.cleanup()
+
+
+@pytest.fixture
+def sockdir(tmp_path):
+    """A short directory for sockets (unix socket paths are limited)."""
+    d = tmp_path / "s"
+    d.mkdir()
+    return d

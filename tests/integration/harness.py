@@ -1,0 +1,339 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Helpers that run the real daemon and real DPDK peers for the tests.
+
+Every process started here is tracked and ended by PID when the test ends,
+also on failure; so are network namespaces and veth pairs.
+"""
+
+import os
+import re
+import signal as sigmod
+import subprocess
+import threading
+import time
+import uuid
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("VFWD_BUILD", os.path.join(REPO, "build"))
+DAEMON = os.path.join(BUILD, "src", "virtio-forwarder")
+TESTPMD = os.environ.get("VFWD_TESTPMD", "dpdk-testpmd")
+
+# Memory for every DPDK process of the tests: no hugepages needed.
+EAL_MEM = ["--no-huge", "-m", "512", "--no-pci"]
+
+
+def wait_for(pred, timeout=20.0, what="condition", interval=0.05):
+    """Polls pred() until it returns a true value; fails after timeout."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise AssertionError("timed out waiting for %s" % what)
+        time.sleep(interval)
+
+
+class Proc:
+    """A child process whose stdout and stderr are collected in memory."""
+
+    def __init__(self, argv, stdin=False, env=None):
+        self.argv = argv
+        self.p = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+        )
+        self.out = ""
+        self.err = ""
+        self._lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._pump, args=(self.p.stdout, "out"), daemon=True),
+            threading.Thread(target=self._pump, args=(self.p.stderr, "err"), daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    def _pump(self, f, which):
+        while True:
+            chunk = f.read1(65536) if hasattr(f, "read1") else f.read(4096)
+            if not chunk:
+                return
+            with self._lock:
+                setattr(self, which, getattr(self, which) + chunk.decode(errors="replace"))
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def signal(self, sig):
+        if self.alive():
+            os.kill(self.p.pid, sig)
+
+    def wait(self, timeout=20):
+        rc = self.p.wait(timeout=timeout)
+        for t in self._threads:
+            t.join(timeout=2)
+        return rc
+
+    def stop(self, sig=sigmod.SIGTERM, timeout=20):
+        """Ends the process (SIGTERM, then SIGKILL) and returns its status."""
+        if self.alive():
+            self.signal(sig)
+            try:
+                return self.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.signal(sigmod.SIGKILL)
+        return self.wait(timeout)
+
+    def output(self):
+        with self._lock:
+            return self.out + self.err
+
+
+class Registry:
+    """Everything a test started, ended in reverse order at teardown."""
+
+    def __init__(self):
+        self.items = []
+
+    def add(self, obj):
+        self.items.append(obj)
+        return obj
+
+    def cleanup(self):
+        for obj in reversed(self.items):
+            try:
+                obj.close()
+            except Exception as e:  # keep cleaning up the rest
+                print("cleanup of %r failed: %s" % (obj, e))
+        self.items = []
+
+
+def unique(prefix):
+    return "%s%s" % (prefix, uuid.uuid4().hex[:8])
+
+
+# ----------------------------------------------------------------------
+# The daemon
+# ----------------------------------------------------------------------
+
+def config_text(variables):
+    lines = ["# written by the integration tests"]
+    for k, v in variables.items():
+        if isinstance(v, (list, tuple)):
+            lines.append("%s=(%s)" % (k, " ".join('"%s"' % x for x in v)))
+        else:
+            lines.append('%s="%s"' % (k, v))
+    return "\n".join(lines) + "\n"
+
+
+class Daemon:
+    """The real virtio-forwarder, started from a config file in 'tmp'."""
+
+    def __init__(self, tmp, variables=None, args=(), name="vfwd", wait_ready=True):
+        self.tmp = str(tmp)
+        self.prefix = unique("vfwdt")
+        self.vars = {
+            "VIRTIOFWD_CPU_MASK": "1",
+            "VIRTIOFWD_MASTER_LCORE": "0",
+            "VIRTIOFWD_LOG_LEVEL": "7",
+            "VIRTIOFWD_SOCKET_DIR": self.tmp,
+            "VIRTIOFWD_SOCKET_OWNER": "",
+            "VIRTIOFWD_SOCKET_GROUP": "",
+            "VIRTIOFWD_PID_DIR": self.tmp,
+            "VIRTIOFWD_FILE_PREFIX": self.prefix,
+            "VIRTIOFWD_EAL_ARGS": " ".join(EAL_MEM),
+        }
+        self.vars.update(variables or {})
+        self.conf = os.path.join(self.tmp, name + ".conf")
+        with open(self.conf, "w") as f:
+            f.write(config_text(self.vars))
+        self.args = list(args)
+        self.proc = None
+        self.start(wait_ready)
+
+    def start(self, wait_ready=True):
+        self.proc = Proc([DAEMON, "--config", self.conf] + self.args)
+        if wait_ready:
+            wait_for(lambda: "]: ready" in self.proc.err or not self.proc.alive(),
+                     timeout=30, what="daemon ready")
+            assert self.proc.alive(), "daemon died:\n" + self.proc.output()
+
+    def socket(self, relay):
+        pattern = self.vars.get("VIRTIOFWD_SOCKET_FNAME_PATTERN", "virtio-forwarder%u.sock")
+        return os.path.join(self.vars["VIRTIOFWD_SOCKET_DIR"], pattern.replace("%u", str(relay)))
+
+    def stats(self, timeout=10):
+        """Asks for a stats dump (SIGUSR1) and parses it."""
+        mark = len(self.proc.out)
+        self.proc.signal(sigmod.SIGUSR1)
+        wait_for(lambda: "stats end" in self.proc.out[mark:], timeout, "stats dump")
+        block = self.proc.out[mark:]
+        block = block[block.index("stats begin"):block.index("stats end")]
+        return parse_stats(block)
+
+    def log_has(self, text):
+        return text in self.proc.err
+
+    def stop(self, sig=sigmod.SIGTERM):
+        return self.proc.stop(sig)
+
+    def close(self):
+        if self.proc is not None:
+            self.proc.stop()
+
+
+def parse_stats(block):
+    """Turns a stats dump into {relay: {"info": {...}, "vf_to_vm": {...}, ...}}."""
+    relays = {}
+    workers = {}
+    for line in block.splitlines():
+        m = re.match(r"relay (\d+) (vf_to_vm|vm_to_vf) (.*)", line)
+        if m:
+            relays.setdefault(int(m.group(1)), {})[m.group(2)] = {
+                k: int(v) for k, v in (kv.split("=") for kv in m.group(3).split())}
+            continue
+        m = re.match(r"relay (\d+) (.*)", line)
+        if m:
+            relays.setdefault(int(m.group(1)), {})["info"] = dict(
+                kv.split("=", 1) for kv in m.group(2).split())
+            continue
+        m = re.match(r"worker (\d+) (.*)", line)
+        if m:
+            workers[int(m.group(1))] = dict(kv.split("=", 1) for kv in m.group(2).split())
+    relays["workers"] = workers
+    return relays
+
+
+def run_daemon_expect_error(tmp, variables=None, args=()):
+    """Starts the daemon expecting it to refuse; returns (status, stderr)."""
+    d = Daemon.__new__(Daemon)
+    d.tmp = str(tmp)
+    base = {
+        "VIRTIOFWD_CPU_MASK": "1",
+        "VIRTIOFWD_MASTER_LCORE": "0",
+        "VIRTIOFWD_SOCKET_DIR": str(tmp),
+        "VIRTIOFWD_SOCKET_OWNER": "",
+        "VIRTIOFWD_SOCKET_GROUP": "",
+        "VIRTIOFWD_PID_DIR": str(tmp),
+        "VIRTIOFWD_FILE_PREFIX": unique("vfwdt"),
+        "VIRTIOFWD_EAL_ARGS": " ".join(EAL_MEM),
+    }
+    base.update(variables or {})
+    conf = os.path.join(str(tmp), "bad.conf")
+    with open(conf, "w") as f:
+        f.write(config_text(base))
+    p = subprocess.run([DAEMON, "--config", conf] + list(args), capture_output=True,
+                       text=True, timeout=60)
+    return p.returncode, p.stderr
+
+
+# ----------------------------------------------------------------------
+# dpdk-testpmd peers
+# ----------------------------------------------------------------------
+
+class Pmd:
+    """dpdk-testpmd in interactive mode, driven through its stdin."""
+
+    PROMPT = "testpmd> "
+
+    def __init__(self, vdevs, queues=1, extra_eal=(), extra=(), mbufs=16384):
+        self.prefix = unique("tpmd")
+        # Forwarding on CPU 0, away from the daemon's worker on CPU 1.
+        argv = ["stdbuf", "-oL", TESTPMD, "-l", "0,1", "--main-lcore=1",
+                "--file-prefix=" + self.prefix]
+        argv += EAL_MEM + list(extra_eal)
+        for v in vdevs:
+            argv += ["--vdev", v]
+        argv += ["--", "-i", "--no-mlockall", "--total-num-mbufs=%d" % mbufs,
+                 "--rxq=%d" % queues, "--txq=%d" % queues, "--nb-cores=1"]
+        argv += list(extra)
+        self.proc = Proc(argv, stdin=True)
+        wait_for(lambda: self.PROMPT in self.proc.out or not self.proc.alive(),
+                 timeout=30, what="testpmd prompt")
+        assert self.proc.alive(), "testpmd died:\n" + self.proc.output()
+
+    def cmd(self, line, timeout=20):
+        """Runs one testpmd command and returns what it printed."""
+        mark = len(self.proc.out)
+        self.proc.p.stdin.write((line + "\n").encode())
+        self.proc.p.stdin.flush()
+        wait_for(lambda: self.PROMPT in self.proc.out[mark:] or not self.proc.alive(),
+                 timeout, "testpmd: " + line)
+        return self.proc.out[mark:]
+
+    def port_stats(self, port=0):
+        out = self.cmd("show port stats %d" % port)
+        rx = re.search(r"RX-packets:\s+(\d+)\s+RX-missed:\s+(\d+)\s+RX-bytes:\s+(\d+)", out)
+        tx = re.search(r"TX-packets:\s+(\d+)\s+TX-errors:\s+(\d+)\s+TX-bytes:\s+(\d+)", out)
+        assert rx and tx, out
+        return {"rx_pkts": int(rx.group(1)), "rx_bytes": int(rx.group(3)),
+                "tx_pkts": int(tx.group(1)), "tx_bytes": int(tx.group(3))}
+
+    def xstats(self, port=0):
+        out = self.cmd("show port xstats %d" % port)
+        return {k: int(v) for k, v in re.findall(r"^(\w+):\s+(\d+)\s*$", out, re.M)}
+
+    def close(self):
+        if self.proc.alive():
+            try:
+                self.proc.p.stdin.write(b"quit\n")
+                self.proc.p.stdin.flush()
+                self.proc.wait(timeout=10)
+            except Exception:
+                pass
+        self.proc.stop()
+
+
+def vm_peer(sock, queues=1, server=False, **kw):
+    """A DPDK virtio-user 'guest' on vhost-user socket 'sock'."""
+    vdev = "net_virtio_user0,path=%s,queues=%d" % (sock, queues)
+    if server:
+        vdev += ",server=1"
+    return Pmd([vdev], queues=queues, **kw)
+
+
+# ----------------------------------------------------------------------
+# Network namespaces and veth pairs
+# ----------------------------------------------------------------------
+
+def sh(*argv, check=True):
+    return subprocess.run(argv, check=check, capture_output=True, text=True)
+
+
+class VethNs:
+    """A veth pair: 'host' end in this namespace, 'peer' end in a new netns."""
+
+    def __init__(self, peer_ip="10.99.0.1/24"):
+        tag = uuid.uuid4().hex[:6]
+        self.ns = "vfwdt" + tag
+        self.host = "vfh" + tag
+        self.peer = "vfp" + tag
+        sh("ip", "netns", "add", self.ns)
+        try:
+            sh("ip", "link", "add", self.host, "type", "veth", "peer", "name", self.peer)
+            sh("ip", "link", "set", self.peer, "netns", self.ns)
+            for dev in (self.host,):
+                sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % dev, check=False)
+                sh("ip", "link", "set", dev, "up")
+            self.ns_exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", check=False)
+            self.ns_exec("ip", "addr", "add", peer_ip, "dev", self.peer)
+            self.ns_exec("ip", "link", "set", self.peer, "up")
+            self.ns_exec("ip", "link", "set", "lo", "up")
+        except Exception:
+            self.close()
+            raise
+
+    def ns_exec(self, *argv, check=True):
+        return sh("ip", "netns", "exec", self.ns, *argv, check=check)
+
+    def close(self):
+        sh("ip", "link", "del", self.host, check=False)
+        sh("ip", "netns", "del", self.ns, check=False)
