@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Shared by the README's commands: dependency install and build.
+# Sourced, not run.
+
+VFWD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Debian packages the build and the tests need.
+VFWD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
+  dpdk dpdk-dev libdpdk-dev libnuma-dev libsystemd-dev
+  libcmocka-dev python3 python3-pytest
+  iproute2 iputils-ping procps coreutils"
+
+vfwd_need_root() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "$0: run as root (DPDK, hugepages and network namespaces need it): sudo $0" >&2
+		exit 1
+	fi
+}
+
+# Installs whatever of $VFWD_PACKAGES is missing, and nothing else.
+vfwd_install_deps() {
+	local missing=() p
+	for p in $VFWD_PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "==> installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null || { echo "apt-get update failed" >&2; return 1; }
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
+		{ echo "apt-get install ${missing[*]} failed" >&2; return 1; }
+}
+
+# Configures (once) and builds into $1 with extra meson options after it.
+vfwd_build() {
+	local dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$VFWD_ROOT" "$@" >/dev/null ||
+			{ echo "meson setup $dir failed" >&2; return 1; }
+	fi
+	ninja -C "$dir" >/dev/null || { ninja -C "$dir"; return 1; }
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Builds everything and runs all tests: unit tests, unit tests again under
+# ASan/UBSan, and the integration tests that start the real daemon against
+# real DPDK peers.  Installs missing Debian packages first.
+#
+#   sudo scripts/test.sh            all tests
+#   sudo scripts/test.sh -k client  only integration tests matching 'client'
+set -u
+. "$(dirname "$0")/lib.sh"
+vfwd_need_root
+cd "$VFWD_ROOT"
+
+vfwd_install_deps || exit 1
+echo "==> building (build/, -Werror)"
+vfwd_build build || exit 1
+echo "==> building with ASan/UBSan (build-asan/)"
+vfwd_build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dbuildtype=debug || exit 1
+
+passed=0
+failed=0
+count() { # status name
+	if [ "$1" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $2"; fi
+}
+
+echo "==> unit tests"
+meson test -C build --print-errorlogs --suite unit
+count $? "unit tests"
+echo "==> unit tests under ASan/UBSan"
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	meson test -C build-asan --print-errorlogs --suite unit
+count $? "unit tests (ASan/UBSan)"
+
+echo "==> integration tests"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+(cd tests/integration &&
+	VFWD_BUILD="$VFWD_ROOT/build" /usr/bin/python3 -m pytest -v -p no:cacheprovider "$@") |
+	tee "$log"
+rc=${PIPESTATUS[0]}
+[ "$rc" = 0 ] || echo "FAILED: integration tests"
+# Count single tests: pytest's, plus each unit test program as one.
+ip=$(tail -n 1 "$log" | grep -o '[0-9]* passed' | grep -o '[0-9]*' || true)
+ifl=$(tail -n 1 "$log" | grep -o '[0-9]* failed' | grep -o '[0-9]*' || true)
+ie=$(tail -n 1 "$log" | grep -o '[0-9]* error' | grep -o '[0-9]*' || true)
+passed=$((passed + ${ip:-0}))
+failed=$((failed + ${ifl:-0} + ${ie:-0}))
+[ "$rc" = 0 ] || [ "$failed" != 0 ] || failed=1
+
+echo
+echo "summary: $passed passed, $failed failed"
+[ "$failed" = 0 ]
