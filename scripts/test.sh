@@ -32,21 +32,34 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --print-errorlogs --suite unit
 count $? "unit tests (ASan/UBSan)"
 
-echo "==> integration tests"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-(cd tests/integration &&
-	VFWD_BUILD="$VFWD_ROOT/build" /usr/bin/python3 -m pytest -v -p no:cacheprovider "$@") |
-	tee "$log"
-rc=${PIPESTATUS[0]}
-[ "$rc" = 0 ] || echo "FAILED: integration tests"
-# Count single tests: pytest's, plus each unit test program as one.
-ip=$(tail -n 1 "$log" | grep -o '[0-9]* passed' | grep -o '[0-9]*' || true)
-ifl=$(tail -n 1 "$log" | grep -o '[0-9]* failed' | grep -o '[0-9]*' || true)
-ie=$(tail -n 1 "$log" | grep -o '[0-9]* error' | grep -o '[0-9]*' || true)
-passed=$((passed + ${ip:-0}))
-failed=$((failed + ${ifl:-0} + ${ie:-0}))
-[ "$rc" = 0 ] || [ "$failed" != 0 ] || failed=1
+
+# Runs the integration tests against the daemon in build dir $1 and adds
+# pytest's own counts to ours.
+integration() { # build-dir pytest-args...
+	local dir=$1 rc n
+	shift
+	(cd tests/integration &&
+		VFWD_BUILD="$VFWD_ROOT/$dir" /usr/bin/python3 -m pytest -v -p no:cacheprovider "$@") |
+		tee "$log"
+	rc=${PIPESTATUS[0]}
+	n=$(tail -n 1 "$log" | grep -o '[0-9]* passed' | grep -o '[0-9]*' || true)
+	passed=$((passed + ${n:-0}))
+	n=$(tail -n 1 "$log" | grep -o '[0-9]* failed' | grep -o '[0-9]*' || true)
+	failed=$((failed + ${n:-0}))
+	n=$(tail -n 1 "$log" | grep -o '[0-9]* error' | grep -o '[0-9]*' || true)
+	failed=$((failed + ${n:-0}))
+	if [ "$rc" != 0 ]; then
+		echo "FAILED: integration tests ($dir)"
+		[ -n "$(tail -n 1 "$log" | grep -o '[0-9]* failed')" ] || failed=$((failed + 1))
+	fi
+}
+
+echo "==> integration tests"
+integration build "$@"
+echo "==> integration tests again, daemon built with ASan/UBSan"
+integration build-asan "$@"
 
 echo
 echo "summary: $passed passed, $failed failed"

@@ -22,7 +22,9 @@ def reg():
     """Tracks what a test starts; ends all of it afterwards, pass or fail."""
     r = harness.Registry()
     yield r
-    r.cleanup()
+    errors = r.cleanup()
+    if errors:
+        pytest.fail("\n".join(errors))
 
 
 @pytest.fixture

@@ -108,12 +108,16 @@ class Registry:
         return obj
 
     def cleanup(self):
+        """Ends everything; returns the errors found on the way (a daemon
+        that crashed or reported a sanitizer error)."""
+        errors = []
         for obj in reversed(self.items):
             try:
                 obj.close()
             except Exception as e:  # keep cleaning up the rest
-                print("cleanup of %r failed: %s" % (obj, e))
+                errors.append("%r: %s" % (obj, e))
         self.items = []
+        return errors
 
 
 def unique(prefix):
@@ -160,7 +164,11 @@ class Daemon:
         self.start(wait_ready)
 
     def start(self, wait_ready=True):
-        self.proc = Proc([DAEMON, "--config", self.conf] + self.args)
+        if self.proc is not None:
+            check_sanitizers(self.proc.err)
+        env = dict(os.environ)
+        env.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
+        self.proc = Proc([DAEMON, "--config", self.conf] + self.args, env=env)
         if wait_ready:
             wait_for(lambda: "]: ready" in self.proc.err or not self.proc.alive(),
                      timeout=30, what="daemon ready")
@@ -188,6 +196,18 @@ class Daemon:
     def close(self):
         if self.proc is not None:
             self.proc.stop()
+            check_sanitizers(self.proc.err)
+
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def check_sanitizers(text):
+    """Fails when a sanitizer build of the daemon reported a problem."""
+    for mark in SANITIZER_MARKS:
+        if mark in text:
+            i = text.index(mark)
+            raise AssertionError("daemon: %s" % text[max(0, i - 200):i + 3000])
 
 
 def parse_stats(block):

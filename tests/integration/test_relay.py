@@ -238,3 +238,36 @@ def test_client_mode_daemon_restart(reg, sockdir):
         total += wire.port_stats()["tx_pkts"]
         wait_for(lambda: vm.port_stats()["rx_pkts"] == total,
                  what="traffic after restart (%s)" % how)
+
+
+def test_device_vanishes(reg, sockdir):
+    """The stand-in VF's interface is deleted under a running relay: the
+    daemon survives, the other relay keeps forwarding, and stops cleanly."""
+    from harness import VethNs, sh
+    veth = reg.add(VethNs("10.98.0.1/24"))
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [
+        "net_af_packet0,iface=%s=3" % veth.host, vf_spec(sockdir) + "=1"]}))
+    vm3 = reg.add(vm_peer(d.socket(3)))
+    vm1 = reg.add(vm_peer(d.socket(1)))
+    wire = reg.add(wire_peer("%s/vf1.sock" % sockdir))
+    wait_for(lambda: relay_up(d, 3) and relay_up(d, 1), what="guests")
+    vm3.cmd("set fwd icmpecho")
+    vm3.cmd("start")
+    assert veth.ns_exec("ping", "-c", "2", "-i", "0.2", "-W", "2", "10.98.0.2",
+                        check=False).returncode == 0
+
+    sh("ip", "link", "del", veth.host)
+    send(vm3, 2)                       # into a device that is gone
+    receive_start(vm1)
+    send(wire, 3)
+    sent = wire.port_stats()["tx_pkts"]
+    wait_for(lambda: vm1.port_stats()["rx_pkts"] == sent, what="relay 1 still forwards")
+    assert d.proc.alive()
+    assert d.stop() == 0
+
+
+def test_pins_and_placement_reported(reg, sockdir):
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_CPU_PINS": "--virtio-cpu=1:1",
+                                 "VIRTIOFWD_STATIC_VFS": [vf_spec(sockdir) + "=1"]}))
+    info = d.stats()[1]["info"]
+    assert info["cpu_vf_to_vm"] == "1" and info["cpu_vm_to_vf"] == "1"
