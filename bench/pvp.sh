@@ -475,7 +475,7 @@ run_one() {
 			END { if (c["busy_cycles"] + c["idle_cycles"] > 0) printf "busy=%.1f%%", 100 * c["busy_cycles"] / (c["busy_cycles"] + c["idle_cycles"]) }' "$RUN/dut.stats")
 	else
 		pmd_cmd ref "stop" && printf '%s\n' "$PMD_OUT" >"$RUN/ref.stats"
-		drops=$(awk '/TX-dropped:/ && /Accumulated/ { seen = 1 } seen && /TX-dropped:/ { d = $6 } END { print d + 0 }' "$RUN/ref.stats" 2>/dev/null)
+		drops=$(awk '/Accumulated/ { seen = 1 } seen && /RX-dropped:/ { d += $4 } seen && /TX-dropped:/ { d += $4 } END { print d + 0 }' "$RUN/ref.stats" 2>/dev/null)
 	fi
 	pmd_cmd gen "stop" && printf '%s\n' "$PMD_OUT" >"$RUN/gen.stop"
 	pmd_quit gen

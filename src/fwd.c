@@ -108,26 +108,35 @@ vf_to_vm_deliver(struct vfwd_unit *u, struct rte_mbuf **pkts, unsigned int n,
 		}
 	} else {
 		struct rte_mbuf *per_q[VFWD_MAX_QUEUE_PAIRS][VFWD_BURST];
-		uint8_t cnt[VFWD_MAX_QUEUE_PAIRS] = { 0 };
+		uint64_t q_bytes[VFWD_MAX_QUEUE_PAIRS];
+		uint8_t cnt[VFWD_MAX_QUEUE_PAIRS];
 		uint32_t used = 0;
 
 		for (i = 0; i < n; i++) {
 			uint32_t qi = vfwd_hash_to_queue(pkt_hash(pkts[i]), u->n_q);
 
+			/* First packet of a queue in this burst starts its tally. */
+			if (!(used & (UINT32_C(1) << qi))) {
+				used |= UINT32_C(1) << qi;
+				cnt[qi] = 0;
+				q_bytes[qi] = 0;
+			}
 			per_q[qi][cnt[qi]++] = pkts[i];
-			used |= UINT32_C(1) << qi;
+			q_bytes[qi] += rte_pktmbuf_pkt_len(pkts[i]);
 		}
 		while (used != 0) {
 			uint32_t qi = (uint32_t)__builtin_ctz(used);
+			uint64_t sent_bytes;
 
 			used &= used - 1;
 			sent = vm_enqueue(u->vid, u->q[qi], per_q[qi], cnt[qi]);
+			sent_bytes = sent == cnt[qi] ? q_bytes[qi]
+						     : burst_bytes(per_q[qi], sent);
 			ctr_add(&c->tx_pkts, sent);
-			ctr_add(&c->tx_bytes, burst_bytes(per_q[qi], sent));
+			ctr_add(&c->tx_bytes, sent_bytes);
 			if (sent < cnt[qi]) {
 				ctr_add(&c->drop_full_pkts, cnt[qi] - sent);
-				ctr_add(&c->drop_full_bytes,
-					burst_bytes(per_q[qi] + sent, cnt[qi] - sent));
+				ctr_add(&c->drop_full_bytes, q_bytes[qi] - sent_bytes);
 			}
 		}
 	}

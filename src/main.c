@@ -119,8 +119,14 @@ open_static_relays(const struct vfwd_config *cfg)
 }
 
 static void
-log_limits(void)
+log_limits(const struct vfwd_config *cfg)
 {
+	/* Said plainly, so that nobody waits for a port that cannot come. */
+	if (cfg->ovsdb_sock_set || cfg->ipc_port_control || cfg->zmq_port_control_set ||
+	    cfg->core_sched_enable || cfg->zmq_config_ep[0] != '\0')
+		VLOG_WARN("this version has no ZeroMQ, OVSDB or IPC port control "
+			  "yet: devices come from VIRTIOFWD_STATIC_VFS (-P) only, "
+			  "statistics from SIGUSR1");
 	if (RTE_MAX_ETHPORTS < VFWD_MAX_RELAYS)
 		VLOG_NOTICE("this DPDK build allows %d ports (RTE_MAX_ETHPORTS): at "
 			    "most %d relays can have a device at once (relay ids "
@@ -244,7 +250,7 @@ main(int argc, char **argv)
 	vfwd_log_take_over_dpdk();
 	VLOG_NOTICE("virtio-forwarder %s starting (%s)", VFWD_VERSION,
 		    rte_version());
-	log_limits();
+	log_limits(cfg);
 
 	if (vfwd_workers_init(&cfg->workers) != 0) {
 		VLOG_ERR("cannot set up workers: out of memory");

@@ -9,6 +9,7 @@
  * are the reverse: set up first, then published.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +63,7 @@ struct relay {
 static struct relay relays[VFWD_MAX_RELAYS];
 static pthread_mutex_t relay_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vfwd_device_opts dev_opts;
+static bool same_numa;          /* VIRTIOFWD_CPU_NIC_SAME_NUMA */
 
 /* ------------------------------------------------------------------ */
 /* Publishing to the workers                                           */
@@ -170,6 +172,21 @@ place(struct relay *r)
 	/* Unpinned directions of a relay share the least loaded worker: the
 	 * relay's state stays in one CPU's cache. */
 	worker_loads(load);
+	if (same_numa && r->has_dev && r->dev.numa >= 0) {
+		unsigned int i, local = 0;
+
+		for (i = 0; i < vfwd_n_workers; i++)
+			local += vfwd_workers[i].numa == r->dev.numa;
+		/* Other nodes' workers only when the NIC's node has none. */
+		if (local > 0) {
+			for (i = 0; i < vfwd_n_workers; i++)
+				if (vfwd_workers[i].numa != r->dev.numa)
+					load[i] = UINT_MAX;
+		} else {
+			VLOG_WARN("relay %u: no worker on NUMA node %d of %s; using "
+				  "any worker", r->id, r->dev.numa, r->spec);
+		}
+	}
 	w = (int)vfwd_place_least_loaded(load, vfwd_n_workers);
 	for (d = 0; d < VFWD_N_DIRS; d++) {
 		int pinned = r->pin[d] >= 0 ? vfwd_worker_by_cpu(r->pin[d]) : -1;
@@ -302,6 +319,7 @@ vfwd_relays_init(const struct vfwd_config *cfg)
 {
 	unsigned int i;
 
+	same_numa = cfg->same_numa;
 	dev_opts.jumbo = cfg->jumbo;
 	dev_opts.tso = cfg->tso;
 	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
