@@ -24,9 +24,7 @@
 #include <rte_lcore.h>
 #include <rte_version.h>
 
-#ifdef HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
-#endif
 
 #include "config.h"
 #include "eal.h"
@@ -35,16 +33,6 @@
 #include "stats.h"
 #include "vhost.h"
 #include "worker.h"
-
-static void
-notify(const char *state)
-{
-#ifdef HAVE_SYSTEMD
-	sd_notify(0, state);
-#else
-	(void)state;
-#endif
-}
 
 /* ------------------------------------------------------------------ */
 /* pid file                                                            */
@@ -122,7 +110,8 @@ static void
 log_limits(const struct vfwd_config *cfg)
 {
 	/* Said plainly, so that nobody waits for a port that cannot come. */
-	if (cfg->ovsdb_sock_set || cfg->ipc_port_control || cfg->zmq_port_control_set ||
+	if (cfg->ovsdb_sock_set || cfg->ipc_port_control ||
+	    (cfg->zmq_port_control_set && cfg->zmq_port_control_ep[0] != '\0') ||
 	    cfg->core_sched_enable || cfg->zmq_config_ep[0] != '\0')
 		VLOG_WARN("this version has no ZeroMQ, OVSDB or IPC port control "
 			  "yet: devices come from VIRTIOFWD_STATIC_VFS (-P) only, "
@@ -261,12 +250,12 @@ main(int argc, char **argv)
 		goto out_workers;
 	open_static_relays(cfg);
 
-	notify("READY=1");
+	sd_notify(0, "READY=1");
 	VLOG_NOTICE("ready: %u worker(s), %s mode, %s sockets", vfwd_n_workers,
 		    cfg->vhost_client ? "vhost-user client" : "vhost-user server",
 		    cfg->dynamic_sockets ? "dynamic" : "static");
 	main_loop(sfd);
-	notify("STOPPING=1");
+	sd_notify(0, "STOPPING=1");
 
 	vfwd_stats_dump(stdout);
 	vfwd_relays_fini();

@@ -30,6 +30,8 @@
 /* Buffers per relay: device rings, packets in flight, per-lcore caches. */
 #define POOL_MBUFS 8191
 #define POOL_CACHE 256
+/* Jumbo frames fit one buffer, so devices without scattered receive work. */
+#define JUMBO_BUF_SIZE (RTE_PKTMBUF_HEADROOM + 9000 + 18)
 
 struct relay {
 	unsigned int id;
@@ -64,6 +66,7 @@ static struct relay relays[VFWD_MAX_RELAYS];
 static pthread_mutex_t relay_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vfwd_device_opts dev_opts;
 static bool same_numa;          /* VIRTIOFWD_CPU_NIC_SAME_NUMA */
+static uint16_t buf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
 
 /* ------------------------------------------------------------------ */
 /* Publishing to the workers                                           */
@@ -235,15 +238,13 @@ relay_pool(struct relay *r, int numa)
 	if (r->pool != NULL)
 		return r->pool;
 	snprintf(name, sizeof(name), "vfwd_relay%u", r->id);
-	r->pool = rte_pktmbuf_pool_create(name, POOL_MBUFS, POOL_CACHE, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE,
+	r->pool = rte_pktmbuf_pool_create(name, POOL_MBUFS, POOL_CACHE, 0, buf_size,
 					  numa >= 0 ? numa : (int)SOCKET_ID_ANY);
 	if (r->pool == NULL && numa >= 0) {
 		VLOG_WARN("relay %u: no buffer memory on NUMA node %d, using any node",
 			  r->id, numa);
 		r->pool = rte_pktmbuf_pool_create(name, POOL_MBUFS, POOL_CACHE, 0,
-						  RTE_MBUF_DEFAULT_BUF_SIZE,
-						  SOCKET_ID_ANY);
+						  buf_size, SOCKET_ID_ANY);
 	}
 	if (r->pool == NULL) {
 		VLOG_ERR("relay %u: cannot create %u packet buffers: %s", r->id,
@@ -320,6 +321,7 @@ vfwd_relays_init(const struct vfwd_config *cfg)
 	unsigned int i;
 
 	same_numa = cfg->same_numa;
+	buf_size = cfg->jumbo ? JUMBO_BUF_SIZE : RTE_MBUF_DEFAULT_BUF_SIZE;
 	dev_opts.jumbo = cfg->jumbo;
 	dev_opts.tso = cfg->tso;
 	for (i = 0; i < VFWD_MAX_RELAYS; i++) {

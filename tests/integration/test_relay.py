@@ -271,3 +271,27 @@ def test_pins_and_placement_reported(reg, sockdir):
                                  "VIRTIOFWD_STATIC_VFS": [vf_spec(sockdir) + "=1"]}))
     info = d.stats()[1]["info"]
     assert info["cpu_vf_to_vm"] == "1" and info["cpu_vm_to_vf"] == "1"
+
+
+@pytest.mark.parametrize("size,jumbo", [(1500, ""), (8000, "true")])
+def test_large_frames(reg, sockdir, size, jumbo):
+    """Full-size and (with VIRTIOFWD_JUMBO) jumbo frames cross the relay
+    whole, both ways, with byte counts to match."""
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_JUMBO": jumbo, "VIRTIOFWD_MRGBUF": "true",
+                                 "VIRTIOFWD_STATIC_VFS": [vf_spec(sockdir) + "=1"]}))
+    # testpmd checks --txpkts against the buffer size given before it.
+    extra = ["--mbuf-size=%d" % max(2048, size + 256),
+             "--max-pkt-len=%d" % max(1518, size + 18), "--txpkts=%d" % size]
+    wire = reg.add(Pmd(["net_virtio_user1,path=%s/vf1.sock,mrg_rxbuf=1" % sockdir], extra=extra))
+    vm = reg.add(Pmd(["net_virtio_user0,path=%s,mrg_rxbuf=1" % d.socket(1)], extra=extra))
+    wait_for(lambda: relay_up(d, 1), what="guest")
+    for src, dst in ((vm, wire), (wire, vm)):
+        src.cmd("clear port stats all")
+        dst.cmd("clear port stats all")
+        receive_start(dst)
+        send(src, 2)
+        sent = src.port_stats()
+        assert sent["tx_pkts"] > 0 and sent["tx_bytes"] == sent["tx_pkts"] * size
+        wait_for(lambda: dst.port_stats()["rx_pkts"] == sent["tx_pkts"], what="rx %d B" % size)
+        assert dst.port_stats()["rx_bytes"] == sent["tx_bytes"]
+        dst.cmd("stop")
