@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <rte_dev.h>
+#include <rte_eth_bond.h>
 #include <rte_ethdev.h>
 
 #include "config.h"
@@ -104,22 +105,18 @@ port_conf(const struct rte_eth_dev_info *info, const struct vfwd_device_opts *op
 	conf->txmode.offloads = info->tx_offload_capa & tx_want;
 }
 
-int
-vfwd_device_attach(const char *spec, const struct vfwd_device_opts *opts,
-		   struct rte_mempool *(*get_pool)(void *ctx, int numa),
-		   void *ctx, struct vfwd_device *dev, char *err, size_t errlen)
+/*
+ * Probes 'spec' and finds its port.  -EBUSY when the device is probed
+ * already (another relay, or a --vdev given to EAL).
+ */
+static int
+probe_port(const char *spec, uint16_t *port, char *err, size_t errlen)
 {
-	struct rte_eth_dev_info info;
-	struct rte_device *rdev = NULL;
-	struct rte_eth_conf conf;
-	struct rte_mempool *pool;
-	uint16_t port, q, nrxd = VFWD_DEV_RING_SIZE, ntxd = VFWD_DEV_RING_SIZE;
-	char name[sizeof(dev->name)];
-	int rc, numa;
+	char name[128];
+	int rc;
 
-	memset(dev, 0, sizeof(*dev));
 	spec_devname(spec, name, sizeof(name));
-	if (find_port(name, &port) == 0) {
+	if (find_port(name, port) == 0) {
 		ERR("%s: device is already in use", spec);
 		return -EBUSY;
 	}
@@ -130,111 +127,222 @@ vfwd_device_attach(const char *spec, const struct vfwd_device_opts *opts,
 		    rte_strerror(-rc));
 		return rc;
 	}
-	if (find_port(name, &port) != 0) {
+	if (find_port(name, port) != 0) {
+		uint32_t d, b, s, f;
+
 		ERR("%s: probed, but it provides no Ethernet port", spec);
-		rc = -ENODEV;
-		goto remove_by_name;
+		rte_eal_hotplug_remove(vfwd_parse_pci(name, &d, &b, &s, &f) == 0
+				       ? "pci" : "vdev", name);
+		return -ENODEV;
 	}
+	return 0;
+}
+
+/* Stops, closes and removes the device of 'port'. */
+static void
+release_port(uint16_t port)
+{
+	struct rte_eth_dev_info info;
+	struct rte_device *rdev = NULL;
+	char name[128] = "?";
+	int rc;
+
+	if (rte_eth_dev_info_get(port, &info) == 0 && info.device != NULL) {
+		rdev = info.device;
+		snprintf(name, sizeof(name), "%s", rte_dev_name(rdev));
+	}
+	rc = rte_eth_dev_stop(port);
+	if (rc != 0 && rc != -ENODEV)
+		VLOG_WARN("%s: stop failed: %s", name, rte_strerror(-rc));
+	rte_eth_dev_close(port);
+	if (rdev != NULL) {
+		rc = rte_dev_remove(rdev);
+		if (rc != 0)
+			VLOG_WARN("%s: remove failed: %s", name, rte_strerror(-rc));
+	}
+}
+
+/* Configures the queues of 'port' and starts it; 'label' names it in
+ * messages. */
+static int
+setup_port(uint16_t port, const char *label, const struct vfwd_device_opts *opts,
+	   struct rte_mempool *(*get_pool)(void *ctx, int numa), void *ctx,
+	   struct vfwd_device *dev, char *err, size_t errlen)
+{
+	uint16_t q, nrxd = VFWD_DEV_RING_SIZE, ntxd = VFWD_DEV_RING_SIZE;
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	struct rte_mempool *pool;
+	unsigned int sock;
+	int rc, numa;
+
 	rc = rte_eth_dev_info_get(port, &info);
 	if (rc != 0) {
-		ERR("%s: cannot read device info: %s", spec, rte_strerror(-rc));
-		goto close;
+		ERR("%s: cannot read device info: %s", label, rte_strerror(-rc));
+		return rc;
 	}
-	rdev = info.device;
 	dev->port_id = port;
 	dev->nb_rxq = RTE_MIN(info.max_rx_queues, (uint16_t)VFWD_DEV_MAX_QUEUES);
 	dev->nb_txq = RTE_MIN(info.max_tx_queues, (uint16_t)VFWD_DEV_MAX_QUEUES);
 	if (dev->nb_rxq == 0 || dev->nb_txq == 0) {
-		ERR("%s: device has no RX or TX queue", spec);
-		rc = -ENODEV;
-		goto close;
+		ERR("%s: device has no RX or TX queue", label);
+		return -ENODEV;
 	}
 	if (dev->nb_rxq > 1 && info.flow_type_rss_offloads == 0)
 		dev->nb_rxq = 1;
 	numa = rte_eth_dev_socket_id(port);
 	dev->numa = numa >= 0 ? numa : -1;
-	snprintf(dev->name, sizeof(dev->name), "%s", rte_dev_name(rdev));
+	sock = numa >= 0 ? (unsigned int)numa : (unsigned int)SOCKET_ID_ANY;
 
-	port_conf(&info, opts, dev->nb_rxq, &conf, spec);
+	port_conf(&info, opts, dev->nb_rxq, &conf, label);
 	rc = rte_eth_dev_configure(port, dev->nb_rxq, dev->nb_txq, &conf);
 	if (rc != 0) {
-		ERR("%s: configure (%u RX, %u TX queues) failed: %s", spec,
+		ERR("%s: configure (%u RX, %u TX queues) failed: %s", label,
 		    dev->nb_rxq, dev->nb_txq, rte_strerror(-rc));
-		goto close;
+		return rc;
 	}
 	rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrxd, &ntxd);
 	pool = get_pool(ctx, dev->numa);
 	if (pool == NULL) {
-		ERR("%s: no packet buffers (out of hugepage memory?)", spec);
-		rc = -ENOMEM;
-		goto close;
+		ERR("%s: no packet buffers (out of hugepage memory?)", label);
+		return -ENOMEM;
 	}
 	for (q = 0; q < dev->nb_rxq; q++) {
-		rc = rte_eth_rx_queue_setup(port, q, nrxd,
-					    numa >= 0 ? (unsigned int)numa : (unsigned int)SOCKET_ID_ANY,
-					    NULL, pool);
+		rc = rte_eth_rx_queue_setup(port, q, nrxd, sock, NULL, pool);
 		if (rc != 0) {
-			ERR("%s: RX queue %u setup failed: %s", spec, q, rte_strerror(-rc));
-			goto close;
+			ERR("%s: RX queue %u setup failed: %s", label, q, rte_strerror(-rc));
+			return rc;
 		}
 	}
 	for (q = 0; q < dev->nb_txq; q++) {
-		rc = rte_eth_tx_queue_setup(port, q, ntxd,
-					    numa >= 0 ? (unsigned int)numa : (unsigned int)SOCKET_ID_ANY,
-					    NULL);
+		rc = rte_eth_tx_queue_setup(port, q, ntxd, sock, NULL);
 		if (rc != 0) {
-			ERR("%s: TX queue %u setup failed: %s", spec, q, rte_strerror(-rc));
-			goto close;
+			ERR("%s: TX queue %u setup failed: %s", label, q, rte_strerror(-rc));
+			return rc;
 		}
 	}
 	/* A relay passes whatever arrives; VFs without trust refuse this,
 	 * which is fine: they then see their own MAC and broadcasts. */
 	if (rte_eth_promiscuous_enable(port) != 0)
-		VLOG_DBG("%s: promiscuous mode not available", spec);
+		VLOG_DBG("%s: promiscuous mode not available", label);
 	rte_eth_allmulticast_enable(port);
 	rc = rte_eth_dev_start(port);
 	if (rc != 0) {
-		ERR("%s: start failed: %s", spec, rte_strerror(-rc));
-		goto close;
-	}
-	VLOG_INFO("%s: port %u up, %u RX / %u TX queues of %u/%u descriptors, "
-		  "NUMA node %d", spec, port, dev->nb_rxq, dev->nb_txq, nrxd, ntxd,
-		  dev->numa);
-	return 0;
-
-close:
-	rte_eth_dev_close(port);
-	if (rdev != NULL) {
-		rte_dev_remove(rdev);
+		ERR("%s: start failed: %s", label, rte_strerror(-rc));
 		return rc;
 	}
-remove_by_name:
-	{
-		uint32_t d, b, s, f;
+	VLOG_INFO("%s: port %u up, %u RX / %u TX queues of %u/%u descriptors, "
+		  "NUMA node %d", label, port, dev->nb_rxq, dev->nb_txq, nrxd, ntxd,
+		  dev->numa);
+	return 0;
+}
 
-		rte_eal_hotplug_remove(vfwd_parse_pci(name, &d, &b, &s, &f) == 0
-				       ? "pci" : "vdev", name);
+int
+vfwd_device_attach(const char *spec, const struct vfwd_device_opts *opts,
+		   struct rte_mempool *(*get_pool)(void *ctx, int numa),
+		   void *ctx, struct vfwd_device *dev, char *err, size_t errlen)
+{
+	uint16_t port;
+	int rc;
+
+	memset(dev, 0, sizeof(*dev));
+	rc = probe_port(spec, &port, err, errlen);
+	if (rc != 0)
+		return rc;
+	snprintf(dev->name, sizeof(dev->name), "%s", spec);
+	rc = setup_port(port, spec, opts, get_pool, ctx, dev, err, errlen);
+	if (rc != 0)
+		release_port(port);
+	return rc;
+}
+
+int
+vfwd_device_attach_bond(const char *name, unsigned int mode,
+			const char *const *members, unsigned int n_members,
+			const struct vfwd_device_opts *opts,
+			struct rte_mempool *(*get_pool)(void *ctx, int numa),
+			void *ctx, struct vfwd_device *dev, char *err, size_t errlen)
+{
+	uint16_t ports[VFWD_BOND_MAX_MEMBERS], bond = 0;
+	unsigned int i, probed = 0;
+	int rc, node;
+
+	memset(dev, 0, sizeof(*dev));
+	if (strncmp(name, "net_bonding", 11) != 0 || strlen(name) >= sizeof(dev->name)) {
+		ERR("%s: bond names start with net_bonding (e.g. net_bonding0) and "
+		    "have at most %zu characters", name, sizeof(dev->name) - 1);
+		return -EINVAL;
 	}
+	if (n_members < 2 || n_members > VFWD_BOND_MAX_MEMBERS) {
+		ERR("%s: a bond has 2 to %d members, not %u", name,
+		    VFWD_BOND_MAX_MEMBERS, n_members);
+		return -EINVAL;
+	}
+	if (mode > 6) {
+		ERR("%s: bond mode %u: allowed 0-6 (0 round-robin, 1 active-backup, "
+		    "2 balance, 3 broadcast, 4 802.3ad, 5 TLB, 6 ALB)", name, mode);
+		return -EINVAL;
+	}
+	for (i = 0; i < n_members; i++) {
+		rc = probe_port(members[i], &ports[i], err, errlen);
+		if (rc != 0)
+			goto fail;
+		probed++;
+	}
+	node = rte_eth_dev_socket_id(ports[0]);
+	rc = rte_eth_bond_create(name, (uint8_t)mode, (uint8_t)(node >= 0 ? node : 0));
+	if (rc < 0) {
+		ERR("%s: cannot create the bond: %s (name in use?)", name, rte_strerror(-rc));
+		goto fail;
+	}
+	bond = (uint16_t)rc;
+	for (i = 0; i < n_members; i++) {
+		rc = rte_eth_bond_slave_add(bond, ports[i]);
+		if (rc != 0) {
+			ERR("%s: cannot add member %s: %s", name, members[i],
+			    rte_strerror(-rc));
+			goto fail_bond;
+		}
+	}
+	dev->bond = true;
+	dev->n_members = (uint8_t)n_members;
+	memcpy(dev->member_port, ports, n_members * sizeof(ports[0]));
+	snprintf(dev->name, sizeof(dev->name), "%s", name);
+	rc = setup_port(bond, name, opts, get_pool, ctx, dev, err, errlen);
+	if (rc != 0)
+		goto fail_bond;
+	VLOG_INFO("%s: bond of %u members, mode %u", name, n_members, mode);
+	return 0;
+
+fail_bond:
+	rte_eth_dev_stop(bond);
+	rte_eth_bond_free(name);
+fail:
+	for (i = 0; i < probed; i++)
+		release_port(ports[i]);
+	dev->bond = false;
 	return rc;
 }
 
 void
 vfwd_device_detach(struct vfwd_device *dev)
 {
-	struct rte_eth_dev_info info;
-	struct rte_device *rdev = NULL;
-	int rc;
+	unsigned int i;
 
-	if (rte_eth_dev_info_get(dev->port_id, &info) == 0)
-		rdev = info.device;
-	rc = rte_eth_dev_stop(dev->port_id);
-	if (rc != 0)
-		VLOG_WARN("%s: stop failed: %s", dev->name, rte_strerror(-rc));
-	rte_eth_dev_close(dev->port_id);
-	if (rdev != NULL) {
-		rc = rte_dev_remove(rdev);
+	if (dev->bond) {
+		int rc = rte_eth_dev_stop(dev->port_id);
+
 		if (rc != 0)
-			VLOG_WARN("%s: remove failed: %s", dev->name, rte_strerror(-rc));
+			VLOG_WARN("%s: stop failed: %s", dev->name, rte_strerror(-rc));
+		/* Freeing the bond hands its members back, stopped. */
+		rc = rte_eth_bond_free(dev->name);
+		if (rc != 0)
+			VLOG_WARN("%s: cannot free the bond: %s", dev->name,
+				  rte_strerror(-rc));
+		for (i = 0; i < dev->n_members; i++)
+			release_port(dev->member_port[i]);
+	} else {
+		release_port(dev->port_id);
 	}
 	VLOG_INFO("%s: port %u released", dev->name, dev->port_id);
 }

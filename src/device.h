@@ -25,13 +25,19 @@ struct vfwd_device_opts {
 	bool tso;          /* TSO and checksum offloads toward the device */
 };
 
-/* A device attached to a relay. */
+/* Members a bond has at most. */
+#define VFWD_BOND_MAX_MEMBERS 8
+
+/* A device attached to a relay: one port, or a bond of member ports. */
 struct vfwd_device {
-	uint16_t port_id;
+	uint16_t port_id;                /* the port the relay polls */
 	uint16_t nb_rxq;
 	uint16_t nb_txq;
 	int numa;                        /* -1 when unknown */
-	char name[128];                  /* rte_device name, for removal */
+	char name[128];                  /* the spec, or the bond's name */
+	bool bond;
+	uint8_t n_members;
+	uint16_t member_port[VFWD_BOND_MAX_MEMBERS];
 };
 
 /*
@@ -45,7 +51,20 @@ int vfwd_device_attach(const char *spec, const struct vfwd_device_opts *opts,
 		       void *ctx, struct vfwd_device *dev,
 		       char *err, size_t errlen);
 
-/* Stops, closes and removes a device attached by vfwd_device_attach(). */
+/*
+ * Probes the 'n_members' member devices (2 to VFWD_BOND_MAX_MEMBERS) and
+ * binds them into a DPDK bonding port called 'name' (which starts with
+ * "net_bonding") in mode 'mode' (0-6), then sets it up as
+ * vfwd_device_attach() does.  On failure everything is undone.
+ */
+int vfwd_device_attach_bond(const char *name, unsigned int mode,
+			    const char *const *members, unsigned int n_members,
+			    const struct vfwd_device_opts *opts,
+			    struct rte_mempool *(*get_pool)(void *ctx, int numa),
+			    void *ctx, struct vfwd_device *dev,
+			    char *err, size_t errlen);
+
+/* Stops, closes and removes a device (and a bond's members). */
 void vfwd_device_detach(struct vfwd_device *dev);
 
 /* The NUMA node the device sits on, before it is attached: -1 if unknown. */

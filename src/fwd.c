@@ -102,6 +102,8 @@ vf_to_vm_deliver(struct vfwd_unit *u, struct rte_mbuf **pkts, unsigned int n,
 		sent_bytes = sent == n ? bytes : burst_bytes(pkts, sent);
 		ctr_add(&c->tx_pkts, sent);
 		ctr_add(&c->tx_bytes, sent_bytes);
+		ctr_add(&u->qctr[u->q[0]].pkts, sent);
+		ctr_add(&u->qctr[u->q[0]].bytes, sent_bytes);
 		if (sent < n) {
 			ctr_add(&c->drop_full_pkts, n - sent);
 			ctr_add(&c->drop_full_bytes, bytes - sent_bytes);
@@ -134,6 +136,8 @@ vf_to_vm_deliver(struct vfwd_unit *u, struct rte_mbuf **pkts, unsigned int n,
 						     : burst_bytes(per_q[qi], sent);
 			ctr_add(&c->tx_pkts, sent);
 			ctr_add(&c->tx_bytes, sent_bytes);
+			ctr_add(&u->qctr[u->q[qi]].pkts, sent);
+			ctr_add(&u->qctr[u->q[qi]].bytes, sent_bytes);
 			if (sent < cnt[qi]) {
 				ctr_add(&c->drop_full_pkts, cnt[qi] - sent);
 				ctr_add(&c->drop_full_bytes, q_bytes[qi] - sent_bytes);
@@ -220,6 +224,8 @@ poll_vm_to_vf(struct vfwd_unit *u)
 		total += n;
 		ctr_add(&c->rx_pkts, n);
 		ctr_add(&c->rx_bytes, bytes);
+		ctr_add(&u->qctr[q].pkts, n);
+		ctr_add(&u->qctr[q].bytes, bytes);
 		if (unlikely(u->port_id < 0)) {
 			ctr_add(&c->drop_nc_pkts, n);
 			ctr_add(&c->drop_nc_bytes, bytes);

@@ -49,7 +49,9 @@ struct relay {
 
 	/* device side */
 	bool has_dev;
-	char spec[VFWD_DEVSPEC_MAX];
+	char spec[VFWD_DEVSPEC_MAX];          /* device, or bond name */
+	char members[VFWD_BOND_MAX_MEMBERS][VFWD_DEVSPEC_MAX];
+	unsigned int n_members;               /* 0: not a bond */
 	struct vfwd_device dev;
 
 	/* buffers, shared by both directions */
@@ -96,6 +98,7 @@ fill_unit(struct vfwd_unit *u, struct relay *r, enum vfwd_dir dir,
 	u->pool = r->pool;
 	u->q_enabled = dir == VFWD_DIR_VF_TO_VM ? &r->rxq_enabled : &r->txq_enabled;
 	u->ctr = &vfwd_workers[w].ctr[r->id][dir];
+	u->qctr = vfwd_workers[w].qctr[dir][r->id];
 }
 
 /*
@@ -278,8 +281,15 @@ relay_release_if_unused(struct relay *r)
 		rte_mempool_free(r->pool);
 		r->pool = NULL;
 	}
-	for (w = 0; w < vfwd_n_workers; w++)
-		memset(vfwd_workers[w].ctr[r->id], 0, sizeof(vfwd_workers[w].ctr[r->id]));
+	for (w = 0; w < vfwd_n_workers; w++) {
+		struct vfwd_worker *wk = &vfwd_workers[w];
+
+		memset(wk->ctr[r->id], 0, sizeof(wk->ctr[r->id]));
+		memset(wk->qctr[VFWD_DIR_VF_TO_VM][r->id], 0,
+		       sizeof(wk->qctr[VFWD_DIR_VF_TO_VM][r->id]));
+		memset(wk->qctr[VFWD_DIR_VM_TO_VF][r->id], 0,
+		       sizeof(wk->qctr[VFWD_DIR_VM_TO_VF][r->id]));
+	}
 }
 
 static struct relay *
@@ -299,9 +309,17 @@ by_device(const char *spec)
 {
 	unsigned int i;
 
-	for (i = 0; i < VFWD_MAX_RELAYS; i++)
-		if (relays[i].has_dev && strcmp(relays[i].spec, spec) == 0)
+	unsigned int m;
+
+	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
+		if (!relays[i].has_dev)
+			continue;
+		if (strcmp(relays[i].spec, spec) == 0)
 			return &relays[i];
+		for (m = 0; m < relays[i].n_members; m++)
+			if (strcmp(relays[i].members[m], spec) == 0)
+				return &relays[i];
+	}
 	return NULL;
 }
 
@@ -448,46 +466,89 @@ vfwd_relay_remove_socket(unsigned int id, char *err, size_t errlen)
 /* Devices                                                             */
 /* ------------------------------------------------------------------ */
 
-int
-vfwd_relay_attach(unsigned int id, const char *spec, char *err, size_t errlen)
+/* What to attach: one device, or a bond of several. */
+struct attach_req {
+	const char *name;               /* the spec, or the bond's name */
+	bool bond;
+	unsigned int mode;
+	const char *const *members;
+	unsigned int n_members;
+};
+
+static int
+attach(unsigned int id, const struct attach_req *req, char *err, size_t errlen)
 {
 	struct vfwd_device dev;
-	struct relay *r, *other;
+	struct relay *r, *other = NULL;
+	unsigned int i;
 	int rc;
 
 	rc = check_id(id, err, errlen);
 	if (rc != 0)
 		return rc;
-	if (strlen(spec) >= sizeof(r->spec)) {
+	if (strlen(req->name) >= sizeof(r->spec)) {
 		ERR("device spec too long (at most %zu characters)", sizeof(r->spec) - 1);
 		return -ENAMETOOLONG;
 	}
 	pthread_mutex_lock(&relay_lock);
 	r = &relays[id];
-	other = by_device(spec);
+	other = by_device(req->name);
+	for (i = 0; req->bond && other == NULL && i < req->n_members; i++)
+		other = by_device(req->members[i]);
 	if (r->has_dev) {
 		ERR("relay %u: already has device %s", id, r->spec);
 		rc = -EEXIST;
 		goto out;
 	}
 	if (other != NULL) {
-		ERR("%s: already the device of relay %u", spec, other->id);
+		ERR("%s: already in use by relay %u (%s)", req->name, other->id,
+		    other->spec);
 		rc = -EBUSY;
 		goto out;
 	}
-	rc = vfwd_device_attach(spec, &dev_opts, device_pool_cb, r, &dev, err, errlen);
+	if (req->bond)
+		rc = vfwd_device_attach_bond(req->name, req->mode, req->members,
+					     req->n_members, &dev_opts, device_pool_cb,
+					     r, &dev, err, errlen);
+	else
+		rc = vfwd_device_attach(req->name, &dev_opts, device_pool_cb, r, &dev,
+					err, errlen);
 	if (rc != 0) {
 		relay_release_if_unused(r);
 		goto out;
 	}
 	r->dev = dev;
 	r->has_dev = true;
-	snprintf(r->spec, sizeof(r->spec), "%s", spec);
+	snprintf(r->spec, sizeof(r->spec), "%s", req->name);
+	r->n_members = req->bond ? req->n_members : 0;
+	for (i = 0; i < r->n_members; i++)
+		snprintf(r->members[i], sizeof(r->members[i]), "%s", req->members[i]);
 	publish(r);
-	VLOG_INFO("relay %u: device %s attached (port %u)", id, spec, dev.port_id);
+	VLOG_INFO("relay %u: device %s attached (port %u)", id, req->name, dev.port_id);
 out:
 	pthread_mutex_unlock(&relay_lock);
 	return rc;
+}
+
+int
+vfwd_relay_attach(unsigned int id, const char *spec, char *err, size_t errlen)
+{
+	const struct attach_req req = { .name = spec };
+
+	return attach(id, &req, err, errlen);
+}
+
+int
+vfwd_relay_attach_bond(unsigned int id, const char *name, unsigned int mode,
+		       const char *const *members, unsigned int n_members,
+		       char *err, size_t errlen)
+{
+	const struct attach_req req = {
+		.name = name, .bond = true, .mode = mode,
+		.members = members, .n_members = n_members,
+	};
+
+	return attach(id, &req, err, errlen);
 }
 
 int
@@ -512,6 +573,7 @@ vfwd_relay_detach(unsigned int id, char *err, size_t errlen)
 	vfwd_device_detach(&r->dev);
 	VLOG_INFO("relay %u: device %s detached", id, r->spec);
 	r->spec[0] = '\0';
+	r->n_members = 0;
 	relay_release_if_unused(r);
 out:
 	pthread_mutex_unlock(&relay_lock);
@@ -576,8 +638,8 @@ vfwd_relay_move(unsigned int id, int cpu_vf_to_vm, int cpu_vm_to_vf,
 	return 0;
 }
 
-static void
-sum_counters(unsigned int id, struct vfwd_dir_stats *out)
+void
+vfwd_relay_counters(unsigned int id, struct vfwd_dir_stats *out)
 {
 	unsigned int w;
 	int d;
@@ -598,6 +660,23 @@ sum_counters(unsigned int id, struct vfwd_dir_stats *out)
 			SUM(drop_nc_pkts, drop_nc_pkts);
 			SUM(drop_nc_bytes, drop_nc_bytes);
 #undef SUM
+		}
+}
+
+void
+vfwd_relay_queue_counters(unsigned int id, enum vfwd_dir dir,
+			  struct vfwd_queue_counters *out)
+{
+	unsigned int w, q;
+
+	memset(out, 0, VFWD_MAX_QUEUE_PAIRS * sizeof(*out));
+	for (w = 0; w < vfwd_n_workers; w++)
+		for (q = 0; q < VFWD_MAX_QUEUE_PAIRS; q++) {
+			const struct vfwd_queue_counters *c =
+				&vfwd_workers[w].qctr[dir][id][q];
+
+			out[q].pkts += __atomic_load_n(&c->pkts, __ATOMIC_RELAXED);
+			out[q].bytes += __atomic_load_n(&c->bytes, __ATOMIC_RELAXED);
 		}
 }
 
@@ -634,7 +713,7 @@ vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
 	info->dev_rxq = r->has_dev ? r->dev.nb_rxq : 0;
 	info->dev_txq = r->has_dev ? r->dev.nb_txq : 0;
 	info->features = r->vid >= 0 ? r->features : 0;
-	sum_counters(id, info->dir);
+	vfwd_relay_counters(id, info->dir);
 	pthread_mutex_unlock(&relay_lock);
 	return 0;
 }

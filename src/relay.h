@@ -70,10 +70,20 @@ int vfwd_relay_remove_socket(unsigned int id, char *err, size_t errlen);
 int vfwd_relay_attach(unsigned int id, const char *spec,
 		      char *err, size_t errlen);
 
-/* Detaches and removes relay 'id''s device. */
+/*
+ * Binds the 'n_members' devices into DPDK bond 'name' (mode 0-6) and
+ * attaches the bond to relay 'id'.  A member serving another relay is
+ * refused with -EBUSY.
+ */
+int vfwd_relay_attach_bond(unsigned int id, const char *name, unsigned int mode,
+			   const char *const *members, unsigned int n_members,
+			   char *err, size_t errlen);
+
+/* Detaches and removes relay 'id''s device (a bond with its members). */
 int vfwd_relay_detach(unsigned int id, char *err, size_t errlen);
 
-/* Relay serving device 'spec' / socket 'path', or -ENOENT. */
+/* Relay serving device 'spec' (a bond, or one of its members) / socket
+ * 'path', or -ENOENT. */
 int vfwd_relay_find_device(const char *spec);
 int vfwd_relay_find_socket(const char *path);
 
@@ -83,6 +93,15 @@ int vfwd_relay_find_socket(const char *path);
  */
 int vfwd_relay_move(unsigned int id, int cpu_vf_to_vm, int cpu_vm_to_vf,
 		    char *err, size_t errlen);
+
+/* Sums relay 'id''s counters of both directions over all workers (no lock:
+ * counters are read as the workers write them). */
+void vfwd_relay_counters(unsigned int id, struct vfwd_dir_stats *out);
+
+/* Sums relay 'id''s per guest queue counters of direction 'dir' into
+ * out[VFWD_MAX_QUEUE_PAIRS]. */
+void vfwd_relay_queue_counters(unsigned int id, enum vfwd_dir dir,
+			       struct vfwd_queue_counters *out);
 
 /* Fills 'info' for relay 'id'; -ENOENT when it has no socket and no device. */
 int vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 
@@ -13,10 +15,130 @@ static const char *const dir_names[VFWD_N_DIRS] = {
 	[VFWD_DIR_VM_TO_VF] = "vm_to_vf",
 };
 
+/* ------------------------------------------------------------------ */
+/* Samples and rates                                                   */
+/* ------------------------------------------------------------------ */
+
+struct sample {
+	uint64_t t_ns;
+	struct {
+		uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
+	} r[VFWD_MAX_RELAYS][VFWD_N_DIRS];
+	uint64_t busy[VFWD_MAX_CPUS], idle[VFWD_MAX_CPUS];
+};
+
+/* A ring of samples; only the main thread touches it. */
+static struct sample samples[VFWD_STATS_SAMPLES];
+static unsigned int n_samples, last;
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void
+vfwd_stats_sample(void)
+{
+	struct vfwd_dir_stats ds[VFWD_N_DIRS];
+	struct sample *s;
+	unsigned int i;
+	int d;
+
+	last = n_samples == 0 ? 0 : (last + 1) % VFWD_STATS_SAMPLES;
+	if (n_samples < VFWD_STATS_SAMPLES)
+		n_samples++;
+	s = &samples[last];
+	s->t_ns = now_ns();
+	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
+		vfwd_relay_counters(i, ds);
+		for (d = 0; d < VFWD_N_DIRS; d++) {
+			s->r[i][d].rx_pkts = ds[d].rx_pkts;
+			s->r[i][d].rx_bytes = ds[d].rx_bytes;
+			s->r[i][d].tx_pkts = ds[d].tx_pkts;
+			s->r[i][d].tx_bytes = ds[d].tx_bytes;
+		}
+	}
+	for (i = 0; i < vfwd_n_workers; i++) {
+		s->busy[i] = __atomic_load_n(&vfwd_workers[i].busy_cycles, __ATOMIC_RELAXED);
+		s->idle[i] = __atomic_load_n(&vfwd_workers[i].idle_cycles, __ATOMIC_RELAXED);
+	}
+}
+
+/* The newest sample and one about 'window_ms' older; false if none. */
+static bool
+sample_pair(unsigned int window_ms, const struct sample **old,
+	    const struct sample **new)
+{
+	unsigned int back;
+
+	if (n_samples < 2)
+		return false;
+	if (window_ms == 0)
+		window_ms = VFWD_STATS_DEFAULT_WINDOW_MS;
+	back = (window_ms + VFWD_STATS_SAMPLE_MS / 2) / VFWD_STATS_SAMPLE_MS;
+	if (back < 1)
+		back = 1;
+	if (back > n_samples - 1)
+		back = n_samples - 1;
+	*new = &samples[last];
+	*old = &samples[(last + VFWD_STATS_SAMPLES - back) % VFWD_STATS_SAMPLES];
+	return (*new)->t_ns > (*old)->t_ns;
+}
+
+/* Rate of a counter between two samples; a counter that went back (the
+ * relay was released and reused) counts from zero. */
+static float
+rate(uint64_t a, uint64_t b, double secs)
+{
+	return (float)((b >= a ? b - a : b) / secs);
+}
+
+void
+vfwd_stats_rates(unsigned int id, unsigned int window_ms,
+		 struct vfwd_dir_rates out[VFWD_N_DIRS])
+{
+	const struct sample *o, *n;
+	double secs;
+	int d;
+
+	memset(out, 0, VFWD_N_DIRS * sizeof(*out));
+	if (id >= VFWD_MAX_RELAYS || !sample_pair(window_ms, &o, &n))
+		return;
+	secs = (double)(n->t_ns - o->t_ns) / 1e9;
+	for (d = 0; d < VFWD_N_DIRS; d++) {
+		out[d].rx_pps = rate(o->r[id][d].rx_pkts, n->r[id][d].rx_pkts, secs);
+		out[d].rx_bps = rate(o->r[id][d].rx_bytes, n->r[id][d].rx_bytes, secs);
+		out[d].tx_pps = rate(o->r[id][d].tx_pkts, n->r[id][d].tx_pkts, secs);
+		out[d].tx_bps = rate(o->r[id][d].tx_bytes, n->r[id][d].tx_bytes, secs);
+	}
+}
+
+float
+vfwd_stats_worker_load(unsigned int w, unsigned int window_ms)
+{
+	const struct sample *o, *n;
+	uint64_t busy, idle;
+
+	if (w >= vfwd_n_workers || !sample_pair(window_ms, &o, &n))
+		return 0;
+	busy = n->busy[w] - o->busy[w];
+	idle = n->idle[w] - o->idle[w];
+	return busy + idle == 0 ? 0 : (float)((double)busy / (double)(busy + idle));
+}
+
+/* ------------------------------------------------------------------ */
+/* Dump                                                                */
+/* ------------------------------------------------------------------ */
+
 static void
 dump_relay(FILE *f, const struct vfwd_relay_info *ri)
 {
-	int d;
+	struct vfwd_queue_counters q[VFWD_N_DIRS][VFWD_MAX_QUEUE_PAIRS];
+	int d, i;
 
 	fprintf(f, "relay %u socket=%s device=%s port=%d guest=%s numa=%d "
 		"cpu_vf_to_vm=%d cpu_vm_to_vf=%d guest_rxq=0x%x guest_txq=0x%x "
@@ -38,6 +160,19 @@ dump_relay(FILE *f, const struct vfwd_relay_info *ri)
 			s->tx_bytes, s->drop_full_pkts, s->drop_full_bytes,
 			s->drop_nc_pkts, s->drop_nc_bytes);
 	}
+	for (d = 0; d < VFWD_N_DIRS; d++)
+		vfwd_relay_queue_counters(ri->id, d, q[d]);
+	for (i = 0; i < VFWD_MAX_QUEUE_PAIRS; i++) {
+		const struct vfwd_queue_counters *to = &q[VFWD_DIR_VF_TO_VM][i];
+		const struct vfwd_queue_counters *from = &q[VFWD_DIR_VM_TO_VF][i];
+
+		if (to->pkts == 0 && from->pkts == 0 &&
+		    !((ri->rxq_enabled | ri->txq_enabled) & (1u << i)))
+			continue;
+		fprintf(f, "relay %u queue %d to_vm_pkts=%" PRIu64 " to_vm_bytes=%"
+			PRIu64 " from_vm_pkts=%" PRIu64 " from_vm_bytes=%" PRIu64 "\n",
+			ri->id, i, to->pkts, to->bytes, from->pkts, from->bytes);
+	}
 }
 
 void
@@ -53,7 +188,8 @@ vfwd_stats_dump(FILE *f)
 		uint64_t idle = __atomic_load_n(&w->idle_cycles, __ATOMIC_RELAXED);
 
 		fprintf(f, "worker %u cpu=%u busy_cycles=%" PRIu64 " idle_cycles=%"
-			PRIu64 "\n", i, w->lcore, busy, idle);
+			PRIu64 " load=%.3f\n", i, w->lcore, busy, idle,
+			vfwd_stats_worker_load(i, 0));
 	}
 	for (i = 0; i < VFWD_MAX_RELAYS; i++)
 		if (vfwd_relay_info(i, &ri) == 0 && (ri.has_device || ri.guest_connected))

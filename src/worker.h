@@ -45,6 +45,16 @@ struct vfwd_dir_counters {
 } __rte_cache_aligned;
 
 /*
+ * Counters of one guest queue in one direction, kept by one worker: what
+ * was enqueued on a guest RX queue (VF to VM) or dequeued from a guest TX
+ * queue (VM to VF).
+ */
+struct vfwd_queue_counters {
+	uint64_t pkts;
+	uint64_t bytes;
+};
+
+/*
  * One direction of one relay, as a worker polls it.  Everything above
  * 'cached_rxq_mask' is fixed for the life of the snapshot; the rest is the
  * worker's own scratch.
@@ -60,6 +70,7 @@ struct vfwd_unit {
 	 * by the vhost thread at any time; read once per poll. */
 	const uint32_t *q_enabled;
 	struct vfwd_dir_counters *ctr;   /* this worker's counters */
+	struct vfwd_queue_counters *qctr; /* ... per guest queue */
 
 	/* Worker scratch: the enabled-queue list derived from the mask. */
 	uint32_t cached_mask;
@@ -88,6 +99,10 @@ struct vfwd_worker {
 	uint64_t idle_cycles;
 	uint64_t loops;
 	struct vfwd_dir_counters ctr[VFWD_MAX_RELAYS][VFWD_N_DIRS];
+	/* Per direction first: the two directions of a relay may run on
+	 * different workers, and must not share cache lines. */
+	struct vfwd_queue_counters
+		qctr[VFWD_N_DIRS][VFWD_MAX_RELAYS][VFWD_MAX_QUEUE_PAIRS] __rte_cache_aligned;
 } __rte_cache_aligned;
 
 /* The workers, created by vfwd_workers_init(). */

@@ -215,6 +215,11 @@ def parse_stats(block):
     relays = {}
     workers = {}
     for line in block.splitlines():
+        m = re.match(r"relay (\d+) queue (\d+) (.*)", line)
+        if m:
+            relays.setdefault(int(m.group(1)), {}).setdefault("queues", {})[int(m.group(2))] = {
+                k: int(v) for k, v in (kv.split("=") for kv in m.group(3).split())}
+            continue
         m = re.match(r"relay (\d+) (vf_to_vm|vm_to_vf) (.*)", line)
         if m:
             relays.setdefault(int(m.group(1)), {})[m.group(2)] = {

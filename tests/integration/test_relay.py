@@ -115,6 +115,9 @@ def test_multiqueue_spreads_flows(reg, sockdir):
     per_q = [x["rx_q%d_good_packets" % q] for q in range(4)]
     assert sum(per_q) == sent
     assert all(n > 0 for n in per_q), per_q
+    # The daemon's per-queue counters agree with the guest's.
+    queues = d.stats()[1]["queues"]
+    assert [queues[q]["to_vm_pkts"] for q in range(4)] == per_q
     vm.cmd("stop")
 
     # Every guest TX queue is read: the VM sends from 4 queues.
@@ -126,7 +129,9 @@ def test_multiqueue_spreads_flows(reg, sockdir):
     per_q = [x["tx_q%d_good_packets" % q] for q in range(4)]
     assert all(n > 0 for n in per_q), per_q
     wait_for(lambda: wire.port_stats()["rx_pkts"] >= sum(per_q), what="wire rx")
-    assert d.stats()[1]["vm_to_vf"]["tx_pkts"] == sum(per_q)
+    s = d.stats()[1]
+    assert s["vm_to_vf"]["tx_pkts"] == sum(per_q)
+    assert [s["queues"][q]["from_vm_pkts"] for q in range(4)] == per_q
 
 
 def test_guest_disconnect_and_reconnect(reg, sockdir):
