@@ -67,6 +67,9 @@ VIRTIOFWD_FILE_PREFIX=vfwddemo$tag
 VIRTIOFWD_DYNAMIC_SOCKETS=false
 VIRTIOFWD_STATIC_VFS=(net_af_packet0,iface=$vh=1)
 VIRTIOFWD_EAL_ARGS="--no-huge -m 256 --no-pci"
+VIRTIOFWD_ZMQ_PORT_CONTROL_EP=ipc://$dir/ctl/port_control
+VIRTIOFWD_ZMQ_STATS_EP=ipc://$dir/ctl/stats
+VIRTIOFWD_ZMQ_CORE_SCHED_EP=ipc://$dir/ctl/core_sched
 CONF
 echo "==> configuration ($dir/virtioforwarder):"
 sed 's/^/    /' "$dir/virtioforwarder"

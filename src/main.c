@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -27,8 +28,10 @@
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
+#include "ctl_zmq.h"
 #include "eal.h"
 #include "log.h"
+#include "portctl.h"
 #include "relay.h"
 #include "stats.h"
 #include "vhost.h"
@@ -110,12 +113,9 @@ static void
 log_limits(const struct vfwd_config *cfg)
 {
 	/* Said plainly, so that nobody waits for a port that cannot come. */
-	if (cfg->ovsdb_sock_set || cfg->ipc_port_control ||
-	    (cfg->zmq_port_control_set && cfg->zmq_port_control_ep[0] != '\0') ||
-	    cfg->core_sched_enable || cfg->zmq_config_ep[0] != '\0')
-		VLOG_WARN("this version has no ZeroMQ, OVSDB or IPC port control "
-			  "yet: devices come from VIRTIOFWD_STATIC_VFS (-P) only, "
-			  "statistics from SIGUSR1");
+	if (cfg->ovsdb_sock_set || cfg->ipc_port_control)
+		VLOG_WARN("this version has no OVSDB or IPC port control yet: "
+			  "use ZeroMQ port control or VIRTIOFWD_STATIC_VFS");
 	if (RTE_MAX_ETHPORTS < VFWD_MAX_RELAYS)
 		VLOG_NOTICE("this DPDK build allows %d ports (RTE_MAX_ETHPORTS): at "
 			    "most %d relays can have a device at once (relay ids "
@@ -144,37 +144,77 @@ signals_open(sigset_t *set)
 	return 0;
 }
 
-static void
-main_loop(int sfd)
+/* Takes the signal waiting on 'sfd'; returns false when it says stop. */
+static bool
+handle_signal(int sfd)
 {
-	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+	struct signalfd_siginfo si;
 
-	for (;;) {
-		struct signalfd_siginfo si;
-		int n = poll(&pfd, 1, 1000);
-
-		if (n < 0 && errno != EINTR) {
-			VLOG_ERR("poll: %s", strerror(errno));
-			return;
-		}
-		if (n <= 0 || !(pfd.revents & POLLIN))
-			continue;
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		switch (si.ssi_signo) {
-		case SIGTERM:
-		case SIGINT:
-			VLOG_NOTICE("signal %d: stopping", (int)si.ssi_signo);
-			return;
-		case SIGUSR1:
-			vfwd_stats_dump(stdout);
-			break;
-		case SIGHUP:
-			VLOG_NOTICE("SIGHUP: configuration is read at start only; "
-				    "restart to apply changes");
-			break;
-		}
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		return true;
+	switch (si.ssi_signo) {
+	case SIGTERM:
+	case SIGINT:
+		VLOG_NOTICE("signal %d: stopping", (int)si.ssi_signo);
+		return false;
+	case SIGUSR1:
+		vfwd_stats_dump(stdout);
+		break;
+	case SIGHUP:
+		VLOG_NOTICE("SIGHUP: configuration is read at start only; "
+			    "restart to apply changes");
+		break;
 	}
+	return true;
+}
+
+/*
+ * The control thread: signals, the stats sampling timer and the control
+ * services, all in one poll.  Nothing here is on the packet path.
+ */
+static void
+main_loop(int sfd, int tfd)
+{
+	zmq_pollitem_t items[2 + VFWD_CTL_ZMQ_MAX_ITEMS];
+	int n;
+
+	items[0] = (zmq_pollitem_t){ .fd = sfd, .events = ZMQ_POLLIN };
+	items[1] = (zmq_pollitem_t){ .fd = tfd, .events = ZMQ_POLLIN };
+	n = 2 + vfwd_ctl_zmq_pollitems(items + 2, VFWD_CTL_ZMQ_MAX_ITEMS);
+	for (;;) {
+		if (zmq_poll(items, n, -1) < 0) {
+			if (zmq_errno() == EINTR)
+				continue;
+			VLOG_ERR("poll: %s", zmq_strerror(zmq_errno()));
+			return;
+		}
+		if ((items[0].revents & ZMQ_POLLIN) && !handle_signal(sfd))
+			return;
+		if (items[1].revents & ZMQ_POLLIN) {
+			uint64_t ticks;
+
+			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+				vfwd_stats_sample();
+		}
+		vfwd_ctl_zmq_serve(items + 2, n - 2);
+	}
+}
+
+/* A timer that fires every VFWD_STATS_SAMPLE_MS. */
+static int
+sample_timer(void)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, VFWD_STATS_SAMPLE_MS * 1000000L },
+		.it_value = { 0, VFWD_STATS_SAMPLE_MS * 1000000L },
+	};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int
@@ -185,7 +225,7 @@ main(int argc, char **argv)
 	enum vfwd_config_action action;
 	char err[VFWD_ERR_MAX];
 	sigset_t sigs;
-	int rc, sfd = -1, pidfd = -1, status = EXIT_FAILURE;
+	int rc, sfd = -1, tfd = -1, pidfd = -1, status = EXIT_FAILURE;
 
 	cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL) {
@@ -246,20 +286,35 @@ main(int argc, char **argv)
 		goto out_eal;
 	}
 	vfwd_relays_init(cfg);
+	vfwd_portctl_init(cfg);
 	if (vfwd_workers_start() != 0)
 		goto out_workers;
 	open_static_relays(cfg);
+	tfd = sample_timer();
+	if (tfd < 0) {
+		VLOG_ERR("stats timer: %s", strerror(errno));
+		goto out_relays;
+	}
+	vfwd_stats_sample();
+	if (vfwd_ctl_zmq_open(cfg, true, err, sizeof(err)) != 0) {
+		VLOG_ERR("%s", err);
+		goto out_relays;
+	}
 
 	sd_notify(0, "READY=1");
 	VLOG_NOTICE("ready: %u worker(s), %s mode, %s sockets", vfwd_n_workers,
 		    cfg->vhost_client ? "vhost-user client" : "vhost-user server",
 		    cfg->dynamic_sockets ? "dynamic" : "static");
-	main_loop(sfd);
+	main_loop(sfd, tfd);
 	sd_notify(0, "STOPPING=1");
 
 	vfwd_stats_dump(stdout);
-	vfwd_relays_fini();
 	status = EXIT_SUCCESS;
+	vfwd_ctl_zmq_close();
+out_relays:
+	vfwd_relays_fini();
+	if (tfd >= 0)
+		close(tfd);
 out_workers:
 	vfwd_workers_fini();
 out_eal:

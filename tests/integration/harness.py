@@ -155,6 +155,7 @@ class Daemon:
             "VIRTIOFWD_FILE_PREFIX": self.prefix,
             "VIRTIOFWD_EAL_ARGS": " ".join(EAL_MEM),
         }
+        self.vars.update(control_endpoints(self.tmp))
         self.vars.update(variables or {})
         self.conf = os.path.join(self.tmp, name + ".conf")
         with open(self.conf, "w") as f:
@@ -237,6 +238,17 @@ def parse_stats(block):
     return relays
 
 
+def control_endpoints(tmp):
+    """ZeroMQ endpoints private to one test daemon."""
+    return {
+        "VIRTIOFWD_ZMQ_PORT_CONTROL_EP": "ipc://%s/ctl/port_control" % tmp,
+        "VIRTIOFWD_ZMQ_STATS_EP": "ipc://%s/ctl/stats" % tmp,
+        "VIRTIOFWD_ZMQ_CORE_SCHED_EP": "ipc://%s/ctl/core_sched" % tmp,
+        "VIRTIOFWD_ZMQ_CONFIG_EP": "ipc://%s/ctl/config" % tmp,
+        "VIO4WD_CORE_SCHED_ENABLE": "true",
+    }
+
+
 def run_daemon_expect_error(tmp, variables=None, args=()):
     """Starts the daemon expecting it to refuse; returns (status, stderr)."""
     d = Daemon.__new__(Daemon)
@@ -251,6 +263,7 @@ def run_daemon_expect_error(tmp, variables=None, args=()):
         "VIRTIOFWD_FILE_PREFIX": unique("vfwdt"),
         "VIRTIOFWD_EAL_ARGS": " ".join(EAL_MEM),
     }
+    base.update(control_endpoints(str(tmp)))
     base.update(variables or {})
     conf = os.path.join(str(tmp), "bad.conf")
     with open(conf, "w") as f:

@@ -1,0 +1,824 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ZeroMQ control services.
+ *
+ * Each service is a REP socket: receive one frame, answer one frame.  The
+ * handlers turn a request into calls on the port control and relay layers
+ * and build the reply; anything that cannot be parsed gets the service's
+ * error reply, since a REP peer that gets no answer is stuck for good.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "virtioforwarder.pb-c.h"
+
+#include "ctl_zmq.h"
+#include "log.h"
+#include "portctl.h"
+#include "relay.h"
+#include "stats.h"
+#include "worker.h"
+
+#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
+
+/* A reply: a packed message in a malloc'd buffer. */
+struct reply {
+	uint8_t *buf;
+	size_t len;
+};
+
+/* Handles one request of 'len' bytes (NULL when it was refused for its
+ * size) and packs the answer into 'out'. */
+typedef void (*handler_fn)(const uint8_t *req, size_t len, struct reply *out);
+
+struct service {
+	const char *name;
+	handler_fn handle;
+	void *sock;
+	char endpoint[VFWD_EP_MAX];
+	char ipc_path[PATH_MAX];     /* socket file of an ipc:// endpoint */
+};
+
+static void *zctx;
+static struct service services[VFWD_CTL_ZMQ_MAX_ITEMS];
+static unsigned int n_services;
+static gid_t ctl_gid = (gid_t)-1;
+
+static void
+pack(const ProtobufCMessage *m, struct reply *out)
+{
+	out->len = protobuf_c_message_get_packed_size(m);
+	out->buf = malloc(out->len ? out->len : 1);
+	if (out->buf == NULL) {
+		out->len = 0;
+		return;
+	}
+	protobuf_c_message_pack(m, out->buf);
+}
+
+/* ------------------------------------------------------------------ */
+/* Port control                                                        */
+/* ------------------------------------------------------------------ */
+
+static const char *const op_names[] = {
+	"ADD", "REMOVE", "ADD_SOCK", "REMOVE_SOCK", "QUERY_PCI",
+};
+
+static void
+port_control_reply(int rc, const char *err, const char *query, int relay,
+		   struct reply *out)
+{
+	Virtioforwarder__PortControlResponse r = VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__INIT;
+
+	r.status = rc == 0 ? VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__OK
+			   : VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__ERROR;
+	if (rc != 0) {
+		r.has_error_code = true;
+		r.error_code = rc;
+		r.error_code_source = (char *)err;
+	}
+	if (query != NULL)
+		r.query_string = (char *)query;
+	if (relay >= 0) {
+		r.has_virtio_id = true;
+		r.virtio_id = (uint32_t)relay;
+	}
+	pack(&r.base, out);
+}
+
+/* Collects the request's devices (PCI addresses, then devargs strings). */
+static int
+request_devices(const Virtioforwarder__PortControlRequest *q,
+		char names[][VFWD_DEVSPEC_MAX], struct vfwd_portctl_dev *d,
+		char *err, size_t errlen)
+{
+	size_t i, n = q->n_pci_addrs + q->n_device;
+
+	memset(d, 0, sizeof(*d));
+	if (n > 8) {
+		ERR("%zu devices: a bond has at most 8 members", n);
+		return -E2BIG;
+	}
+	for (i = 0; i < q->n_pci_addrs; i++) {
+		const Virtioforwarder__PortControlRequest__PciAddress *a = q->pci_addrs[i];
+
+		if (a->domain > 0xffff || a->bus > 0xff || a->slot > 0x1f ||
+		    a->function > 7) {
+			ERR("PCI address %x:%x:%x.%x: out of range (domain <= ffff, "
+			    "bus <= ff, slot <= 1f, function <= 7)", a->domain, a->bus,
+			    a->slot, a->function);
+			return -EINVAL;
+		}
+		snprintf(names[d->n], VFWD_DEVSPEC_MAX, "%04x:%02x:%02x.%x",
+			 a->domain, a->bus, a->slot, a->function);
+		d->devs[d->n] = names[d->n];
+		d->n++;
+	}
+	for (i = 0; i < q->n_device; i++) {
+		struct vfwd_static_dev sd;
+		char spec[VFWD_DEVSPEC_MAX + 4];
+
+		/* The same rules as VIRTIOFWD_STATIC_VFS, through its parser. */
+		snprintf(spec, sizeof(spec), "%s=0", q->device[i]);
+		if (strlen(q->device[i]) >= VFWD_DEVSPEC_MAX ||
+		    vfwd_parse_static_dev(spec, &sd, err, errlen) != 0) {
+			if (strlen(q->device[i]) >= VFWD_DEVSPEC_MAX)
+				ERR("device: longer than %d characters", VFWD_DEVSPEC_MAX - 1);
+			return -EINVAL;
+		}
+		snprintf(names[d->n], VFWD_DEVSPEC_MAX, "%s", sd.spec);
+		d->devs[d->n] = names[d->n];
+		d->n++;
+	}
+	d->bond_name = q->name;
+	d->bond_mode = q->has_mode ? q->mode : 1;
+	return 0;
+}
+
+static void
+handle_port_control(const uint8_t *req, size_t len, struct reply *out)
+{
+	char names[8][VFWD_DEVSPEC_MAX], err[VFWD_ERR_MAX] = "", query[VFWD_DEVSPEC_MAX];
+	Virtioforwarder__PortControlRequest *q;
+	struct vfwd_portctl_dev d;
+	unsigned int relay = 0;
+	bool cond;
+	int rc, id = -1;
+	const char *what;
+
+	if (req == NULL) {
+		port_control_reply(-EMSGSIZE, "request larger than 64 KiB", NULL, -1, out);
+		return;
+	}
+	q = virtioforwarder__port_control_request__unpack(NULL, len, req);
+	if (q == NULL) {
+		port_control_reply(-EBADMSG, "cannot parse the request as a "
+				   "PortControlRequest (required field missing, or "
+				   "not protobuf)", NULL, -1, out);
+		return;
+	}
+	cond = q->has_conditional ? q->conditional : true;
+	rc = request_devices(q, names, &d, err, sizeof(err));
+	if (rc != 0)
+		goto reply;
+	what = d.n > 1 ? d.bond_name : d.n == 1 ? d.devs[0] : q->name;
+
+	switch (q->op) {
+	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__ADD:
+		if (!q->has_virtio_id) {
+			rc = -EINVAL;
+			snprintf(err, sizeof(err), "ADD: virtio_id (the relay) is required");
+			break;
+		}
+		rc = vfwd_portctl_add(q->virtio_id, &d, cond, err, sizeof(err));
+		id = rc == 0 ? (int)q->virtio_id : -1;
+		break;
+	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__REMOVE:
+		/* A bond goes by its name; a device by its address. */
+		if (q->name != NULL && q->name[0] != '\0')
+			what = q->name;
+		else if (d.n != 1) {
+			rc = -EINVAL;
+			snprintf(err, sizeof(err), "REMOVE: give one device, or a bond's name");
+			break;
+		}
+		rc = vfwd_portctl_remove(q->has_virtio_id ? (int)q->virtio_id : -1,
+					 what, cond, err, sizeof(err));
+		break;
+	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__ADD_SOCK:
+		rc = vfwd_portctl_add_sock(q->vhost_path, &d, cond, &relay, err,
+					   sizeof(err));
+		id = rc == 0 ? (int)relay : -1;
+		break;
+	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__REMOVE_SOCK:
+		if (q->name != NULL && q->name[0] != '\0')
+			what = q->name;
+		rc = vfwd_portctl_remove_sock(q->vhost_path, d.n > 0 || q->name ? what : NULL,
+					      cond, err, sizeof(err));
+		break;
+	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__QUERY_PCI:
+		rc = vfwd_portctl_query(q->vhost_path, query, sizeof(query), err,
+					sizeof(err));
+		if (rc == 0) {
+			port_control_reply(0, NULL, query, -1, out);
+			VLOG_DBG("port control: QUERY_PCI %s: %s", q->vhost_path, query);
+			goto done;
+		}
+		break;
+	default:
+		rc = -EOPNOTSUPP;
+		snprintf(err, sizeof(err), "unknown op %d (allowed: 0 ADD, 1 REMOVE, "
+			 "2 ADD_SOCK, 3 REMOVE_SOCK, 4 QUERY_PCI)", (int)q->op);
+		break;
+	}
+	if ((unsigned int)q->op < 5)
+		VLOG_INFO("port control: %s %s%s%s: %s%s", op_names[q->op],
+			  what ? what : "", q->vhost_path ? " " : "",
+			  q->vhost_path ? q->vhost_path : "", rc == 0 ? "done" : "failed: ",
+			  rc == 0 ? "" : err);
+reply:
+	port_control_reply(rc, err, NULL, id, out);
+done:
+	virtioforwarder__port_control_request__free_unpacked(q, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Stats                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Everything one RelayState points to, in one allocation. */
+struct relay_msg {
+	Virtioforwarder__RelayState rs;
+	Virtioforwarder__RelayState__CPU cpu;
+	Virtioforwarder__RelayState__VHOST vhost;
+	Virtioforwarder__RelayState__VF vf;
+	Virtioforwarder__RelayState__VFtoVM f2m;
+	Virtioforwarder__RelayState__VMtoVF m2f;
+	Virtioforwarder__RelayState__Queue q[VFWD_MAX_QUEUE_PAIRS];
+	Virtioforwarder__RelayState__Queue *qp[VFWD_MAX_QUEUE_PAIRS];
+	struct vfwd_relay_info ri;
+	char f2m_state[64], m2f_state[64];
+};
+
+static void
+stats_reply_status(int status, struct reply *out)
+{
+	Virtioforwarder__StatsResponse r = VIRTIOFORWARDER__STATS_RESPONSE__INIT;
+
+	r.status = status;
+	pack(&r.base, out);
+}
+
+/* Describes what a direction is doing, for operators. */
+static void
+dir_state(const struct vfwd_relay_info *ri, enum vfwd_dir d, char *buf, size_t len)
+{
+	uint32_t q = d == VFWD_DIR_VF_TO_VM ? ri->rxq_enabled : ri->txq_enabled;
+
+	if (!ri->has_device && !ri->guest_connected)
+		snprintf(buf, len, "idle: no device, no guest");
+	else if (!ri->has_device)
+		snprintf(buf, len, "no device");
+	else if (!ri->guest_connected)
+		snprintf(buf, len, "no guest");
+	else if (q == 0)
+		snprintf(buf, len, "guest %s queues disabled",
+			 d == VFWD_DIR_VF_TO_VM ? "RX" : "TX");
+	else
+		snprintf(buf, len, "forwarding%s", ri->dirty_logging ? " (migrating)" : "");
+}
+
+static void
+fill_relay(struct relay_msg *m, bool queues, unsigned int window)
+{
+	struct vfwd_relay_info *ri = &m->ri;
+	struct vfwd_dir_rates rt[VFWD_N_DIRS];
+	const struct vfwd_dir_stats *f = &ri->dir[VFWD_DIR_VF_TO_VM];
+	const struct vfwd_dir_stats *t = &ri->dir[VFWD_DIR_VM_TO_VF];
+	bool active = ri->has_device && ri->guest_connected;
+
+	virtioforwarder__relay_state__init(&m->rs);
+	virtioforwarder__relay_state__cpu__init(&m->cpu);
+	virtioforwarder__relay_state__vhost__init(&m->vhost);
+	virtioforwarder__relay_state__vf__init(&m->vf);
+	virtioforwarder__relay_state__vfto_vm__init(&m->f2m);
+	virtioforwarder__relay_state__vmto_vf__init(&m->m2f);
+	vfwd_stats_rates(ri->id, window, rt);
+
+	m->rs.id = ri->id;
+	m->rs.active = active;
+	m->cpu.has_vf_to_vm = m->cpu.has_vm_to_vf = true;
+	m->cpu.vf_to_vm = ri->cpu[VFWD_DIR_VF_TO_VM];
+	m->cpu.vm_to_vf = ri->cpu[VFWD_DIR_VM_TO_VF];
+	m->rs.cpu = &m->cpu;
+	m->vhost.vhost_socket_name = ri->socket;
+	m->rs.vhost = &m->vhost;
+	if (ri->has_device) {
+		m->vf.pci_addr_str = ri->device;
+		m->rs.vf = &m->vf;
+	}
+	m->rs.socket_id = ri->numa >= 0 ? (uint32_t)ri->numa : UINT32_MAX;
+
+	dir_state(ri, VFWD_DIR_VF_TO_VM, m->f2m_state, sizeof(m->f2m_state));
+	m->f2m.active = active && ri->rxq_enabled != 0;
+	m->f2m.internal_state = m->f2m_state;
+#define SET(msg, field, val) ((msg).has_##field = true, (msg).field = (val))
+	SET(m->f2m, pkts_rx_from_vf, f->rx_pkts);
+	SET(m->f2m, bytes_rx_from_vf, f->rx_bytes);
+	SET(m->f2m, pkts_tx_to_vm, f->tx_pkts);
+	SET(m->f2m, bytes_tx_to_vm, f->tx_bytes);
+	SET(m->f2m, pkts_dropped_vm_queue_full, f->drop_full_pkts);
+	SET(m->f2m, bytes_dropped_vm_queue_full, f->drop_full_bytes);
+	SET(m->f2m, pkts_dropped_vm_not_connected, f->drop_nc_pkts);
+	SET(m->f2m, bytes_dropped_vm_not_connected, f->drop_nc_bytes);
+	m->f2m.pkt_rate_rx_from_vf = rt[VFWD_DIR_VF_TO_VM].rx_pps;
+	m->f2m.byte_rate_rx_from_vf = rt[VFWD_DIR_VF_TO_VM].rx_bps;
+	m->f2m.pkt_rate_tx_to_vm = rt[VFWD_DIR_VF_TO_VM].tx_pps;
+	m->f2m.byte_rate_tx_to_vm = rt[VFWD_DIR_VF_TO_VM].tx_bps;
+	m->rs.vf_to_vm = &m->f2m;
+
+	dir_state(ri, VFWD_DIR_VM_TO_VF, m->m2f_state, sizeof(m->m2f_state));
+	m->m2f.active = active && ri->txq_enabled != 0;
+	m->m2f.internal_state = m->m2f_state;
+	SET(m->m2f, pkts_rx_from_vm, t->rx_pkts);
+	SET(m->m2f, bytes_rx_from_vm, t->rx_bytes);
+	SET(m->m2f, pkts_tx_to_vf, t->tx_pkts);
+	SET(m->m2f, bytes_tx_to_vf, t->tx_bytes);
+	SET(m->m2f, pkts_dropped_vf_queue_full, t->drop_full_pkts);
+	SET(m->m2f, bytes_dropped_vf_queue_full, t->drop_full_bytes);
+	SET(m->m2f, pkts_dropped_vf_not_connected, t->drop_nc_pkts);
+	SET(m->m2f, bytes_dropped_vf_not_connected, t->drop_nc_bytes);
+	m->m2f.pkt_rate_rx_from_vm = rt[VFWD_DIR_VM_TO_VF].rx_pps;
+	m->m2f.byte_rate_rx_from_vm = rt[VFWD_DIR_VM_TO_VF].rx_bps;
+	m->m2f.pkt_rate_tx_to_vf = rt[VFWD_DIR_VM_TO_VF].tx_pps;
+	m->m2f.byte_rate_tx_to_vf = rt[VFWD_DIR_VM_TO_VF].tx_bps;
+	m->rs.vm_to_vf = &m->m2f;
+
+	if (queues) {
+		struct vfwd_queue_counters qc[VFWD_N_DIRS][VFWD_MAX_QUEUE_PAIRS];
+		unsigned int i, n = 0;
+
+		vfwd_relay_queue_counters(ri->id, VFWD_DIR_VF_TO_VM, qc[VFWD_DIR_VF_TO_VM]);
+		vfwd_relay_queue_counters(ri->id, VFWD_DIR_VM_TO_VF, qc[VFWD_DIR_VM_TO_VF]);
+		for (i = 0; i < VFWD_MAX_QUEUE_PAIRS; i++) {
+			Virtioforwarder__RelayState__Queue *q = &m->q[n];
+			const struct vfwd_queue_counters *to = &qc[VFWD_DIR_VF_TO_VM][i];
+			const struct vfwd_queue_counters *from = &qc[VFWD_DIR_VM_TO_VF][i];
+			bool rx_on = ri->rxq_enabled & (1u << i);
+			bool tx_on = ri->txq_enabled & (1u << i);
+
+			if (!rx_on && !tx_on && to->pkts == 0 && from->pkts == 0)
+				continue;
+			virtioforwarder__relay_state__queue__init(q);
+			q->index = i;
+			SET(*q, pkts_to_vm, to->pkts);
+			SET(*q, bytes_to_vm, to->bytes);
+			SET(*q, pkts_from_vm, from->pkts);
+			SET(*q, bytes_from_vm, from->bytes);
+			SET(*q, rx_enabled, rx_on);
+			SET(*q, tx_enabled, tx_on);
+			m->qp[n++] = q;
+		}
+		m->rs.n_queue = n;
+		m->rs.queue = m->qp;
+	}
+#undef SET
+}
+
+static void
+handle_stats(const uint8_t *req, size_t len, struct reply *out)
+{
+	Virtioforwarder__StatsResponse r = VIRTIOFORWARDER__STATS_RESPONSE__INIT;
+	Virtioforwarder__WorkerLoad wl[VFWD_MAX_CPUS], *wlp[VFWD_MAX_CPUS];
+	Virtioforwarder__RelayState *rsp[VFWD_MAX_RELAYS];
+	Virtioforwarder__StatsRequest *q;
+	struct relay_msg *msgs;
+	bool inactive, want[VFWD_MAX_RELAYS] = { false };
+	unsigned int i, n = 0;
+
+	if (req == NULL) {
+		stats_reply_status(VIRTIOFORWARDER__STATS_RESPONSE__STATUS__E2BIG, out);
+		return;
+	}
+	q = virtioforwarder__stats_request__unpack(NULL, len, req);
+	if (q == NULL) {
+		stats_reply_status(VIRTIOFORWARDER__STATS_RESPONSE__STATUS__EBADR, out);
+		return;
+	}
+	if (q->n_relay > VFWD_MAX_RELAYS) {
+		stats_reply_status(VIRTIOFORWARDER__STATS_RESPONSE__STATUS__E2BIG, out);
+		goto done;
+	}
+	for (i = 0; i < q->n_relay; i++) {
+		if (q->relay[i] >= VFWD_MAX_RELAYS) {
+			stats_reply_status(VIRTIOFORWARDER__STATS_RESPONSE__STATUS__EBADR, out);
+			goto done;
+		}
+		want[q->relay[i]] = true;
+	}
+	msgs = calloc(VFWD_MAX_RELAYS, sizeof(*msgs));
+	if (msgs == NULL) {
+		stats_reply_status(VIRTIOFORWARDER__STATS_RESPONSE__STATUS__ENOMEM, out);
+		goto done;
+	}
+	inactive = q->has_include_inactive ? q->include_inactive : true;
+	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
+		struct relay_msg *m = &msgs[n];
+
+		if (q->n_relay > 0 && !want[i])
+			continue;
+		if (vfwd_relay_info(i, &m->ri) != 0)
+			continue;
+		if (!inactive && !(m->ri.has_device && m->ri.guest_connected))
+			continue;
+		fill_relay(m, q->has_include_queues && q->include_queues,
+			   q->has_delay ? q->delay : 0);
+		rsp[n++] = &m->rs;
+	}
+	for (i = 0; i < vfwd_n_workers; i++) {
+		virtioforwarder__worker_load__init(&wl[i]);
+		wl[i].cpu = vfwd_workers[i].lcore;
+		wl[i].has_busy_cycles = wl[i].has_idle_cycles = wl[i].has_load = true;
+		wl[i].busy_cycles = __atomic_load_n(&vfwd_workers[i].busy_cycles,
+						    __ATOMIC_RELAXED);
+		wl[i].idle_cycles = __atomic_load_n(&vfwd_workers[i].idle_cycles,
+						    __ATOMIC_RELAXED);
+		wl[i].load = vfwd_stats_worker_load(i, q->has_delay ? q->delay : 0);
+		wlp[i] = &wl[i];
+	}
+	r.status = VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK;
+	r.n_relay = n;
+	r.relay = rsp;
+	r.n_worker = vfwd_n_workers;
+	r.worker = wlp;
+	pack(&r.base, out);
+	free(msgs);
+done:
+	virtioforwarder__stats_request__free_unpacked(q, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Config and core scheduling                                          */
+/* ------------------------------------------------------------------ */
+
+/* The live relay-to-CPU map: where each relay's directions run now, or
+ * where they are pinned to run once the relay is in use. */
+static size_t
+cpu_map(Virtioforwarder__RelayCPU *map, Virtioforwarder__RelayCPU **ptrs)
+{
+	struct vfwd_relay_info ri;
+	unsigned int i;
+	size_t n = 0;
+
+	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
+		int c0, c1;
+
+		if (vfwd_relay_info(i, &ri) != 0)
+			continue;
+		c0 = ri.cpu[VFWD_DIR_VF_TO_VM] >= 0 ? ri.cpu[VFWD_DIR_VF_TO_VM]
+						    : ri.pin[VFWD_DIR_VF_TO_VM];
+		c1 = ri.cpu[VFWD_DIR_VM_TO_VF] >= 0 ? ri.cpu[VFWD_DIR_VM_TO_VF]
+						    : ri.pin[VFWD_DIR_VM_TO_VF];
+		if (c0 < 0 && c1 < 0)
+			continue;
+		virtioforwarder__relay_cpu__init(&map[n]);
+		map[n].relay_number = (int32_t)i;
+		map[n].vf2virtio_cpu = c0;
+		map[n].virtio2vf_cpu = c1;
+		ptrs[n] = &map[n];
+		n++;
+	}
+	return n;
+}
+
+static void
+handle_config(const uint8_t *req, size_t len, struct reply *out)
+{
+	Virtioforwarder__ConfigResponse r = VIRTIOFORWARDER__CONFIG_RESPONSE__INIT;
+	Virtioforwarder__RelayCPU map[VFWD_MAX_RELAYS], *ptrs[VFWD_MAX_RELAYS];
+	Virtioforwarder__ConfigRequest *q = NULL;
+
+	if (req != NULL)
+		q = virtioforwarder__config_request__unpack(NULL, len, req);
+	if (q == NULL) {
+		r.status = VIRTIOFORWARDER__CONFIG_RESPONSE__STATUS__EBADR;
+		pack(&r.base, out);
+		return;
+	}
+	r.status = VIRTIOFORWARDER__CONFIG_RESPONSE__STATUS__OK;
+	r.n_relay_cpu_map = cpu_map(map, ptrs);
+	r.relay_cpu_map = ptrs;
+	pack(&r.base, out);
+	virtioforwarder__config_request__free_unpacked(q, NULL);
+}
+
+static void
+core_sched_reply(int rc, const char *err, struct reply *out)
+{
+	Virtioforwarder__CoreSchedResponse r = VIRTIOFORWARDER__CORE_SCHED_RESPONSE__INIT;
+	uint32_t cores[VFWD_MAX_CPUS];
+	unsigned int i;
+
+	r.status = rc == 0 ? VIRTIOFORWARDER__CORE_SCHED_RESPONSE__STATUS__OK
+			   : VIRTIOFORWARDER__CORE_SCHED_RESPONSE__STATUS__ERROR;
+	if (rc != 0) {
+		r.has_error_code = true;
+		r.error_code = rc;
+		r.error_code_source = (char *)err;
+	}
+	for (i = 0; i < vfwd_n_workers; i++)
+		cores[i] = vfwd_workers[i].lcore;
+	r.n_eal_cores = vfwd_n_workers;
+	r.eal_cores = cores;
+	pack(&r.base, out);
+}
+
+/* Checks every entry of an UPDATE before any is applied: a bad entry
+ * anywhere leaves all relays where they are. */
+static int
+check_update(const Virtioforwarder__CoreSchedRequest *q, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (q->n_relay_cpu_map > VFWD_MAX_RELAYS) {
+		ERR("UPDATE: %zu entries, at most %d", q->n_relay_cpu_map, VFWD_MAX_RELAYS);
+		return -E2BIG;
+	}
+	for (i = 0; i < q->n_relay_cpu_map; i++) {
+		const Virtioforwarder__RelayCPU *m = q->relay_cpu_map[i];
+		int cpus[2] = { m->vf2virtio_cpu, m->virtio2vf_cpu }, j;
+
+		if (m->relay_number < 0 || m->relay_number >= VFWD_MAX_RELAYS) {
+			ERR("UPDATE: relay %d: out of range (0 to %d)", m->relay_number,
+			    VFWD_MAX_RELAYS - 1);
+			return -ERANGE;
+		}
+		for (j = 0; j < 2; j++)
+			if (cpus[j] < 0 || vfwd_worker_by_cpu(cpus[j]) < 0) {
+				ERR("UPDATE: relay %d: CPU %d is not a worker CPU",
+				    m->relay_number, cpus[j]);
+				return -EINVAL;
+			}
+	}
+	return 0;
+}
+
+static void
+handle_core_sched(const uint8_t *req, size_t len, struct reply *out)
+{
+	Virtioforwarder__CoreSchedRequest *q;
+	char err[VFWD_ERR_MAX] = "";
+	size_t i;
+	int rc = 0;
+
+	if (req == NULL) {
+		core_sched_reply(-EMSGSIZE, "request larger than 64 KiB", out);
+		return;
+	}
+	q = virtioforwarder__core_sched_request__unpack(NULL, len, req);
+	if (q == NULL) {
+		core_sched_reply(-EBADMSG, "cannot parse the request as a "
+				 "CoreSchedRequest", out);
+		return;
+	}
+	switch (q->op) {
+	case VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__GET_EAL_CORES:
+		break;
+	case VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__UPDATE:
+		rc = check_update(q, err, sizeof(err));
+		for (i = 0; rc == 0 && i < q->n_relay_cpu_map; i++) {
+			const Virtioforwarder__RelayCPU *m = q->relay_cpu_map[i];
+
+			rc = vfwd_relay_move((unsigned int)m->relay_number, m->vf2virtio_cpu,
+					     m->virtio2vf_cpu, err, sizeof(err));
+			if (rc == 0)
+				VLOG_INFO("core scheduling: relay %d to CPUs %d,%d",
+					  m->relay_number, m->vf2virtio_cpu, m->virtio2vf_cpu);
+		}
+		break;
+	default:
+		rc = -EOPNOTSUPP;
+		snprintf(err, sizeof(err), "unknown op %d (allowed: 0 UPDATE, "
+			 "1 GET_EAL_CORES)", (int)q->op);
+	}
+	core_sched_reply(rc, err, out);
+	virtioforwarder__core_sched_request__free_unpacked(q, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sockets                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Makes the directory of an ipc:// socket: missing parts are created
+ * root-only, readable by the control group. */
+static int
+make_ipc_dir(const char *path, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], *p;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	p = strrchr(dir, '/');
+	if (p == NULL || p == dir)
+		return 0;
+	*p = '\0';
+	for (p = dir + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(dir, 0750) == 0) {
+				if (ctl_gid != (gid_t)-1 && chown(dir, 0, ctl_gid) != 0)
+					VLOG_WARN("%s: chown: %s", dir, strerror(errno));
+			} else if (errno != EEXIST) {
+				ERR("%s: cannot create directory for the control "
+				    "socket: %s", dir, strerror(errno));
+				return -errno;
+			}
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	return 0;
+}
+
+/* Is something listening on the unix socket 'path'?  Only a socket file
+ * nobody answers on is stale and may be replaced. */
+static bool
+ipc_in_use(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	bool used;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	used = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return used;
+}
+
+static int
+open_service(const char *name, const char *endpoint, handler_fn handle,
+	     char *err, size_t errlen)
+{
+	struct service *s = &services[n_services];
+	int64_t maxmsg = 16 * 1024 * 1024;
+	int linger = 0, rc;
+
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	s->handle = handle;
+	snprintf(s->endpoint, sizeof(s->endpoint), "%s", endpoint);
+	if (strncmp(endpoint, "ipc://", 6) == 0) {
+		snprintf(s->ipc_path, sizeof(s->ipc_path), "%s", endpoint + 6);
+		rc = make_ipc_dir(s->ipc_path, err, errlen);
+		if (rc != 0)
+			return rc;
+		if (ipc_in_use(s->ipc_path)) {
+			ERR("%s service: %s is in use (another virtio-forwarder? "
+			    "set a different endpoint)", name, endpoint);
+			return -EADDRINUSE;
+		}
+		/* A socket file a killed daemon left would make bind fail. */
+		unlink(s->ipc_path);
+	} else if (strncmp(endpoint, "tcp://", 6) == 0) {
+		VLOG_WARN("%s service on %s: anyone who can reach it can use it "
+			  "(ZeroMQ tcp has no access control); prefer ipc://",
+			  name, endpoint);
+	}
+	s->sock = zmq_socket(zctx, ZMQ_REP);
+	if (s->sock == NULL) {
+		ERR("%s service: %s", name, zmq_strerror(zmq_errno()));
+		return -ENOMEM;
+	}
+	zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof(linger));
+	/* Bound what a peer can make us buffer. */
+	zmq_setsockopt(s->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	if (zmq_bind(s->sock, endpoint) != 0) {
+		ERR("%s service: cannot bind %s: %s", name, endpoint,
+		    zmq_strerror(zmq_errno()));
+		zmq_close(s->sock);
+		s->sock = NULL;
+		return -EADDRNOTAVAIL;
+	}
+	if (s->ipc_path[0] != '\0') {
+		if (chmod(s->ipc_path, 0660) != 0 ||
+		    (ctl_gid != (gid_t)-1 && chown(s->ipc_path, 0, ctl_gid) != 0))
+			VLOG_WARN("%s: cannot set permissions: %s", s->ipc_path,
+				  strerror(errno));
+	}
+	VLOG_INFO("%s service on %s", name, endpoint);
+	n_services++;
+	return 0;
+}
+
+int
+vfwd_ctl_zmq_open(const struct vfwd_config *cfg, bool port_control,
+		  char *err, size_t errlen)
+{
+	int rc = 0;
+
+	ctl_gid = (gid_t)-1;
+	if (cfg->socket_group[0] != '\0') {
+		struct group *g = getgrnam(cfg->socket_group);
+
+		if (g != NULL)
+			ctl_gid = g->gr_gid;
+	}
+	zctx = zmq_ctx_new();
+	if (zctx == NULL) {
+		ERR("ZeroMQ: %s", zmq_strerror(zmq_errno()));
+		return -ENOMEM;
+	}
+	if (port_control && cfg->zmq_port_control_ep[0] != '\0')
+		rc = open_service("port control", cfg->zmq_port_control_ep,
+				  handle_port_control, err, errlen);
+	if (rc == 0 && cfg->zmq_stats_ep[0] != '\0')
+		rc = open_service("stats", cfg->zmq_stats_ep, handle_stats, err, errlen);
+	if (rc == 0 && cfg->zmq_config_ep[0] != '\0')
+		rc = open_service("config", cfg->zmq_config_ep, handle_config, err, errlen);
+	if (rc == 0 && cfg->core_sched_enable && cfg->zmq_core_sched_ep[0] != '\0')
+		rc = open_service("core scheduling", cfg->zmq_core_sched_ep,
+				  handle_core_sched, err, errlen);
+	if (rc != 0)
+		vfwd_ctl_zmq_close();
+	return rc;
+}
+
+int
+vfwd_ctl_zmq_pollitems(zmq_pollitem_t *items, int max)
+{
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < n_services && n < max; i++) {
+		items[n].socket = services[i].sock;
+		items[n].fd = 0;
+		items[n].events = ZMQ_POLLIN;
+		items[n].revents = 0;
+		n++;
+	}
+	return n;
+}
+
+/* Receives and answers every request waiting on 's'. */
+static void
+serve_one(struct service *s)
+{
+	for (;;) {
+		struct reply out = { NULL, 0 };
+		zmq_msg_t msg;
+		size_t len;
+
+		zmq_msg_init(&msg);
+		if (zmq_msg_recv(&msg, s->sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&msg);
+			return;
+		}
+		len = zmq_msg_size(&msg);
+		/* Extra frames of a multi-part request are read and ignored. */
+		while (zmq_msg_more(&msg)) {
+			zmq_msg_t more;
+
+			zmq_msg_init(&more);
+			zmq_msg_recv(&more, s->sock, 0);
+			zmq_msg_close(&more);
+		}
+		s->handle(len <= VFWD_CTL_MAX_REQUEST ? zmq_msg_data(&msg) : NULL,
+			  len, &out);
+		zmq_msg_close(&msg);
+		if (out.buf == NULL)
+			VLOG_ERR("%s service: out of memory for a reply", s->name);
+		/* An empty frame keeps the REP socket's state machine going
+		 * even when the reply could not be built. */
+		if (zmq_send(s->sock, out.buf ? out.buf : (uint8_t *)"", out.len, 0) < 0)
+			VLOG_WARN("%s service: reply not sent: %s", s->name,
+				  zmq_strerror(zmq_errno()));
+		free(out.buf);
+	}
+}
+
+void
+vfwd_ctl_zmq_serve(const zmq_pollitem_t *items, int n)
+{
+	unsigned int i;
+	int j;
+
+	for (j = 0; j < n; j++) {
+		if (!(items[j].revents & ZMQ_POLLIN))
+			continue;
+		for (i = 0; i < n_services; i++)
+			if (services[i].sock == items[j].socket)
+				serve_one(&services[i]);
+	}
+}
+
+void
+vfwd_ctl_zmq_close(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_services; i++) {
+		if (services[i].sock != NULL)
+			zmq_close(services[i].sock);
+		if (services[i].ipc_path[0] != '\0')
+			unlink(services[i].ipc_path);
+	}
+	n_services = 0;
+	if (zctx != NULL)
+		zmq_ctx_term(zctx);
+	zctx = NULL;
+}
