@@ -7,7 +7,9 @@ VFWD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian packages the build and the tests need.
 VFWD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
   dpdk dpdk-dev libdpdk-dev libnuma-dev libsystemd-dev
+  libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libjansson-dev
   libcmocka-dev python3 python3-pytest
+  python3-zmq python3-protobuf protobuf-compiler
   iproute2 iputils-ping procps coreutils"
 
 vfwd_need_root() {
