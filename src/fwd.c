@@ -31,6 +31,22 @@ burst_bytes(struct rte_mbuf **pkts, unsigned int n)
 	return bytes;
 }
 
+/* Counts a received burst (and its guest queue's share); returns its bytes. */
+static inline uint64_t
+count_rx(struct vfwd_dir_counters *c, struct vfwd_queue_counters *qc,
+	 struct rte_mbuf **pkts, unsigned int n)
+{
+	uint64_t bytes = burst_bytes(pkts, n);
+
+	ctr_add(&c->rx_pkts, n);
+	ctr_add(&c->rx_bytes, bytes);
+	if (qc != NULL) {
+		ctr_add(&qc->pkts, n);
+		ctr_add(&qc->bytes, bytes);
+	}
+	return bytes;
+}
+
 /* Rebuilds the unit's list of enabled guest queues after the mask moved. */
 static inline void
 refresh_queues(struct vfwd_unit *u, uint32_t mask)
@@ -163,10 +179,8 @@ poll_vf_to_vm(struct vfwd_unit *u)
 		n = rte_eth_rx_burst((uint16_t)u->port_id, q, pkts, VFWD_BURST);
 		if (n == 0)
 			continue;
-		bytes = burst_bytes(pkts, n);
+		bytes = count_rx(c, NULL, pkts, n);
 		total += n;
-		ctr_add(&c->rx_pkts, n);
-		ctr_add(&c->rx_bytes, bytes);
 		if (unlikely(u->vid < 0)) {
 			ctr_add(&c->drop_nc_pkts, n);
 			ctr_add(&c->drop_nc_bytes, bytes);
@@ -220,12 +234,8 @@ poll_vm_to_vf(struct vfwd_unit *u)
 					    pkts, VFWD_BURST);
 		if (n == 0)
 			continue;
-		bytes = burst_bytes(pkts, n);
+		bytes = count_rx(c, &u->qctr[q], pkts, n);
 		total += n;
-		ctr_add(&c->rx_pkts, n);
-		ctr_add(&c->rx_bytes, bytes);
-		ctr_add(&u->qctr[q].pkts, n);
-		ctr_add(&u->qctr[q].bytes, bytes);
 		if (unlikely(u->port_id < 0)) {
 			ctr_add(&c->drop_nc_pkts, n);
 			ctr_add(&c->drop_nc_bytes, bytes);

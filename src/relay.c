@@ -580,30 +580,30 @@ out:
 	return rc;
 }
 
-int
-vfwd_relay_find_device(const char *spec)
+/* Looks a relay up under the lock; its id or -ENOENT. */
+static int
+find_locked(struct relay *(*lookup)(const char *key), const char *key)
 {
 	struct relay *r;
 	int id;
 
 	pthread_mutex_lock(&relay_lock);
-	r = by_device(spec);
+	r = lookup(key);
 	id = r != NULL ? (int)r->id : -ENOENT;
 	pthread_mutex_unlock(&relay_lock);
 	return id;
 }
 
 int
+vfwd_relay_find_device(const char *spec)
+{
+	return find_locked(by_device, spec);
+}
+
+int
 vfwd_relay_find_socket(const char *path)
 {
-	struct relay *r;
-	int id;
-
-	pthread_mutex_lock(&relay_lock);
-	r = by_path(path);
-	id = r != NULL ? (int)r->id : -ENOENT;
-	pthread_mutex_unlock(&relay_lock);
-	return id;
+	return find_locked(by_path, path);
 }
 
 int

@@ -33,6 +33,23 @@ list_alloc(int numa)
 	return l;
 }
 
+/* Frees 'n' workers' lists, the workers and the QSBR variable. */
+static void
+free_workers(unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; vfwd_workers != NULL && i < n; i++) {
+		rte_free(vfwd_workers[i].list);
+		rte_free(vfwd_workers[i].spare);
+	}
+	rte_free(vfwd_workers);
+	rte_free(qsbr);
+	vfwd_workers = NULL;
+	qsbr = NULL;
+	vfwd_n_workers = 0;
+}
+
 int
 vfwd_workers_init(const struct vfwd_cpuset *cpus)
 {
@@ -67,15 +84,7 @@ vfwd_workers_init(const struct vfwd_cpuset *cpus)
 	vfwd_n_workers = n;
 	return 0;
 nomem:
-	if (vfwd_workers != NULL)
-		for (i = 0; i < n; i++) {
-			rte_free(vfwd_workers[i].list);
-			rte_free(vfwd_workers[i].spare);
-		}
-	rte_free(vfwd_workers);
-	rte_free(qsbr);
-	vfwd_workers = NULL;
-	qsbr = NULL;
+	free_workers(n);
 	return -ENOMEM;
 }
 
@@ -186,16 +195,6 @@ vfwd_workers_publish(void)
 void
 vfwd_workers_fini(void)
 {
-	unsigned int i;
-
 	vfwd_workers_stop();
-	for (i = 0; i < vfwd_n_workers; i++) {
-		rte_free(vfwd_workers[i].list);
-		rte_free(vfwd_workers[i].spare);
-	}
-	rte_free(vfwd_workers);
-	rte_free(qsbr);
-	vfwd_workers = NULL;
-	qsbr = NULL;
-	vfwd_n_workers = 0;
+	free_workers(vfwd_n_workers);
 }
