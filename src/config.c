@@ -51,6 +51,7 @@
  */
 #define DEF_ZMQ_CONFIG_EP "ipc:///var/run/virtio-forwarder/config"
 #define DEF_OVSDB_SOCK "/usr/local/var/run/openvswitch/db.sock"
+#define DEF_IPC_DIR "/var/run/virtio-forwarder/ipc"
 #define DEF_SCHED_SENSITIVITY "0.25"
 #define DEF_SCHED_POLL_INTERVAL "5"
 #define DEF_PID_DIR "/var/run"
@@ -730,6 +731,7 @@ static const struct var vars[] = {
 	  DEF_OVSDB_SOCK, SET(ovsdb_sock_set) },
 	{ "VIRTIOFWD_IPC_PORT_CONTROL", V_FLAG, F(ipc_port_control), 0, 0,
 	  NULL, NO_SET },
+	{ "VIRTIOFWD_IPC_DIR", V_PATH, F(ipc_dir), 0, 0, DEF_IPC_DIR, NO_SET },
 	{ "VIRTIOFWD_JUMBO", V_FLAG, F(jumbo), 0, 0, NULL, NO_SET },
 	{ "VIRTIOFWD_MRGBUF", V_FLAG, F(mrgbuf), 0, 0, NULL, NO_SET },
 	{ "VIRTIOFWD_TSO", V_FLAG, F(tso), 0, 0, NULL, NO_SET },
@@ -1209,6 +1211,7 @@ vfwd_config_defaults(struct vfwd_config *cfg)
 	strcpy(cfg->zmq_stats_ep, DEF_ZMQ_STATS_EP);
 	strcpy(cfg->zmq_core_sched_ep, DEF_ZMQ_CORE_SCHED_EP);
 	strcpy(cfg->ovsdb_sock, DEF_OVSDB_SOCK);
+	strcpy(cfg->ipc_dir, DEF_IPC_DIR);
 	cfg->sched_sensitivity = 0.25;
 	cfg->sched_poll_interval = 5;
 	cfg->sched_log_level = 6;
@@ -1617,13 +1620,38 @@ out:
 
 /* ---- validation ---- */
 
+enum vfwd_port_control
+vfwd_config_port_control(const struct vfwd_config *cfg)
+{
+	if (cfg->ipc_port_control)
+		return VFWD_PORT_CONTROL_IPC;
+	if (cfg->ovsdb_sock_set)
+		return VFWD_PORT_CONTROL_OVSDB;
+	if (cfg->zmq_port_control_ep[0] != '\0')
+		return VFWD_PORT_CONTROL_ZMQ;
+	return VFWD_PORT_CONTROL_NONE;
+}
+
 int
 vfwd_config_validate(const struct vfwd_config *cfg,
 		     char *err, size_t errlen)
 {
 	char workers[VFWD_ERR_MAX / 2], why[VFWD_ERR_MAX];
 	char path[PATH_MAX + VFWD_NAME_MAX * 2 + 16];
+	bool zmq_pc = cfg->zmq_port_control_set && cfg->zmq_port_control_ep[0];
 	unsigned int i, j;
+
+	if (zmq_pc + cfg->ipc_port_control + cfg->ovsdb_sock_set > 1)
+		return fail(err, errlen, "port control sources are mutually "
+			    "exclusive, but %s%s%s%s%s are all enabled; keep one "
+			    "(an empty VIRTIOFWD_ZMQ_PORT_CONTROL_EP turns ZeroMQ "
+			    "port control off)",
+			    zmq_pc ? "VIRTIOFWD_ZMQ_PORT_CONTROL_EP" : "",
+			    zmq_pc && (cfg->ipc_port_control || cfg->ovsdb_sock_set)
+			    ? " and " : "",
+			    cfg->ipc_port_control ? "VIRTIOFWD_IPC_PORT_CONTROL" : "",
+			    cfg->ipc_port_control && cfg->ovsdb_sock_set ? " and " : "",
+			    cfg->ovsdb_sock_set ? "VIRTIOFWD_OVSDB_SOCK_PATH" : "");
 
 	vfwd_cpuset_format(&cfg->workers, workers, sizeof workers);
 	if (!vfwd_cpuset_count(&cfg->workers))

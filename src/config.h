@@ -104,6 +104,7 @@ struct vfwd_config {
 	char ovsdb_sock[PATH_MAX];
 	bool ovsdb_sock_set;
 	bool ipc_port_control;
+	char ipc_dir[PATH_MAX];              /* where IPC command files go */
 
 	/* Load balancer (read here so that both programs share one parser). */
 	double sched_sensitivity;
@@ -167,6 +168,22 @@ int vfwd_config_validate(const struct vfwd_config *cfg,
 
 /* Prints the option summary for --help to 'fp' (a FILE *). */
 void vfwd_config_usage(void *fp, const char *prog);
+
+/* The port control sources; exactly one serves a daemon. */
+enum vfwd_port_control {
+	VFWD_PORT_CONTROL_NONE = 0,   /* ZeroMQ endpoint set empty, nothing else */
+	VFWD_PORT_CONTROL_ZMQ,
+	VFWD_PORT_CONTROL_IPC,
+	VFWD_PORT_CONTROL_OVSDB,
+};
+
+/*
+ * The port control source 'cfg' selects: IPC when VIRTIOFWD_IPC_PORT_CONTROL
+ * is on, OVSDB when VIRTIOFWD_OVSDB_SOCK_PATH (-O) was given, else ZeroMQ
+ * unless its endpoint is empty.  (vfwd_config_validate() refuses two
+ * explicit ones.)
+ */
+enum vfwd_port_control vfwd_config_port_control(const struct vfwd_config *cfg);
 
 /* Reports a warning about the configuration (stderr; replaceable in tests). */
 void vfwd_config_warn(const char *fmt, ...)

@@ -28,6 +28,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
+#include "ctl_ipc.h"
 #include "ctl_zmq.h"
 #include "eal.h"
 #include "log.h"
@@ -113,9 +114,9 @@ static void
 log_limits(const struct vfwd_config *cfg)
 {
 	/* Said plainly, so that nobody waits for a port that cannot come. */
-	if (cfg->ovsdb_sock_set || cfg->ipc_port_control)
-		VLOG_WARN("this version has no OVSDB or IPC port control yet: "
-			  "use ZeroMQ port control or VIRTIOFWD_STATIC_VFS");
+	if (cfg->ovsdb_sock_set)
+		VLOG_WARN("this version has no OVSDB monitor yet: use ZeroMQ or "
+			  "IPC port control, or VIRTIOFWD_STATIC_VFS");
 	if (RTE_MAX_ETHPORTS < VFWD_MAX_RELAYS)
 		VLOG_NOTICE("this DPDK build allows %d ports (RTE_MAX_ETHPORTS): at "
 			    "most %d relays can have a device at once (relay ids "
@@ -168,21 +169,30 @@ handle_signal(int sfd)
 	return true;
 }
 
+/* The control sources the main loop serves besides signals and timers. */
+struct sources {
+	int ipc_fd;          /* inotify fd of the IPC port control, or -1 */
+};
+
 /*
  * The control thread: signals, the stats sampling timer and the control
- * services, all in one poll.  Nothing here is on the packet path.
+ * sources, all in one poll.  Nothing here is on the packet path.
  */
 static void
-main_loop(int sfd, int tfd)
+main_loop(int sfd, int tfd, const struct sources *src)
 {
-	zmq_pollitem_t items[2 + VFWD_CTL_ZMQ_MAX_ITEMS];
-	int n;
+	zmq_pollitem_t items[3 + VFWD_CTL_ZMQ_MAX_ITEMS];
+	int n = 0, nz, ipc = -1;
 
-	items[0] = (zmq_pollitem_t){ .fd = sfd, .events = ZMQ_POLLIN };
-	items[1] = (zmq_pollitem_t){ .fd = tfd, .events = ZMQ_POLLIN };
-	n = 2 + vfwd_ctl_zmq_pollitems(items + 2, VFWD_CTL_ZMQ_MAX_ITEMS);
+	items[n++] = (zmq_pollitem_t){ .fd = sfd, .events = ZMQ_POLLIN };
+	items[n++] = (zmq_pollitem_t){ .fd = tfd, .events = ZMQ_POLLIN };
+	if (src->ipc_fd >= 0) {
+		ipc = n;
+		items[n++] = (zmq_pollitem_t){ .fd = src->ipc_fd, .events = ZMQ_POLLIN };
+	}
+	nz = vfwd_ctl_zmq_pollitems(items + n, VFWD_CTL_ZMQ_MAX_ITEMS);
 	for (;;) {
-		if (zmq_poll(items, n, -1) < 0) {
+		if (zmq_poll(items, n + nz, -1) < 0) {
 			if (zmq_errno() == EINTR)
 				continue;
 			VLOG_ERR("poll: %s", zmq_strerror(zmq_errno()));
@@ -196,7 +206,9 @@ main_loop(int sfd, int tfd)
 			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
 				vfwd_stats_sample();
 		}
-		vfwd_ctl_zmq_serve(items + 2, n - 2);
+		if (ipc >= 0 && (items[ipc].revents & ZMQ_POLLIN))
+			vfwd_ctl_ipc_serve();
+		vfwd_ctl_zmq_serve(items + n, nz);
 	}
 }
 
@@ -225,6 +237,8 @@ main(int argc, char **argv)
 	enum vfwd_config_action action;
 	char err[VFWD_ERR_MAX];
 	sigset_t sigs;
+	struct sources src = { .ipc_fd = -1 };
+	enum vfwd_port_control pc;
 	int rc, sfd = -1, tfd = -1, pidfd = -1, status = EXIT_FAILURE;
 
 	cfg = calloc(1, sizeof(*cfg));
@@ -296,20 +310,30 @@ main(int argc, char **argv)
 		goto out_relays;
 	}
 	vfwd_stats_sample();
-	if (vfwd_ctl_zmq_open(cfg, true, err, sizeof(err)) != 0) {
+	pc = vfwd_config_port_control(cfg);
+	if (vfwd_ctl_zmq_open(cfg, pc == VFWD_PORT_CONTROL_ZMQ, err, sizeof(err)) != 0) {
 		VLOG_ERR("%s", err);
 		goto out_relays;
+	}
+	if (pc == VFWD_PORT_CONTROL_IPC) {
+		src.ipc_fd = vfwd_ctl_ipc_open(cfg->ipc_dir, err, sizeof(err));
+		if (src.ipc_fd < 0) {
+			VLOG_ERR("%s", err);
+			goto out_ctl;
+		}
 	}
 
 	sd_notify(0, "READY=1");
 	VLOG_NOTICE("ready: %u worker(s), %s mode, %s sockets", vfwd_n_workers,
 		    cfg->vhost_client ? "vhost-user client" : "vhost-user server",
 		    cfg->dynamic_sockets ? "dynamic" : "static");
-	main_loop(sfd, tfd);
+	main_loop(sfd, tfd, &src);
 	sd_notify(0, "STOPPING=1");
 
 	vfwd_stats_dump(stdout);
 	status = EXIT_SUCCESS;
+	vfwd_ctl_ipc_close();
+out_ctl:
 	vfwd_ctl_zmq_close();
 out_relays:
 	vfwd_relays_fini();

@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctl_ipc.h"
+#include "ifmap.h"
+#include "log.h"
+#include "portctl.h"
+#include "relay.h"
+
+#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
+
+static int ifd = -1;
+static char ipc_dir[PATH_MAX];
+
+/* ------------------------------------------------------------------ */
+/* Commands                                                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Turns a command's target into a device spec: a PCI address or devargs
+ * (anything with a ',' or starting with "net_") as given, anything else
+ * as an interface name mapped through sysfs.
+ */
+static int
+resolve(const char *target, char *dev, size_t devlen, char *err, size_t errlen)
+{
+	struct vfwd_static_dev sd;
+	char spec[VFWD_DEVSPEC_MAX + 4];
+	uint32_t d, b, s, f;
+
+	if (strlen(target) >= VFWD_DEVSPEC_MAX) {
+		ERR("'%.40s...': longer than %d characters", target, VFWD_DEVSPEC_MAX - 1);
+		return -EINVAL;
+	}
+	if (vfwd_parse_pci(target, &d, &b, &s, &f) == 0 ||
+	    strchr(target, ',') != NULL || strncmp(target, "net_", 4) == 0) {
+		snprintf(spec, sizeof(spec), "%s=0", target);
+		if (vfwd_parse_static_dev(spec, &sd, err, errlen) != 0)
+			return -EINVAL;
+		snprintf(dev, devlen, "%s", sd.spec);
+		return 0;
+	}
+	return vfwd_ifmap("/sys", target, dev, devlen, err, errlen);
+}
+
+/* A relay without a device, for add_port without a relay number. */
+static int
+free_relay(void)
+{
+	struct vfwd_relay_info ri;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
+		rc = vfwd_relay_info(i, &ri);
+		if (rc == -ENOENT || (rc == 0 && !ri.has_device))
+			return (int)i;
+	}
+	return -ENOSPC;
+}
+
+static int
+parse_relay(const char *s, unsigned int *relay, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || s[0] == '-' ||
+	    v >= VFWD_MAX_RELAYS) {
+		ERR("relay '%s': must be a number from 0 to %d", s, VFWD_MAX_RELAYS - 1);
+		return -EINVAL;
+	}
+	*relay = (unsigned int)v;
+	return 0;
+}
+
+/* Runs one command line; writes the reason of a failure into 'err'. */
+static int
+run_line(char *line, char *ok, size_t oklen, char *err, size_t errlen)
+{
+	char *argv[4], *save = NULL, *tok, dev[VFWD_DEVSPEC_MAX];
+	struct vfwd_portctl_dev d = { .n = 1 };
+	unsigned int relay;
+	int argc = 0, rc;
+
+	for (tok = strtok_r(line, " \t\r", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t\r", &save)) {
+		if (argc == 4) {
+			ERR("too many words (add_port <ifname|device> [relay] or "
+			    "del_port <ifname|device>)");
+			return -EINVAL;
+		}
+		argv[argc++] = tok;
+	}
+	if (argc == 0) {
+		ERR("empty command");
+		return -EINVAL;
+	}
+	if (strcmp(argv[0], "add_port") == 0) {
+		if (argc < 2 || argc > 3) {
+			ERR("usage: add_port <ifname|device> [relay]");
+			return -EINVAL;
+		}
+		rc = resolve(argv[1], dev, sizeof(dev), err, errlen);
+		if (rc != 0)
+			return rc;
+		if (argc == 3) {
+			rc = parse_relay(argv[2], &relay, err, errlen);
+			if (rc != 0)
+				return rc;
+		} else {
+			rc = free_relay();
+			if (rc < 0) {
+				ERR("no relay without a device is left");
+				return rc;
+			}
+			relay = (unsigned int)rc;
+		}
+		d.devs[0] = dev;
+		rc = vfwd_portctl_add(relay, &d, true, err, errlen);
+		if (rc == 0)
+			snprintf(ok, oklen, "ok add_port %s: relay %u, device %s",
+				 argv[1], relay, dev);
+		return rc;
+	}
+	if (strcmp(argv[0], "del_port") == 0) {
+		if (argc != 2) {
+			ERR("usage: del_port <ifname|device>");
+			return -EINVAL;
+		}
+		rc = resolve(argv[1], dev, sizeof(dev), err, errlen);
+		if (rc != 0)
+			return rc;
+		rc = vfwd_portctl_remove(-1, dev, false, err, errlen);
+		if (rc == 0)
+			snprintf(ok, oklen, "ok del_port %s: device %s removed", argv[1], dev);
+		return rc;
+	}
+	ERR("unknown command '%.32s' (allowed: add_port, del_port)", argv[0]);
+	return -EINVAL;
+}
+
+int
+vfwd_ctl_ipc_run(const char *text, size_t len, void *results)
+{
+	FILE *out = results;
+	char line[VFWD_IPC_MAX_LINE + 2];
+	size_t pos = 0;
+	int lineno = 0, failed = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		char ok[VFWD_ERR_MAX], err[VFWD_ERR_MAX], *p;
+
+		lineno++;
+		if (n > VFWD_IPC_MAX_LINE) {
+			fprintf(out, "error: line %d: longer than %d characters\n", lineno,
+				VFWD_IPC_MAX_LINE);
+			failed++;
+			pos += n + 1;
+			continue;
+		}
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		pos += n + 1;
+		if (memchr(line, '\0', n) != NULL) {
+			fprintf(out, "error: line %d: contains a NUL byte\n", lineno);
+			failed++;
+			continue;
+		}
+		p = line + strspn(line, " \t\r");
+		if (*p == '\0' || *p == '#')
+			continue;
+		if (run_line(p, ok, sizeof(ok), err, sizeof(err)) == 0) {
+			fprintf(out, "%s\n", ok);
+			VLOG_INFO("ipc: %s", ok);
+		} else {
+			fprintf(out, "error: line %d: %s\n", lineno, err);
+			VLOG_WARN("ipc: line %d: %s", lineno, err);
+			failed++;
+		}
+	}
+	return failed;
+}
+
+/* ------------------------------------------------------------------ */
+/* Files                                                               */
+/* ------------------------------------------------------------------ */
+
+static bool
+wanted(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (name[0] == '.' || n == 0)
+		return false;
+	if (n >= 4 && strcmp(name + n - 4, ".tmp") == 0)
+		return false;
+	if (n >= 7 && strcmp(name + n - 7, ".result") == 0)
+		return false;
+	return true;
+}
+
+/* Writes the result next to the command file, atomically. */
+static void
+write_result(const char *name, const char *text, size_t len)
+{
+	char tmp[PATH_MAX], final[PATH_MAX];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s/.%s.result.tmp", ipc_dir, name);
+	snprintf(final, sizeof(final), "%s/%s.result", ipc_dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		VLOG_WARN("ipc: %s: %s", tmp, strerror(errno));
+		return;
+	}
+	if (write(fd, text, len) != (ssize_t)len || close(fd) != 0 ||
+	    rename(tmp, final) != 0) {
+		VLOG_WARN("ipc: cannot write %s: %s", final, strerror(errno));
+		unlink(tmp);
+	}
+}
+
+static void
+take_file(const char *name)
+{
+	char path[PATH_MAX], *text = NULL, *res = NULL;
+	size_t reslen = 0;
+	struct stat st;
+	FILE *out;
+	ssize_t n;
+	int fd;
+
+	if (!wanted(name))
+		return;
+	snprintf(path, sizeof(path), "%s/%s", ipc_dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return;          /* gone already, or a link: not ours */
+	out = open_memstream(&res, &reslen);
+	if (out == NULL || fstat(fd, &st) != 0)
+		goto done;
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(out, "error: not a regular file\n");
+		goto answer;
+	}
+	if (st.st_size > VFWD_IPC_MAX_FILE) {
+		fprintf(out, "error: file larger than %d bytes; nothing done\n",
+			VFWD_IPC_MAX_FILE);
+		goto answer;
+	}
+	text = malloc((size_t)st.st_size + 1);
+	if (text == NULL)
+		goto done;
+	n = read(fd, text, (size_t)st.st_size);
+	if (n < 0) {
+		fprintf(out, "error: cannot read: %s\n", strerror(errno));
+		goto answer;
+	}
+	VLOG_INFO("ipc: command file %s", name);
+	vfwd_ctl_ipc_run(text, (size_t)n, out);
+answer:
+	/* Processed once: the command file goes, its answer stays. */
+	unlink(path);
+	fflush(out);
+	write_result(name, res, reslen);
+done:
+	if (out != NULL)
+		fclose(out);
+	free(res);
+	free(text);
+	close(fd);
+}
+
+/* Creates the directory, or checks that the existing one is safe. */
+static int
+make_dir(const char *dir, char *err, size_t errlen)
+{
+	char buf[PATH_MAX], *p;
+	struct stat st;
+
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
+				ERR("VIRTIOFWD_IPC_PORT_CONTROL: cannot create %s: %s",
+				    buf, strerror(errno));
+				return -errno;
+			}
+			*p = '/';
+		}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		ERR("VIRTIOFWD_IPC_PORT_CONTROL: cannot create %s: %s", dir,
+		    strerror(errno));
+		return -errno;
+	}
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		ERR("VIRTIOFWD_IPC_PORT_CONTROL: %s is not a directory", dir);
+		return -ENOTDIR;
+	}
+	/* Whoever can write here controls the relays: root only. */
+	if (st.st_uid != geteuid()) {
+		ERR("VIRTIOFWD_IPC_PORT_CONTROL: %s belongs to uid %u, not to the "
+		    "daemon's user; refusing to take commands from it", dir,
+		    (unsigned int)st.st_uid);
+		return -EPERM;
+	}
+	if ((st.st_mode & 0077) != 0 && chmod(dir, 0700) != 0) {
+		ERR("VIRTIOFWD_IPC_PORT_CONTROL: cannot make %s private: %s", dir,
+		    strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Takes every command file in the directory. */
+static void
+scan_dir(void)
+{
+	struct dirent *de;
+	DIR *d = opendir(ipc_dir);
+
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (de->d_type == DT_REG)
+			take_file(de->d_name);
+	if (d != NULL)
+		closedir(d);
+}
+
+int
+vfwd_ctl_ipc_open(const char *dir, char *err, size_t errlen)
+{
+	int rc;
+
+	if (dir[0] != '/' || strlen(dir) >= sizeof(ipc_dir) - 64) {
+		ERR("VIRTIOFWD_IPC_PORT_CONTROL: '%s': an absolute directory is required",
+		    dir);
+		return -EINVAL;
+	}
+	snprintf(ipc_dir, sizeof(ipc_dir), "%s", dir);
+	rc = make_dir(dir, err, errlen);
+	if (rc != 0)
+		return rc;
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ifd < 0 || inotify_add_watch(ifd, dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		ERR("VIRTIOFWD_IPC_PORT_CONTROL: cannot watch %s: %s", dir, strerror(errno));
+		rc = -errno;
+		vfwd_ctl_ipc_close();
+		return rc;
+	}
+	VLOG_INFO("IPC port control: watching %s", dir);
+	/* Files that arrived while the daemon was down. */
+	scan_dir();
+	return ifd;
+}
+
+void
+vfwd_ctl_ipc_serve(void)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(ifd, buf, sizeof(buf))) > 0) {
+		char *p = buf;
+
+		while (p < buf + n) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+
+			if (ev->len > 0 && !(ev->mask & IN_ISDIR))
+				take_file(ev->name);
+			/* Events were lost: look at what is there. */
+			if (ev->mask & IN_Q_OVERFLOW)
+				scan_dir();
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+void
+vfwd_ctl_ipc_close(void)
+{
+	if (ifd >= 0)
+		close(ifd);
+	ifd = -1;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPC file port control (VIRTIOFWD_IPC_PORT_CONTROL): a directory watched
+ * with inotify.  A command file holds lines
+ *
+ *     add_port <ifname|device> [relay]
+ *     del_port <ifname|device>
+ *
+ * ('#' comments and blank lines allowed).  A file is taken once it is
+ * complete: renamed into the directory, or closed after writing; names
+ * starting with '.' or ending in ".tmp" or ".result" are left alone.
+ * Each file is processed once, then removed, and answered with
+ * "<name>.result": one line per command, "ok ..." or "error: <reason>".
+ * A malformed line is refused with the reason and changes nothing.
+ */
+#ifndef VFWD_CTL_IPC_H
+#define VFWD_CTL_IPC_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+/* Default directory of the command files. */
+#define VFWD_IPC_DIR "/var/run/virtio-forwarder/ipc"
+/* Limits on what a command file may hold. */
+#define VFWD_IPC_MAX_FILE (64 * 1024)
+#define VFWD_IPC_MAX_LINE 512
+
+/*
+ * Creates the directory 'dir' (root-only, 0700) if needed and starts
+ * watching it; files already there are processed at once.  Returns the
+ * inotify fd to poll, or a negative errno.
+ */
+int vfwd_ctl_ipc_open(const char *dir, char *err, size_t errlen);
+
+/* Processes what the inotify fd reported. */
+void vfwd_ctl_ipc_serve(void);
+
+/* Stops watching. */
+void vfwd_ctl_ipc_close(void);
+
+/*
+ * Runs the commands of one file's text, writing one result line per
+ * command to 'results' (a FILE *).  Returns the number of failed lines.
+ * Exposed for the tests.
+ */
+int vfwd_ctl_ipc_run(const char *text, size_t len, void *results);
+
+#endif /* VFWD_CTL_IPC_H */
