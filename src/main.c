@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "ctl_ipc.h"
+#include "ctl_ovsdb.h"
 #include "ctl_zmq.h"
 #include "eal.h"
 #include "log.h"
@@ -111,12 +112,8 @@ open_static_relays(const struct vfwd_config *cfg)
 }
 
 static void
-log_limits(const struct vfwd_config *cfg)
+log_limits(void)
 {
-	/* Said plainly, so that nobody waits for a port that cannot come. */
-	if (cfg->ovsdb_sock_set)
-		VLOG_WARN("this version has no OVSDB monitor yet: use ZeroMQ or "
-			  "IPC port control, or VIRTIOFWD_STATIC_VFS");
 	if (RTE_MAX_ETHPORTS < VFWD_MAX_RELAYS)
 		VLOG_NOTICE("this DPDK build allows %d ports (RTE_MAX_ETHPORTS): at "
 			    "most %d relays can have a device at once (relay ids "
@@ -172,27 +169,40 @@ handle_signal(int sfd)
 /* The control sources the main loop serves besides signals and timers. */
 struct sources {
 	int ipc_fd;          /* inotify fd of the IPC port control, or -1 */
+	bool ovsdb;          /* the OVSDB monitor runs */
 };
 
 /*
  * The control thread: signals, the stats sampling timer and the control
- * sources, all in one poll.  Nothing here is on the packet path.
+ * sources, all in one poll.  Nothing here is on the packet path.  The
+ * poll set is rebuilt each time round: the OVSDB socket comes and goes.
  */
 static void
 main_loop(int sfd, int tfd, const struct sources *src)
 {
-	zmq_pollitem_t items[3 + VFWD_CTL_ZMQ_MAX_ITEMS];
-	int n = 0, nz, ipc = -1;
+	zmq_pollitem_t items[4 + VFWD_CTL_ZMQ_MAX_ITEMS];
 
-	items[n++] = (zmq_pollitem_t){ .fd = sfd, .events = ZMQ_POLLIN };
-	items[n++] = (zmq_pollitem_t){ .fd = tfd, .events = ZMQ_POLLIN };
-	if (src->ipc_fd >= 0) {
-		ipc = n;
-		items[n++] = (zmq_pollitem_t){ .fd = src->ipc_fd, .events = ZMQ_POLLIN };
-	}
-	nz = vfwd_ctl_zmq_pollitems(items + n, VFWD_CTL_ZMQ_MAX_ITEMS);
 	for (;;) {
-		if (zmq_poll(items, n + nz, -1) < 0) {
+		int n = 0, ipc = -1, ovsdb = -1, zbase, timeout = -1;
+
+		items[n++] = (zmq_pollitem_t){ .fd = sfd, .events = ZMQ_POLLIN };
+		items[n++] = (zmq_pollitem_t){ .fd = tfd, .events = ZMQ_POLLIN };
+		if (src->ipc_fd >= 0) {
+			ipc = n;
+			items[n++] = (zmq_pollitem_t){ .fd = src->ipc_fd, .events = ZMQ_POLLIN };
+		}
+		if (src->ovsdb) {
+			if (vfwd_ovsdb_fd() >= 0) {
+				ovsdb = n;
+				items[n++] = (zmq_pollitem_t){ .fd = vfwd_ovsdb_fd(),
+							       .events = ZMQ_POLLIN };
+			}
+			timeout = vfwd_ovsdb_timeout_ms();
+		}
+		zbase = n;
+		n += vfwd_ctl_zmq_pollitems(items + n, VFWD_CTL_ZMQ_MAX_ITEMS);
+
+		if (zmq_poll(items, n, timeout) < 0) {
 			if (zmq_errno() == EINTR)
 				continue;
 			VLOG_ERR("poll: %s", zmq_strerror(zmq_errno()));
@@ -208,7 +218,9 @@ main_loop(int sfd, int tfd, const struct sources *src)
 		}
 		if (ipc >= 0 && (items[ipc].revents & ZMQ_POLLIN))
 			vfwd_ctl_ipc_serve();
-		vfwd_ctl_zmq_serve(items + n, nz);
+		if (src->ovsdb)
+			vfwd_ovsdb_run(ovsdb >= 0 && (items[ovsdb].revents & ZMQ_POLLIN));
+		vfwd_ctl_zmq_serve(items + zbase, n - zbase);
 	}
 }
 
@@ -237,7 +249,7 @@ main(int argc, char **argv)
 	enum vfwd_config_action action;
 	char err[VFWD_ERR_MAX];
 	sigset_t sigs;
-	struct sources src = { .ipc_fd = -1 };
+	struct sources src = { .ipc_fd = -1, .ovsdb = false };
 	enum vfwd_port_control pc;
 	int rc, sfd = -1, tfd = -1, pidfd = -1, status = EXIT_FAILURE;
 
@@ -293,7 +305,7 @@ main(int argc, char **argv)
 	vfwd_log_take_over_dpdk();
 	VLOG_NOTICE("virtio-forwarder %s starting (%s)", VFWD_VERSION,
 		    rte_version());
-	log_limits(cfg);
+	log_limits();
 
 	if (vfwd_workers_init(&cfg->workers) != 0) {
 		VLOG_ERR("cannot set up workers: out of memory");
@@ -315,6 +327,13 @@ main(int argc, char **argv)
 		VLOG_ERR("%s", err);
 		goto out_relays;
 	}
+	if (pc == VFWD_PORT_CONTROL_OVSDB) {
+		if (vfwd_ovsdb_start(cfg->ovsdb_sock, err, sizeof(err)) != 0) {
+			VLOG_ERR("%s", err);
+			goto out_ctl;
+		}
+		src.ovsdb = true;
+	}
 	if (pc == VFWD_PORT_CONTROL_IPC) {
 		src.ipc_fd = vfwd_ctl_ipc_open(cfg->ipc_dir, err, sizeof(err));
 		if (src.ipc_fd < 0) {
@@ -334,6 +353,7 @@ main(int argc, char **argv)
 	status = EXIT_SUCCESS;
 	vfwd_ctl_ipc_close();
 out_ctl:
+	vfwd_ovsdb_stop();
 	vfwd_ctl_zmq_close();
 out_relays:
 	vfwd_relays_fini();

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The OVSDB monitor: relays the Open vSwitch interfaces marked with
+ * external_ids:virtio_forwarder=<relay>.  It speaks the OVSDB management
+ * protocol (JSON-RPC, RFC 7047) itself on the ovsdb-server socket, monitors
+ * the Interface table, and keeps the relays in step with it:
+ *
+ *  - relay id: the value of external_ids:virtio_forwarder (0-63);
+ *  - device: external_ids:virtio_forwarder_device (PCI address or devargs)
+ *    when present, else the interface itself, mapped as ifmap.h says;
+ *  - an interface that cannot be mapped is logged once with the reason.
+ *
+ * When ovsdb-server is absent or restarts, the monitor retries with
+ * back-off and resynchronises from the full table when it is back; relays
+ * that are still valid keep forwarding all along.  It only ever touches
+ * relays it attached itself.
+ */
+#ifndef VFWD_CTL_OVSDB_H
+#define VFWD_CTL_OVSDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Starts monitoring 'target': a unix socket path ("/run/openvswitch/db.sock"
+ * or "unix:PATH") or "tcp:IP:PORT".  The first connection is tried at once;
+ * failing to connect is not an error (retried later).
+ */
+int vfwd_ovsdb_start(const char *target, char *err, size_t errlen);
+
+/* The socket to poll for input, or -1 while disconnected. */
+int vfwd_ovsdb_fd(void);
+
+/* Milliseconds until the monitor wants vfwd_ovsdb_run() called anyway
+ * (a reconnection attempt), or -1. */
+int vfwd_ovsdb_timeout_ms(void);
+
+/* Reads what arrived (when 'readable') and retries the connection when due. */
+void vfwd_ovsdb_run(bool readable);
+
+/* Disconnects; the relays attached stay (the daemon is stopping). */
+void vfwd_ovsdb_stop(void);
+
+#endif /* VFWD_CTL_OVSDB_H */
