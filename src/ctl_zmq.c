@@ -615,8 +615,10 @@ make_ipc_dir(const char *path, char *err, size_t errlen)
 
 			*p = '\0';
 			if (mkdir(dir, 0750) == 0) {
-				if (ctl_gid != (gid_t)-1 && chown(dir, 0, ctl_gid) != 0)
-					VLOG_WARN("%s: chown: %s", dir, strerror(errno));
+				/* mkdir's mode passes through the umask. */
+				if (chmod(dir, 0750) != 0 ||
+				    (ctl_gid != (gid_t)-1 && chown(dir, 0, ctl_gid) != 0))
+					VLOG_WARN("%s: %s", dir, strerror(errno));
 			} else if (errno != EEXIST) {
 				ERR("%s: cannot create directory for the control "
 				    "socket: %s", dir, strerror(errno));
@@ -769,13 +771,22 @@ serve_one(struct service *s)
 			return;
 		}
 		len = zmq_msg_size(&msg);
-		/* Extra frames of a multi-part request are read and ignored. */
-		while (zmq_msg_more(&msg)) {
+		/* The request is the first frame; extra frames are read and
+		 * dropped (they arrived with the first: ZeroMQ delivers a
+		 * multi-part message whole), so the REP socket can answer. */
+		if (zmq_msg_more(&msg)) {
 			zmq_msg_t more;
+			int again;
 
-			zmq_msg_init(&more);
-			zmq_msg_recv(&more, s->sock, 0);
-			zmq_msg_close(&more);
+			do {
+				zmq_msg_init(&more);
+				if (zmq_msg_recv(&more, s->sock, ZMQ_DONTWAIT) < 0) {
+					zmq_msg_close(&more);
+					break;
+				}
+				again = zmq_msg_more(&more);
+				zmq_msg_close(&more);
+			} while (again);
 		}
 		s->handle(len <= VFWD_CTL_MAX_REQUEST ? zmq_msg_data(&msg) : NULL,
 			  len, &out);

@@ -44,27 +44,6 @@ find_port(const char *name, uint16_t *port)
 	return -ENODEV;
 }
 
-int
-vfwd_device_numa_hint(const char *spec)
-{
-	uint32_t d, b, s, f;
-	char path[128];
-	FILE *fp;
-	int node = -1;
-
-	if (vfwd_parse_pci(spec, &d, &b, &s, &f) != 0)
-		return -1;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%04x:%02x:%02x.%x/numa_node",
-		 d, b, s, f);
-	fp = fopen(path, "re");
-	if (fp == NULL)
-		return -1;
-	if (fscanf(fp, "%d", &node) != 1)
-		node = -1;
-	fclose(fp);
-	return node;
-}
-
 /* Builds the port configuration from what the device can do. */
 static void
 port_conf(const struct rte_eth_dev_info *info, const struct vfwd_device_opts *opts,
@@ -166,8 +145,8 @@ release_port(uint16_t port)
  * messages. */
 static int
 setup_port(uint16_t port, const char *label, const struct vfwd_device_opts *opts,
-	   struct rte_mempool *(*get_pool)(void *ctx, int numa), void *ctx,
-	   struct vfwd_device *dev, char *err, size_t errlen)
+	   vfwd_get_pool_fn get_pool, void *ctx, struct vfwd_device *dev,
+	   char *err, size_t errlen)
 {
 	uint16_t q, nrxd = VFWD_DEV_RING_SIZE, ntxd = VFWD_DEV_RING_SIZE;
 	struct rte_eth_dev_info info;
@@ -202,7 +181,9 @@ setup_port(uint16_t port, const char *label, const struct vfwd_device_opts *opts
 		return rc;
 	}
 	rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrxd, &ntxd);
-	pool = get_pool(ctx, dev->numa);
+	/* What the rings can hold: a bond's members each have these queues. */
+	pool = get_pool(ctx, dev->numa, (dev->bond ? dev->n_members : 1u) *
+			((unsigned int)dev->nb_rxq * nrxd + (unsigned int)dev->nb_txq * ntxd));
 	if (pool == NULL) {
 		ERR("%s: no packet buffers (out of hugepage memory?)", label);
 		return -ENOMEM;
@@ -239,8 +220,8 @@ setup_port(uint16_t port, const char *label, const struct vfwd_device_opts *opts
 
 int
 vfwd_device_attach(const char *spec, const struct vfwd_device_opts *opts,
-		   struct rte_mempool *(*get_pool)(void *ctx, int numa),
-		   void *ctx, struct vfwd_device *dev, char *err, size_t errlen)
+		   vfwd_get_pool_fn get_pool, void *ctx, struct vfwd_device *dev,
+		   char *err, size_t errlen)
 {
 	uint16_t port;
 	int rc;
@@ -256,12 +237,30 @@ vfwd_device_attach(const char *spec, const struct vfwd_device_opts *opts,
 	return rc;
 }
 
+/*
+ * Takes the bond apart: DPDK frees a bond only once it has no members, so
+ * they are removed first (stopped, not released: the caller does that).
+ */
+static void
+free_bond(uint16_t bond, const char *name, const uint16_t *members, unsigned int n)
+{
+	unsigned int i;
+	int rc;
+
+	rte_eth_dev_stop(bond);
+	for (i = 0; i < n; i++)
+		rte_eth_bond_slave_remove(bond, members[i]);
+	rc = rte_eth_bond_free(name);
+	if (rc != 0)
+		VLOG_WARN("%s: cannot free the bond: %s", name, rte_strerror(-rc));
+}
+
 int
 vfwd_device_attach_bond(const char *name, unsigned int mode,
 			const char *const *members, unsigned int n_members,
 			const struct vfwd_device_opts *opts,
-			struct rte_mempool *(*get_pool)(void *ctx, int numa),
-			void *ctx, struct vfwd_device *dev, char *err, size_t errlen)
+			vfwd_get_pool_fn get_pool, void *ctx,
+			struct vfwd_device *dev, char *err, size_t errlen)
 {
 	uint16_t ports[VFWD_BOND_MAX_MEMBERS], bond = 0;
 	unsigned int i, probed = 0;
@@ -315,8 +314,7 @@ vfwd_device_attach_bond(const char *name, unsigned int mode,
 	return 0;
 
 fail_bond:
-	rte_eth_dev_stop(bond);
-	rte_eth_bond_free(name);
+	free_bond(bond, name, ports, n_members);
 fail:
 	for (i = 0; i < probed; i++)
 		release_port(ports[i]);
@@ -330,15 +328,7 @@ vfwd_device_detach(struct vfwd_device *dev)
 	unsigned int i;
 
 	if (dev->bond) {
-		int rc = rte_eth_dev_stop(dev->port_id);
-
-		if (rc != 0)
-			VLOG_WARN("%s: stop failed: %s", dev->name, rte_strerror(-rc));
-		/* Freeing the bond hands its members back, stopped. */
-		rc = rte_eth_bond_free(dev->name);
-		if (rc != 0)
-			VLOG_WARN("%s: cannot free the bond: %s", dev->name,
-				  rte_strerror(-rc));
+		free_bond(dev->port_id, dev->name, dev->member_port, dev->n_members);
 		for (i = 0; i < dev->n_members; i++)
 			release_port(dev->member_port[i]);
 	} else {

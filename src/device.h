@@ -41,15 +41,21 @@ struct vfwd_device {
 };
 
 /*
+ * Returns a buffer pool for a device on NUMA node 'numa' whose rings hold
+ * up to 'ring_mbufs' buffers.
+ */
+typedef struct rte_mempool *(*vfwd_get_pool_fn)(void *ctx, int numa,
+						unsigned int ring_mbufs);
+
+/*
  * Probes the device named by 'spec' (PCI address or devargs), configures
  * nb_rxq/nb_txq queues with buffers from the pool that 'get_pool' returns
  * for the device's NUMA node, and starts it.  On failure nothing stays
  * probed and 'err' says which step failed.
  */
 int vfwd_device_attach(const char *spec, const struct vfwd_device_opts *opts,
-		       struct rte_mempool *(*get_pool)(void *ctx, int numa),
-		       void *ctx, struct vfwd_device *dev,
-		       char *err, size_t errlen);
+		       vfwd_get_pool_fn get_pool, void *ctx,
+		       struct vfwd_device *dev, char *err, size_t errlen);
 
 /*
  * Probes the 'n_members' member devices (2 to VFWD_BOND_MAX_MEMBERS) and
@@ -60,14 +66,11 @@ int vfwd_device_attach(const char *spec, const struct vfwd_device_opts *opts,
 int vfwd_device_attach_bond(const char *name, unsigned int mode,
 			    const char *const *members, unsigned int n_members,
 			    const struct vfwd_device_opts *opts,
-			    struct rte_mempool *(*get_pool)(void *ctx, int numa),
-			    void *ctx, struct vfwd_device *dev,
+			    vfwd_get_pool_fn get_pool, void *ctx,
+			    struct vfwd_device *dev,
 			    char *err, size_t errlen);
 
 /* Stops, closes and removes a device (and a bond's members). */
 void vfwd_device_detach(struct vfwd_device *dev);
-
-/* The NUMA node the device sits on, before it is attached: -1 if unknown. */
-int vfwd_device_numa_hint(const char *spec);
 
 #endif /* VFWD_DEVICE_H */

@@ -48,14 +48,11 @@ check_dev(const struct vfwd_portctl_dev *d, char *err, size_t errlen)
 	return 0;
 }
 
-/* Is 'd' exactly what relay 'id' already has? */
+/* Does relay 'id' already have the device (or bond) 'd'? */
 static bool
-same_device(unsigned int id, const struct vfwd_portctl_dev *d)
+has_device(unsigned int id, const struct vfwd_portctl_dev *d)
 {
-	struct vfwd_relay_info ri;
-
-	return vfwd_relay_info(id, &ri) == 0 && ri.has_device &&
-	       strcmp(ri.device, dev_name(d)) == 0;
+	return vfwd_relay_find_device(dev_name(d)) == (int)id;
 }
 
 static int
@@ -79,7 +76,7 @@ vfwd_portctl_add(unsigned int relay, const struct vfwd_portctl_dev *d,
 		ERR("relay %u: out of range (0 to %u)", relay, VFWD_MAX_RELAYS - 1);
 		return -ERANGE;
 	}
-	if (conditional && same_device(relay, d))
+	if (conditional && has_device(relay, d))
 		return 0;
 	return attach(relay, d, err, errlen);
 }
@@ -141,7 +138,7 @@ vfwd_portctl_add_sock(const char *path, const struct vfwd_portctl_dev *d,
 		return rc;
 	id = vfwd_relay_find_socket(path);
 	if (id >= 0) {
-		if (conditional && same_device((unsigned int)id, d)) {
+		if (conditional && has_device((unsigned int)id, d)) {
 			*relay = (unsigned int)id;
 			return 0;
 		}

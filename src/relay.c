@@ -30,6 +30,8 @@
 /* Buffers per relay: device rings, packets in flight, per-lcore caches. */
 #define POOL_MBUFS 8191
 #define POOL_CACHE 256
+/* Buffers beyond the device rings: packets in flight, spare. */
+#define POOL_HEADROOM 2048
 /* Jumbo frames fit one buffer, so devices without scattered receive work. */
 #define JUMBO_BUF_SIZE (RTE_PKTMBUF_HEADROOM + 9000 + 18)
 
@@ -69,6 +71,7 @@ static pthread_mutex_t relay_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vfwd_device_opts dev_opts;
 static bool same_numa;          /* VIRTIOFWD_CPU_NIC_SAME_NUMA */
 static uint16_t buf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
+static unsigned int pool_generation;     /* keeps pool names unique */
 
 /* ------------------------------------------------------------------ */
 /* Publishing to the workers                                           */
@@ -233,38 +236,57 @@ publish(struct relay *r)
 /* Buffers and relay lifetime                                          */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The relay's buffer pool, grown when a device's rings need more than it
+ * has: 'ring_mbufs' buffers can sit in the device's rings, on top of the
+ * packets in flight and the per-lcore caches.  Growing swaps the pool
+ * under the workers (publish) and frees the old one once none uses it; it
+ * happens only while the relay has no device, so no ring holds old buffers.
+ */
 static struct rte_mempool *
-relay_pool(struct relay *r, int numa)
+relay_pool(struct relay *r, int numa, unsigned int ring_mbufs)
 {
+	unsigned int need = ring_mbufs + POOL_HEADROOM +
+		POOL_CACHE * 3 / 2 * (vfwd_n_workers + 1), size = POOL_MBUFS;
 	char name[RTE_MEMPOOL_NAMESIZE];
+	struct rte_mempool *pool, *old = r->pool;
 
-	if (r->pool != NULL)
-		return r->pool;
-	snprintf(name, sizeof(name), "vfwd_relay%u", r->id);
-	r->pool = rte_pktmbuf_pool_create(name, POOL_MBUFS, POOL_CACHE, 0, buf_size,
-					  numa >= 0 ? numa : (int)SOCKET_ID_ANY);
-	if (r->pool == NULL && numa >= 0) {
+	if (old != NULL && old->size >= need)
+		return old;
+	while (size < need)
+		size = size * 2 + 1;
+	snprintf(name, sizeof(name), "vfwd_relay%u_%u", r->id, ++pool_generation);
+	pool = rte_pktmbuf_pool_create(name, size, POOL_CACHE, 0, buf_size,
+				       numa >= 0 ? numa : (int)SOCKET_ID_ANY);
+	if (pool == NULL && numa >= 0) {
 		VLOG_WARN("relay %u: no buffer memory on NUMA node %d, using any node",
 			  r->id, numa);
-		r->pool = rte_pktmbuf_pool_create(name, POOL_MBUFS, POOL_CACHE, 0,
-						  buf_size, SOCKET_ID_ANY);
+		pool = rte_pktmbuf_pool_create(name, size, POOL_CACHE, 0, buf_size,
+					       SOCKET_ID_ANY);
 	}
-	if (r->pool == NULL) {
+	if (pool == NULL) {
 		VLOG_ERR("relay %u: cannot create %u packet buffers: %s", r->id,
-			 POOL_MBUFS, rte_strerror(rte_errno));
+			 size, rte_strerror(rte_errno));
 		return NULL;
 	}
-	r->pool_numa = r->pool->socket_id;
-	return r->pool;
+	r->pool = pool;
+	r->pool_numa = pool->socket_id;
+	if (old != NULL) {
+		publish(r);
+		rte_mempool_free(old);
+		VLOG_INFO("relay %u: buffer pool grown to %u", r->id, size);
+	}
+	return pool;
 }
 
 static struct rte_mempool *
-device_pool_cb(void *ctx, int numa)
+device_pool_cb(void *ctx, int numa, unsigned int ring_mbufs)
 {
 	struct relay *r = ctx;
 
 	/* The VM's node wins when the guest is already there. */
-	return relay_pool(r, r->vid >= 0 && r->vm_numa >= 0 ? r->vm_numa : numa);
+	return relay_pool(r, r->vid >= 0 && r->vm_numa >= 0 ? r->vm_numa : numa,
+			  ring_mbufs);
 }
 
 /* Frees what an unused relay still holds; counters start again at 0. */
@@ -304,6 +326,19 @@ by_path(const char *path)
 	return NULL;
 }
 
+/*
+ * Do two device specs name the same device?  Either the same string, or
+ * the same EAL device (the devargs name before the first ','): EAL knows a
+ * device by that name alone, whatever its arguments.
+ */
+static bool
+same_device(const char *a, const char *b)
+{
+	size_t na = strcspn(a, ","), nb = strcspn(b, ",");
+
+	return strcmp(a, b) == 0 || (na == nb && strncmp(a, b, na) == 0);
+}
+
 static struct relay *
 by_device(const char *spec)
 {
@@ -314,10 +349,10 @@ by_device(const char *spec)
 	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
 		if (!relays[i].has_dev)
 			continue;
-		if (strcmp(relays[i].spec, spec) == 0)
+		if (same_device(relays[i].spec, spec))
 			return &relays[i];
 		for (m = 0; m < relays[i].n_members; m++)
-			if (strcmp(relays[i].members[m], spec) == 0)
+			if (same_device(relays[i].members[m], spec))
 				return &relays[i];
 	}
 	return NULL;
@@ -745,7 +780,7 @@ vfwd_relay_guest_up(const char *path, int vid)
 	rte_vhost_get_negotiated_features(vid, &features);
 	r->features = features;
 	r->vm_numa = rte_vhost_get_numa_node(vid);
-	if (relay_pool(r, r->vm_numa) == NULL) {
+	if (relay_pool(r, r->vm_numa, 0) == NULL) {
 		rc = -1;
 		goto out;
 	}
