@@ -110,11 +110,11 @@ request_devices(const Virtioforwarder__PortControlRequest *q,
 	for (i = 0; i < q->n_pci_addrs; i++) {
 		const Virtioforwarder__PortControlRequest__PciAddress *a = q->pci_addrs[i];
 
-		if (a->domain > 0xffff || a->bus > 0xff || a->slot > 0x1f ||
-		    a->function > 7) {
-			ERR("PCI address %x:%x:%x.%x: out of range (domain <= ffff, "
-			    "bus <= ff, slot <= 1f, function <= 7)", a->domain, a->bus,
-			    a->slot, a->function);
+		/* Domains may exceed ffff (Intel VMD uses 10000 and up). */
+		if (a->bus > 0xff || a->slot > 0x1f || a->function > 7) {
+			ERR("PCI address %04x:%02x:%02x.%x: out of range (bus <= ff, "
+			    "slot <= 1f, function <= 7)", a->domain, a->bus, a->slot,
+			    a->function);
 			return -EINVAL;
 		}
 		snprintf(names[d->n], VFWD_DEVSPEC_MAX, "%04x:%02x:%02x.%x",

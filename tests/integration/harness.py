@@ -16,6 +16,8 @@ import uuid
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("VFWD_BUILD", os.path.join(REPO, "build"))
 DAEMON = os.path.join(BUILD, "src", "virtio-forwarder")
+# The operator CLI (tools/vfwdctl.c).
+CTL = os.path.join(BUILD, "tools", "vfwdctl")
 TESTPMD = os.environ.get("VFWD_TESTPMD", "dpdk-testpmd")
 
 # Memory for every DPDK process of the tests: no hugepages needed.

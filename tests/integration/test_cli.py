@@ -1,0 +1,488 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The operator CLI, vfwdctl, and its 1.x names, against the real daemon.
+
+One daemon (static sockets, core scheduling and config services on) is
+shared by the tests of this module to keep it fast; each test uses its own
+relays and device names and leaves them as it found them.  The socket
+operations get their own daemon with VIRTIOFWD_DYNAMIC_SOCKETS=true.
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+import harness
+
+LEGACY = ("virtioforwarder_port_control.py", "virtioforwarder_stats.py",
+          "virtioforwarder_core_pinner.py", "virtioforwarder_monitor_load.py")
+
+
+def run(prog, *args, timeout=30):
+    """Runs the CLI (or one of its 1.x names) and returns the result."""
+    return subprocess.run([prog] + [str(a) for a in args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def ctl(*args, **kw):
+    return run(harness.CTL, *args, **kw)
+
+
+def one_line_error(p, status, *words):
+    """The run failed with 'status' and said why in one stderr line."""
+    assert p.returncode == status, (p.returncode, p.stdout, p.stderr)
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def mreg():
+    r = harness.Registry()
+    yield r
+    errors = r.cleanup()
+    if errors:
+        pytest.fail("\n".join(errors))
+
+
+@pytest.fixture(scope="module")
+def daemon(mreg, tmp_path_factory):
+    if not os.path.exists(harness.CTL):
+        pytest.skip("vfwdctl not built: %s" % harness.CTL)
+    d = tmp_path_factory.mktemp("cli")
+    return mreg.add(harness.Daemon(d))
+
+
+@pytest.fixture(scope="module")
+def conf(daemon):
+    """Global options that point vfwdctl at the test daemon."""
+    return ["--config", daemon.conf]
+
+
+@pytest.fixture(scope="module")
+def eps(daemon):
+    return harness.control_endpoints(daemon.tmp)
+
+
+@pytest.fixture(scope="module")
+def legacy(tmp_path_factory):
+    """The 1.x names, as symlinks to the built program."""
+    d = tmp_path_factory.mktemp("legacy")
+    for name in LEGACY:
+        os.symlink(harness.CTL, str(d / name))
+    return {name: str(d / name) for name in LEGACY}
+
+
+def stats_json(conf, *args):
+    p = ctl(*conf, "stats", "--json", *args)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["status"] == "OK"
+    return doc
+
+
+def relay_of(doc, rid):
+    for r in doc["relay"]:
+        if r["id"] == rid:
+            return r
+    return None
+
+
+def relay_device(conf, rid):
+    r = relay_of(stats_json(conf, "--relay", rid), rid)
+    assert r is not None
+    return r.get("vf", {}).get("pci_addr_str")
+
+
+def vhost_dev(daemon, n):
+    """A device that is quiet: a vhost vdev nobody connects to."""
+    return "net_vhost%d,iface=%s/vf%d.sock" % (n, daemon.tmp, n)
+
+
+# ----------------------------------------------------------------------
+# Port control
+# ----------------------------------------------------------------------
+
+def test_add_remove_device(daemon, conf):
+    dev = vhost_dev(daemon, 1)
+    p = ctl(*conf, "add", "--virtio-id=1", "--device", dev)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "relay 1: attached %s" % dev
+    assert relay_device(conf, 1).startswith("net_vhost1")
+
+    # Conditional (the default): adding it again changes nothing and works.
+    assert ctl(*conf, "-q", "add", "--virtio-id=1", "--device", dev).stdout == ""
+    # Not conditional: the daemon says why it refuses, exit 1.
+    p = ctl(*conf, "add", "--virtio-id=1", "--device", dev, "--no-conditional")
+    one_line_error(p, 1, "vfwdctl: add: ")
+
+    # A remove naming the wrong relay is refused with the daemon's reason.
+    p = ctl(*conf, "remove", "--virtio-id=2", "--device", dev)
+    one_line_error(p, 1, "vfwdctl: remove:", "attached to relay 1, not to relay 2",
+                   "(Invalid argument)")
+
+    p = ctl(*conf, "remove", "--virtio-id=1", "--device", dev)
+    assert p.returncode == 0, p.stderr
+    assert "detached" in p.stdout
+    assert relay_device(conf, 1) is None
+
+
+def test_add_error_reply(daemon, conf):
+    """An ERROR reply: exit 1, "<op>: <error_code_source> (<strerror>)"."""
+    p = ctl(*conf, "add", "--virtio-id=2", "--pci-addr=0000:05:08.1")
+    line = one_line_error(p, 1, "vfwdctl: add: ", "0000:05:08.1")
+    assert re.search(r"\((No such device|[A-Z][a-z ]+)\)$", line), line
+    # add_sock needs dynamic sockets, which this daemon does not have.
+    p = ctl(*conf, "add_sock", "--vhost-path=/tmp/x.sock", "--device", "net_null9")
+    one_line_error(p, 1, "add_sock:", "dynamic sockets")
+
+
+def test_legacy_port_control(daemon, eps, legacy):
+    """The 1.x script's name and spellings: the op is the first word."""
+    pc = legacy["virtioforwarder_port_control.py"]
+    ep = eps["VIRTIOFWD_ZMQ_PORT_CONTROL_EP"]
+    dev = vhost_dev(daemon, 2)
+    p = run(pc, "add", "--virtio-id=2", "--device=" + dev, "--zmq-port-control-ep=" + ep)
+    assert p.returncode == 0, p.stderr
+    conf = ["--config", daemon.conf]
+    assert relay_device(conf, 2).startswith("net_vhost2")
+    # Options before the op, and the short --ep spelling.
+    p = run(pc, "--ep", ep, "remove", "--virtio-id=2", "--device=" + dev)
+    assert p.returncode == 0, p.stderr
+    assert relay_device(conf, 2) is None
+    # Errors are named after the script.
+    p = run(pc, "--ep", ep, "add", "--virtio-id=2", "--pci-addr=0000:05:08.1")
+    one_line_error(p, 1, "virtioforwarder_port_control.py: add: ", "0000:05:08.1")
+    p = run(pc, "--ep", ep)
+    one_line_error(p, 2, "no operation given")
+    p = run(pc, "--ep", ep, "frobnicate")
+    one_line_error(p, 2, "'frobnicate': no such operation")
+
+
+def test_bond(daemon, conf, eps, legacy):
+    p = ctl(*conf, "add", "--virtio-id=3", "--device=net_null31", "--device=net_null32",
+            "--name=net_bonding3")
+    assert p.returncode == 0, p.stderr
+    assert "bond net_bonding3 (mode 1: net_null31 net_null32)" in p.stdout
+    assert relay_device(conf, 3) == "net_bonding3"
+    # A member cannot go to another relay while in the bond.
+    p = ctl(*conf, "add", "--virtio-id=4", "--device=net_null31")
+    one_line_error(p, 1, "add:", "net_null31")
+    p = ctl(*conf, "remove", "--virtio-id=3", "--name=net_bonding3")
+    assert p.returncode == 0, p.stderr
+    assert relay_device(conf, 3) is None
+
+    # The man page's 1.x example: add --virtio-id --name --pci-addr... --mode,
+    # remove --virtio-id --name (devices as devargs: there is no PCI VF here).
+    pc = legacy["virtioforwarder_port_control.py"]
+    ep = "--zmq-port-control-ep=" + eps["VIRTIOFWD_ZMQ_PORT_CONTROL_EP"]
+    p = run(pc, ep, "add", "--virtio-id=4", "--name=net_bonding4",
+            "--device=net_null41", "--device=net_null42", "--mode=1")
+    assert p.returncode == 0, p.stderr
+    assert relay_device(conf, 4) == "net_bonding4"
+    p = run(pc, ep, "remove", "--virtio-id=4", "--name=net_bonding4")
+    assert p.returncode == 0, p.stderr
+    assert relay_device(conf, 4) is None
+
+
+def test_sockets(reg, sockdir, legacy):
+    d = reg.add(harness.Daemon(sockdir, {"VIRTIOFWD_DYNAMIC_SOCKETS": "true"}))
+    conf = ["--config", d.conf]
+    path = os.path.join(str(sockdir), "dyn1.sock")
+    dev = vhost_dev(d, 7)
+    p = ctl(*conf, "add_sock", "--vhost-path=" + path, "--device=" + dev)
+    assert p.returncode == 0, p.stderr
+    m = re.match(r"relay (\d+): socket (\S+) with ", p.stdout)
+    assert m and m.group(2) == path, p.stdout
+    rid = int(m.group(1))
+    doc = stats_json(conf, "--relay", rid)
+    assert relay_of(doc, rid)["vhost"]["vhost_socket_name"] == path
+    assert os.path.exists(path)
+
+    p = ctl(*conf, "query", "--vhost-path=" + path)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().startswith("net_vhost7")
+
+    p = ctl(*conf, "remove_sock", "--vhost-path=" + path)
+    assert p.returncode == 0, p.stderr
+    p = ctl(*conf, "query", "--vhost-path=" + path)
+    one_line_error(p, 1, "vfwdctl: query: ", path)
+
+    # The 1.x name, a relative path (made absolute), removal by device.
+    pc = legacy["virtioforwarder_port_control.py"]
+    ep = "--zmq-port-control-ep=" + harness.control_endpoints(str(sockdir))[
+        "VIRTIOFWD_ZMQ_PORT_CONTROL_EP"]
+    dev = vhost_dev(d, 8)
+    p = subprocess.run([pc, ep, "add_sock", "--vhost-path=dyn2.sock", "--device=" + dev],
+                       capture_output=True, text=True, timeout=30, cwd=str(sockdir))
+    assert p.returncode == 0, p.stderr
+    assert os.path.join(str(sockdir), "dyn2.sock") in p.stdout
+    p = run(pc, ep, "query", "--vhost-path=" + os.path.join(str(sockdir), "dyn2.sock"))
+    assert p.stdout.strip().startswith("net_vhost8"), p.stderr
+    p = run(pc, ep, "remove_sock", "--device=" + dev)
+    assert p.returncode == 0, p.stderr
+    assert not os.path.exists(os.path.join(str(sockdir), "dyn2.sock"))
+
+
+# ----------------------------------------------------------------------
+# Stats and load
+# ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def busy_relay(daemon, conf):
+    """Relay 5 with a device that receives all the time (net_null): its
+    packets are dropped as 'not connected', which makes counters move."""
+    p = ctl(*conf, "add", "--virtio-id=5", "--device=net_null5")
+    assert p.returncode == 0, p.stderr
+    yield 5
+    ctl(*conf, "remove", "--device=net_null5")
+
+
+def test_stats_formats(daemon, conf, busy_relay):
+    # The table: the relay, both directions, the worker.
+    p = ctl(*conf, "stats")
+    assert p.returncode == 0, p.stderr
+    assert re.search(r"^relay 5 +inactive +socket .*virtio-forwarder5\.sock$", p.stdout, re.M)
+    assert re.search(r"^ +VF to VM +\d+ .*no guest$", p.stdout, re.M), p.stdout
+    assert re.search(r"^ +VM to VF ", p.stdout, re.M)
+    assert re.search(r"^idle relays \(no device, no guest, no traffic\): ", p.stdout, re.M)
+    assert re.search(r"^worker cpu 1 +load +\d+\.\d%", p.stdout, re.M)
+
+    # JSON: every field, parsed.
+    doc = stats_json(conf, "--relay=5", "--queues")
+    r = relay_of(doc, 5)
+    assert r["vf"]["pci_addr_str"] == "net_null5"
+    assert r["cpu"] == {"vf_to_vm": 1, "vm_to_vf": 1}
+    assert r["vhost"]["vhost_socket_name"] == daemon.socket(5)
+    for k in ("pkts_rx_from_vf", "bytes_rx_from_vf", "pkts_dropped_vm_not_connected",
+              "pkt_rate_rx_from_vf", "byte_rate_tx_to_vm", "internal_state", "active"):
+        assert k in r["vf_to_vm"], k
+    for k in ("pkts_rx_from_vm", "pkts_tx_to_vf", "pkt_rate_tx_to_vf"):
+        assert k in r["vm_to_vf"], k
+    assert r["queue"] == [] and r["socket_id"] >= 0
+    assert [w["cpu"] for w in doc["worker"]] == [1]
+    assert 0 <= doc["worker"][0]["load"] <= 1
+    assert len(doc["relay"]) == 1
+
+    # Flat: greppable, counters moving.
+    def flat_value(key):
+        p = ctl(*conf, "stats", "--flat", "-r", "5")
+        assert p.returncode == 0, p.stderr
+        m = re.search(r"^%s=(\S+)$" % re.escape(key), p.stdout, re.M)
+        assert m, p.stdout
+        return m.group(1)
+    key = "relay.5.vf_to_vm.pkts_rx_from_vf"
+    a = int(flat_value(key))
+    harness.wait_for(lambda: int(flat_value(key)) > a, timeout=10, what="counter moves")
+    assert flat_value("relay.5.vf.pci_addr_str") == "net_null5"
+    assert flat_value("status") == "OK"
+    harness.wait_for(lambda: float(flat_value("relay.5.vf_to_vm.pkt_rate_rx_from_vf")) > 0,
+                     timeout=10, what="a rate")
+    assert flat_value("worker.1.cpu") == "1"
+
+    # Only relays with device and guest: relay 5 has no guest.
+    doc = stats_json(conf, "--active-only")
+    assert relay_of(doc, 5) is None
+    doc = stats_json(conf, "--include-inactive", "--delay=500")
+    assert relay_of(doc, 5) is not None and len(doc["relay"]) == 64
+
+
+def test_legacy_stats(daemon, eps, legacy, busy_relay):
+    st = legacy["virtioforwarder_stats.py"]
+    ep = "--stats-ep=" + eps["VIRTIOFWD_ZMQ_STATS_EP"]
+    p = run(st, ep, "--delay=200", "-r", "5", "--flat")
+    assert p.returncode == 0, p.stderr
+    assert re.search(r"^relay\.5\.vm_to_vf\.pkts_tx_to_vf=\d+$", p.stdout, re.M)
+    assert not re.search(r"^relay\.6\.", p.stdout, re.M)
+    p = run(st, ep, "--relay=5", "--relay=6", "--json")
+    assert [r["id"] for r in json.loads(p.stdout)["relay"]] == [5, 6]
+    p = run(st, ep, "--bogus")
+    one_line_error(p, 2, "virtioforwarder_stats.py: ", "'--bogus'")
+
+
+def test_watch_and_load(daemon, conf, eps, legacy, busy_relay):
+    """--watch and the live load view repeat until SIGINT, then exit 0."""
+    stats_ep = "--stats-ep=" + eps["VIRTIOFWD_ZMQ_STATS_EP"]
+    frames = [r"^relay 5 ", r"^status=OK$", r"^cpu +1 \["]
+    procs = [
+        harness.Proc([harness.CTL] + conf + ["stats", "--watch", "--interval=0.5",
+                                             "-r", "5"]),
+        harness.Proc([legacy["virtioforwarder_stats.py"], "--watch", "--flat", stats_ep]),
+        harness.Proc([legacy["virtioforwarder_monitor_load.py"], "--poll-interval=0.5",
+                      stats_ep]),
+    ]
+    try:
+        # About two seconds, more when the machine is busy: two frames each.
+        time.sleep(2)
+        for p, frame in zip(procs, frames):
+            harness.wait_for(lambda: len(re.findall(frame, p.out, re.M)) >= 2 or
+                             not p.alive(), timeout=20, what="two frames of %s" % p.argv)
+            assert p.alive(), p.output()
+        for p in procs:
+            p.signal(signal.SIGINT)
+        for p in procs:
+            assert p.wait(timeout=10) == 0, p.output()
+            assert p.err == ""
+    finally:
+        for p in procs:
+            p.stop()
+
+    # One frame of the load view.
+    p = ctl(*conf, "load", "--once")
+    assert p.returncode == 0, p.stderr
+    m = re.match(r"^cpu +1 \[([# ]{40})\] +(\d+\.\d)%  relays (\S+)$", p.stdout.strip())
+    assert m, p.stdout
+    assert "5" in m.group(3)
+    assert m.group(1) == "#" * m.group(1).count("#") + " " * m.group(1).count(" ")
+
+
+# ----------------------------------------------------------------------
+# Core pinning
+# ----------------------------------------------------------------------
+
+def test_pin(daemon, conf, eps, legacy):
+    dev = vhost_dev(daemon, 6)
+    assert ctl(*conf, "add", "--virtio-id=6", "--device=" + dev).returncode == 0
+    try:
+        p = ctl(*conf, "pin")
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.splitlines()[0].split() == ["relay", "vf_to_vm", "vm_to_vf"]
+        assert re.search(r"^6 +1 +1$", p.stdout, re.M), p.stdout
+
+        p = ctl(*conf, "pin", "--virtio-cpu=6:1")
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.strip() == "relay 6: VF to VM on CPU 1, VM to VF on CPU 1"
+        # CPU 0 is the main lcore, not a worker: refused, and the workers named.
+        p = ctl(*conf, "pin", "--virtio-cpu=6:0")
+        one_line_error(p, 1, "vfwdctl: pin: ", "CPU 0 is not a worker CPU",
+                       "worker CPUs: 1")
+        p = ctl(*conf, "pin", "--virtio-cpu=6:1,0")
+        one_line_error(p, 1, "CPU 0 is not a worker CPU")
+        # Several pins, ';'-separated as in VIRTIOFWD_CPU_PINS.
+        p = ctl(*conf, "-q", "pin", "--virtio-cpu=6:1;7:1,1")
+        assert p.returncode == 0 and p.stdout == "", p.stderr
+        p = ctl(*conf, "pin", "--cores")
+        assert p.stdout.strip() == "1"
+
+        # Without the config service the map comes from the stats service.
+        p = ctl(*conf, "pin", "--config-ep=ipc://%s/ctl/none" % daemon.tmp)
+        assert p.returncode == 0, p.stderr
+        assert re.search(r"^6 +1 +1$", p.stdout, re.M), p.stdout
+
+        cp = legacy["virtioforwarder_core_pinner.py"]
+        sched = "--zmq-core-sched-ep=" + eps["VIRTIOFWD_ZMQ_CORE_SCHED_EP"]
+        cfg = "--zmq-config-ep=" + eps["VIRTIOFWD_ZMQ_CONFIG_EP"]
+        p = run(cp, sched, "--virtio-cpu=6:1")
+        assert p.returncode == 0, p.stderr
+        p = run(cp, cfg)
+        assert re.search(r"^6 +1 +1$", p.stdout, re.M), p.stdout + p.stderr
+        p = run(cp, sched, "--virtio-cpu=6:0")
+        one_line_error(p, 1, "virtioforwarder_core_pinner.py: ", "not a worker CPU")
+    finally:
+        ctl(*conf, "remove", "--device=" + dev)
+
+
+# ----------------------------------------------------------------------
+# Errors without a daemon, and usage errors
+# ----------------------------------------------------------------------
+
+def test_no_daemon(tmp_path, legacy):
+    ep = "ipc://%s/nothing" % tmp_path
+    cases = [
+        ["--stats-ep=" + ep, "stats"],
+        ["--port-control-ep=" + ep, "add", "--virtio-id=1", "--pci-addr=05:08.1"],
+        ["--core-sched-ep=" + ep, "pin", "--virtio-cpu=1:1"],
+        ["--stats-ep=" + ep, "load", "--once"],
+        ["--stats-ep=" + ep, "--config-ep=" + ep, "pin"],
+    ]
+    for args in cases:
+        p = ctl(*args)
+        one_line_error(p, 1, ep, "check that virtio-forwarder runs")
+    for name, args in [("virtioforwarder_stats.py", ["--stats-ep=" + ep]),
+                       ("virtioforwarder_port_control.py",
+                        ["query", "--vhost-path=/x", "--ep=" + ep]),
+                       ("virtioforwarder_core_pinner.py", ["--zmq-core-sched-ep=" + ep,
+                                                           "--virtio-cpu=1:1"]),
+                       ("virtioforwarder_monitor_load.py", ["--stats-ep=" + ep])]:
+        p = run(legacy[name], *args)
+        one_line_error(p, 1, name + ": ", ep)
+    # A tcp endpoint where nobody answers: the timeout, then one line.
+    t = time.monotonic()
+    p = ctl("--stats-ep=tcp://127.0.0.1:9", "--timeout=300", "stats")
+    one_line_error(p, 1, "no answer from the stats service", "within 300 ms")
+    assert time.monotonic() - t < 5
+
+
+USAGE_ERRORS = [
+    (["add", "--virtio-id=64", "--pci-addr=05:08.1"], "--virtio-id=64"),
+    (["add", "--virtio-id=-1", "--pci-addr=05:08.1"], "--virtio-id=-1"),
+    (["add", "--pci-addr=05:08.1"], "--virtio-id"),
+    (["add", "--virtio-id=1"], "--pci-addr"),
+    (["add", "--virtio-id=1", "--pci-addr=05:08.9"], "--pci-addr=05:08.9"),
+    (["add", "--virtio-id=1", "--device=net_null1", "--device=net_null2"], "--name"),
+    (["add", "--virtio-id=1", "--device=net_null1", "--name=net_bonding1"], "--name"),
+    (["add", "--virtio-id=1", "--device=net_null1", "--device=net_null2",
+      "--name=bond1"], "--name=bond1"),
+    (["add", "--virtio-id=1", "--device=net_null1", "--device=net_null2",
+      "--name=net_bonding1", "--mode=7"], "--mode=7"),
+    (["add", "--virtio-id=1", "--name=net_bonding1"] +
+     ["--device=net_null%d" % i for i in range(9)], "at most 8"),
+    (["add", "--virtio-id=1", "--device=net_null1", "--device=net_null1",
+      "--name=net_bonding1"], "twice"),
+    (["add", "--virtio-id=1", "--device=net_null1", "--vhost-path=/x"], "--vhost-path"),
+    (["add", "--virtio-id=1", "--device=net_null1", "--bogus"], "'--bogus'"),
+    (["add", "--virtio-id"], "'--virtio-id' needs a value"),
+    (["remove"], "--pci-addr"),
+    (["remove", "--pci-addr=05:08.1", "--name=net_bonding1"], "one of"),
+    (["add_sock", "--virtio-id=1", "--vhost-path=/x", "--device=net_null1"],
+     "--virtio-id does not apply"),
+    (["add_sock", "--device=net_null1"], "--vhost-path"),
+    (["remove_sock"], "--vhost-path"),
+    (["query"], "--vhost-path"),
+    (["stats", "--relay=64"], "--relay=64"),
+    (["stats", "--json", "--flat"], "--json and --flat"),
+    (["stats", "--delay=abc"], "--delay=abc"),
+    (["stats", "--interval=2"], "--interval"),
+    (["stats", "--watch", "--interval=0"], "--interval=0"),
+    (["stats", "extra"], "'extra'"),
+    (["load", "--interval=x"], "--interval=x"),
+    (["pin", "--virtio-cpu=1:128"], "CPU 128"),
+    (["pin", "--virtio-cpu=64:1"], "relay 64"),
+    (["pin", "--virtio-cpu=1:1,2,3"], "at most two CPUs"),
+    (["pin", "--virtio-cpu=x"], "--virtio-cpu=x"),
+    (["pin", "--virtio-cpu=1:1", "--cores"], "--cores"),
+    (["--timeout=0", "stats"], "--timeout=0"),
+    (["--stats-ep=foo", "stats"], "--stats-ep=foo"),
+    (["--config=/nonexistent/vfwd.conf", "stats"], "/nonexistent/vfwd.conf"),
+    (["frobnicate"], "'frobnicate'"),
+    ([], "no command"),
+]
+
+
+@pytest.mark.parametrize("args,word", USAGE_ERRORS,
+                         ids=[" ".join(a) or "none" for a, _ in USAGE_ERRORS])
+def test_usage_errors(args, word):
+    p = ctl(*args)
+    one_line_error(p, 2, word)
+    assert p.stdout == ""
+
+
+def test_help(legacy):
+    p = ctl("--help")
+    assert p.returncode == 0 and "Usage: vfwdctl" in p.stdout
+    for cmd in ("add", "remove", "add_sock", "remove_sock", "query", "stats", "pin",
+                "load"):
+        p = ctl(cmd, "--help")
+        assert p.returncode == 0 and p.stdout.startswith("Usage: vfwdctl %s" % cmd), cmd
+        assert ctl("help", cmd).stdout == p.stdout
+    for name, path in legacy.items():
+        p = run(path, "-h")
+        assert p.returncode == 0 and p.stdout.startswith("Usage: " + name), name
+    p = ctl("--version")
+    assert p.returncode == 0 and p.stdout.startswith("vfwdctl (virtio-forwarder) ")

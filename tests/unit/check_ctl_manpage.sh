@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Checks that vfwdctl(1) documents the client's command line: every
+# command that `vfwdctl --help` lists, and every long option named by
+# `vfwdctl --help` or `vfwdctl COMMAND --help`, must appear in the page.
+#
+# Usage: check_ctl_manpage.sh VFWDCTL MANPAGE
+# Exits 0 when all are documented, 1 naming each one that is missing.
+set -u
+
+if [ $# -ne 2 ]; then
+	echo "usage: $0 VFWDCTL MANPAGE" >&2
+	exit 1
+fi
+ctl=$1
+manpage=$2
+
+if ! help=$("$ctl" --help 2>&1); then
+	echo "FAIL: '$ctl --help' failed:" >&2
+	printf '%s\n' "$help" >&2
+	exit 1
+fi
+if [ ! -r "$manpage" ]; then
+	echo "FAIL: cannot read the man page $manpage" >&2
+	exit 1
+fi
+
+# Commands: the indented words of the "Commands:" block.
+mapfile -t commands < <(printf '%s\n' "$help" |
+	awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }')
+if [ ${#commands[@]} -lt 5 ]; then
+	echo "FAIL: found only ${#commands[@]} commands in --help;" \
+		"has its format changed?" >&2
+	exit 1
+fi
+
+all=$help
+for cmd in "${commands[@]}"; do
+	[ "$cmd" = help ] && continue
+	if ! out=$("$ctl" "$cmd" --help 2>&1); then
+		echo "FAIL: '$ctl $cmd --help' failed:" >&2
+		printf '%s\n' "$out" >&2
+		exit 1
+	fi
+	all+=$'\n'$out
+done
+mapfile -t options < <(printf '%s\n' "$all" |
+	grep -oE -- '--[[:alnum:]][[:alnum:]-]*[[:alnum:]]' | sort -u)
+
+# The page as plain text, troff escapes removed (as check_manpage.sh does).
+plain=$(sed -E -e '/^[.'"'"']\\"/d' \
+	-e 's/\\-/-/g' \
+	-e 's/\\f[BIRP]//g' -e 's/\\f\([[:alnum:]]{2}//g' \
+	-e 's/\\f\[[^]]*\]//g' \
+	-e 's/\\&//g' -e 's/\\%//g' "$manpage")
+
+status=0
+for cmd in "${commands[@]}"; do
+	if ! printf '%s\n' "$plain" | grep -qE "^\.(SS|TP|B)?[[:space:]]*$cmd\$|^\.SS[[:space:]]+$cmd\b|^\.B[[:space:]]+$cmd\$"; then
+		echo "FAIL: command $cmd is not documented in $manpage"
+		status=1
+	fi
+done
+for opt in "${options[@]}"; do
+	if ! printf '%s\n' "$plain" | grep -qE -- "(^|[^[:alnum:]-])${opt}([^[:alnum:]-]|\$)"; then
+		echo "FAIL: option $opt is not documented in $manpage"
+		status=1
+	fi
+done
+if [ $status -eq 0 ]; then
+	echo "ok: ${#commands[@]} commands and ${#options[@]} long options" \
+		"of vfwdctl are documented in $manpage"
+fi
+exit $status

@@ -1,0 +1,589 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Printing the answers: the stats table, the load bars, and two machine
+ * formats, JSON and flat key=value lines.
+ *
+ * The machine formats walk the message through protobuf-c's descriptors
+ * rather than naming fields one by one: every field the daemon sends is
+ * printed, including fields added to the protocol later, under the name
+ * it has in virtioforwarder.proto.  That keeps the keys stable (they only
+ * change if the protocol does, which it must not) and complete.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "vfwdctl.h"
+
+/* ------------------------------------------------------------------ */
+/* Walking a message                                                   */
+/* ------------------------------------------------------------------ */
+
+/* Size of one element of a repeated field of type 't'. */
+static size_t
+elem_size(ProtobufCType t)
+{
+	switch (t) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+		return 4;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+		return 8;
+	case PROTOBUF_C_TYPE_FLOAT:
+		return sizeof(float);
+	case PROTOBUF_C_TYPE_DOUBLE:
+		return sizeof(double);
+	case PROTOBUF_C_TYPE_BOOL:
+		return sizeof(protobuf_c_boolean);
+	case PROTOBUF_C_TYPE_ENUM:
+		return sizeof(int);
+	case PROTOBUF_C_TYPE_STRING:
+		return sizeof(char *);
+	case PROTOBUF_C_TYPE_BYTES:
+		return sizeof(ProtobufCBinaryData);
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return sizeof(ProtobufCMessage *);
+	}
+	return 0;
+}
+
+/*
+ * How many values field 'f' of 'm' holds: the count of a repeated field,
+ * else 1 when the field is present, 0 when an optional one is not.
+ */
+static size_t
+field_count(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+	const char *base = (const char *)m;
+
+	if (f->label == PROTOBUF_C_LABEL_REPEATED)
+		return *(const size_t *)(base + f->quantifier_offset);
+	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+		return *(const uint32_t *)(base + f->quantifier_offset) == f->id;
+	if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE)
+		return *(const void *const *)(base + f->offset) != NULL;
+	if (f->label == PROTOBUF_C_LABEL_OPTIONAL)
+		return *(const protobuf_c_boolean *)(base + f->quantifier_offset) != 0;
+	return 1;
+}
+
+/* Where value 'i' of field 'f' of 'm' is stored. */
+static const void *
+field_value(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, size_t i)
+{
+	const char *base = (const char *)m;
+
+	if (f->label == PROTOBUF_C_LABEL_REPEATED)
+		return *(const char *const *)(base + f->offset) + i * elem_size(f->type);
+	return base + f->offset;
+}
+
+static const char *
+enum_name(const ProtobufCFieldDescriptor *f, int v)
+{
+	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(
+		(const ProtobufCEnumDescriptor *)f->descriptor, v);
+
+	return ev ? ev->name : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                                */
+/* ------------------------------------------------------------------ */
+
+static json_t *msg_to_json(const ProtobufCMessage *m);
+
+/* A string that jansson refuses (not UTF-8) is kept, with '?' for every
+ * byte that is not printable ASCII. */
+static json_t *
+json_text(const char *s)
+{
+	json_t *j = json_string(s);
+	char *copy, *p;
+
+	if (j != NULL)
+		return j;
+	copy = strdup(s);
+	if (copy == NULL)
+		return NULL;
+	for (p = copy; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
+static json_t *
+value_to_json(const ProtobufCFieldDescriptor *f, const void *p)
+{
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+		return json_integer(*(const int32_t *)p);
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+		return json_integer(*(const uint32_t *)p);
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+		return json_integer(*(const int64_t *)p);
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64: {
+		uint64_t v = *(const uint64_t *)p;
+
+		/* JSON integers here are signed 64-bit. */
+		return v <= INT64_MAX ? json_integer((json_int_t)v) : json_real((double)v);
+	}
+	case PROTOBUF_C_TYPE_FLOAT: {
+		double v = *(const float *)p;
+
+		return isfinite(v) ? json_real(v) : json_null();
+	}
+	case PROTOBUF_C_TYPE_DOUBLE: {
+		double v = *(const double *)p;
+
+		return isfinite(v) ? json_real(v) : json_null();
+	}
+	case PROTOBUF_C_TYPE_BOOL:
+		return json_boolean(*(const protobuf_c_boolean *)p);
+	case PROTOBUF_C_TYPE_ENUM: {
+		const char *name = enum_name(f, *(const int *)p);
+
+		return name ? json_string(name) : json_integer(*(const int *)p);
+	}
+	case PROTOBUF_C_TYPE_STRING: {
+		const char *s = *(const char *const *)p;
+
+		return s ? json_text(s) : json_null();
+	}
+	case PROTOBUF_C_TYPE_BYTES: {
+		const ProtobufCBinaryData *b = p;
+		char *hex = malloc(b->len * 2 + 1);
+		json_t *j;
+		size_t i;
+
+		if (hex == NULL)
+			return NULL;
+		for (i = 0; i < b->len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", b->data[i]);
+		hex[2 * b->len] = '\0';
+		j = json_string(hex);
+		free(hex);
+		return j;
+	}
+	case PROTOBUF_C_TYPE_MESSAGE: {
+		const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)p;
+
+		return sub ? msg_to_json(sub) : json_null();
+	}
+	}
+	return json_null();
+}
+
+/* A JSON object of every field present in 'm'; repeated fields are arrays
+ * (also when empty, so that readers need not test for the key). */
+static json_t *
+msg_to_json(const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	json_t *obj = json_object(), *v, *arr;
+	unsigned int i;
+	size_t j, n;
+
+	if (obj == NULL)
+		return NULL;
+	for (i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+
+		n = field_count(m, f);
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			arr = json_array();
+			if (arr == NULL)
+				goto fail;
+			for (j = 0; j < n; j++) {
+				v = value_to_json(f, field_value(m, f, j));
+				if (v == NULL || json_array_append_new(arr, v) != 0) {
+					json_decref(arr);
+					goto fail;
+				}
+			}
+			if (json_object_set_new(obj, f->name, arr) != 0)
+				goto fail;
+		} else if (n == 1) {
+			v = value_to_json(f, field_value(m, f, 0));
+			if (v == NULL || json_object_set_new(obj, f->name, v) != 0)
+				goto fail;
+		}
+	}
+	return obj;
+fail:
+	json_decref(obj);
+	return NULL;
+}
+
+int
+ctl_print_json(FILE *f, const ProtobufCMessage *m, bool compact)
+{
+	json_t *j = msg_to_json(m);
+	size_t flags = JSON_REAL_PRECISION(9) | JSON_PRESERVE_ORDER;
+	int rc;
+
+	if (j == NULL)
+		return -ENOMEM;
+	flags |= compact ? JSON_COMPACT : JSON_INDENT(2);
+	rc = json_dumpf(j, f, flags);
+	fputc('\n', f);
+	json_decref(j);
+	return rc == 0 ? 0 : -EIO;
+}
+
+/* ------------------------------------------------------------------ */
+/* Flat key=value                                                      */
+/* ------------------------------------------------------------------ */
+
+static void flat_msg(FILE *out, const ProtobufCMessage *m, const char *prefix);
+
+/* Strings are printed up to the end of the line; a control character
+ * would break "one key per line", so it becomes '?'. */
+static void
+flat_string(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+}
+
+static void
+flat_value(FILE *out, const ProtobufCFieldDescriptor *f, const void *p,
+	   const char *key)
+{
+	const char *name;
+
+	if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+		const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)p;
+
+		if (sub != NULL)
+			flat_msg(out, sub, key);
+		return;
+	}
+	fprintf(out, "%s=", key);
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+		fprintf(out, "%" PRId32, *(const int32_t *)p);
+		break;
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+		fprintf(out, "%" PRIu32, *(const uint32_t *)p);
+		break;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+		fprintf(out, "%" PRId64, *(const int64_t *)p);
+		break;
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+		fprintf(out, "%" PRIu64, *(const uint64_t *)p);
+		break;
+	case PROTOBUF_C_TYPE_FLOAT:
+		fprintf(out, "%.3f", (double)*(const float *)p);
+		break;
+	case PROTOBUF_C_TYPE_DOUBLE:
+		fprintf(out, "%.3f", *(const double *)p);
+		break;
+	case PROTOBUF_C_TYPE_BOOL:
+		fputs(*(const protobuf_c_boolean *)p ? "true" : "false", out);
+		break;
+	case PROTOBUF_C_TYPE_ENUM:
+		name = enum_name(f, *(const int *)p);
+		if (name)
+			fputs(name, out);
+		else
+			fprintf(out, "%d", *(const int *)p);
+		break;
+	case PROTOBUF_C_TYPE_STRING:
+		if (*(const char *const *)p)
+			flat_string(out, *(const char *const *)p);
+		break;
+	case PROTOBUF_C_TYPE_BYTES: {
+		const ProtobufCBinaryData *b = p;
+		size_t i;
+
+		for (i = 0; i < b->len; i++)
+			fprintf(out, "%02x", b->data[i]);
+		break;
+	}
+	default:
+		break;
+	}
+	fputc('\n', out);
+}
+
+/*
+ * The key of element 'i' of a repeated message field: its field 1 when
+ * that is an unsigned integer (relay id, worker CPU, queue index), which
+ * stays the same from one answer to the next; else its position.
+ */
+static uint64_t
+elem_key(const ProtobufCFieldDescriptor *f, const void *p, size_t i)
+{
+	const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)p;
+	const ProtobufCFieldDescriptor *k;
+
+	if (sub == NULL)
+		return i;
+	k = protobuf_c_message_descriptor_get_field(sub->descriptor, 1);
+	if (k != NULL && k->label == PROTOBUF_C_LABEL_REQUIRED &&
+	    (k->type == PROTOBUF_C_TYPE_UINT32 || k->type == PROTOBUF_C_TYPE_FIXED32))
+		return *(const uint32_t *)((const char *)sub + k->offset);
+	(void)f;
+	return i;
+}
+
+static void
+flat_msg(FILE *out, const ProtobufCMessage *m, const char *prefix)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	char key[512];
+	unsigned int i;
+	size_t j, n;
+
+	for (i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+
+		n = field_count(m, f);
+		for (j = 0; j < n; j++) {
+			const void *p = field_value(m, f, j);
+
+			if (f->label != PROTOBUF_C_LABEL_REPEATED)
+				snprintf(key, sizeof(key), "%s%s%s", prefix,
+					 prefix[0] ? "." : "", f->name);
+			else
+				snprintf(key, sizeof(key), "%s%s%s.%" PRIu64, prefix,
+					 prefix[0] ? "." : "", f->name,
+					 f->type == PROTOBUF_C_TYPE_MESSAGE ?
+					 elem_key(f, p, j) : (uint64_t)j);
+			flat_value(out, f, p, key);
+		}
+	}
+}
+
+void
+ctl_print_flat(FILE *f, const ProtobufCMessage *m)
+{
+	flat_msg(f, m, "");
+}
+
+/* ------------------------------------------------------------------ */
+/* The stats table                                                     */
+/* ------------------------------------------------------------------ */
+
+/* One direction of a relay, in the terms of the table. */
+struct dir_row {
+	const char *label;
+	const char *state;
+	uint64_t rx, tx, drop_full, drop_nc;
+	double rx_pps, rx_bps, tx_pps, tx_bps;   /* bytes per second */
+};
+
+static void
+rows(const Virtioforwarder__RelayState *rs, struct dir_row row[2])
+{
+	const Virtioforwarder__RelayState__VFtoVM *a = rs->vf_to_vm;
+	const Virtioforwarder__RelayState__VMtoVF *b = rs->vm_to_vf;
+
+	memset(row, 0, 2 * sizeof(*row));
+	row[0].label = "VF to VM";
+	row[1].label = "VM to VF";
+	row[0].state = row[1].state = "?";
+	if (a != NULL) {
+		row[0].state = a->internal_state;
+		row[0].rx = a->pkts_rx_from_vf;
+		row[0].tx = a->pkts_tx_to_vm;
+		row[0].drop_full = a->pkts_dropped_vm_queue_full;
+		row[0].drop_nc = a->pkts_dropped_vm_not_connected;
+		row[0].rx_pps = a->pkt_rate_rx_from_vf;
+		row[0].rx_bps = a->byte_rate_rx_from_vf;
+		row[0].tx_pps = a->pkt_rate_tx_to_vm;
+		row[0].tx_bps = a->byte_rate_tx_to_vm;
+	}
+	if (b != NULL) {
+		row[1].state = b->internal_state;
+		row[1].rx = b->pkts_rx_from_vm;
+		row[1].tx = b->pkts_tx_to_vf;
+		row[1].drop_full = b->pkts_dropped_vf_queue_full;
+		row[1].drop_nc = b->pkts_dropped_vf_not_connected;
+		row[1].rx_pps = b->pkt_rate_rx_from_vm;
+		row[1].rx_bps = b->byte_rate_rx_from_vm;
+		row[1].tx_pps = b->pkt_rate_tx_to_vf;
+		row[1].tx_bps = b->byte_rate_tx_to_vf;
+	}
+}
+
+/* A relay that only exists as a socket: folded into one summary line,
+ * or 64 idle relays would bury the interesting ones. */
+static bool
+is_idle(const Virtioforwarder__RelayState *rs)
+{
+	struct dir_row r[2];
+	int i;
+
+	if (rs->active || rs->vf != NULL || rs->n_queue > 0)
+		return false;
+	rows(rs, r);
+	for (i = 0; i < 2; i++)
+		if (r[i].rx || r[i].tx || r[i].drop_full || r[i].drop_nc)
+			return false;
+	return rs->vf_to_vm && strncmp(rs->vf_to_vm->internal_state, "idle", 4) == 0;
+}
+
+static void
+fmt_cpu(const Virtioforwarder__RelayState__CPU *cpu, bool vf_to_vm, char *buf,
+	size_t len)
+{
+	bool has = cpu && (vf_to_vm ? cpu->has_vf_to_vm : cpu->has_vm_to_vf);
+	int v = has ? (vf_to_vm ? cpu->vf_to_vm : cpu->vm_to_vf) : -1;
+
+	if (v < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%d", v);
+}
+
+static void
+print_relay(FILE *f, const Virtioforwarder__RelayState *rs, bool queues)
+{
+	struct dir_row r[2];
+	char c0[16], c1[16], numa[16];
+	size_t i;
+
+	fmt_cpu(rs->cpu, true, c0, sizeof(c0));
+	fmt_cpu(rs->cpu, false, c1, sizeof(c1));
+	if (rs->socket_id == UINT32_MAX)
+		snprintf(numa, sizeof(numa), "any");
+	else
+		snprintf(numa, sizeof(numa), "%u", rs->socket_id);
+	fprintf(f, "relay %u  %s  socket %s\n", rs->id, rs->active ? "active" : "inactive",
+		rs->vhost && rs->vhost->vhost_socket_name ? rs->vhost->vhost_socket_name : "-");
+	fprintf(f, "  device %s  cpu %s (VF to VM) %s (VM to VF)  numa %s%s%s\n",
+		rs->vf && rs->vf->pci_addr_str ? rs->vf->pci_addr_str : "none", c0, c1,
+		numa, rs->ident ? "  ident " : "", rs->ident ? rs->ident : "");
+	fprintf(f, "  %-9s %12s %12s %9s %9s %11s %10s %11s %10s  %s\n", "direction",
+		"rx pkts", "tx pkts", "drop_full", "drop_nc", "rx pps", "rx Mbit/s",
+		"tx pps", "tx Mbit/s", "state");
+	rows(rs, r);
+	for (i = 0; i < 2; i++)
+		fprintf(f, "  %-9s %12" PRIu64 " %12" PRIu64 " %9" PRIu64 " %9" PRIu64
+			" %11.1f %10.2f %11.1f %10.2f  %s\n", r[i].label, r[i].rx, r[i].tx,
+			r[i].drop_full, r[i].drop_nc, r[i].rx_pps, r[i].rx_bps * 8 / 1e6,
+			r[i].tx_pps, r[i].tx_bps * 8 / 1e6, r[i].state);
+	if (!queues || rs->n_queue == 0)
+		return;
+	fprintf(f, "  %-9s %5s %5s %14s %16s %14s %16s\n", "queue", "rx", "tx",
+		"to VM pkts", "to VM bytes", "from VM pkts", "from VM bytes");
+	for (i = 0; i < rs->n_queue; i++) {
+		const Virtioforwarder__RelayState__Queue *q = rs->queue[i];
+
+		fprintf(f, "  %-9u %5s %5s %14" PRIu64 " %16" PRIu64 " %14" PRIu64
+			" %16" PRIu64 "\n", q->index, q->rx_enabled ? "on" : "off",
+			q->tx_enabled ? "on" : "off", q->pkts_to_vm, q->bytes_to_vm,
+			q->pkts_from_vm, q->bytes_from_vm);
+	}
+}
+
+void
+ctl_print_stats_table(FILE *f, const Virtioforwarder__StatsResponse *r, bool queues)
+{
+	struct vfwd_cpuset idle;
+	char list[512];
+	unsigned int n_idle = 0;
+	size_t i;
+
+	memset(&idle, 0, sizeof(idle));
+	for (i = 0; i < r->n_relay; i++) {
+		const Virtioforwarder__RelayState *rs = r->relay[i];
+
+		/* Relay ids are below 64, so a CPU set holds them. */
+		if (is_idle(rs) && rs->id < VFWD_MAX_CPUS) {
+			vfwd_cpuset_add(&idle, rs->id);
+			n_idle++;
+			continue;
+		}
+		print_relay(f, rs, queues);
+		fputc('\n', f);
+	}
+	if (r->n_relay == 0)
+		fprintf(f, "no relays\n\n");
+	if (n_idle > 0) {
+		vfwd_cpuset_format(&idle, list, sizeof(list));
+		fprintf(f, "idle relays (no device, no guest, no traffic): %s\n\n", list);
+	}
+	for (i = 0; i < r->n_worker; i++) {
+		const Virtioforwarder__WorkerLoad *w = r->worker[i];
+
+		fprintf(f, "worker cpu %u  load %5.1f%%  busy %" PRIu64 " idle %" PRIu64
+			" cycles\n", w->cpu, w->has_load ? w->load * 100.0 : 0.0,
+			w->busy_cycles, w->idle_cycles);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Load bars                                                           */
+/* ------------------------------------------------------------------ */
+
+#define BAR_WIDTH 40
+
+void
+ctl_print_load(FILE *f, const Virtioforwarder__StatsResponse *r)
+{
+	char bar[BAR_WIDTH + 1], list[512];
+	size_t i, j;
+
+	if (r->n_worker == 0)
+		fprintf(f, "no worker CPUs in the answer\n");
+	for (i = 0; i < r->n_worker; i++) {
+		const Virtioforwarder__WorkerLoad *w = r->worker[i];
+		double load = w->has_load && isfinite(w->load) ? w->load : 0;
+		struct vfwd_cpuset relays;
+		int filled;
+
+		if (load < 0)
+			load = 0;
+		if (load > 1)
+			load = 1;
+		filled = (int)lround(load * BAR_WIDTH);
+		memset(bar, '#', (size_t)filled);
+		memset(bar + filled, ' ', (size_t)(BAR_WIDTH - filled));
+		bar[BAR_WIDTH] = '\0';
+
+		/* The relays with a direction polled by this worker. */
+		memset(&relays, 0, sizeof(relays));
+		for (j = 0; j < r->n_relay; j++) {
+			const Virtioforwarder__RelayState__CPU *c = r->relay[j]->cpu;
+
+			if (c != NULL && r->relay[j]->id < VFWD_MAX_CPUS &&
+			    ((c->has_vf_to_vm && c->vf_to_vm == (int32_t)w->cpu) ||
+			     (c->has_vm_to_vf && c->vm_to_vf == (int32_t)w->cpu)))
+				vfwd_cpuset_add(&relays, r->relay[j]->id);
+		}
+		if (vfwd_cpuset_count(&relays) > 0)
+			vfwd_cpuset_format(&relays, list, sizeof(list));
+		else
+			snprintf(list, sizeof(list), "none");
+		fprintf(f, "cpu %3u [%s] %5.1f%%  relays %s\n", w->cpu, bar, load * 100.0,
+			list);
+	}
+}

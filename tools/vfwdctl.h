@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vfwdctl, the operator's client of virtio-forwarder's ZeroMQ control
+ * services.  Shared declarations of its parts:
+ *
+ *   vfwdctl.c     program name handling, global options, dispatch, help
+ *   ctl_client.c  endpoints, one request and one reply per REQ socket
+ *   cmd_port.c    port control: add, remove, add_sock, remove_sock, query
+ *   cmd_stats.c   stats and load, one-shot or repeated
+ *   cmd_pin.c     relay-to-CPU map and core scheduling
+ *   ctl_output.c  printing: tables, JSON, flat key=value, load bars
+ */
+#ifndef VFWDCTL_H
+#define VFWDCTL_H
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "config.h"
+#include "virtioforwarder.pb-c.h"
+
+/* Exit statuses: usage errors are told apart from failures, so that a
+ * script can tell "I called it wrong" from "the daemon said no". */
+#define CTL_EXIT_OK 0
+#define CTL_EXIT_FAIL 1
+#define CTL_EXIT_USAGE 2
+
+/* Default answer timeout of a service. */
+#define CTL_DEFAULT_TIMEOUT_MS 5000
+#define CTL_MAX_TIMEOUT_MS 3600000
+/* The file 1.x installs; read for the endpoints when it is readable. */
+#define CTL_DEFAULT_CONFIG "/etc/default/virtioforwarder"
+/* Devices of one request: a bond has at most 8 members. */
+#define CTL_MAX_DEVICES 8
+
+enum ctl_service {
+	CTL_SVC_PORT_CONTROL = 0,
+	CTL_SVC_STATS,
+	CTL_SVC_CORE_SCHED,
+	CTL_SVC_CONFIG,
+	CTL_N_SVC,
+};
+
+/* Option values of the options every command accepts (see ctl_global_options). */
+enum {
+	OPT_CONFIG = 1000,
+	OPT_TIMEOUT,
+	OPT_PORT_CONTROL_EP,
+	OPT_STATS_EP,
+	OPT_CORE_SCHED_EP,
+	OPT_CONFIG_EP,
+	OPT_QUIET,
+	OPT_HELP,
+	OPT_VERSION,
+	/* Commands number their own options from here. */
+	OPT_CMD_BASE = 1100,
+};
+
+/* The state of one run: global options and the configuration they lead to. */
+struct ctl {
+	const char *prog;                /* the name run, for messages */
+	const char *cmd;                 /* the command, for messages; may be NULL */
+	const char *config_path;         /* NULL: the default file if readable */
+	char ep_override[CTL_N_SVC][VFWD_EP_MAX];
+	int timeout_ms;
+	bool quiet;
+	bool legacy;                     /* run under a 1.x script name */
+	bool loaded;                     /* 'cfg' holds the configuration */
+	int load_rc;                     /* 0, or why the file was not read */
+	char load_err[VFWD_ERR_MAX];
+	struct vfwd_config cfg;
+};
+
+/* Set by the SIGINT/SIGTERM handler of the repeating views. */
+extern volatile sig_atomic_t ctl_stop;
+
+/* ---- vfwdctl.c ---- */
+
+/* Prints "PROG: CMD: message" on stderr. */
+void ctl_error(const struct ctl *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Prints a usage error with a pointer to --help; returns CTL_EXIT_USAGE. */
+int ctl_usage_error(const struct ctl *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Handles the option getopt returned when it is a global one.  Returns 1
+ * when it was not global, 0 when applied, CTL_EXIT_USAGE (after the
+ * message) for a bad value, -1 when help was asked, -2 when the version
+ * was printed. */
+int ctl_global_option(struct ctl *c, int opt, const char *arg);
+
+/*
+ * Runs getopt_long over argv with the command's 'opts' plus the global
+ * options.  For each command option calls 'fn'; a return other than 0
+ * ends parsing with that exit status.  Returns 0, an exit status, -1
+ * when --help was asked (the caller prints its help) or -2 when the
+ * version was printed (the caller exits 0).  optind is left at the first
+ * word that is not an option.
+ */
+typedef int (*ctl_opt_fn)(struct ctl *c, void *ctx, int opt, const char *arg);
+int ctl_parse(struct ctl *c, int argc, char **argv, const struct option *opts,
+	      const char *shortopts, ctl_opt_fn fn, void *ctx);
+
+/* Value parsers: 0, or a usage error printed with the option's name. */
+int ctl_parse_uint(const struct ctl *c, const char *opt, const char *arg,
+		   unsigned long min, unsigned long max, unsigned long *out);
+int ctl_parse_seconds(const struct ctl *c, const char *opt, const char *arg,
+		      double *out);
+
+/* Installs the SIGINT/SIGTERM handler that sets ctl_stop. */
+void ctl_catch_signals(void);
+
+/* Sleeps 'secs' seconds or until ctl_stop. */
+void ctl_sleep(double secs);
+
+/* ---- ctl_client.c ---- */
+
+/* Service names, for messages ("stats"), and their option and variable. */
+const char *ctl_service_name(enum ctl_service s);
+const char *ctl_service_option(enum ctl_service s);
+const char *ctl_service_variable(enum ctl_service s);
+
+/*
+ * The endpoint of service 's': the override, else the configuration file
+ * (loaded on first use), else the default.  NULL when the file cannot be
+ * read (the reason is in c->load_err); "" when the service is off.
+ */
+const char *ctl_endpoint(struct ctl *c, enum ctl_service s);
+
+/*
+ * Sends 'req' to service 's' and returns its reply in '*reply' (malloc'd,
+ * '*len' bytes).  On failure returns a negative errno and writes one line
+ * into 'err' ("no answer from ..."): the caller decides whether that is
+ * fatal.  -EINTR (no message) when ctl_stop was set while waiting.
+ */
+int ctl_request(struct ctl *c, enum ctl_service s, const ProtobufCMessage *req,
+		uint8_t **reply, size_t *len, char *err, size_t errlen);
+
+/* Closes the ZeroMQ context, if one was made. */
+void ctl_client_close(void);
+
+/* ---- commands ---- */
+
+enum ctl_port_op {
+	CTL_PORT_NONE = -1,
+	CTL_PORT_ADD = 0,
+	CTL_PORT_REMOVE,
+	CTL_PORT_ADD_SOCK,
+	CTL_PORT_REMOVE_SOCK,
+	CTL_PORT_QUERY,
+};
+
+int ctl_cmd_port(struct ctl *c, enum ctl_port_op op, int argc, char **argv);
+int ctl_cmd_stats(struct ctl *c, int argc, char **argv);
+int ctl_cmd_load(struct ctl *c, int argc, char **argv);
+int ctl_cmd_pin(struct ctl *c, int argc, char **argv);
+
+/* ---- ctl_output.c ---- */
+
+/* Formats of the stats command. */
+enum ctl_format {
+	CTL_FMT_TABLE = 0,
+	CTL_FMT_JSON,
+	CTL_FMT_FLAT,
+};
+
+/* Prints a StatsResponse as a table; 'queues' adds the per-queue lines. */
+void ctl_print_stats_table(FILE *f, const Virtioforwarder__StatsResponse *r,
+			   bool queues);
+
+/* Prints any message as JSON ('compact': one line) or as flat key=value
+ * lines.  Returns 0 or -ENOMEM. */
+int ctl_print_json(FILE *f, const ProtobufCMessage *m, bool compact);
+void ctl_print_flat(FILE *f, const ProtobufCMessage *m);
+
+/* Prints one bar per worker of 'r'. */
+void ctl_print_load(FILE *f, const Virtioforwarder__StatsResponse *r);
+
+#endif /* VFWDCTL_H */
