@@ -60,8 +60,12 @@ vfwd_eal_build_args(const struct vfwd_config *cfg, struct vfwd_eal_args *a,
 	level = cfg->log_level >= 7 ? 8 : (cfg->log_level + 1 < 6 ? cfg->log_level + 1 : 6);
 
 	rc |= push(a, &used, "virtio-forwarder");
-	rc |= push(a, &used, "-l");
-	rc |= push(a, &used, cpus);
+	/* An operator's --lcores maps lcore ids to CPUs itself; the CPU
+	 * numbers of the configuration are then those lcore ids. */
+	if (!extra_has(cfg, "--lcores")) {
+		rc |= push(a, &used, "-l");
+		rc |= push(a, &used, cpus);
+	}
 	snprintf(tmp, sizeof(tmp), "--main-lcore=%d", cfg->main_lcore);
 	rc |= push(a, &used, tmp);
 	snprintf(tmp, sizeof(tmp), "--file-prefix=%s", cfg->file_prefix);
@@ -104,7 +108,8 @@ vfwd_eal_check_host(const struct vfwd_config *cfg, char *err, size_t errlen)
 	cpu_set_t avail;
 	int cpu;
 
-	if (sched_getaffinity(0, sizeof(avail), &avail) == 0) {
+	if (!extra_has(cfg, "--lcores") &&
+	    sched_getaffinity(0, sizeof(avail), &avail) == 0) {
 		for (cpu = 0; cpu < VFWD_MAX_CPUS; cpu++)
 			if (vfwd_cpuset_has(&cfg->workers, cpu) && !CPU_ISSET(cpu, &avail)) {
 				ERR("VIRTIOFWD_CPU_MASK: CPU %d is not available on this "

@@ -2,7 +2,9 @@
 /*
  * Starting DPDK's EAL from the configuration: the arguments the daemon
  * builds (CPUs, main lcore, hugepages, file prefix, log level), then the
- * operator's VIRTIOFWD_EAL_ARGS appended.  Host facts EAL would only
+ * operator's VIRTIOFWD_EAL_ARGS appended.  An operator's "--lcores"
+ * replaces the CPU list we build: the worker and main "CPUs" of the
+ * configuration are then EAL lcore ids, mapped to CPUs as it says.  Host facts EAL would only
  * report cryptically (a CPU that does not exist, a directory that is not
  * hugetlbfs) are checked first and explained.
  */

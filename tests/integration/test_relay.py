@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from harness import Daemon, Pmd, vm_peer, wait_for
+from harness import EAL_MEM as EAL_MEM_ARGS, Daemon, Pmd, vm_peer, wait_for
 
 
 def wire_peer(path, queues=1):
@@ -300,3 +300,56 @@ def test_large_frames(reg, sockdir, size, jumbo):
         wait_for(lambda: dst.port_stats()["rx_pkts"] == sent["tx_pkts"], what="rx %d B" % size)
         assert dst.port_stats()["rx_bytes"] == sent["tx_bytes"]
         dst.cmd("stop")
+
+
+def test_move_between_workers_under_traffic(reg, sockdir):
+    """Relay directions moved back and forth between two workers while
+    traffic flows both ways: every packet the relay took in is accounted
+    for, and what the peers sent is what the relay took in.  (Two workers
+    on this 2-CPU machine: EAL --lcores maps worker lcores 1 and 2 onto
+    CPUs 1 and 0.)"""
+    import subprocess
+    from harness import CTL
+    d = reg.add(Daemon(sockdir, {
+        "VIRTIOFWD_CPU_MASK": "1,2",
+        "VIRTIOFWD_EAL_ARGS": " ".join(EAL_MEM_ARGS) + " --lcores=0@0,1@1,2@0",
+        "VIRTIOFWD_STATIC_VFS": [vf_spec(sockdir) + "=1"]}))
+    wire = reg.add(wire_peer("%s/vf1.sock" % sockdir))
+    vm = reg.add(vm_peer(d.socket(1)))
+    wait_for(lambda: relay_up(d, 1), what="guest")
+    ep = d.vars["VIRTIOFWD_ZMQ_CORE_SCHED_EP"]
+    for tp in (wire, vm):
+        tp.cmd("set fwd flowgen")
+        tp.cmd("start")
+    placements = ["1:1,2", "1:2,1", "1:2", "1:1"] * 5
+    for p in placements:
+        r = subprocess.run([CTL, "--core-sched-ep=" + ep, "-q", "pin", "--virtio-cpu=" + p],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        time.sleep(0.05)
+    # Stop sending, keep receiving until everything in flight is in.
+    for tp in (wire, vm):
+        tp.cmd("stop")
+        tp.cmd("set fwd rxonly")
+        tp.cmd("start")
+    info = d.stats()[1]["info"]
+    assert (info["cpu_vf_to_vm"], info["cpu_vm_to_vf"]) == ("1", "1")
+
+    def settled():
+        a = d.stats()[1]
+        time.sleep(0.3)
+        b = d.stats()[1]
+        return a["vf_to_vm"] == b["vf_to_vm"] and a["vm_to_vf"] == b["vm_to_vf"] and b
+    s = wait_for(settled, what="counters settled")
+    time.sleep(0.3)
+    for tp in (wire, vm):
+        tp.cmd("stop")
+    w, v = wire.port_stats(), vm.port_stats()
+    f2m, m2f = s["vf_to_vm"], s["vm_to_vf"]
+    assert f2m["rx_pkts"] > 1000 and m2f["rx_pkts"] > 1000
+    assert f2m["rx_pkts"] == w["tx_pkts"]
+    assert f2m["rx_pkts"] == f2m["tx_pkts"] + f2m["drop_full_pkts"] + f2m["drop_nc_pkts"]
+    assert v["rx_pkts"] == f2m["tx_pkts"]
+    assert m2f["rx_pkts"] == v["tx_pkts"]
+    assert m2f["rx_pkts"] == m2f["tx_pkts"] + m2f["drop_full_pkts"] + m2f["drop_nc_pkts"]
+    assert w["rx_pkts"] == m2f["tx_pkts"]
