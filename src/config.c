@@ -651,6 +651,7 @@ enum var_kind {
 	V_INT,          /* integer in [min, max] */
 	V_DOUBLE,       /* number in (0, max] */
 	V_PATH,         /* absolute path */
+	V_OVSDB,        /* ovsdb-server: path, unix:PATH or tcp:IP:PORT */
 	V_PID_DIR,      /* directory of the pid file */
 	V_PATTERN,      /* socket file name pattern */
 	V_USER,         /* user or group name; empty: do not chown */
@@ -727,7 +728,7 @@ static const struct var vars[] = {
 	  DEF_LOG_LEVEL, NO_SET },
 	{ "VIO4WD_CORE_SCHED_GLOBAL_NUMA_OPT", V_FLAG, F(sched_global_numa),
 	  0, 0, NULL, NO_SET },
-	{ "VIRTIOFWD_OVSDB_SOCK_PATH", V_PATH, F(ovsdb_sock), 0, 0,
+	{ "VIRTIOFWD_OVSDB_SOCK_PATH", V_OVSDB, F(ovsdb_sock), 0, 0,
 	  DEF_OVSDB_SOCK, SET(ovsdb_sock_set) },
 	{ "VIRTIOFWD_IPC_PORT_CONTROL", V_FLAG, F(ipc_port_control), 0, 0,
 	  NULL, NO_SET },
@@ -1041,6 +1042,26 @@ apply_value(struct vfwd_config *cfg, const struct var *var, const char *v,
 		if (r == 0)
 			memcpy(field, v, strlen(v) + 1);
 		break;
+	case V_OVSDB: {
+		unsigned int a, b, c, d, port;
+		char tail;
+
+		/* The forms ovsdb-server's --remote takes for a client. */
+		if (strncmp(v, "tcp:", 4) == 0) {
+			if (sscanf(v + 4, "%u.%u.%u.%u:%u%c", &a, &b, &c, &d, &port,
+				   &tail) != 5 || a > 255 || b > 255 || c > 255 ||
+			    d > 255 || port == 0 || port > 65535)
+				return fail(why, len, "must be a socket path, unix:PATH "
+					    "or tcp:IPv4:PORT");
+			r = 0;
+		} else {
+			r = check_path(strncmp(v, "unix:", 5) == 0 ? v + 5 : v,
+				       var->size, why, len);
+		}
+		if (r == 0)
+			memcpy(field, v, strlen(v) + 1);
+		break;
+	}
 	case V_PID_DIR: {
 		char path[PATH_MAX];
 		size_t n = strlen(v);
@@ -1109,7 +1130,7 @@ apply_value(struct vfwd_config *cfg, const struct var *var, const char *v,
 	}
 	if (r == 0 && var->set_off >= 0)
 		*(bool *)((char *)cfg + var->set_off) =
-			var->kind == V_PATH ? !empty : true;
+			var->kind == V_OVSDB ? !empty : true;
 	return r;
 }
 
