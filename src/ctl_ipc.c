@@ -18,6 +18,8 @@
 
 #define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
+#define WATCH_MASK (IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF)
+
 static int ifd = -1;
 static char ipc_dir[PATH_MAX];
 
@@ -220,15 +222,16 @@ write_result(const char *name, const char *text, size_t len)
 	char tmp[PATH_MAX], final[PATH_MAX];
 	int fd;
 
-	snprintf(tmp, sizeof(tmp), "%s/.%s.result.tmp", ipc_dir, name);
+	/* A short temporary name: it must fit wherever the result fits. */
+	snprintf(tmp, sizeof(tmp), "%s/.result.XXXXXX", ipc_dir);
 	snprintf(final, sizeof(final), "%s/%s.result", ipc_dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		VLOG_WARN("ipc: %s: %s", tmp, strerror(errno));
 		return;
 	}
-	if (write(fd, text, len) != (ssize_t)len || close(fd) != 0 ||
-	    rename(tmp, final) != 0) {
+	if (write(fd, text, len) != (ssize_t)len || fchmod(fd, 0600) != 0 ||
+	    close(fd) != 0 || rename(tmp, final) != 0) {
 		VLOG_WARN("ipc: cannot write %s: %s", final, strerror(errno));
 		unlink(tmp);
 	}
@@ -247,6 +250,14 @@ take_file(const char *name)
 	if (!wanted(name))
 		return;
 	snprintf(path, sizeof(path), "%s/%s", ipc_dir, name);
+	/* No answer could be written for it: refuse before running anything. */
+	if (strlen(name) + strlen(".result") > NAME_MAX) {
+		VLOG_ERR("ipc: command file name longer than %zu bytes (no room for "
+			 "its .result); removed without running it",
+			 NAME_MAX - strlen(".result"));
+		unlink(path);
+		return;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return;          /* gone already, or a link: not ours */
@@ -356,7 +367,7 @@ vfwd_ctl_ipc_open(const char *dir, char *err, size_t errlen)
 	if (rc != 0)
 		return rc;
 	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (ifd < 0 || inotify_add_watch(ifd, dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+	if (ifd < 0 || inotify_add_watch(ifd, dir, WATCH_MASK) < 0) {
 		ERR("VIRTIOFWD_IPC_PORT_CONTROL: cannot watch %s: %s", dir, strerror(errno));
 		rc = -errno;
 		vfwd_ctl_ipc_close();
@@ -366,6 +377,25 @@ vfwd_ctl_ipc_open(const char *dir, char *err, size_t errlen)
 	/* Files that arrived while the daemon was down. */
 	scan_dir();
 	return ifd;
+}
+
+/*
+ * The directory was removed or renamed under us: make it again and watch
+ * the new one, or commands would go unanswered without a word.
+ */
+static void
+rewatch(void)
+{
+	char err[VFWD_ERR_MAX] = "";
+
+	VLOG_ERR("ipc: %s was removed or moved; creating it again", ipc_dir);
+	if (make_dir(ipc_dir, err, sizeof(err)) != 0 ||
+	    inotify_add_watch(ifd, ipc_dir, WATCH_MASK) < 0) {
+		VLOG_ERR("ipc: cannot watch %s again: %s; IPC port control is off "
+			 "until restart", ipc_dir, err[0] ? err : strerror(errno));
+		return;
+	}
+	scan_dir();
 }
 
 void
@@ -382,6 +412,8 @@ vfwd_ctl_ipc_serve(void)
 
 			if (ev->len > 0 && !(ev->mask & IN_ISDIR))
 				take_file(ev->name);
+			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
+				rewatch();
 			/* Events were lost: look at what is there. */
 			if (ev->mask & IN_Q_OVERFLOW)
 				scan_dir();

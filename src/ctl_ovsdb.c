@@ -42,6 +42,8 @@ struct row {
 	char relay[16];                    /* external_ids:virtio_forwarder */
 	char device[VFWD_DEVSPEC_MAX];     /* ...:virtio_forwarder_device */
 	char logged[VFWD_ERR_MAX];         /* last reason logged for it */
+	int t_relay;                       /* what it asks for, -1: nothing */
+	char t_dev[VFWD_DEVSPEC_MAX];
 };
 
 static struct {
@@ -125,41 +127,62 @@ row_target(struct row *r, unsigned int *relay, char *dev, size_t devlen)
 	return true;
 }
 
+/*
+ * Which of two rows asking for the same relay gets it: the one the relay
+ * already serves, else the smaller interface name, so that the answer
+ * does not depend on the order rows arrive or leave in.
+ */
+static bool
+row_beats(const struct row *a, const struct row *b, unsigned int relay)
+{
+	bool a_owns = mon.owned[relay] && strcmp(a->t_dev, mon.owned_dev[relay]) == 0;
+	bool b_owns = mon.owned[relay] && strcmp(b->t_dev, mon.owned_dev[relay]) == 0;
+
+	if (a_owns != b_owns)
+		return a_owns;
+	return strcmp(a->name, b->name) < 0;
+}
+
 static void
 reconcile(void)
 {
-	char want[VFWD_MAX_RELAYS][VFWD_DEVSPEC_MAX];
-	const char *want_name[VFWD_MAX_RELAYS] = { NULL };
-	char err[VFWD_ERR_MAX], dev[VFWD_DEVSPEC_MAX];
+	struct row *want[VFWD_MAX_RELAYS] = { NULL };
+	char err[VFWD_ERR_MAX];
 	unsigned int i, relay;
 
 	for (i = 0; i < mon.n_rows; i++) {
 		struct row *r = &mon.rows[i];
 
+		r->t_relay = -1;
 		if (r->relay[0] == '\0') {
 			r->logged[0] = '\0';
 			continue;
 		}
-		if (!row_target(r, &relay, dev, sizeof(dev)))
+		if (!row_target(r, &relay, r->t_dev, sizeof(r->t_dev)))
 			continue;
-		if (want_name[relay] != NULL) {
-			char why[VFWD_ERR_MAX];
+		r->t_relay = (int)relay;
+		if (want[relay] == NULL || row_beats(r, want[relay], relay))
+			want[relay] = r;
+	}
+	for (i = 0; i < mon.n_rows; i++) {
+		struct row *r = &mon.rows[i];
+		char why[VFWD_ERR_MAX];
 
-			snprintf(why, sizeof(why), "relay %u is already asked for by "
-				 "interface %s", relay, want_name[relay]);
-			row_problem(r, why);
+		if (r->t_relay < 0 || want[r->t_relay] == r)
 			continue;
-		}
-		want_name[relay] = r->name;
-		snprintf(want[relay], sizeof(want[relay]), "%s", dev);
+		snprintf(why, sizeof(why), "relay %d is already asked for by "
+			 "interface %s", r->t_relay, want[r->t_relay]->name);
+		row_problem(r, why);
 	}
 
 	/* Removals first: a device may move to another relay. */
 	for (relay = 0; relay < VFWD_MAX_RELAYS; relay++) {
 		if (!mon.owned[relay])
 			continue;
-		if (want_name[relay] != NULL && strcmp(want[relay], mon.owned_dev[relay]) == 0)
+		if (want[relay] != NULL && strcmp(want[relay]->t_dev, mon.owned_dev[relay]) == 0) {
+			want[relay]->logged[0] = '\0';
 			continue;
+		}
 		if (vfwd_portctl_remove((int)relay, mon.owned_dev[relay], true, err,
 					sizeof(err)) != 0)
 			VLOG_WARN("ovsdb: relay %u: cannot remove %s: %s", relay,
@@ -170,21 +193,23 @@ reconcile(void)
 	}
 	for (relay = 0; relay < VFWD_MAX_RELAYS; relay++) {
 		struct vfwd_portctl_dev d = { .n = 1 };
+		struct row *r = want[relay];
 
-		if (want_name[relay] == NULL || mon.owned[relay])
+		if (r == NULL || mon.owned[relay])
 			continue;
-		d.devs[0] = want[relay];
-		if (vfwd_portctl_add(relay, &d, true, err, sizeof(err)) != 0) {
-			for (i = 0; i < mon.n_rows; i++)
-				if (mon.rows[i].name == want_name[relay] ||
-				    strcmp(mon.rows[i].name, want_name[relay]) == 0)
-					row_problem(&mon.rows[i], err);
+		d.devs[0] = r->t_dev;
+		/* Not conditional: a relay whose device came from elsewhere (a
+		 * static device) is not ours to take over, even when it is the
+		 * same device. */
+		if (vfwd_portctl_add(relay, &d, false, err, sizeof(err)) != 0) {
+			row_problem(r, err);
 			continue;
 		}
 		mon.owned[relay] = true;
-		snprintf(mon.owned_dev[relay], sizeof(mon.owned_dev[relay]), "%s", want[relay]);
-		VLOG_INFO("ovsdb: relay %u: %s (interface %s) added", relay, want[relay],
-			  want_name[relay]);
+		snprintf(mon.owned_dev[relay], sizeof(mon.owned_dev[relay]), "%s", r->t_dev);
+		r->logged[0] = '\0';     /* a problem coming back is news again */
+		VLOG_INFO("ovsdb: relay %u: %s (interface %s) added", relay, r->t_dev,
+			  r->name);
 	}
 }
 

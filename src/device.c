@@ -99,6 +99,11 @@ probe_port(const char *spec, uint16_t *port, char *err, size_t errlen)
 		ERR("%s: device is already in use", spec);
 		return -EBUSY;
 	}
+	if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS) {
+		ERR("%s: all %d DPDK ports are in use (this DPDK build's "
+		    "RTE_MAX_ETHPORTS); detach a device first", spec, RTE_MAX_ETHPORTS);
+		return -ENOSPC;
+	}
 	rc = rte_dev_probe(spec);
 	if (rc < 0) {
 		ERR("%s: probe failed: %s (is the device present and bound to a "
