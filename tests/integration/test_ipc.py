@@ -449,3 +449,18 @@ def test_exclusive_with_zeromq(sockdir):
     assert "port control sources are mutually exclusive" in err, err
     assert "VIRTIOFWD_ZMQ_PORT_CONTROL_EP and VIRTIOFWD_IPC_PORT_CONTROL" in err, err
     assert not os.path.exists(ipcdir)
+
+
+def test_directory_removed_while_running(reg, sockdir):
+    """The directory removed under the daemon is made again and watched:
+    commands keep being answered, and the removal is logged."""
+    import shutil
+    d = ipc_daemon(reg, sockdir)
+    assert submit(d.ipcdir, "a", "add_port net_null0 4\n") == \
+        ["ok add_port net_null0: relay 4, device net_null0"]
+    shutil.rmtree(d.ipcdir)
+    wait_for(lambda: os.path.isdir(d.ipcdir), what="directory made again")
+    assert stat.S_IMODE(os.stat(d.ipcdir).st_mode) == 0o700
+    assert submit(d.ipcdir, "b", "del_port net_null0\n") == \
+        ["ok del_port net_null0: device net_null0 removed"]
+    assert d.proc.err.count("was removed or moved") == 1
