@@ -41,6 +41,7 @@ struct row {
 	char name[64];
 	char relay[16];                    /* external_ids:virtio_forwarder */
 	char device[VFWD_DEVSPEC_MAX];     /* ...:virtio_forwarder_device */
+	char iface_id[VFWD_NAME_MAX];      /* ...:iface-id (cloud port id) */
 	char logged[VFWD_ERR_MAX];         /* last reason logged for it */
 	int t_relay;                       /* what it asks for, -1: nothing */
 	char t_dev[VFWD_DEVSPEC_MAX];
@@ -143,6 +144,14 @@ row_beats(const struct row *a, const struct row *b, unsigned int relay)
 	return strcmp(a->name, b->name) < 0;
 }
 
+/* The stats label of an OVSDB relay: the cloud's port id when the
+ * interface carries one (OpenStack sets iface-id), else its name. */
+static void
+set_ident(unsigned int relay, const struct row *r)
+{
+	vfwd_relay_set_ident(relay, r->iface_id[0] ? r->iface_id : r->name);
+}
+
 static void
 reconcile(void)
 {
@@ -181,6 +190,7 @@ reconcile(void)
 			continue;
 		if (want[relay] != NULL && strcmp(want[relay]->t_dev, mon.owned_dev[relay]) == 0) {
 			want[relay]->logged[0] = '\0';
+			set_ident(relay, want[relay]);
 			continue;
 		}
 		if (vfwd_portctl_remove((int)relay, mon.owned_dev[relay], true, err,
@@ -208,6 +218,7 @@ reconcile(void)
 		mon.owned[relay] = true;
 		snprintf(mon.owned_dev[relay], sizeof(mon.owned_dev[relay]), "%s", r->t_dev);
 		r->logged[0] = '\0';     /* a problem coming back is news again */
+		set_ident(relay, r);
 		VLOG_INFO("ovsdb: relay %u: %s (interface %s) added", relay, r->t_dev,
 			  r->name);
 	}
@@ -244,7 +255,7 @@ read_external_ids(json_t *ids, struct row *r)
 	json_t *pairs, *pair;
 	size_t i;
 
-	r->relay[0] = r->device[0] = '\0';
+	r->relay[0] = r->device[0] = r->iface_id[0] = '\0';
 	if (!json_is_array(ids) || json_array_size(ids) != 2 ||
 	    !json_is_string(json_array_get(ids, 0)) ||
 	    strcmp(json_string_value(json_array_get(ids, 0)), "map") != 0)
@@ -260,6 +271,8 @@ read_external_ids(json_t *ids, struct row *r)
 			snprintf(r->relay, sizeof(r->relay), "%s", v);
 		else if (strcmp(k, "virtio_forwarder_device") == 0)
 			snprintf(r->device, sizeof(r->device), "%s", v);
+		else if (strcmp(k, "iface-id") == 0)
+			snprintf(r->iface_id, sizeof(r->iface_id), "%s", v);
 	}
 }
 

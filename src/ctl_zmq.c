@@ -295,6 +295,8 @@ fill_relay(struct relay_msg *m, bool queues, unsigned int window)
 
 	m->rs.id = ri->id;
 	m->rs.active = active;
+	if (ri->ident[0] != '\0')
+		m->rs.ident = ri->ident;
 	m->cpu.has_vf_to_vm = m->cpu.has_vm_to_vf = true;
 	m->cpu.vf_to_vm = ri->cpu[VFWD_DIR_VF_TO_VM];
 	m->cpu.vm_to_vf = ri->cpu[VFWD_DIR_VM_TO_VF];

@@ -55,6 +55,7 @@ struct relay {
 	char members[VFWD_BOND_MAX_MEMBERS][VFWD_DEVSPEC_MAX];
 	unsigned int n_members;               /* 0: not a bond */
 	struct vfwd_device dev;
+	char ident[VFWD_NAME_MAX];            /* external label, e.g. a port id */
 
 	/* buffers, shared by both directions */
 	struct rte_mempool *pool;
@@ -608,11 +609,23 @@ vfwd_relay_detach(unsigned int id, char *err, size_t errlen)
 	vfwd_device_detach(&r->dev);
 	VLOG_INFO("relay %u: device %s detached", id, r->spec);
 	r->spec[0] = '\0';
+	r->ident[0] = '\0';
 	r->n_members = 0;
 	relay_release_if_unused(r);
 out:
 	pthread_mutex_unlock(&relay_lock);
 	return rc;
+}
+
+int
+vfwd_relay_set_ident(unsigned int id, const char *ident)
+{
+	if (id >= VFWD_MAX_RELAYS)
+		return -ERANGE;
+	pthread_mutex_lock(&relay_lock);
+	snprintf(relays[id].ident, sizeof(relays[id].ident), "%s", ident ? ident : "");
+	pthread_mutex_unlock(&relay_lock);
+	return 0;
 }
 
 /* Looks a relay up under the lock; its id or -ENOENT. */
@@ -738,6 +751,7 @@ vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
 	snprintf(info->socket, sizeof(info->socket), "%s", r->has_socket ? r->path : "");
 	snprintf(info->device, sizeof(info->device), "%s", r->has_dev ? r->spec : "");
 	info->port_id = r->has_dev ? r->dev.port_id : -1;
+	snprintf(info->ident, sizeof(info->ident), "%s", r->ident);
 	info->numa = r->pool != NULL ? r->pool_numa : -1;
 	for (d = 0; d < VFWD_N_DIRS; d++) {
 		info->cpu[d] = r->worker[d] >= 0 ? (int)vfwd_workers[r->worker[d]].lcore : -1;

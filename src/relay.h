@@ -36,6 +36,7 @@ struct vfwd_relay_info {
 	bool dirty_logging;                 /* a live migration is running */
 	char socket[PATH_MAX];
 	char device[VFWD_DEVSPEC_MAX];
+	char ident[VFWD_NAME_MAX];          /* external label, "" when none */
 	int port_id;
 	int numa;                           /* node of the buffers, -1 none */
 	int cpu[VFWD_N_DIRS];               /* CPU serving each direction */
@@ -81,6 +82,12 @@ int vfwd_relay_attach_bond(unsigned int id, const char *name, unsigned int mode,
 
 /* Detaches and removes relay 'id''s device (a bond with its members). */
 int vfwd_relay_detach(unsigned int id, char *err, size_t errlen);
+
+/*
+ * Labels relay 'id' for operators (stats "ident"), e.g. with the cloud
+ * port id of its interface; cleared when its device is detached.
+ */
+int vfwd_relay_set_ident(unsigned int id, const char *ident);
 
 /* Relay serving device 'spec' (a bond, or one of its members) / socket
  * 'path', or -ENOENT. */

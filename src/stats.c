@@ -140,11 +140,12 @@ dump_relay(FILE *f, const struct vfwd_relay_info *ri)
 	struct vfwd_queue_counters q[VFWD_N_DIRS][VFWD_MAX_QUEUE_PAIRS];
 	int d, i;
 
-	fprintf(f, "relay %u socket=%s device=%s port=%d guest=%s numa=%d "
+	fprintf(f, "relay %u socket=%s device=%s ident=%s port=%d guest=%s numa=%d "
 		"cpu_vf_to_vm=%d cpu_vm_to_vf=%d guest_rxq=0x%x guest_txq=0x%x "
 		"dev_rxq=%u dev_txq=%u features=0x%" PRIx64 " migrating=%s\n",
 		ri->id, ri->has_socket ? ri->socket : "-",
-		ri->has_device ? ri->device : "-", ri->port_id,
+		ri->has_device ? ri->device : "-", ri->ident[0] ? ri->ident : "-",
+		ri->port_id,
 		ri->guest_connected ? "connected" : "none", ri->numa,
 		ri->cpu[VFWD_DIR_VF_TO_VM], ri->cpu[VFWD_DIR_VM_TO_VF],
 		ri->rxq_enabled, ri->txq_enabled, ri->dev_rxq, ri->dev_txq,

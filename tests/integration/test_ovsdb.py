@@ -583,3 +583,18 @@ def test_exclusive_port_control(sockdir, ovs, variables, args, named):
     # Refused before anything was created or watched.
     assert not any(n.endswith(".sock") and n != "db.sock" for n in os.listdir(str(sockdir)))
     assert not os.path.exists(os.path.join(str(sockdir), "ipc"))
+
+
+def test_ident_from_iface_id(ovsd):
+    """The relay's stats label is the cloud port id (external_ids:iface-id,
+    as OpenStack sets it), else the interface name."""
+    ovs, d = ovsd
+    ovs.vsctl(*port_args("tap1", 1, "net_null0"))
+    ovs.vsctl(*port_args("tap2", 2, "net_null1"))
+    ovs.vsctl("set", "interface", "tap2",
+              "external_ids:iface-id=6f1c0e2a-1b2c-4d5e-8f90-123456789abc")
+    wait_devices(d, {1: "net_null0", 2: "net_null1"})
+    s = wait_for(lambda: (lambda s: s[2]["info"]["ident"].startswith("6f1c") and s)(d.stats()),
+                 what="ident from iface-id")
+    assert s[1]["info"]["ident"] == "tap1"
+    assert s[2]["info"]["ident"] == "6f1c0e2a-1b2c-4d5e-8f90-123456789abc"
