@@ -30,13 +30,19 @@ ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-10}        # measured window, seconds
 WARMUP=${WARMUP:-3}             # seconds between injecting and measuring
 SIZES=${SIZES:-"64 1518"}       # frame sizes (bytes, without FCS)
-TX_BURSTS=${TX_BURSTS:-4}       # bursts of 32 the generator injects per port
+GEN_MODE=${GEN_MODE:-io}        # generator forwarding mode: io | flowgen
+GEN_BURST=${GEN_BURST:-32}      # generator burst (io: also what --tx-first injects per port)
 QUEUE_SIZE=${QUEUE_SIZE:-256}   # virtio ring size of the generator's ports
 GEN_MEM=${GEN_MEM:-huge}        # generator memory: huge | nohuge
 GEN_MRGBUF=${GEN_MRGBUF:-0}     # mrg_rxbuf of the generator's virtio-user ports
+GEN_VDEV_EXTRA=${GEN_VDEV_EXTRA-,vectorized=1}  # more virtio-user devargs
 HUGEPAGES=${HUGEPAGES:-1024}    # free 2M pages wanted before starting
 HUGE_DIR=${HUGE_DIR:-/dev/hugepages}
 KEEP_LOGS=${KEEP_LOGS:-0}       # 1: keep the work directory and its logs
+INTERVAL=${INTERVAL:-1}         # sampling interval within the window, seconds
+MAX_OTHER_CPU=${MAX_OTHER_CPU:-10}  # % of a CPU others may use before a run counts as disturbed
+QUIET_WAIT=${QUIET_WAIT:-300}   # seconds to wait for a quiet machine before each run
+RETRIES=${RETRIES:-2}           # repeats of a disturbed run
 ORDER=${ORDER:-alternate}       # alternate | ref-first | dut-first
 ONLY=${ONLY:-both}              # both | ref | dut (for debugging)
 FWD_CPU=1
@@ -54,8 +60,10 @@ options (environment variable in brackets):
   -d, --duration S     measured window per run, seconds [DURATION=$DURATION]
   -w, --warmup S       seconds between injection and measurement [WARMUP=$WARMUP]
   -s, --sizes "A B"    frame sizes in bytes [SIZES="$SIZES"]
-  -b, --bursts N       bursts of 32 packets injected per generator port
-                       [TX_BURSTS=$TX_BURSTS]
+  -g, --gen-mode M     generator mode: io (a closed loop filled by
+                       --tx-first) or flowgen [GEN_MODE=$GEN_MODE]
+  -b, --burst N        generator burst size; in io mode also the packets
+                       injected per port [GEN_BURST=$GEN_BURST]
   -q, --queue-size N   virtio ring size of the generator ports [QUEUE_SIZE=$QUEUE_SIZE]
   -m, --gen-mem M      generator memory: huge (hugepages, single file
                        segments) or nohuge [GEN_MEM=$GEN_MEM]
@@ -63,7 +71,12 @@ options (environment variable in brackets):
   -h, --help           this text
 other variables: BUILD_DIR (default $ROOT/build), DAEMON, TESTPMD,
   HUGEPAGES (free 2M pages to have, default 1024), HUGE_DIR, GEN_MRGBUF (0/1),
-  ORDER (alternate | ref-first | dut-first), ONLY (both | ref | dut)
+  ORDER (alternate | ref-first | dut-first), ONLY (both | ref | dut),
+  GEN_VDEV_EXTRA (extra virtio-user devargs, default ",vectorized=1"),
+  INTERVAL (sampling step, s), MAX_OTHER_CPU (% of a CPU other processes
+  may use before a run counts as disturbed, default 10), QUIET_WAIT (s to
+  wait for a quiet machine, default 300), RETRIES (repeats of a disturbed
+  or lossy run, default 2)
 EOF
 }
 
@@ -82,7 +95,8 @@ while [ $# -gt 0 ]; do
 	-d|--duration) DURATION=${2:?}; shift ;;
 	-w|--warmup) WARMUP=${2:?}; shift ;;
 	-s|--sizes) SIZES=${2:?}; shift ;;
-	-b|--bursts) TX_BURSTS=${2:?}; shift ;;
+	-b|--burst) GEN_BURST=${2:?}; shift ;;
+	-g|--gen-mode) GEN_MODE=${2:?}; shift ;;
 	-q|--queue-size) QUEUE_SIZE=${2:?}; shift ;;
 	-m|--gen-mem) GEN_MEM=${2:?}; shift ;;
 	-k|--keep-logs) KEEP_LOGS=1 ;;
@@ -91,7 +105,8 @@ while [ $# -gt 0 ]; do
 	--duration=*) DURATION=${1#*=} ;;
 	--warmup=*) WARMUP=${1#*=} ;;
 	--sizes=*) SIZES=${1#*=} ;;
-	--bursts=*) TX_BURSTS=${1#*=} ;;
+	--burst=*) GEN_BURST=${1#*=} ;;
+	--gen-mode=*) GEN_MODE=${1#*=} ;;
 	--queue-size=*) QUEUE_SIZE=${1#*=} ;;
 	--gen-mem=*) GEN_MEM=${1#*=} ;;
 	*) usage >&2; die "unknown argument: $1" ;;
@@ -107,7 +122,8 @@ isint() { [[ $1 =~ ^[0-9]+$ ]]; }
 isint "$ROUNDS" && [ "$ROUNDS" -ge 1 ] || die "ROUNDS must be a positive integer"
 isint "$DURATION" && [ "$DURATION" -ge 2 ] || die "DURATION must be an integer >= 2 (seconds)"
 isint "$WARMUP" || die "WARMUP must be an integer (seconds)"
-isint "$TX_BURSTS" && [ "$TX_BURSTS" -ge 1 ] || die "TX_BURSTS must be a positive integer"
+isint "$GEN_BURST" && [ "$GEN_BURST" -ge 1 ] && [ "$GEN_BURST" -le 512 ] || die "GEN_BURST must be an integer from 1 to 512"
+case "$GEN_MODE" in io|flowgen) ;; *) die "GEN_MODE must be io or flowgen" ;; esac
 isint "$QUEUE_SIZE" || die "QUEUE_SIZE must be an integer"
 for s in $SIZES; do
 	isint "$s" && [ "$s" -ge 60 ] && [ "$s" -le 2000 ] ||
@@ -261,18 +277,22 @@ trap 'note "interrupted"; exit 130' INT
 trap 'note "terminated"; exit 143' TERM
 
 # ---------------------------------------------------------------------
-# dpdk-testpmd in interactive mode, driven through a FIFO
+# dpdk-testpmd, non-interactive
 # ---------------------------------------------------------------------
+#
+# Not interactive on purpose: testpmd's interactive prompt busy-polls its
+# input on the main lcore (a second 100% thread on the main lcore's CPU).
+# Non-interactive, the main lcore starts forwarding and then sleeps in a
+# read() of stdin until a line arrives; stdin is a FIFO we hold open.
+# Counters are read through the DPDK telemetry socket instead.
 
-# pmd_start NAME CPU_LIST MAIN_LCORE PREFIX ARGS... -- TESTPMD_ARGS...
-# Starts testpmd with stdin from $WORK/NAME.in, output in $WORK/NAME.log;
-# sets PMD_PID_<NAME> and PMD_FD_<NAME>.
+# pmd_start NAME EAL_AND_TESTPMD_ARGS...: starts testpmd with stdin from
+# $RUN/NAME.in, output in $RUN/NAME.log; sets PMD_PID_<NAME>, PMD_FD_<NAME>.
 pmd_start() {
 	local name=$1 fifo="$RUN/$1.in" log="$RUN/$1.log" fd pid
 	shift
 	mkfifo "$fifo" || die "mkfifo $fifo"
 	exec {fd}<>"$fifo"
-	# The main lcore only reads commands (it sleeps in read()).
 	stdbuf -oL "$TESTPMD" "$@" <"$fifo" >"$log" 2>&1 {fd}>&- &
 	pid=$!
 	PIDS+=("$pid")
@@ -280,62 +300,215 @@ pmd_start() {
 	printf -v "PMD_FD_$name" '%s' "$fd"
 }
 
-# pmd_wait_prompt NAME TIMEOUT: waits for the first prompt.
-pmd_wait_prompt() {
-	local name=$1 timeout=${2:-30} pidv="PMD_PID_$1" i
+# pmd_wait_running NAME PREFIX TIMEOUT: waits until testpmd forwards and
+# its telemetry socket is there.
+pmd_wait_running() {
+	local name=$1 prefix=$2 timeout=${3:-30} pidv="PMD_PID_$1" i
 	for ((i = 0; i < timeout * 20; i++)); do
-		grep -q 'testpmd> ' "$RUN/$name.log" 2>/dev/null && return 0
+		if grep -q 'Press enter to exit' "$RUN/$name.log" 2>/dev/null &&
+		   [ -S "/var/run/dpdk/$prefix/dpdk_telemetry.v2" ]; then
+			return 0
+		fi
 		alive "${!pidv}" || break
 		sleep 0.05
 	done
 	echo "---- $RUN/$name.log" >&2
 	tail -n 30 "$RUN/$name.log" >&2
-	die "$name: testpmd did not come up"
+	die "$name: testpmd did not start forwarding"
 }
 
-# pmd_cmd NAME COMMAND [TIMEOUT]: runs one command; its output is in PMD_OUT.
-pmd_cmd() {
-	local name=$1 cmd=$2 timeout=${3:-20} log="$RUN/$1.log" pidv="PMD_PID_$1"
-	local fdv="PMD_FD_$1" mark i
-	PMD_OUT=""
-	mark=$(stat -c %s "$log")
-	printf '%s\n' "$cmd" >&"${!fdv}"
-	for ((i = 0; i < timeout * 100; i++)); do
-		PMD_OUT=$(tail -c +$((mark + 1)) "$log")
-		case "$PMD_OUT" in *"testpmd> "*) return 0 ;; esac
-		alive "${!pidv}" || return 1
-		sleep 0.01
-	done
-	return 1
-}
-
-# pmd_quit NAME: asks testpmd to quit, ends it by signal if it does not.
+# pmd_quit NAME: a line on stdin makes testpmd stop forwarding (printing its
+# forward statistics), close its ports and exit; a signal if it does not.
 pmd_quit() {
 	local name=$1 pidv="PMD_PID_$1" fdv="PMD_FD_$1"
 	[ -n "${!pidv:-}" ] || return 0
 	if alive "${!pidv}"; then
-		printf 'quit\n' >&"${!fdv}" 2>/dev/null
+		printf '\n' >&"${!fdv}" 2>/dev/null
 	fi
-	stop_pid "${!pidv}" 10 wait
+	stop_pid "${!pidv}" 15 wait
 	eval "exec ${!fdv}>&-"
 	printf -v "$pidv" '%s' ""
 }
 
-# Port counters of a 'show port stats all' output: "rx0 tx0 rx1 tx1".
-parse_port_stats() {
-	awk '
-		/NIC statistics for port/ { for (i = 1; i <= NF; i++) if ($i == "port") p = $(i + 1) }
-		/RX-packets:/ { rx[p] = $2 }
-		/TX-packets:/ { tx[p] = $2 }
-		END { printf "%s %s %s %s\n", rx[0], tx[0], rx[1], tx[1] }'
+# Packets testpmd dropped while forwarding (from the statistics it prints
+# when it stops).
+pmd_drops() {
+	awk '/Accumulated forward statistics/ { seen = 1 }
+		seen && /RX-dropped:/ { d += $4 }
+		seen && /TX-dropped:/ { d += $4 }
+		END { print d + 0 }' "$RUN/$1.log" 2>/dev/null
 }
 
-# Samples the generator's counters: prints "time rx0 tx0 rx1 tx1".
-gen_sample() {
-	local t
-	t=$EPOCHREALTIME
-	pmd_cmd gen "show port stats all" || die "generator: no answer to 'show port stats all'"
-	echo "$t $(printf '%s\n' "$PMD_OUT" | parse_port_stats)"
+# The Python side (Debian's /usr/bin/python3, standard library only):
+# sampling the generator's counters over DPDK telemetry, watching for CPU
+# time used by processes other than ours, and the arithmetic.
+write_helper() {
+	cat >"$1" <<'EOF'
+import json, os, socket, statistics, sys, time
+
+def cpu_ticks():
+    """(busy, steal) clock ticks of all CPUs since boot."""
+    with open("/proc/stat") as f:
+        v = list(map(int, f.readline().split()[1:]))
+    # user nice system idle iowait irq softirq steal ...
+    return sum(v[:8]) - v[3] - v[4] - v[7], v[7]
+
+def proc_ticks(pids):
+    """utime + stime of processes 'pids' (all their threads)."""
+    t = 0
+    for pid in pids:
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                rest = f.read().rsplit(")", 1)[1].split()
+            t += int(rest[11]) + int(rest[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return t
+
+def cmd_quiet(args):
+    """Prints the CPU share (percent of one CPU) used over 'args[0]' s."""
+    dt = float(args[0])
+    b0, s0 = cpu_ticks(); t0 = time.monotonic()
+    time.sleep(dt)
+    b1, s1 = cpu_ticks(); t1 = time.monotonic()
+    hz = os.sysconf("SC_CLK_TCK")
+    print("%.1f" % (100.0 * (b1 - b0 + s1 - s0) / hz / (t1 - t0)))
+
+def cmd_sample(args):
+    """sample SOCKET WARMUP DURATION INTERVAL PID... GEN_PID: samples the
+    generator's RX counters every INTERVAL s over DURATION s after WARMUP s;
+    prints JSON."""
+    path, warm, dur, step = args[0], float(args[1]), float(args[2]), float(args[3])
+    pids = args[4:]
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(path)
+    maxlen = int(json.loads(s.recv(65536).decode()).get("max_output_len", 16384))
+
+    def stats(port):
+        s.send(("/ethdev/stats,%d" % port).encode())
+        return json.loads(s.recv(maxlen).decode())["/ethdev/stats"]
+
+    def sample():
+        t0 = time.monotonic()
+        a, b = stats(0), stats(1)
+        t1 = time.monotonic()
+        return (t0 + t1) / 2, a["ipackets"] + b["ipackets"], a["opackets"] + b["opackets"]
+
+    def writes(pid):
+        # write() calls of the generator: almost all are virtio kicks
+        # (eventfd writes) that a backend asked for by not suppressing
+        # guest notifications.
+        try:
+            with open("/proc/%s/io" % pid) as f:
+                return int(dict(l.split(":") for l in f)["syscw"])
+        except (OSError, KeyError, ValueError):
+            return 0
+
+    time.sleep(warm)
+    n = max(1, int(round(dur / step)))
+    b0, st0 = cpu_ticks(); p0 = proc_ticks(pids); w0 = writes(pids[-1])
+    start = time.monotonic()
+    ts, rx, tx = [], [], []
+    for i in range(n + 1):
+        t, r, x = sample()
+        ts.append(t); rx.append(r); tx.append(x)
+        if i < n:
+            time.sleep(max(0.0, start + (i + 1) * step - time.monotonic()))
+    b1, st1 = cpu_ticks(); p1 = proc_ticks(pids); w1 = writes(pids[-1])
+    hz = os.sysconf("SC_CLK_TCK")
+    span = ts[-1] - ts[0]
+    print(json.dumps({
+        "t": ts, "rx": rx, "tx": tx,
+        # CPU time of everything that is not ours, percent of one CPU.
+        "foreign": 100.0 * max(0, (b1 - b0) - (p1 - p0)) / hz / span,
+        "steal": 100.0 * (st1 - st0) / hz / span,
+        "gen_writes": (w1 - w0) / span,
+    }))
+
+def rates(r):
+    t, rx = r["t"], r["rx"]
+    return [(rx[i + 1] - rx[i]) / (t[i + 1] - t[i]) / 1e6 for i in range(len(t) - 1)]
+
+def mpps(r):
+    return (r["rx"][-1] - r["rx"][0]) / (r["t"][-1] - r["t"][0]) / 1e6
+
+def cmd_record(args):
+    """record SAMPLES RESULTS SIZE KIND ROUND FWD_DROPS GEN_DROPS MAXFOREIGN INFO"""
+    with open(args[0]) as f:
+        r = json.load(f)
+    r.update(size=int(args[2]), kind=args[3], round=int(args[4]),
+             fwd_drops=args[5], gen_drops=args[6], info=args[8])
+    r["mpps"] = mpps(r)
+    iv = rates(r)
+    flags = []
+    if r["mpps"] < 0.001:
+        flags.append("LOOP-DEAD")
+    elif len(iv) >= 4 and min(iv) < 0.5 * statistics.median(iv):
+        flags.append("DIPS")
+    if r["foreign"] > float(args[7]) or r["steal"] > float(args[7]):
+        flags.append("DISTURBED")
+    # The io loop holds a fixed number of packets; any loss (in practice a
+    # burst the forwarder got before both of its sides were up) makes the
+    # loop run with fewer packets than the other runs, so the run is redone.
+    if any(d not in ("0", "?") for d in (r["fwd_drops"], r["gen_drops"])):
+        flags.append("LOSS")
+    r["flags"] = flags
+    with open(args[1], "a") as f:
+        f.write(json.dumps(r) + "\n")
+    print("  round %-2d %4d B  %-3s %7.3f Mpps  [per %gs: min %.2f med %.2f max %.2f]"
+          "  drops fwd=%s gen=%s  kicks=%.0fk/s  other-cpu=%.1f%%%s%s"
+          % (r["round"], r["size"], r["kind"], r["mpps"],
+             round(r["t"][1] - r["t"][0], 1), min(iv), statistics.median(iv), max(iv),
+             r["fwd_drops"], r["gen_drops"], r.get("gen_writes", 0) / 1000,
+             r["foreign"] + r["steal"],
+             ("  " + r["info"]) if r["info"].strip() else "",
+             ("  " + " ".join(flags)) if flags else ""), flush=True)
+    # Exit status 3 asks the caller to repeat a disturbed run.
+    sys.exit(3 if flags else 0)
+
+def cmd_summary(args):
+    rows = [json.loads(l) for l in open(args[0]) if l.strip()]
+    verbose = len(args) > 1 and args[1] == "1"
+    print()
+    print("summary: Mpps the forwarder delivered (both directions); ratio = dut / ref")
+    print("  runs marked * (disturbed by other load, or lost packets) are left out")
+    for size in sorted({r["size"] for r in rows}):
+        res = {}
+        for kind in ("ref", "dut"):
+            all_ = [r for r in rows if r["size"] == size and r["kind"] == kind]
+            good = [r["mpps"] for r in all_ if not r["flags"]]
+            res[kind] = good
+            if not all_:
+                continue
+            runs = " ".join("%.2f%s" % (r["mpps"], "*" if r["flags"] else "")
+                            for r in sorted(all_, key=lambda r: r["round"]))
+            if good:
+                print("  %4d B  %s  median %7.3f  best %7.3f  runs: %s"
+                      % (size, kind, statistics.median(good), max(good), runs))
+            else:
+                print("  %4d B  %s  no undisturbed run  runs: %s" % (size, kind, runs))
+        if res.get("ref") and res.get("dut"):
+            mr = statistics.median(res["dut"]) / statistics.median(res["ref"])
+            br = max(res["dut"]) / max(res["ref"])
+            print("  %4d B  ratio  median %.3f  best %.3f  (target >= 0.98)" % (size, mr, br))
+            # Runs settle in a fast or a slow mode; compare like with like.
+            # A run is "fast" when within 25 % of the best run of either side.
+            cut = 0.75 * max(res["ref"] + res["dut"])
+            parts = []
+            for mode, sel in (("fast", lambda x: x >= cut), ("slow", lambda x: x < cut)):
+                r_ = [x for x in res["ref"] if sel(x)]
+                d_ = [x for x in res["dut"] if sel(x)]
+                txt = "%s mode: ref %d, dut %d run(s)" % (mode, len(r_), len(d_))
+                if r_ and d_:
+                    txt += ", median ratio %.3f" % (statistics.median(d_) / statistics.median(r_))
+                parts.append(txt)
+            print("  %4d B  by mode  %s" % (size, "; ".join(parts)))
+    print()
+
+cmds = {"quiet": cmd_quiet, "sample": cmd_sample, "record": cmd_record,
+        "summary": cmd_summary}
+cmds[sys.argv[1]](sys.argv[2:])
+EOF
 }
 
 # ---------------------------------------------------------------------
@@ -390,10 +563,12 @@ daemon_stats() {
 }
 
 # run_one KIND SIZE ROUND: starts the forwarder KIND (ref|dut), the
-# generator, measures, stops everything; appends a line to RESULTS.
+# generator, measures, stops everything; appends a line to RESULTS and
+# prints the run's figures.
 run_one() {
-	local kind=$1 size=$2 round=$3 fwd_prefix gen_prefix genmem vdevopt
-	local s0 s1 s2 fwdpid drops="" info="" extra=""
+	local kind=$1 size=$2 round=$3 fwd_prefix gen_prefix vdevopt samples i
+	local fwdpid drops="" gdrops="" info="" extra=""
+	local -a genmem genfwd
 	NRUN=$((NRUN + 1))
 	RUN=$(printf '%s/run%03d-%s-%s' "$WORK" "$NRUN" "$kind" "$size")
 	mkdir -p "$RUN"
@@ -403,25 +578,26 @@ run_one() {
 	PMD_PID_ref=""
 	PMD_PID_gen=""
 
-	# --- the forwarder on CPU FWD_CPU ---
+	# --- the forwarder, polling on CPU FWD_CPU ---
 	new_prefix "$kind"
 	fwd_prefix=$REPLY
 	if [ "$kind" = ref ]; then
+		# Same buffer pool size and cache as a relay of the daemon.
 		pmd_start ref -l "$GEN_CPU,$FWD_CPU" --main-lcore "$GEN_CPU" \
 			--file-prefix="$fwd_prefix" --huge-dir="$HUGE_DIR" --no-pci \
 			--vdev "net_vhost0,iface=$SOCK_A" --vdev "net_vhost1,iface=$SOCK_B" \
-			-- -i --nb-cores=1 --forward-mode=io --no-mlockall \
-			--total-num-mbufs=8192 --mbcache=256
+			-- --nb-cores=1 --forward-mode=io --no-mlockall \
+			--total-num-mbufs=8191 --mbcache=256
 		fwdpid=$PMD_PID_ref
-		pmd_wait_prompt ref 30
-		pmd_cmd ref "start" || die "reference: 'start' failed"
+		pmd_wait_running ref "$fwd_prefix" 30
 	else
 		write_daemon_conf "$RUN/dut.conf" "$fwd_prefix"
+		: >"$RUN/dut.out"
+		: >"$RUN/dut.err"
 		"$DAEMON" --config "$RUN/dut.conf" </dev/null >"$RUN/dut.out" 2>"$RUN/dut.err" &
 		DUT_PID=$!
 		PIDS+=("$DUT_PID")
 		fwdpid=$DUT_PID
-		local i
 		for ((i = 0; i < 600; i++)); do
 			grep -q ']: ready' "$RUN/dut.err" && break
 			alive "$DUT_PID" || break
@@ -435,7 +611,7 @@ run_one() {
 	wait_file "$SOCK_A" "$fwdpid" 30 && wait_file "$SOCK_B" "$fwdpid" 30 ||
 		die "$kind: sockets $SOCK_A / $SOCK_B did not appear"
 
-	# --- the generator on CPU GEN_CPU ---
+	# --- the generator, forwarding on CPU GEN_CPU ---
 	new_prefix gen
 	gen_prefix=$REPLY
 	if [ "$GEN_MEM" = huge ]; then
@@ -443,70 +619,85 @@ run_one() {
 	else
 		genmem=(--no-huge -m 1024)
 	fi
-	vdevopt="queue_size=$QUEUE_SIZE,mrg_rxbuf=$GEN_MRGBUF"
+	if [ "$GEN_MODE" = io ]; then
+		genfwd=(--forward-mode=io --tx-first)
+	else
+		genfwd=(--forward-mode=flowgen)
+	fi
+	vdevopt="queue_size=$QUEUE_SIZE,mrg_rxbuf=$GEN_MRGBUF$GEN_VDEV_EXTRA"
 	pmd_start gen -l "$GEN_CPU,$FWD_CPU" --main-lcore "$FWD_CPU" \
 		--file-prefix="$gen_prefix" "${genmem[@]}" --no-pci \
 		--vdev "net_virtio_user0,path=$SOCK_A,$vdevopt" \
 		--vdev "net_virtio_user1,path=$SOCK_B,$vdevopt" \
-		-- -i --nb-cores=1 --forward-mode=io --no-mlockall \
-		--total-num-mbufs=16384 --txpkts="$size" \
+		-- --nb-cores=1 "${genfwd[@]}" --no-mlockall \
+		--total-num-mbufs=32768 --burst="$GEN_BURST" --txpkts="$size" \
 		--rxd="$QUEUE_SIZE" --txd="$QUEUE_SIZE"
-	pmd_wait_prompt gen 30
+	pmd_wait_running gen "$gen_prefix" 30
 	grep -q 'Port 1: ' "$RUN/gen.log" ||
 		{ tail -n 30 "$RUN/gen.log" >&2; die "generator: port 1 missing (see $RUN/gen.log)"; }
-	# Let the forwarder see both guests before anything is sent.
-	sleep 1
-	pmd_cmd gen "start tx_first $TX_BURSTS" || die "generator: start failed"
 
-	sleep "$WARMUP"
-	s0=$(gen_sample)
-	sleep "$(awk -v d="$DURATION" 'BEGIN { print d / 2 }')"
-	s1=$(gen_sample)
-	sleep "$(awk -v d="$DURATION" 'BEGIN { print d / 2 }')"
-	s2=$(gen_sample)
+	"$PY" "$HELPER" sample "/var/run/dpdk/$gen_prefix/dpdk_telemetry.v2" \
+		"$WARMUP" "$DURATION" "$INTERVAL" "$fwdpid" "$PMD_PID_gen" \
+		>"$RUN/samples.json" ||
+		die "generator: cannot read its counters over telemetry (log: $RUN/gen.log)"
 
 	# --- drops seen by the forwarder, then stop everything ---
 	if [ "$kind" = dut ]; then
 		daemon_stats >"$RUN/dut.stats" || note "daemon: no stats dump"
 		drops=$(awk '/^relay 0 (vf_to_vm|vm_to_vf)/ {
-				for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] ~ /^drop_/ && kv[1] ~ /_pkts$/) d += kv[2] } }
+				for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] ~ /^drop_.*_pkts$/) d += kv[2] } }
 			END { print d + 0 }' "$RUN/dut.stats")
 		info=$(awk '/^worker/ { for (i = 3; i <= NF; i++) { split($i, kv, "="); c[kv[1]] = kv[2] } }
-			END { if (c["busy_cycles"] + c["idle_cycles"] > 0) printf "busy=%.1f%%", 100 * c["busy_cycles"] / (c["busy_cycles"] + c["idle_cycles"]) }' "$RUN/dut.stats")
-	else
-		pmd_cmd ref "stop" && printf '%s\n' "$PMD_OUT" >"$RUN/ref.stats"
-		drops=$(awk '/Accumulated/ { seen = 1 } seen && /RX-dropped:/ { d += $4 } seen && /TX-dropped:/ { d += $4 } END { print d + 0 }' "$RUN/ref.stats" 2>/dev/null)
+			END { if (c["busy_cycles"] + c["idle_cycles"] > 0) printf "worker-busy=%.0f%%", 100 * c["busy_cycles"] / (c["busy_cycles"] + c["idle_cycles"]) }' "$RUN/dut.stats")
 	fi
-	pmd_cmd gen "stop" && printf '%s\n' "$PMD_OUT" >"$RUN/gen.stop"
 	pmd_quit gen
+	gdrops=$(pmd_drops gen)
 	if [ "$kind" = dut ]; then
 		stop_pid "$DUT_PID" 20 term
-		[ "$STOP_STATUS" = 0 ] || extra="daemon_exit=$STOP_STATUS"
-		grep -q ']: stopped' "$RUN/dut.err" || extra="$extra no_stopped_line"
+		[ "$STOP_STATUS" = 0 ] || extra="DAEMON-EXIT=$STOP_STATUS"
 	else
 		pmd_quit ref
+		drops=$(pmd_drops ref)
 	fi
+
+	# --- result ---
+	"$PY" "$HELPER" record "$RUN/samples.json" "$RESULTS" "$size" "$kind" "$round" \
+		"${drops:-?}" "${gdrops:-?}" "$MAX_OTHER_CPU" "$info $extra"
+	RECORD_STATUS=$?
 	remove_prefix_files "$fwd_prefix" "$gen_prefix"
 	rm -f "$SOCK_A" "$SOCK_B"
 	[ "$KEEP_LOGS" = 1 ] || rm -rf "$RUN"
+	return $RECORD_STATUS
+}
 
-	# --- result ---
-	echo "$size $kind $round $s0 $s1 $s2 drops=${drops:-?} $info $extra" >>"$RESULTS"
-	"$PY" - "$size" "$kind" "$round" "$s0" "$s1" "$s2" "${drops:-?}" "$info $extra" <<'EOF'
-import sys
-size, kind, rnd = sys.argv[1:4]
-s = [list(map(float, a.split())) for a in sys.argv[4:7]]
-def rate(a, b):
-    return (b[1] + b[3] - a[1] - a[3]) / (b[0] - a[0]) / 1e6
-tot, h1, h2 = rate(s[0], s[2]), rate(s[0], s[1]), rate(s[1], s[2])
-flag = ""
-if tot <= 0.001:
-    flag = "  LOOP DEAD"
-elif abs(h1 - h2) > 0.1 * max(h1, h2):
-    flag = "  UNSTABLE"
-print("  round %s  %4s B  %-3s  %7.3f Mpps  (halves %.3f / %.3f)  forwarder drops=%s %s%s"
-      % (rnd, size, kind, tot, h1, h2, sys.argv[7], sys.argv[8].strip(), flag), flush=True)
-EOF
+# Waits until no other process uses much CPU (the other load on this
+# machine, if any, distorts the figures); gives up after QUIET_WAIT s.
+wait_quiet() {
+	local waited=0 busy
+	while :; do
+		busy=$("$PY" "$HELPER" quiet 1)
+		awk -v b="$busy" -v m="$MAX_OTHER_CPU" 'BEGIN { exit !(b <= m) }' && return 0
+		if [ "$waited" -ge "$QUIET_WAIT" ]; then
+			note "machine still busy (${busy}% of a CPU used by others); measuring anyway"
+			return 0
+		fi
+		[ "$waited" = 0 ] && note "other processes use ${busy}% of a CPU: waiting for quiet (up to ${QUIET_WAIT}s)"
+		sleep 4
+		waited=$((waited + 5))
+	done
+}
+
+# measure KIND SIZE ROUND: one run, repeated (up to RETRIES more times)
+# when other load disturbed it or the loop lost packets.
+measure() {
+	local try
+	for ((try = 0; try <= RETRIES; try++)); do
+		wait_quiet
+		run_one "$@" && return 0
+		[ "$RECORD_STATUS" = 3 ] || return 1
+		[ "$try" -lt "$RETRIES" ] && note "repeating the run ($1, $2 B, round $3)"
+	done
+	return 0
 }
 
 # ---------------------------------------------------------------------
@@ -514,13 +705,16 @@ EOF
 # ---------------------------------------------------------------------
 
 WORK=$(mktemp -d /tmp/vfwd-pvp.XXXXXX) || die "mktemp failed"
-RESULTS=$WORK/results.txt
+RESULTS=$WORK/results.jsonl
+HELPER=$WORK/pvp_helper.py
 : >"$RESULTS"
+write_helper "$HELPER"
 setup_hugepages
 
-note "daemon $DAEMON"
-note "rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s sizes=($SIZES) tx_first bursts=$TX_BURSTS ring=$QUEUE_SIZE gen_mem=$GEN_MEM order=$ORDER"
-echo "PVP: generator testpmd (CPU $GEN_CPU) <-> forwarder (CPU $FWD_CPU); Mpps = packets/s the forwarder delivered, both directions"
+note "daemon: $DAEMON"
+note "rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s sizes=($SIZES) generator: mode=$GEN_MODE burst=$GEN_BURST ring=$QUEUE_SIZE mem=$GEN_MEM"
+echo "PVP loop: generator dpdk-testpmd on CPU $GEN_CPU, forwarder (ref = dpdk-testpmd io, dut = virtio-forwarder) on CPU $FWD_CPU"
+echo "Mpps = packets per second the forwarder delivered to the generator, both directions together"
 for ((round = 1; round <= ROUNDS; round++)); do
 	for size in $SIZES; do
 		case "$ORDER" in
@@ -530,35 +724,12 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		esac
 		for kind in $order; do
 			[ "$ONLY" = both ] || [ "$ONLY" = "$kind" ] || continue
-			run_one "$kind" "$size" "$round"
+			measure "$kind" "$size" "$round" || die "run failed ($kind, $size B, round $round)"
 		done
 	done
 done
 
-"$PY" - "$RESULTS" <<'EOF'
-import statistics, sys
-rows = {}
-for line in open(sys.argv[1]):
-    f = line.split()
-    size, kind = int(f[0]), f[1]
-    a = list(map(float, f[3:8])); b = list(map(float, f[13:18]))
-    mpps = (b[1] + b[3] - a[1] - a[3]) / (b[0] - a[0]) / 1e6
-    rows.setdefault(size, {}).setdefault(kind, []).append(mpps)
-
-def fmt(xs):
-    return " ".join("%.2f" % x for x in xs)
-
-print()
-print("summary (Mpps; ratio = dut / ref)")
-print("%6s  %-4s %-40s %8s %8s" % ("size", "who", "runs", "median", "best"))
-for size in sorted(rows):
-    r = rows[size]
-    for kind in ("ref", "dut"):
-        if kind in r:
-            print("%6d  %-4s %-40s %8.3f %8.3f" % (size, kind, fmt(r[kind]),
-                  statistics.median(r[kind]), max(r[kind])))
-    if "ref" in r and "dut" in r:
-        mr = statistics.median(r["dut"]) / statistics.median(r["ref"])
-        br = max(r["dut"]) / max(r["ref"])
-        print("%6d  ratio median %.3f   best %.3f   (target >= 0.98)" % (size, mr, br))
-EOF
+"$PY" "$HELPER" summary "$RESULTS"
+if [ "$KEEP_LOGS" = 1 ]; then
+	note "per-run data: $RESULTS"
+fi

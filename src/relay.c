@@ -771,6 +771,25 @@ vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
 /* vhost callbacks                                                     */
 /* ------------------------------------------------------------------ */
 
+/*
+ * We poll: the guest need not kick us after every burst it sends (each
+ * kick is a system call in the guest, a VM exit under KVM).  The library
+ * keeps the setting per vring and applies it again when the guest enables
+ * a vring later, so once per connection is enough.  Skipped while dirty
+ * logging is on: the flag lives in guest memory.
+ */
+static void
+guest_notifications_off(const struct relay *r, int vid, uint64_t features)
+{
+	uint16_t q, n = rte_vhost_get_vring_num(vid);
+
+	if (RTE_VHOST_NEED_LOG(features))
+		return;
+	for (q = 0; q < n; q++)
+		if (rte_vhost_enable_guest_notification(vid, q, 0) != 0)
+			VLOG_DBG("relay %u: vring %u: notifications stay on", r->id, q);
+}
+
 int
 vfwd_relay_guest_up(const char *path, int vid)
 {
@@ -803,6 +822,7 @@ vfwd_relay_guest_up(const char *path, int vid)
 		r->mask_vid = vid;
 	}
 	r->vid = vid;
+	guest_notifications_off(r, vid, features);
 	publish(r);
 	VLOG_INFO("relay %u: guest connected on %s (vhost device %d, %u queue "
 		  "pair(s), features 0x%" PRIx64 ", NUMA node %d)", r->id, path, vid,
