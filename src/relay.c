@@ -69,6 +69,17 @@ struct relay {
 
 static struct relay relays[VFWD_MAX_RELAYS];
 static pthread_mutex_t relay_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * The vhost library calls vring_state_changed and features_changed with
+ * all of the device's queue locks held, and a worker in
+ * rte_vhost_enqueue_burst() spins on such a lock.  Those callbacks must
+ * therefore never wait for relay_lock, whose holder may be waiting for
+ * that very worker (publish).  They take this lock instead: it guards the
+ * socket path lookup (path, has_socket, socket_busy), the guest (vid,
+ * features) and its queue masks, and its holder never waits for anything.
+ * Order: relay_lock, then vring_lock.
+ */
+static pthread_mutex_t vring_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vfwd_device_opts dev_opts;
 static bool same_numa;          /* VIRTIOFWD_CPU_NIC_SAME_NUMA */
 static uint16_t buf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
@@ -290,6 +301,15 @@ device_pool_cb(void *ctx, int numa, unsigned int ring_mbufs)
 			  ring_mbufs);
 }
 
+/* Sets the relay's guest (-1: none); the caller holds relay_lock. */
+static void
+set_guest(struct relay *r, int vid)
+{
+	pthread_mutex_lock(&vring_lock);
+	r->vid = vid;
+	pthread_mutex_unlock(&vring_lock);
+}
+
 /* Frees what an unused relay still holds; counters start again at 0. */
 static void
 relay_release_if_unused(struct relay *r)
@@ -439,8 +459,10 @@ vfwd_relay_add_socket(unsigned int id, const char *path, char *err, size_t errle
 		ERR("%s: already the socket of relay %u", path, other->id);
 		rc = -EEXIST;
 	} else {
+		pthread_mutex_lock(&vring_lock);
 		snprintf(r->path, sizeof(r->path), "%s", path);
 		r->socket_busy = true;
+		pthread_mutex_unlock(&vring_lock);
 	}
 	pthread_mutex_unlock(&relay_lock);
 	if (rc != 0)
@@ -451,8 +473,10 @@ vfwd_relay_add_socket(unsigned int id, const char *path, char *err, size_t errle
 	rc = vfwd_vhost_open(path, err, errlen);
 
 	pthread_mutex_lock(&relay_lock);
+	pthread_mutex_lock(&vring_lock);
 	r->socket_busy = false;
 	r->has_socket = rc == 0;
+	pthread_mutex_unlock(&vring_lock);
 	if (rc != 0)
 		relay_release_if_unused(r);
 	pthread_mutex_unlock(&relay_lock);
@@ -476,7 +500,9 @@ vfwd_relay_remove_socket(unsigned int id, char *err, size_t errlen)
 		pthread_mutex_unlock(&relay_lock);
 		return -ENOENT;
 	}
+	pthread_mutex_lock(&vring_lock);
 	r->socket_busy = true;
+	pthread_mutex_unlock(&vring_lock);
 	snprintf(path, sizeof(path), "%s", r->path);
 	pthread_mutex_unlock(&relay_lock);
 
@@ -484,15 +510,17 @@ vfwd_relay_remove_socket(unsigned int id, char *err, size_t errlen)
 	vfwd_vhost_close(path);
 
 	pthread_mutex_lock(&relay_lock);
-	r->socket_busy = false;
-	r->has_socket = false;
 	if (r->vid >= 0) {
 		/* The library said nothing; make sure no worker keeps it. */
-		r->vid = -1;
+		set_guest(r, -1);
 		publish(r);
 	}
+	pthread_mutex_lock(&vring_lock);
+	r->socket_busy = false;
+	r->has_socket = false;
 	r->rxq_enabled = r->txq_enabled = 0;
 	r->mask_vid = -1;
+	pthread_mutex_unlock(&vring_lock);
 	relay_release_if_unused(r);
 	pthread_mutex_unlock(&relay_lock);
 	return 0;
@@ -747,7 +775,6 @@ vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
 	info->has_socket = r->has_socket;
 	info->has_device = r->has_dev;
 	info->guest_connected = r->vid >= 0;
-	info->dirty_logging = r->vid >= 0 && RTE_VHOST_NEED_LOG(r->features);
 	snprintf(info->socket, sizeof(info->socket), "%s", r->has_socket ? r->path : "");
 	snprintf(info->device, sizeof(info->device), "%s", r->has_dev ? r->spec : "");
 	info->port_id = r->has_dev ? r->dev.port_id : -1;
@@ -757,11 +784,14 @@ vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
 		info->cpu[d] = r->worker[d] >= 0 ? (int)vfwd_workers[r->worker[d]].lcore : -1;
 		info->pin[d] = r->pin[d];
 	}
+	pthread_mutex_lock(&vring_lock);
 	info->rxq_enabled = r->vid >= 0 ? r->rxq_enabled : 0;
 	info->txq_enabled = r->vid >= 0 ? r->txq_enabled : 0;
 	info->dev_rxq = r->has_dev ? r->dev.nb_rxq : 0;
 	info->dev_txq = r->has_dev ? r->dev.nb_txq : 0;
 	info->features = r->vid >= 0 ? r->features : 0;
+	info->dirty_logging = r->vid >= 0 && RTE_VHOST_NEED_LOG(r->features);
+	pthread_mutex_unlock(&vring_lock);
 	vfwd_relay_counters(id, info->dir);
 	pthread_mutex_unlock(&relay_lock);
 	return 0;
@@ -811,17 +841,19 @@ vfwd_relay_guest_up(const char *path, int vid)
 		goto out;
 	}
 	rte_vhost_get_negotiated_features(vid, &features);
-	r->features = features;
 	r->vm_numa = rte_vhost_get_numa_node(vid);
 	if (relay_pool(r, r->vm_numa, 0) == NULL) {
 		rc = -1;
 		goto out;
 	}
+	pthread_mutex_lock(&vring_lock);
+	r->features = features;
 	if (r->mask_vid != vid) {
 		r->rxq_enabled = r->txq_enabled = 0;
 		r->mask_vid = vid;
 	}
 	r->vid = vid;
+	pthread_mutex_unlock(&vring_lock);
 	guest_notifications_off(r, vid, features);
 	publish(r);
 	VLOG_INFO("relay %u: guest connected on %s (vhost device %d, %u queue "
@@ -840,14 +872,16 @@ vfwd_relay_guest_down(const char *path, int vid)
 	pthread_mutex_lock(&relay_lock);
 	r = by_path(path);
 	if (r != NULL && r->vid == vid) {
-		r->vid = -1;
+		set_guest(r, -1);
 		publish(r);
 		/* Now no worker uses 'vid': the library may free it. */
+		pthread_mutex_lock(&vring_lock);
 		if (r->mask_vid == vid) {
 			__atomic_store_n(&r->rxq_enabled, 0, __ATOMIC_RELAXED);
 			__atomic_store_n(&r->txq_enabled, 0, __ATOMIC_RELAXED);
 			r->mask_vid = -1;
 		}
+		pthread_mutex_unlock(&vring_lock);
 		VLOG_INFO("relay %u: guest disconnected from %s", r->id, path);
 		relay_release_if_unused(r);
 	}
@@ -866,7 +900,7 @@ vfwd_relay_vring_state(const char *path, int vid, uint16_t vring, bool enable)
 			  path, vring, VFWD_MAX_QUEUE_PAIRS);
 		return;
 	}
-	pthread_mutex_lock(&relay_lock);
+	pthread_mutex_lock(&vring_lock);
 	r = by_path(path);
 	if (r == NULL)
 		goto out;
@@ -885,7 +919,7 @@ vfwd_relay_vring_state(const char *path, int vid, uint16_t vring, bool enable)
 	VLOG_DBG("relay %u: guest %s queue %u %s", r->id,
 		 vring % 2 == 0 ? "RX" : "TX", q, enable ? "enabled" : "disabled");
 out:
-	pthread_mutex_unlock(&relay_lock);
+	pthread_mutex_unlock(&vring_lock);
 }
 
 void
@@ -893,7 +927,7 @@ vfwd_relay_features(const char *path, int vid, uint64_t features)
 {
 	struct relay *r;
 
-	pthread_mutex_lock(&relay_lock);
+	pthread_mutex_lock(&vring_lock);
 	r = by_path(path);
 	if (r != NULL && r->vid == vid) {
 		if (RTE_VHOST_NEED_LOG(features) != RTE_VHOST_NEED_LOG(r->features))
@@ -903,5 +937,5 @@ vfwd_relay_features(const char *path, int vid, uint64_t features)
 				    : "off");
 		r->features = features;
 	}
-	pthread_mutex_unlock(&relay_lock);
+	pthread_mutex_unlock(&vring_lock);
 }
