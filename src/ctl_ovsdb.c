@@ -356,11 +356,25 @@ disconnect(const char *why)
 							     : mon.backoff_ms * 2;
 }
 
+/* A connected stream socket, or -errno. */
+static int
+connect_to(int family, const struct sockaddr *sa, socklen_t len)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), e;
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, sa, len) == 0)
+		return fd;
+	e = -errno;
+	close(fd);
+	return e;
+}
+
 static int
 open_socket(void)
 {
 	const char *t = mon.target;
-	int fd;
 
 	if (strncmp(t, "tcp:", 4) == 0) {
 		struct sockaddr_in sa = { .sin_family = AF_INET };
@@ -376,14 +390,7 @@ open_socket(void)
 		if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
 			return -EINVAL;
 		sa.sin_port = htons((uint16_t)port);
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-			int e = -errno;
-
-			close(fd);
-			return e;
-		}
-		return fd < 0 ? -errno : fd;
+		return connect_to(AF_INET, (struct sockaddr *)&sa, sizeof(sa));
 	} else {
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
@@ -392,14 +399,7 @@ open_socket(void)
 		if (strlen(t) >= sizeof(sa.sun_path))
 			return -ENAMETOOLONG;
 		memcpy(sa.sun_path, t, strlen(t) + 1);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-			int e = -errno;
-
-			close(fd);
-			return e;
-		}
-		return fd < 0 ? -errno : fd;
+		return connect_to(AF_UNIX, (struct sockaddr *)&sa, sizeof(sa));
 	}
 }
 

@@ -377,3 +377,39 @@ class VethNs:
     def close(self):
         sh("ip", "link", "del", self.host, check=False)
         sh("ip", "netns", "del", self.ns, check=False)
+
+
+# ----------------------------------------------------------------------
+# Traffic through a net_vhost stand-in VF
+# ----------------------------------------------------------------------
+
+def vf_spec(sockdir, name="vf1", queues=1, idx=1):
+    """A stand-in VF: the daemon's net_vhost port on <sockdir>/<name>.sock."""
+    return "net_vhost%d,iface=%s/%s.sock,queues=%d" % (idx, sockdir, name, queues)
+
+
+def wire_peer(path, queues=1, extra=()):
+    """The far side of a net_vhost stand-in VF: a virtio-user testpmd on
+    its socket plays the wire."""
+    return Pmd(["net_virtio_user1,path=%s,queues=%d" % (path, queues)],
+               queues=queues, extra=extra)
+
+
+def send(tp, bursts, settle=0.5):
+    """Sends bursts of 32 from testpmd 'tp' (txonly), then stops it."""
+    tp.cmd("set fwd rxonly")
+    tp.cmd("start tx_first %d" % bursts)
+    time.sleep(settle)
+    tp.cmd("stop")
+
+
+def receive_start(tp):
+    """Starts testpmd 'tp' receiving (and counting) everything."""
+    tp.cmd("set fwd rxonly")
+    tp.cmd("start")
+
+
+def relay_up(d, relay):
+    """The daemon's stats when relay 'relay' has a guest, else False."""
+    s = d.stats()
+    return s.get(relay, {}).get("info", {}).get("guest") == "connected" and s

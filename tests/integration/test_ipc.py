@@ -8,8 +8,8 @@ import os
 import stat
 import time
 
-from harness import (Daemon, Pmd, VethNs, run_daemon_expect_error, sh, vm_peer,
-                     wait_for)
+from harness import (Daemon, VethNs, receive_start, relay_up, run_daemon_expect_error,
+                     send, sh, vm_peer, wait_for, wire_peer)
 
 MAX_FILE = 64 * 1024
 MAX_LINE = 512
@@ -83,26 +83,12 @@ def taken(d, name):
     return d.proc.err.count("ipc: command file %s\n" % name)
 
 
-def wire_peer(path):
-    """The far side of a net_vhost stand-in VF: a virtio-user testpmd."""
-    return Pmd(["net_virtio_user1,path=%s,queues=1" % path])
 
 
-def send(tp, bursts):
-    tp.cmd("set fwd rxonly")
-    tp.cmd("start tx_first %d" % bursts)
-    time.sleep(0.3)
-    tp.cmd("stop")
 
 
-def receive_start(tp):
-    tp.cmd("set fwd rxonly")
-    tp.cmd("start")
 
 
-def relay_up(d, relay):
-    s = d.stats()
-    return s.get(relay, {}).get("info", {}).get("guest") == "connected"
 
 
 # ----------------------------------------------------------------------

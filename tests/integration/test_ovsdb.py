@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from harness import (Daemon, Pmd, Proc, VethNs, run_daemon_expect_error, vm_peer,
-                     wait_for)
+from harness import (Daemon, Proc, VethNs, receive_start, relay_up,
+                     run_daemon_expect_error, send, vm_peer, wait_for, wire_peer)
 
 SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 MARK = "external_ids:virtio_forwarder"
@@ -171,25 +171,12 @@ def wait_synced(d, count):
 # Traffic through a net_vhost stand-in VF
 # ----------------------------------------------------------------------
 
-def wire_peer(path):
-    return Pmd(["net_virtio_user1,path=%s,queues=1" % path])
 
 
-def send(tp, bursts):
-    tp.cmd("set fwd rxonly")
-    tp.cmd("start tx_first %d" % bursts)
-    time.sleep(0.3)
-    tp.cmd("stop")
 
 
-def receive_start(tp):
-    tp.cmd("set fwd rxonly")
-    tp.cmd("start")
 
 
-def relay_up(d, relay):
-    s = d.stats()
-    return s.get(relay, {}).get("info", {}).get("guest") == "connected"
 
 
 def forwards(d, vm, wire, total, what):

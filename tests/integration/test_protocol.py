@@ -27,7 +27,8 @@ import types
 import pytest
 import zmq
 
-from harness import REPO, Daemon, Pmd, vm_peer, wait_for
+from harness import (REPO, Daemon, receive_start, send, vm_peer, wait_for,
+                     wire_peer)
 
 PROTO = os.path.join(REPO, "proto", "virtioforwarder.proto")
 
@@ -332,23 +333,10 @@ def vhost_dev(sockdir, idx, name=None, queues=1):
                                                       queues)
 
 
-def wire_peer(path, queues=1, extra=()):
-    """The wire behind a stand-in VF: virtio-user testpmd on its socket."""
-    return Pmd(["net_virtio_user1,path=%s,queues=%d" % (path, queues)], queues=queues,
-               extra=extra)
 
 
-def burst(tp, n):
-    """Sends n bursts of 32 from testpmd 'tp', then stops it."""
-    tp.cmd("set fwd rxonly")
-    tp.cmd("start tx_first %d" % n)
-    time.sleep(0.3)
-    tp.cmd("stop")
 
 
-def rx_start(tp):
-    tp.cmd("set fwd rxonly")
-    tp.cmd("start")
 
 
 def wait_active(ctl, rid, timeout=30):
@@ -479,7 +467,7 @@ def test_port_control_add_remove(pb, reg, sockdir):
     wire = reg.add(wire_peer("%s/vf1.sock" % sockdir))
     vm = reg.add(vm_peer(d.socket(1)))
     wait_active(ctl, 1)
-    rx_start(vm)
+    receive_start(vm)
     wire.cmd("set fwd txonly")
     wire.cmd("start")
     flowing = Rising(ctl, 1)
@@ -648,7 +636,7 @@ def test_bond_traffic(pb, reg, sockdir):
     wait_active(ctl, 2)
 
     rx0 = tap_counter(tap, "rx_packets")
-    burst(vm, 4)
+    send(vm, 4)
     sent = vm.port_stats()["tx_pkts"]
     assert sent == 128
     wait_for(lambda: tap_counter(tap, "rx_packets") - rx0 == sent,
@@ -657,7 +645,7 @@ def test_bond_traffic(pb, reg, sockdir):
     assert st.vm_to_vf.pkts_rx_from_vm == st.vm_to_vf.pkts_tx_to_vf == sent, st
 
     # And from the active member's wire into the VM.
-    rx_start(vm)
+    receive_start(vm)
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     try:
         s.bind((tap, 0))
@@ -685,7 +673,7 @@ def test_bond_of_two_taps_forwards(pb, reg, sockdir):
     vm = reg.add(vm_peer(d.socket(2)))
     wait_active(ctl, 2)
     rx0 = [tap_counter(t, "rx_packets") for t in taps]
-    burst(vm, 4)
+    send(vm, 4)
     assert vm.port_stats()["tx_pkts"] == 128
     wait_for(lambda: sum(tap_counter(t, "rx_packets") - r for t, r in zip(taps, rx0)) == 128,
              timeout=5, what="the VM's packets out of the bond")
@@ -735,12 +723,12 @@ def test_dynamic_sockets(pb, reg, sockdir):
     wire = reg.add(wire_peer("%s/vf4.sock" % sockdir))
     vm = reg.add(vm_peer(path))
     wait_active(ctl, rid)
-    rx_start(wire)
-    burst(vm, 3)
+    receive_start(wire)
+    send(vm, 3)
     wait_for(lambda: wire.port_stats()["rx_pkts"] == 96, what="VM to wire")
     wire.cmd("stop")
-    rx_start(vm)
-    burst(wire, 2)
+    receive_start(vm)
+    send(wire, 2)
     wait_for(lambda: vm.port_stats()["rx_pkts"] == 64, what="wire to VM")
     st = ctl.relay(rid)
     assert st.vm_to_vf.pkts_tx_to_vf == 96 and st.vf_to_vm.pkts_tx_to_vm == 64, st
@@ -885,7 +873,7 @@ def test_stats_rates_and_concurrent_clients(pb, reg, sockdir):
     ctl = ctl_of(pb, d)
     vm = reg.add(vm_peer(d.socket(1)))
     wait_active(ctl, 1)
-    rx_start(vm)
+    receive_start(vm)
 
     pacer = Pacer(tap).start()
     try:
@@ -958,13 +946,13 @@ def test_stats_queues_and_workers(pb, reg, sockdir):
     vm = reg.add(vm_peer(d.socket(1), queues=2))
     wait_active(ctl, 1)
 
-    rx_start(vm)
-    burst(wire, 6)
+    receive_start(vm)
+    send(wire, 6)
     sent = wire.port_stats()["tx_pkts"]
     wait_for(lambda: vm.port_stats()["rx_pkts"] == sent, what="VM rx")
     vm.cmd("stop")
-    rx_start(wire)
-    burst(vm, 2)
+    receive_start(wire)
+    send(vm, 2)
     vm_tx = vm.port_stats()["tx_pkts"]
     wait_for(lambda: wire.port_stats()["rx_pkts"] == vm_tx, what="wire rx")
     x = vm.xstats()
@@ -1073,7 +1061,7 @@ def test_core_sched_moves_under_traffic(pb, reg, sockdir):
     # Sources off, both peers go on reading, then count.
     for tp in (wire, vm):
         tp.cmd("stop")
-        rx_start(tp)
+        receive_start(tp)
     check_exact(ctl, 1, vm, wire)
 
 
@@ -1161,8 +1149,8 @@ def test_robustness(pb, reg, sockdir):
     assert layout(ctl) == before
     assert_ok(ctl.core(ctl.C.GET_EAL_CORES))
     assert ctl.config() == {1: (1, 1)}
-    rx_start(vm)
-    burst(wire, 3)
+    receive_start(vm)
+    send(wire, 3)
     wait_for(lambda: vm.port_stats()["rx_pkts"] == 96, what="relay still forwards")
     assert ctl.relay(1).vf_to_vm.pkts_tx_to_vm == 96
 

@@ -7,36 +7,8 @@ import time
 
 import pytest
 
-from harness import EAL_MEM as EAL_MEM_ARGS, Daemon, Pmd, vm_peer, wait_for
-
-
-def wire_peer(path, queues=1):
-    """The far side of a stand-in VF: the VF is the daemon's net_vhost port
-    on 'path', and this virtio-user testpmd plays the wire."""
-    return Pmd(["net_virtio_user1,path=%s,queues=%d" % (path, queues)],
-                   queues=queues)
-
-
-def vf_spec(sockdir, name="vf1", queues=1, idx=1):
-    return "net_vhost%d,iface=%s/%s.sock,queues=%d" % (idx, sockdir, name, queues)
-
-
-def send(tp, bursts):
-    """Sends bursts of 32 from testpmd 'tp' (txonly), then stops."""
-    tp.cmd("set fwd rxonly")
-    tp.cmd("start tx_first %d" % bursts)
-    time.sleep(0.5)
-    tp.cmd("stop")
-
-
-def receive_start(tp):
-    tp.cmd("set fwd rxonly")
-    tp.cmd("start")
-
-
-def relay_up(d, relay):
-    s = d.stats()
-    return s.get(relay, {}).get("info", {}).get("guest") == "connected" and s
+from harness import (EAL_MEM as EAL_MEM_ARGS, Daemon, Pmd, receive_start, relay_up,
+                     send, vf_spec, vm_peer, wait_for, wire_peer)
 
 
 def test_bidirectional_counts(reg, sockdir):

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from harness import DAEMON, Daemon, run_daemon_expect_error, vm_peer, wait_for
+from harness import DAEMON, Daemon, run_daemon_expect_error
 
 BAD = [
     ({"VIRTIOFWD_LOG_LEVEL": "9"}, (), ["VIRTIOFWD_LOG_LEVEL=9", "0 to 7"]),
