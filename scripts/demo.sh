@@ -30,7 +30,7 @@ cleanup() {
 	exec 4>&- 2>/dev/null
 	ip link del "$vh" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
-	rm -rf "$dir"
+	rm -rf "$dir" "/var/run/dpdk/vfwddemo$tag" "/var/run/dpdk/vfwddemopeer$tag"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

@@ -199,7 +199,15 @@ class Daemon:
     def close(self):
         if self.proc is not None:
             self.proc.stop()
+            remove_runtime_dir(self.prefix)
             check_sanitizers(self.proc.err)
+
+
+def remove_runtime_dir(prefix):
+    """Removes DPDK's runtime directory of a process that has ended (EAL
+    leaves /var/run/dpdk/<file-prefix> behind)."""
+    import shutil
+    shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
 
 
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
@@ -270,8 +278,11 @@ def run_daemon_expect_error(tmp, variables=None, args=()):
     conf = os.path.join(str(tmp), "bad.conf")
     with open(conf, "w") as f:
         f.write(config_text(base))
-    p = subprocess.run([DAEMON, "--config", conf] + list(args), capture_output=True,
-                       text=True, timeout=60)
+    try:
+        p = subprocess.run([DAEMON, "--config", conf] + list(args), capture_output=True,
+                           text=True, timeout=60)
+    finally:
+        remove_runtime_dir(base["VIRTIOFWD_FILE_PREFIX"])
     return p.returncode, p.stderr
 
 
@@ -330,6 +341,7 @@ class Pmd:
             except Exception:
                 pass
         self.proc.stop()
+        remove_runtime_dir(self.prefix)
 
 
 def vm_peer(sock, queues=1, server=False, **kw):
