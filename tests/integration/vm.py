@@ -1,0 +1,217 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""QEMU guests for the integration tests (the kit of tests/vm).
+
+A Guest is a tiny VM (Debian kernel, busybox initramfs, see
+tests/vm/README.md) with one virtio-net NIC on a vhost-user socket. Its
+/init reads vfwd.* kernel parameters and prints VFWD-* lines on the serial
+console, which is captured here. QEMU runs under TCG.
+"""
+
+import os
+import re
+import signal as sigmod
+import socket
+import subprocess
+import time
+
+import pytest
+
+from harness import REPO, Proc, wait_for
+
+BUILD_SCRIPT = os.path.join(REPO, "tests", "vm", "build-guest.sh")
+QEMU = os.environ.get("VFWD_QEMU", "qemu-system-x86_64")
+
+_kit = None      # {"KERNEL": ..., "INITRD": ...} once built
+_kit_error = None  # (skip?, message) when building failed
+
+
+def kit():
+    """Builds (or takes from the cache) the guest kernel and initramfs.
+    Returns {"KERNEL":, "BZIMAGE":, "INITRD":, "build_s":}."""
+    global _kit, _kit_error
+    if _kit is None and _kit_error is None:
+        t0 = time.monotonic()
+        p = subprocess.run(["bash", BUILD_SCRIPT], capture_output=True, text=True,
+                           timeout=900)
+        if p.returncode == 0:
+            _kit = dict(line.split("=", 1) for line in p.stdout.split() if "=" in line)
+            _kit["build_s"] = time.monotonic() - t0
+        else:
+            _kit_error = (p.returncode == 77, "tests/vm/build-guest.sh failed (%d):\n%s"
+                          % (p.returncode, p.stderr[-3000:]))
+    if _kit_error is not None:
+        raise RuntimeError(_kit_error[1])
+    return _kit
+
+
+def skip_unless_qemu():
+    """Skips the calling test when the guest kit cannot be prepared because
+    a prerequisite is unavailable (QEMU or the kernel cannot be installed or
+    downloaded); any other failure of the kit fails the test."""
+    try:
+        k = kit()
+    except RuntimeError as e:
+        if _kit_error[0]:
+            pytest.skip("no QEMU test guest: %s" % e)
+        raise
+    if subprocess.run(["sh", "-c", "command -v " + QEMU], capture_output=True).returncode:
+        pytest.skip("no QEMU test guest: %s not found" % QEMU)
+    return k
+
+
+class Guest:
+    """One QEMU guest on vhost-user socket 'sock'.
+
+    mode: "ping" (ping 'peer' 'count' times, print VFWD-RESULT), "pingloop"
+    (ping 'peer' forever, one VFWD-PING line per reply) or "idle". After
+    ping mode the guest powers off, unless then="idle". 'ip' is an address
+    with prefix or a list of them. 'server': QEMU listens on 'sock' (the
+    daemon is the vhost-user client). 'cpus': host CPUs for QEMU (taskset).
+    """
+
+    def __init__(self, tmp, sock, ip, peer=None, mode="idle", count=5, interval=0.2,
+                 queues=1, then=None, server=False, mac="52:54:00:12:34:56",
+                 name="vm", cpus=None, mem_mb=256, append=()):
+        k = kit()
+        self.name = name
+        self.tmp = str(tmp)
+        self.sock = sock
+        self.monitor_path = os.path.join(self.tmp, name + ".mon")
+        ips = [ip] if isinstance(ip, str) else list(ip)
+        params = ["console=ttyS0", "quiet", "panic=-1", "mitigations=off",
+                  "vfwd.ip=" + ",".join(ips), "vfwd.mode=" + mode,
+                  "vfwd.count=%d" % count, "vfwd.interval=%s" % interval,
+                  "vfwd.queues=%d" % queues]
+        if peer:
+            params.append("vfwd.peer=" + peer)
+        if then:
+            params.append("vfwd.then=" + then)
+        params += list(append)
+        chardev = "socket,id=c0,path=%s" % sock
+        if server:
+            chardev += ",server=on,wait=off"
+        netdev = "vhost-user,id=n0,chardev=c0"
+        device = "virtio-net-pci,netdev=n0,mac=%s,vectors=0" % mac
+        if queues > 1:
+            netdev += ",queues=%d" % queues
+            device += ",mq=on"
+        self.argv = ([] if cpus is None else ["taskset", "-c", str(cpus)]) + [
+            QEMU, "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-smp", "1",
+            "-m", "%d" % mem_mb, "-nodefaults", "-no-user-config", "-no-reboot",
+            "-object", "memory-backend-memfd,id=mem,size=%dM,share=on" % mem_mb,
+            "-numa", "node,memdev=mem",
+            "-kernel", k["BZIMAGE"] if os.environ.get("VFWD_VM_BZIMAGE") else k["KERNEL"], "-initrd", k["INITRD"], "-append", " ".join(params),
+            "-display", "none", "-serial", "stdio",
+            "-monitor", "unix:%s,server=on,wait=off" % self.monitor_path,
+            "-chardev", chardev, "-netdev", netdev, "-device", device,
+        ]
+        self.t0 = time.monotonic()
+        self.proc = Proc(self.argv)
+
+    # ------------------------------------------------------------ console
+    @property
+    def console(self):
+        return self.proc.out.replace("\r", "")
+
+    def alive(self):
+        return self.proc.alive()
+
+    def wait_line(self, pattern, timeout=60, start=0):
+        """Waits for a console line matching regex 'pattern' (searched from
+        character 'start' of the console); returns the match. Fails early
+        when QEMU exits."""
+        rx = re.compile(pattern, re.M)
+
+        def found():
+            m = rx.search(self.console, start)
+            if m:
+                return m
+            if not self.alive():
+                # One last look: the line may have come with the exit.
+                time.sleep(0.2)
+                m = rx.search(self.console, start)
+                if m:
+                    return m
+                raise AssertionError("%s: QEMU exited (%s) before /%s/:\n%s"
+                                     % (self.name, self.proc.p.returncode, pattern,
+                                        self.proc.output()[-4000:]))
+            return None
+        try:
+            return wait_for(found, timeout=timeout, what="%s console /%s/" % (self.name, pattern),
+                            interval=0.1)
+        except AssertionError as e:
+            if "QEMU exited" in str(e):
+                raise
+            raise AssertionError("%s\nconsole:\n%s" % (e, self.proc.output()[-4000:]))
+
+    def fields(self, m):
+        """key=value pairs after a matched VFWD-* line."""
+        line = self.console[m.start():].split("\n", 1)[0]
+        return dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+
+    def wait_ready(self, timeout=90):
+        """Waits until eth0 is configured; returns the VFWD-READY fields."""
+        m = self.wait_line(r"^VFWD-READY .*$", timeout)
+        f = self.fields(m)
+        self.ready_s = time.monotonic() - self.t0
+        errors = re.findall(r"^VFWD-ERROR .*$", self.console, re.M)
+        assert not errors, "%s: %s\n%s" % (self.name, errors, self.console)
+        return f
+
+    def result(self, kind="ping", timeout=90):
+        """Waits for 'VFWD-RESULT <kind> k=v...'; returns the values as ints."""
+        m = self.wait_line(r"^VFWD-RESULT %s .*$" % kind, timeout)
+        return {k: int(v) for k, v in self.fields(m).items()}
+
+    def ping_replies(self):
+        """Replies seen so far in pingloop mode: [seq, ...]."""
+        return [int(s) for s in re.findall(r"^VFWD-PING .*seq=(\d+)", self.console, re.M)]
+
+    # ------------------------------------------------------------ monitor
+    def monitor(self, command, timeout=10):
+        """Runs one HMP command on the monitor socket; returns its output."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        try:
+            s.connect(self.monitor_path)
+            buf = b""
+            while not buf.endswith(b"(qemu) "):
+                chunk = s.recv(4096)
+                if not chunk:
+                    return buf.decode(errors="replace")
+                buf += chunk
+            s.sendall(command.encode() + b"\n")
+            buf = b""
+            while not buf.endswith(b"(qemu) "):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                buf += chunk
+            return buf.decode(errors="replace")
+        finally:
+            s.close()
+
+    def wait_exit(self, timeout=60):
+        return self.proc.wait(timeout)
+
+    def close(self):
+        """Ends QEMU: 'quit' on the monitor, then SIGTERM, then SIGKILL."""
+        if self.proc.alive():
+            try:
+                self.monitor("quit", timeout=3)
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.stop(sigmod.SIGTERM, timeout=5)
+        else:
+            self.proc.wait(timeout=5)
+        for path in (self.monitor_path,):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+
+    def __repr__(self):
+        return "Guest(%s, pid %d)" % (self.name, self.proc.pid)
