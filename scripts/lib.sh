@@ -11,6 +11,7 @@ VFWD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
   libcmocka-dev python3 python3-pytest
   python3-zmq python3-protobuf protobuf-compiler
   openvswitch-switch
+  qemu-system-x86 busybox-static cpio kmod ethtool xz-utils
   iproute2 iputils-ping procps coreutils"
 
 vfwd_need_root() {
