@@ -3,10 +3,18 @@
 # The forwarder's main job on a built-in demo:
 #
 #   namespace "host" --veth--> stand-in VF (af_packet) --relay 1--> vhost-user
-#   socket --> virtio peer (DPDK virtio-user answering ARP and ping)
+#   socket --> virtio peer
+#
+# The virtio peer is a real VM when QEMU and the test guest can be had (the
+# kit of tests/vm: a Debian kernel and a busybox initramfs, under TCG), else
+# a DPDK virtio-user testpmd answering ARP and ping.
 #
 # Builds what is needed, starts the daemon, pings through the relay, shows
 # the relay's counters, and cleans everything up.  Run as root.
+#
+# Environment:
+#   VFWD_DEMO_PEER=vm|virtio-user   the peer (default: vm when possible)
+#   VFWD_QEMU                       QEMU binary (default qemu-system-x86_64)
 set -u
 . "$(dirname "$0")/lib.sh"
 vfwd_need_root
@@ -23,8 +31,31 @@ vp=vfdp$tag
 dir=$(mktemp -d /tmp/vfwd-demo.XXXXXX)
 daemon_pid=
 peer_pid=
+qemu_pid=
+peer=${VFWD_DEMO_PEER:-vm}
+QEMU=${VFWD_QEMU:-qemu-system-x86_64}
+case "$peer" in
+vm|virtio-user) ;;
+*) echo "VFWD_DEMO_PEER: vm or virtio-user, not '$peer'" >&2; exit 2 ;;
+esac
+
+# Ends QEMU by its PID: SIGTERM (QEMU shuts down cleanly on it), SIGKILL
+# after 10 s. Prints nothing; returns QEMU's status.
+stop_qemu() {
+	local n=100 rc
+	kill -TERM "$qemu_pid" 2>/dev/null
+	while kill -0 "$qemu_pid" 2>/dev/null && [ "$n" -gt 0 ]; do
+		sleep 0.1; n=$((n - 1))
+	done
+	kill -KILL "$qemu_pid" 2>/dev/null
+	wait "$qemu_pid" 2>/dev/null
+	rc=$?
+	qemu_pid=
+	return "$rc"
+}
 
 cleanup() {
+	[ -n "$qemu_pid" ] && stop_qemu
 	[ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null && wait "$peer_pid" 2>/dev/null
 	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
 	exec 4>&- 2>/dev/null
@@ -82,19 +113,80 @@ if ! wait_for 30 grep -q ']: ready' "$dir/daemon.log"; then
 fi
 grep -v '^EAL\|^TELEMETRY\|VHOST_CONFIG' "$dir/daemon.log" | sed 's/^/    /'
 
-echo "==> starting the virtio peer on $dir/virtio-forwarder1.sock (DPDK virtio-user, answers ARP and ping)"
-mkfifo "$dir/peer.in"
-stdbuf -oL dpdk-testpmd -l 0,1 --main-lcore=1 --no-huge -m 256 --no-pci \
-	--file-prefix="vfwddemopeer$tag" \
-	--vdev "net_virtio_user0,path=$dir/virtio-forwarder1.sock" -- \
-	--no-mlockall --total-num-mbufs=4096 --forward-mode=icmpecho \
-	<"$dir/peer.in" >"$dir/peer.log" 2>&1 &
-peer_pid=$!
-exec 4>"$dir/peer.in"
-if ! wait_for 30 grep -q 'guest connected' "$dir/daemon.log"; then
-	echo "the virtio peer did not connect:"; cat "$dir/peer.log"; exit 1
+if [ "$peer" = vm ]; then
+	echo "==> preparing the test guest (tests/vm/build-guest.sh)"
+	bash tests/vm/build-guest.sh >"$dir/kit" 2>"$dir/build-guest.log"
+	rc=$?
+	why=$(sed -n 's/^build-guest: unavailable: //p' "$dir/build-guest.log" | tail -n1)
+	if [ "$rc" = 0 ] && ! command -v "$QEMU" >/dev/null; then
+		why="$QEMU not found"; rc=77
+	fi
+	if [ "$rc" = 77 ]; then
+		echo "    no QEMU test guest here: ${why:-prerequisite unavailable}"
+		echo "    falling back to the DPDK virtio-user peer"
+		peer=virtio-user
+	elif [ "$rc" != 0 ]; then
+		echo "the test guest could not be built (status $rc):"; cat "$dir/build-guest.log"; exit 1
+	else
+		sed 's/^/    /' "$dir/kit"
+	fi
 fi
-grep 'guest connected' "$dir/daemon.log" | sed 's/^/    /'
+
+if [ "$peer" = vm ]; then
+	KERNEL=$(sed -n 's/^KERNEL=//p' "$dir/kit")
+	INITRD=$(sed -n 's/^INITRD=//p' "$dir/kit")
+	echo "==> starting the guest on $dir/virtio-forwarder1.sock (QEMU, TCG; eth0 10.77.0.2/24)"
+	# The command line of tests/integration/vm.py's Guest: guest memory in
+	# a shared memfd (vhost-user needs it), vectors=0 (QEMU 7.2 with TCG,
+	# MSI-X and vhost-user crashes), the console on stdout. The guest pings
+	# the namespace 3 times and then stays up (tests/vm/init).
+	"$QEMU" -accel tcg -machine q35 -cpu max -smp 1 -m 256 \
+		-nodefaults -no-user-config -no-reboot \
+		-object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem \
+		-kernel "$KERNEL" -initrd "$INITRD" \
+		-append "console=ttyS0 quiet panic=-1 mitigations=off vfwd.ip=10.77.0.2/24 vfwd.peer=10.77.0.1 vfwd.mode=ping vfwd.count=3 vfwd.interval=0.3 vfwd.then=idle" \
+		-display none -serial stdio -monitor "unix:$dir/qemu.mon,server=on,wait=off" \
+		-chardev "socket,id=c0,path=$dir/virtio-forwarder1.sock" \
+		-netdev vhost-user,id=n0,chardev=c0 \
+		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,vectors=0 \
+		</dev/null >"$dir/guest.console" 2>"$dir/qemu.log" &
+	qemu_pid=$!
+	if ! wait_for 30 grep -q 'guest connected' "$dir/daemon.log"; then
+		echo "the guest did not connect:"; cat "$dir/qemu.log"; exit 1
+	fi
+	grep 'guest connected' "$dir/daemon.log" | sed 's/^/    /'
+	if ! wait_for 90 grep -q '^VFWD-RESULT' "$dir/guest.console"; then
+		echo "the guest did not finish its ping; console:"
+		cat "$dir/guest.console" "$dir/qemu.log"; exit 1
+	fi
+	tr -d '\r' <"$dir/guest.console" | grep '^VFWD-READY' | sed 's/^/    guest: /'
+	echo "==> the guest's own ping to 10.77.0.1 (from its console)"
+	tr -d '\r' <"$dir/guest.console" | sed -n 's/^VFWD-LOG /    /p'
+	guest_ping=$(tr -d '\r' <"$dir/guest.console" | sed -n 's/^VFWD-RESULT ping //p')
+	guest_ping_rc=1
+	case "$guest_ping" in
+	"sent=3 received=3") guest_ping_rc=0 ;;
+	esac
+	if grep -q '^VFWD-ERROR' "$dir/guest.console"; then
+		grep '^VFWD-ERROR' "$dir/guest.console" | sed 's/^/    guest: /'
+		guest_ping_rc=1
+	fi
+else
+	echo "==> starting the virtio peer on $dir/virtio-forwarder1.sock (DPDK virtio-user, answers ARP and ping)"
+	mkfifo "$dir/peer.in"
+	stdbuf -oL dpdk-testpmd -l 0,1 --main-lcore=1 --no-huge -m 256 --no-pci \
+		--file-prefix="vfwddemopeer$tag" \
+		--vdev "net_virtio_user0,path=$dir/virtio-forwarder1.sock" -- \
+		--no-mlockall --total-num-mbufs=4096 --forward-mode=icmpecho \
+		<"$dir/peer.in" >"$dir/peer.log" 2>&1 &
+	peer_pid=$!
+	exec 4>"$dir/peer.in"
+	if ! wait_for 30 grep -q 'guest connected' "$dir/daemon.log"; then
+		echo "the virtio peer did not connect:"; cat "$dir/peer.log"; exit 1
+	fi
+	grep 'guest connected' "$dir/daemon.log" | sed 's/^/    /'
+	guest_ping_rc=0   # testpmd only answers
+fi
 
 echo "==> ping 10.77.0.2 from namespace $ns, through the relay"
 ip netns exec "$ns" ping -c 5 -i 0.3 -W 2 10.77.0.2
@@ -104,14 +196,28 @@ echo "==> relay counters (SIGUSR1 dump)"
 kill -USR1 "$daemon_pid"
 wait_for 10 grep -q 'stats end' "$dir/stats.out"
 sed -n '/stats begin/,/stats end/p' "$dir/stats.out" | grep '^relay' | sed 's/^/    /'
+echo "    (drop_nc: packets from the VF before the guest connected, such as the"
+echo "    namespace's IPv6 neighbour discovery)"
 
 echo "==> stopping"
-kill "$peer_pid"; wait "$peer_pid" 2>/dev/null; peer_pid=
+qemu_rc=0
+if [ -n "$qemu_pid" ]; then
+	stop_qemu; qemu_rc=$?
+	# QEMU ends with status 0 on SIGTERM ("terminating on signal 15").
+	echo "    QEMU exited with status $qemu_rc"
+fi
+if [ -n "$peer_pid" ]; then
+	kill "$peer_pid"; wait "$peer_pid" 2>/dev/null; peer_pid=
+fi
 kill "$daemon_pid"; wait "$daemon_pid"; rc=$?; daemon_pid=
 echo "    virtio-forwarder exited with status $rc"
-if [ "$ping_rc" = 0 ] && [ "$rc" = 0 ]; then
-	echo "==> demo OK: traffic relayed both ways"
+if [ "$ping_rc" = 0 ] && [ "$guest_ping_rc" = 0 ] && [ "$rc" = 0 ] && [ "$qemu_rc" = 0 ]; then
+	if [ "$peer" = vm ]; then
+		echo "==> demo OK: traffic relayed both ways (QEMU guest)"
+	else
+		echo "==> demo OK: traffic relayed both ways (DPDK virtio-user peer)"
+	fi
 	exit 0
 fi
-echo "==> demo FAILED"
+echo "==> demo FAILED (namespace ping $ping_rc, guest ping ${guest_ping:-n/a}, daemon $rc, QEMU $qemu_rc)"
 exit 1

@@ -3,6 +3,8 @@
 kernel traffic through an af_packet stand-in VF (a veth whose peer is in a
 network namespace)."""
 
+import os
+import re
 import time
 
 import pytest
@@ -105,3 +107,81 @@ def test_guest_restart_server_mode(reg, sockdir, guest_kit):
     s = d.stats()[3]
     assert s["vm_to_vf"]["tx_pkts"] >= 6 and s["vf_to_vm"]["tx_pkts"] >= 6, s
     print("test %.1f s" % (time.monotonic() - t0))
+
+
+def test_client_mode_daemon_restart(reg, sockdir, guest_kit):
+    """Client mode: QEMU is the vhost-user server and the guest pings the
+    namespace all along, while the daemon is stopped (SIGTERM) and killed
+    (SIGKILL) and started again each time. QEMU keeps the guest's link,
+    the daemon reconnects and re-probes its af_packet stand-in VF, and the
+    pings get replies again within RESUME_S; the pings lost in each outage
+    are the gaps in the guest's reply sequence numbers."""
+    import signal as sigmod
+    RESUME_S = 20.0
+    INTERVAL = 0.2
+    t0 = time.monotonic()
+    veth = reg.add(VethNs(HOST_IP + "/24"))
+    # QEMU first: it creates the socket the daemon connects to.
+    sock = "%s/virtio-forwarder3.sock" % sockdir
+    g = reg.add(Guest(sockdir, sock, GUEST_IP + "/24", peer=HOST_IP, mode="pingloop",
+                      interval=INTERVAL, server=True, cpus=0))
+    wait_for(lambda: os.path.exists(sock), what="QEMU's vhost-user socket")
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_VHOST_CLIENT": "true",
+                                 "VIRTIOFWD_STATIC_VFS":
+                                 ["net_af_packet0,iface=%s=3" % veth.host]}))
+    assert d.socket(3) == sock
+    g.wait_ready()
+
+    def replies_after(n):
+        """Waits until the guest has n more replies than now; returns the
+        list of reply sequence numbers."""
+        base = len(g.ping_replies())
+        wait_for(lambda: len(g.ping_replies()) >= base + n, timeout=RESUME_S,
+                 what="%d more ping replies in the guest (seen %s)\n%s"
+                 % (n, g.ping_replies()[-5:], g.console[-2000:]), interval=0.1)
+        return g.ping_replies()
+
+    replies_after(5)
+    results = []
+    for how in (sigmod.SIGTERM, sigmod.SIGKILL):
+        last = g.ping_replies()[-1]
+        t_stop = time.monotonic()
+        rc = d.stop(how)
+        d.start()
+        t_started = time.monotonic()
+        # Traffic is back on the first reply with a sequence number sent
+        # after the stop.
+        try:
+            wait_for(lambda: g.ping_replies()[-1] > last + 1, timeout=RESUME_S,
+                     what="replies after %s" % how.name, interval=0.1)
+        except AssertionError:
+            raise AssertionError("%s: no ping reply within %.0f s of the restart "
+                                 "(results so far %s)\nguest:\n%s\ndaemon:\n%s"
+                                 % (how.name, RESUME_S, results, g.console[-2000:],
+                                    d.proc.err[-3000:]))
+        t_back = time.monotonic()
+        seqs = replies_after(3)
+        after = [s for s in seqs if s > last]
+        first = after[0]
+        lost = first - last - 1
+        # Pings the guest queued while the daemon was away are sent by the
+        # new daemon (it resumes the rings where QEMU left them): late, not
+        # lost. The longest round trip shows the outage.
+        rtts = [float(t) for n, t in re.findall(
+            r"^VFWD-PING .*seq=(\d+) .*time=([\d.]+) ms", g.console, re.M) if int(n) > last]
+        results.append({"signal": how.name, "exit": rc, "lost": lost,
+                        "outage_s": round(lost * INTERVAL, 1),
+                        "max_rtt_ms": max(rtts[:20]),
+                        "restart_s": round(t_started - t_stop, 1),
+                        "resume_s": round(t_back - t_started, 1)})
+        # Once back, nothing is lost: the sequence after the outage is whole.
+        assert after == list(range(first, first + len(after))), (how.name, after, results)
+        assert lost * INTERVAL < RESUME_S + (t_started - t_stop), results
+    s = d.stats()[3]
+    assert s["info"]["guest"] == "connected", s
+    assert s["vm_to_vf"]["tx_pkts"] >= 3 and s["vf_to_vm"]["tx_pkts"] >= 3, (s, results)
+    for r in results:
+        print("%(signal)s: daemon exit %(exit)s, restart took %(restart_s)s s, replies "
+              "again %(resume_s)s s after the start; %(lost)d pings lost "
+              "(~%(outage_s)s s), longest round trip %(max_rtt_ms)s ms" % r)
+    print("guest ready after %.1f s, test %.1f s" % (g.ready_s, time.monotonic() - t0))

@@ -160,7 +160,9 @@ KERNEL=$BZIMAGE
 
 # ------------------------------------------------------------- initramfs
 ETHTOOL=$(command -v ethtool)
-KEY=$( { echo "$PKG"; sha256sum "$SELF" "$(dirname "$SELF")/init" "$BUSYBOX" "$ETHTOOL"; } | sha256sum | cut -c1-16)
+# Contents only (not paths): every checkout of the same kit shares the cache.
+KEY=$( { echo "$PKG"; cat "$SELF" "$(dirname "$SELF")/init" "$BUSYBOX" "$ETHTOOL"; } |
+	sha256sum | cut -c1-16)
 INITRD=$CACHE/initrd-$KVER-$KEY.cpio.gz
 if [ ! -s "$INITRD" ]; then
 	log "building $INITRD"
@@ -212,10 +214,10 @@ if [ ! -s "$INITRD" ]; then
 	(cd "$R" && find . -print0 | sort -z | cpio --null -o -H newc --quiet -R 0:0) |
 		gzip -6 >"$W/initrd.gz"
 	mv "$W/initrd.gz" "$INITRD"
-	# Older initramfs files of this kernel are stale.
-	for old in "$CACHE"/initrd-"$KVER"-*.cpio.gz; do
-		[ "$old" = "$INITRD" ] || rm -f "$old"
-	done
+	# Older initramfs files of this kernel are stale; those of the last
+	# hour may belong to another checkout running its tests right now.
+	find "$CACHE" -maxdepth 1 -name "initrd-$KVER-*.cpio.gz" ! -path "$INITRD" \
+		-mmin +60 -delete
 fi
 
 echo "KERNEL=$KERNEL"
