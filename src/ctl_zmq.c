@@ -308,6 +308,14 @@ fill_relay(struct relay_msg *m, bool queues, unsigned int window)
 		m->rs.vf = &m->vf;
 	}
 	m->rs.socket_id = ri->numa >= 0 ? (uint32_t)ri->numa : UINT32_MAX;
+	if (ri->guest_connected) {
+		m->rs.has_negotiated_features = true;
+		m->rs.negotiated_features = ri->features;
+	}
+	if (ri->offered != 0) {
+		m->rs.has_offered_features = true;
+		m->rs.offered_features = ri->offered;
+	}
 
 	dir_state(ri, VFWD_DIR_VF_TO_VM, m->f2m_state, sizeof(m->f2m_state));
 	m->f2m.active = active && ri->rxq_enabled != 0;

@@ -794,6 +794,10 @@ vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
 	pthread_mutex_unlock(&vring_lock);
 	vfwd_relay_counters(id, info->dir);
 	pthread_mutex_unlock(&relay_lock);
+	/* Asked outside our lock: the library takes its own. */
+	if (info->has_socket &&
+	    rte_vhost_driver_get_features(info->socket, &info->offered) != 0)
+		info->offered = 0;
 	return 0;
 }
 

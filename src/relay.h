@@ -44,6 +44,7 @@ struct vfwd_relay_info {
 	uint32_t rxq_enabled, txq_enabled;  /* guest queue bitmaps */
 	uint16_t dev_rxq, dev_txq;
 	uint64_t features;                  /* negotiated virtio features */
+	uint64_t offered;                   /* features the socket offers */
 	struct vfwd_dir_stats dir[VFWD_N_DIRS];
 };
 

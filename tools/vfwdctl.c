@@ -379,6 +379,8 @@ static const struct command commands[] = {
 	{ "pin", CTL_PORT_NONE, ctl_cmd_pin,
 	  "show or change the relay-to-CPU map" },
 	{ "load", CTL_PORT_NONE, ctl_cmd_load, "live bars of the workers' load" },
+	{ "migrate-check", CTL_PORT_NONE, ctl_cmd_migrate_check,
+	  "before a live migration: does the destination offer the guest's features?" },
 	{ "help", CTL_PORT_NONE, cmd_help, "help on a command" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -160,6 +160,8 @@ enum ctl_port_op {
 int ctl_cmd_port(struct ctl *c, enum ctl_port_op op, int argc, char **argv);
 int ctl_cmd_stats(struct ctl *c, int argc, char **argv);
 int ctl_cmd_load(struct ctl *c, int argc, char **argv);
+/* migrate-check: are the destination relay's offered features enough? */
+int ctl_cmd_migrate_check(struct ctl *c, int argc, char **argv);
 int ctl_cmd_pin(struct ctl *c, int argc, char **argv);
 
 /* ---- ctl_output.c ---- */

@@ -486,3 +486,41 @@ def test_help(legacy):
         assert p.returncode == 0 and p.stdout.startswith("Usage: " + name), name
     p = ctl("--version")
     assert p.returncode == 0 and p.stdout.startswith("vfwdctl (virtio-forwarder) ")
+
+
+def test_migrate_check(reg, tmp_path):
+    """migrate-check compares what the guest negotiated on the source relay
+    with what the destination relay offers, and names what is missing."""
+    import subprocess
+    from harness import Daemon, Pmd, relay_up, wait_for
+    dirs = {}
+    for name in ("src", "same", "less"):
+        dirs[name] = tmp_path / name
+        dirs[name].mkdir()
+    src = reg.add(Daemon(dirs["src"], {"VIRTIOFWD_MRGBUF": "true"}))
+    same = reg.add(Daemon(dirs["same"], {"VIRTIOFWD_MRGBUF": "true"}))
+    less = reg.add(Daemon(dirs["less"], {}))
+    reg.add(Pmd(["net_virtio_user0,path=%s,mrg_rxbuf=1" % src.socket(2)]))
+    wait_for(lambda: relay_up(src, 2), what="guest on the source relay")
+
+    def check(dest, *extra):
+        return subprocess.run(
+            [harness.CTL, "--stats-ep=" + src.vars["VIRTIOFWD_ZMQ_STATS_EP"], "migrate-check",
+             "--relay=2", "--dest-stats-ep=" + dest.vars["VIRTIOFWD_ZMQ_STATS_EP"]]
+            + list(extra), capture_output=True, text=True, timeout=30)
+
+    ok = check(same, "--dest-relay=5")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "MRG_RXBUF" in ok.stdout and "OK:" in ok.stdout
+    bad = check(less)
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "NOT SAFE" in bad.stdout and "lacks: MRG_RXBUF" in bad.stdout
+    # No guest on the source relay: nothing to compare, said plainly.
+    none = subprocess.run(
+        [harness.CTL, "--stats-ep=" + src.vars["VIRTIOFWD_ZMQ_STATS_EP"], "migrate-check",
+         "--relay=3", "--dest-stats-ep=" + same.vars["VIRTIOFWD_ZMQ_STATS_EP"]],
+        capture_output=True, text=True, timeout=30)
+    assert none.returncode == 1 and "no guest connected" in none.stderr
+    usage = subprocess.run([harness.CTL, "migrate-check", "--relay=2"],
+                           capture_output=True, text=True, timeout=30)
+    assert usage.returncode == 2 and "--dest-stats-ep" in usage.stderr

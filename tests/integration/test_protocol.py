@@ -63,6 +63,8 @@ NEW_FIELDS = {
     ("PortControlResponse", "virtio_id", 8),
     ("StatsRequest", "include_queues", 4),
     ("RelayState", "queue", 10),
+    ("RelayState", "negotiated_features", 11),
+    ("RelayState", "offered_features", 12),
     ("StatsResponse", "worker", 3),
 }
 NEW_MESSAGES = {"WorkerLoad", "RelayState.Queue"}
