@@ -185,3 +185,239 @@ def test_client_mode_daemon_restart(reg, sockdir, guest_kit):
               "again %(resume_s)s s after the start; %(lost)d pings lost "
               "(~%(outage_s)s s), longest round trip %(max_rtt_ms)s ms" % r)
     print("guest ready after %.1f s, test %.1f s" % (g.ready_s, time.monotonic() - t0))
+
+
+# ----------------------------------------------------------------------
+# Live migration between two relays of one daemon
+# ----------------------------------------------------------------------
+
+class BridgeNs:
+    """A namespace holding a bridge with HOST_IP and two veth pairs whose
+    peers are bridge ports: the host ends 'hosts[0]' and 'hosts[1]' are
+    two stand-in VFs on the same wire, so the namespace reaches the guest
+    through whichever relay carries it."""
+
+    def __init__(self, ip=HOST_IP + "/24"):
+        import uuid
+        from harness import sh
+        self.sh = sh
+        tag = uuid.uuid4().hex[:6]
+        self.ns = "vfwdm" + tag
+        self.br = "br" + tag
+        self.hosts = ["vma%s" % tag, "vmb%s" % tag]
+        self.peers = ["vpa%s" % tag, "vpb%s" % tag]
+        sh("ip", "netns", "add", self.ns)
+        try:
+            self.ns_exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", check=False)
+            self.ns_exec("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1", check=False)
+            self.ns_exec("ip", "link", "add", self.br, "type", "bridge")
+            self.ns_exec("ip", "link", "set", self.br, "type", "bridge", "stp_state", "0",
+                         check=False)
+            for host, peer in zip(self.hosts, self.peers):
+                sh("ip", "link", "add", host, "type", "veth", "peer", "name", peer)
+                sh("ip", "link", "set", peer, "netns", self.ns)
+                sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % host, check=False)
+                sh("ip", "link", "set", host, "up")
+                self.ns_exec("ip", "link", "set", peer, "master", self.br)
+                self.ns_exec("ip", "link", "set", peer, "up")
+            self.ns_exec("ip", "addr", "add", ip, "dev", self.br)
+            self.ns_exec("ip", "link", "set", self.br, "up")
+            self.ns_exec("ip", "link", "set", "lo", "up")
+        except Exception:
+            self.close()
+            raise
+
+    def ns_exec(self, *argv, check=True):
+        return self.sh("ip", "netns", "exec", self.ns, *argv, check=check)
+
+    def fdb_port(self, mac):
+        """The bridge port (peer veth) that learned 'mac', or None."""
+        out = self.ns_exec("bridge", "fdb", "show", "br", self.br, check=False).stdout
+        for line in out.splitlines():
+            w = line.split()
+            if w and w[0].lower() == mac.lower() and "dev" in w:
+                return w[w.index("dev") + 1]
+        return None
+
+    def close(self):
+        for host in self.hosts:
+            self.sh("ip", "link", "del", host, check=False)
+        self.sh("ip", "netns", "del", self.ns, check=False)
+
+
+def migrate(src, uri, timeout=120):
+    """Migrates guest 'src' to 'uri' through its monitor and waits for the
+    end; returns the 'info migrate' output of the completed migration."""
+    src.monitor("migrate_set_capability events on")
+    src.monitor("migrate_set_parameter max-bandwidth 1G")
+    out = src.monitor("migrate -d %s" % uri)
+    assert "rror" not in out, out
+    state = {}
+
+    def done():
+        info = src.monitor("info migrate")
+        state["info"] = info
+        m = re.search(r"Migration status: (\S+)", info)
+        if m and m.group(1) in ("failed", "cancelled"):
+            raise AssertionError("migration %s:\n%s\nsource:\n%s"
+                                 % (m.group(1), info, src.proc.output()[-3000:]))
+        return m and m.group(1) == "completed" and info
+    try:
+        return wait_for(done, timeout=timeout, what="migration", interval=0.2)
+    except AssertionError as e:
+        if "migration failed" in str(e) or "migration cancelled" in str(e):
+            raise
+        raise AssertionError("%s\n%s" % (e, state.get("info")))
+
+
+def migration_times(info):
+    """{"total_ms":, "downtime_ms":, "setup_ms":} from 'info migrate'."""
+    t = {}
+    for key, rx in (("total_ms", r"total time: (\d+) ms"), ("downtime_ms", r"downtime: (\d+) ms"),
+                    ("setup_ms", r"setup: (\d+) ms")):
+        m = re.search(rx, info)
+        if m:
+            t[key] = int(m.group(1))
+    return t
+
+
+def migration_setup(reg, sockdir, device_opts=""):
+    """One daemon, relays 3 and 4 on the two veths of a BridgeNs; the
+    source guest pings HOST_IP on relay 3 and the destination QEMU waits
+    on relay 4. Returns (net, daemon, source, destination, uri)."""
+    INTERVAL = 0.2
+    net = reg.add(BridgeNs())
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [
+        "net_af_packet0,iface=%s=3" % net.hosts[0],
+        "net_af_packet1,iface=%s=4" % net.hosts[1]]}))
+    uri = "unix:%s/migrate.sock" % sockdir
+    src = reg.add(Guest(sockdir, d.socket(3), GUEST_IP + "/24", peer=HOST_IP, mode="pingloop",
+                        interval=INTERVAL, name="src", cpus=0, device_opts=device_opts))
+    src.wait_ready()
+    wait_for(lambda: len(src.ping_replies()) >= 5, timeout=30,
+             what="pings from the source guest\n" + src.console)
+    dst = reg.add(Guest(sockdir, d.socket(4), GUEST_IP + "/24", peer=HOST_IP, mode="pingloop",
+                        interval=INTERVAL, name="dst", cpus=1, device_opts=device_opts,
+                        qemu_args=["-incoming", uri]))
+    wait_for(lambda: os.path.exists(uri[5:]) or not dst.alive(),
+             what="destination QEMU listening")
+    assert dst.alive(), dst.proc.output()
+    # The incoming QEMU has connected relay 4's socket, but its device
+    # starts only when the migrated guest runs there.
+    assert d.stats()[4]["info"]["guest"] == "none"
+    return net, d, src, dst, uri
+
+
+def test_live_migration_same_host(reg, sockdir, guest_kit):
+    """A pinging guest migrates from relay 3 to relay 4 of the same daemon
+    (two QEMUs on one host, memory in memfds): the guest keeps pinging on
+    the destination, the pings lost are the gap in the reply sequence
+    numbers, relay 4 carries the traffic afterwards and relay 3 loses its
+    guest when the source QEMU quits."""
+    t0 = time.monotonic()
+    net, d, src, dst, uri = migration_setup(reg, sockdir)
+    mac = "52:54:00:12:34:56"
+    assert net.fdb_port(mac) == net.peers[0], net.ns_exec("bridge", "fdb").stdout
+    before = d.stats()
+    t_mig = time.monotonic()
+    info = migrate(src, uri)
+    wall = time.monotonic() - t_mig
+    times = migration_times(info)
+    # The source's backend logged the guest's dirty pages during the copy.
+    assert d.log_has("relay 3: dirty page logging on"), d.proc.err[-3000:]
+    last_src = src.ping_replies()[-1]
+    at_switch = d.stats()
+    assert "postmigrate" in src.monitor("info status"), src.monitor("info status")
+    assert "running" in dst.monitor("info status"), dst.monitor("info status")
+
+    # The guest goes on pinging from the destination (its console is now
+    # the destination's serial port).
+    wait_for(lambda: len(dst.ping_replies()) >= 10, timeout=30,
+             what="ping replies on the destination\nsrc:\n%s\ndst:\n%s\ndaemon:\n%s"
+             % (src.console[-1500:], dst.console[-1500:], d.proc.err[-3000:]))
+    seqs = dst.ping_replies()
+    lost = seqs[0] - last_src - 1
+    holes = sum(b - a - 1 for a, b in zip(seqs, seqs[1:]))
+    assert lost >= 0, (last_src, seqs)
+    assert holes == 0, seqs
+    after = d.stats()
+    assert after[4]["info"]["guest"] == "connected", after[4]
+    # Relay 3's device was stopped by the source at the switch-over: it
+    # carries nothing from its guest any more.
+    assert after[3]["vm_to_vf"]["rx_pkts"] == at_switch[3]["vm_to_vf"]["rx_pkts"], \
+        (at_switch[3], after[3])
+    assert after[4]["vm_to_vf"]["tx_pkts"] - before[4]["vm_to_vf"]["tx_pkts"] >= 10, after[4]
+    assert after[4]["vf_to_vm"]["tx_pkts"] - before[4]["vf_to_vm"]["tx_pkts"] >= 10, after[4]
+    wait_for(lambda: net.fdb_port(mac) == net.peers[1], timeout=10,
+             what="bridge learning the guest on relay 4's veth")
+
+    # The source QEMU is paused (postmigrate); quitting it frees relay 3.
+    src.close()
+    wait_for(lambda: d.stats()[3]["info"]["guest"] == "none", what="relay 3 without guest")
+    s3 = d.stats()[3]
+    n = len(dst.ping_replies())
+    wait_for(lambda: len(dst.ping_replies()) >= n + 3, timeout=10,
+             what="pings after the source quit")
+    print("migration: %s, wall %.1f s; last reply on the source seq=%d, first on the "
+          "destination seq=%d: %d pings lost (~%.1f s); relay 3 after: %s; test %.1f s"
+          % (times, wall, last_src, seqs[0], lost, lost * 0.2, s3["vm_to_vf"],
+             time.monotonic() - t0))
+
+
+# Prints the source MAC of the first RARP frame (ethertype 0x8035) that
+# arrives on an interface (not the ones the bridge sends out of it); run
+# in the namespace.
+RARP_CAPTURE = r"""
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind((sys.argv[1], 3))
+s.settimeout(float(sys.argv[2]))
+print("listening", flush=True)
+while True:
+    f, addr = s.recvfrom(2048)
+    if f[12:14] == b"\x80\x35" and addr[2] != socket.PACKET_OUTGOING:
+        print("RARP src=%s len=%d" % (f[6:12].hex(":"), len(f)), flush=True)
+        break
+"""
+
+
+def test_live_migration_rarp(reg, sockdir, guest_kit):
+    """guest_announce=off on both QEMUs: the guest cannot announce itself,
+    so the destination QEMU asks the backend (VHOST_USER_SEND_RARP) and the
+    vhost library injects a RARP with the guest's MAC into the guest's TX
+    path. It must leave through relay 4's device: a capture on that veth's
+    namespace end sees it (and none on relay 3's)."""
+    from harness import Proc
+    t0 = time.monotonic()
+    net, d, src, dst, uri = migration_setup(reg, sockdir, device_opts=",guest_announce=off")
+    mac = "52:54:00:12:34:56"
+    caps = []
+    for peer in net.peers:
+        c = reg.add(Proc(["ip", "netns", "exec", net.ns, "python3", "-c", RARP_CAPTURE,
+                          peer, "30"]))
+        c.close = lambda c=c: c.stop()
+        caps.append(c)
+    for c in caps:
+        wait_for(lambda: "listening" in c.out or not c.alive(), what="RARP capture")
+        assert c.alive(), c.output()
+    before = d.stats()[4]
+    info = migrate(src, uri)
+    try:
+        wait_for(lambda: "RARP src=" in caps[1].out or not caps[1].alive(), timeout=20,
+                 what="RARP on relay 4's veth")
+    except AssertionError as e:
+        raise AssertionError("%s\ncaptures: %r %r\ndaemon:\n%s\ndst:\n%s" % (
+            e, caps[0].output(), caps[1].output(), d.proc.err[-6000:], dst.proc.output()[-2000:]))
+    m = re.search(r"RARP src=(\S+)", caps[1].out)
+    assert m, caps[1].output() + d.proc.err[-3000:]
+    assert m.group(1) == mac, caps[1].out
+    assert "RARP" not in caps[0].out, caps[0].out
+    wait_for(lambda: len(dst.ping_replies()) >= 5, timeout=30,
+             what="ping replies on the destination\n" + dst.console[-1500:])
+    after = d.stats()[4]
+    assert after["vm_to_vf"]["tx_pkts"] > before["vm_to_vf"]["tx_pkts"], after
+    assert net.fdb_port(mac) == net.peers[1], net.ns_exec("bridge", "fdb").stdout
+    last_src = src.ping_replies()[-1]
+    lost = dst.ping_replies()[0] - last_src - 1
+    print("migration: %s; RARP from %s on %s; %d pings lost; test %.1f s"
+          % (migration_times(info), m.group(1), net.peers[1], lost, time.monotonic() - t0))

@@ -67,11 +67,15 @@ class Guest:
     ping mode the guest powers off, unless then="idle". 'ip' is an address
     with prefix or a list of them. 'server': QEMU listens on 'sock' (the
     daemon is the vhost-user client). 'cpus': host CPUs for QEMU (taskset).
+    'device_opts': appended to the virtio-net-pci options (",guest_announce=off").
+    'qemu_args': more QEMU arguments (["-incoming", "unix:PATH"] for the
+    destination of a migration: it waits for the source instead of booting).
     """
 
     def __init__(self, tmp, sock, ip, peer=None, mode="idle", count=5, interval=0.2,
                  queues=1, then=None, server=False, mac="52:54:00:12:34:56",
-                 name="vm", cpus=None, mem_mb=256, append=()):
+                 name="vm", cpus=None, mem_mb=256, append=(), device_opts="",
+                 qemu_args=()):
         k = kit()
         self.name = name
         self.tmp = str(tmp)
@@ -91,7 +95,7 @@ class Guest:
         if server:
             chardev += ",server=on,wait=off"
         netdev = "vhost-user,id=n0,chardev=c0"
-        device = "virtio-net-pci,netdev=n0,mac=%s,vectors=0" % mac
+        device = "virtio-net-pci,netdev=n0,mac=%s,vectors=0" % mac + device_opts
         if queues > 1:
             netdev += ",queues=%d" % queues
             device += ",mq=on"
@@ -104,7 +108,7 @@ class Guest:
             "-display", "none", "-serial", "stdio",
             "-monitor", "unix:%s,server=on,wait=off" % self.monitor_path,
             "-chardev", chardev, "-netdev", netdev, "-device", device,
-        ]
+        ] + list(qemu_args)
         self.t0 = time.monotonic()
         self.proc = Proc(self.argv)
 
