@@ -110,28 +110,20 @@ fetch_relay(struct ctl *c, unsigned int id, const Virtioforwarder__RelayState **
 {
 	Virtioforwarder__StatsRequest q = VIRTIOFORWARDER__STATS_REQUEST__INIT;
 	Virtioforwarder__StatsResponse *r;
-	char err[VFWD_ERR_MAX];
 	uint32_t relay = id;
-	uint8_t *reply;
-	size_t len;
+	int status;
 
 	q.n_relay = 1;
 	q.relay = &relay;
-	if (ctl_request(c, CTL_SVC_STATS, &q.base, &reply, &len, err, sizeof(err)) != 0) {
-		ctl_error(c, "%s", err);
-		return NULL;
-	}
-	r = virtioforwarder__stats_response__unpack(NULL, len, reply);
-	free(reply);
-	if (r == NULL || r->status != VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK ||
-	    r->n_relay != 1) {
+	r = ctl_stats_query(c, &q, &status);
+	if (r != NULL && r->n_relay != 1) {
 		ctl_error(c, "%s: no state for relay %u (no socket there?)",
 			  ctl_endpoint(c, CTL_SVC_STATS), id);
-		if (r != NULL)
-			virtioforwarder__stats_response__free_unpacked(r, NULL);
-		return NULL;
+		virtioforwarder__stats_response__free_unpacked(r, NULL);
+		r = NULL;
 	}
-	*rs = r->relay[0];
+	if (r != NULL)
+		*rs = r->relay[0];
 	return r;
 }
 
@@ -146,14 +138,10 @@ ctl_cmd_migrate_check(struct ctl *c, int argc, char **argv)
 	int rc;
 
 	rc = ctl_parse(c, argc, argv, migrate_options, "", migrate_option, &a);
-	if (rc == -1) {
+	if (rc == CTL_PARSE_HELP)
 		migrate_help(c);
-		return CTL_EXIT_OK;
-	}
-	if (rc == -2)
-		return CTL_EXIT_OK;
 	if (rc != 0)
-		return rc;
+		return ctl_parse_status(rc);
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if (!a.relay_set || a.dest_ep == NULL)

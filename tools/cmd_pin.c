@@ -299,17 +299,12 @@ ctl_cmd_pin(struct ctl *c, int argc, char **argv)
 		return CTL_EXIT_FAIL;
 	}
 	rc = ctl_parse(c, argc, argv, pin_options, "", pin_option, a);
-	if (rc == -1) {
+	if (rc == CTL_PARSE_HELP)
 		pin_help(c);
-		rc = CTL_EXIT_OK;
+	if (rc != 0) {
+		rc = ctl_parse_status(rc);
 		goto out;
 	}
-	if (rc == -2) {
-		rc = CTL_EXIT_OK;
-		goto out;
-	}
-	if (rc != 0)
-		goto out;
 	if (optind < argc) {
 		rc = ctl_usage_error(c, "unexpected argument '%s' (pins are given as "
 				     "--virtio-cpu=RELAY:CPU[,CPU])", argv[optind]);

@@ -478,17 +478,12 @@ ctl_cmd_port(struct ctl *c, enum ctl_port_op op, int argc, char **argv)
 	}
 	a->conditional = true;
 	rc = ctl_parse(c, argc, argv, port_options, "", port_option, a);
-	if (rc == -1) {
+	if (rc == CTL_PARSE_HELP)
 		port_help(c, op);
-		rc = CTL_EXIT_OK;
+	if (rc != 0) {
+		rc = ctl_parse_status(rc);
 		goto out;
 	}
-	if (rc == -2) {
-		rc = CTL_EXIT_OK;
-		goto out;
-	}
-	if (rc != 0)
-		goto out;
 
 	/* Under the 1.x name the operation is the first word that is not an
 	 * option (getopt has moved the words to the end). */

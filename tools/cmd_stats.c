@@ -192,29 +192,17 @@ view_option(struct ctl *c, void *ctx, int opt, const char *arg)
 	}
 }
 
-/* Asks for one StatsResponse; NULL after printing why (or, quietly, when
- * Ctrl-C cut the wait short: then '*status' is CTL_EXIT_OK). */
-static Virtioforwarder__StatsResponse *
-fetch(struct ctl *c, const struct view_args *a, unsigned int delay_ms, int *status)
+Virtioforwarder__StatsResponse *
+ctl_stats_query(struct ctl *c, const Virtioforwarder__StatsRequest *q, int *status)
 {
-	Virtioforwarder__StatsRequest q = VIRTIOFORWARDER__STATS_REQUEST__INIT;
 	Virtioforwarder__StatsResponse *r;
 	char err[VFWD_ERR_MAX];
 	uint8_t *reply;
 	size_t len;
 	int rc;
 
-	q.n_relay = a->n_relays;
-	q.relay = a->n_relays ? (uint32_t *)a->relays : NULL;
-	q.has_include_inactive = true;
-	q.include_inactive = !a->active_only;
-	q.has_delay = true;
-	q.delay = delay_ms;
-	q.has_include_queues = a->queues;
-	q.include_queues = a->queues;
-
 	*status = CTL_EXIT_FAIL;
-	rc = ctl_request(c, CTL_SVC_STATS, &q.base, &reply, &len, err, sizeof(err));
+	rc = ctl_request(c, CTL_SVC_STATS, &q->base, &reply, &len, err, sizeof(err));
 	if (rc == -EINTR) {
 		*status = CTL_EXIT_OK;
 		return NULL;
@@ -242,6 +230,23 @@ fetch(struct ctl *c, const struct view_args *a, unsigned int delay_ms, int *stat
 		return NULL;
 	}
 	return r;
+}
+
+/* Asks for the StatsResponse the view 'a' shows. */
+static Virtioforwarder__StatsResponse *
+fetch(struct ctl *c, const struct view_args *a, unsigned int delay_ms, int *status)
+{
+	Virtioforwarder__StatsRequest q = VIRTIOFORWARDER__STATS_REQUEST__INIT;
+
+	q.n_relay = a->n_relays;
+	q.relay = a->n_relays ? (uint32_t *)a->relays : NULL;
+	q.has_include_inactive = true;
+	q.include_inactive = !a->active_only;
+	q.has_delay = true;
+	q.delay = delay_ms;
+	q.has_include_queues = a->queues;
+	q.include_queues = a->queues;
+	return ctl_stats_query(c, &q, status);
 }
 
 /* Starts a frame of a repeating view: on a terminal, a clean screen with
@@ -290,14 +295,10 @@ ctl_cmd_stats(struct ctl *c, int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	a.interval = 1.0;
 	rc = ctl_parse(c, argc, argv, stats_options, "r:", view_option, &a);
-	if (rc == -1) {
+	if (rc == CTL_PARSE_HELP)
 		stats_help(c);
-		return CTL_EXIT_OK;
-	}
-	if (rc == -2)
-		return CTL_EXIT_OK;
 	if (rc != 0)
-		return rc;
+		return ctl_parse_status(rc);
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if (a.interval_set && !a.watch)
@@ -344,14 +345,10 @@ ctl_cmd_load(struct ctl *c, int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	a.interval = 1.0;
 	rc = ctl_parse(c, argc, argv, load_options, "", view_option, &a);
-	if (rc == -1) {
+	if (rc == CTL_PARSE_HELP)
 		load_help(c);
-		return CTL_EXIT_OK;
-	}
-	if (rc == -2)
-		return CTL_EXIT_OK;
 	if (rc != 0)
-		return rc;
+		return ctl_parse_status(rc);
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
 

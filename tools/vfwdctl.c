@@ -222,10 +222,10 @@ ctl_global_option(struct ctl *c, int opt, const char *arg)
 		return 0;
 	case OPT_HELP:
 	case 'h':
-		return -1;
+		return CTL_PARSE_HELP;
 	case OPT_VERSION:
 		print_version();
-		return -2;
+		return CTL_PARSE_VERSION;
 	default:
 		return 1;
 	}
@@ -521,11 +521,11 @@ run_vfwdctl(struct ctl *c, int argc, char **argv)
 			return ctl_usage_error(c, "option '%s' needs a value",
 					       argv[optind - 1]);
 		rc = ctl_global_option(c, opt, optarg);
-		if (rc == -1) {
+		if (rc == CTL_PARSE_HELP) {
 			usage(stdout, c->prog);
 			return CTL_EXIT_OK;
 		}
-		if (rc == -2)
+		if (rc == CTL_PARSE_VERSION)
 			return CTL_EXIT_OK;
 		if (rc != 0)
 			return rc;

@@ -107,6 +107,16 @@ int ctl_global_option(struct ctl *c, int opt, const char *arg);
 typedef int (*ctl_opt_fn)(struct ctl *c, void *ctx, int opt, const char *arg);
 int ctl_parse(struct ctl *c, int argc, char **argv, const struct option *opts,
 	      const char *shortopts, ctl_opt_fn fn, void *ctx);
+#define CTL_PARSE_HELP (-1)
+#define CTL_PARSE_VERSION (-2)
+
+/* The exit status of a ctl_parse() result other than 0: help and version
+ * end the command successfully, anything else is already a status. */
+static inline int
+ctl_parse_status(int rc)
+{
+	return rc == CTL_PARSE_HELP || rc == CTL_PARSE_VERSION ? CTL_EXIT_OK : rc;
+}
 
 /* Value parsers: 0, or a usage error printed with the option's name. */
 int ctl_parse_uint(const struct ctl *c, const char *opt, const char *arg,
@@ -160,6 +170,14 @@ enum ctl_port_op {
 int ctl_cmd_port(struct ctl *c, enum ctl_port_op op, int argc, char **argv);
 int ctl_cmd_stats(struct ctl *c, int argc, char **argv);
 int ctl_cmd_load(struct ctl *c, int argc, char **argv);
+/*
+ * Asks the stats service of 'c' for 'q'; NULL after printing why (or,
+ * quietly, when Ctrl-C cut the wait short: then '*status' is CTL_EXIT_OK).
+ */
+Virtioforwarder__StatsResponse *ctl_stats_query(struct ctl *c,
+						const Virtioforwarder__StatsRequest *q,
+						int *status);
+
 /* migrate-check: are the destination relay's offered features enough? */
 int ctl_cmd_migrate_check(struct ctl *c, int argc, char **argv);
 int ctl_cmd_pin(struct ctl *c, int argc, char **argv);
