@@ -230,6 +230,16 @@ class BridgeNs:
     def ns_exec(self, *argv, check=True):
         return self.sh("ip", "netns", "exec", self.ns, *argv, check=check)
 
+    def add_tap(self):
+        """A persistent tap interface on the bridge, for a QEMU started in
+        the namespace with a tap netdev (the non-relay backend); it goes
+        with the namespace."""
+        tap = "tp" + self.ns[-6:]
+        self.ns_exec("ip", "tuntap", "add", "dev", tap, "mode", "tap")
+        self.ns_exec("ip", "link", "set", tap, "master", self.br)
+        self.ns_exec("ip", "link", "set", tap, "up")
+        return tap
+
     def fdb_port(self, mac):
         """The bridge port (peer veth) that learned 'mac', or None."""
         out = self.ns_exec("bridge", "fdb", "show", "br", self.br, check=False).stdout
@@ -245,10 +255,15 @@ class BridgeNs:
         self.sh("ip", "netns", "del", self.ns, check=False)
 
 
-def migrate(src, uri, timeout=120):
+def migrate(src, uri, timeout=120, return_path=False, expect="completed"):
     """Migrates guest 'src' to 'uri' through its monitor and waits for the
-    end; returns the 'info migrate' output of the completed migration."""
+    end; returns the 'info migrate' output once the status is 'expect'
+    ("completed" or "failed"), fails on any other end. With 'return_path'
+    the destination reports back, so a destination that cannot load the
+    state fails the migration on the source, which then goes on running."""
     src.monitor("migrate_set_capability events on")
+    if return_path:
+        src.monitor("migrate_set_capability return-path on")
     src.monitor("migrate_set_parameter max-bandwidth 1G")
     out = src.monitor("migrate -d %s" % uri)
     assert "rror" not in out, out
@@ -258,14 +273,16 @@ def migrate(src, uri, timeout=120):
         info = src.monitor("info migrate")
         state["info"] = info
         m = re.search(r"Migration status: (\S+)", info)
-        if m and m.group(1) in ("failed", "cancelled"):
+        if m and m.group(1) == expect:
+            return info
+        if m and m.group(1) in ("completed", "failed", "cancelled"):
             raise AssertionError("migration %s:\n%s\nsource:\n%s"
                                  % (m.group(1), info, src.proc.output()[-3000:]))
-        return m and m.group(1) == "completed" and info
+        return None
     try:
         return wait_for(done, timeout=timeout, what="migration", interval=0.2)
     except AssertionError as e:
-        if "migration failed" in str(e) or "migration cancelled" in str(e):
+        if str(e).startswith("migration "):
             raise
         raise AssertionError("%s\n%s" % (e, state.get("info")))
 
@@ -421,3 +438,140 @@ def test_live_migration_rarp(reg, sockdir, guest_kit):
     lost = dst.ping_replies()[0] - last_src - 1
     print("migration: %s; RARP from %s on %s; %d pings lost; test %.1f s"
           % (migration_times(info), m.group(1), net.peers[1], lost, time.monotonic() - t0))
+
+
+def test_migration_relay_to_tap_and_back(reg, sockdir, guest_kit):
+    """The man page's migration to a non-relay backend and back, with plain
+    QEMU command lines: a guest pinging through relay 3 migrates to a QEMU
+    whose NIC, the same virtio-net-pci device, sits on a tap netdev bridged
+    to the same wire (libvirt's 'virsh migrate --xml' with an <interface
+    type='network'>), then back to a new QEMU on relay 3. The guest keeps
+    the virtio features it negotiated with the relay at boot, so the way
+    back needs nothing from the relay that it did not offer."""
+    t0 = time.monotonic()
+    net = reg.add(BridgeNs())
+    tap = net.add_tap()
+    mac = "52:54:00:12:34:56"
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [
+        "net_af_packet0,iface=%s=3" % net.hosts[0]]}))
+    a = reg.add(Guest(sockdir, d.socket(3), GUEST_IP + "/24", peer=HOST_IP, mode="pingloop",
+                      interval=0.2, name="relay1", cpus=0))
+    a.wait_ready()
+    wait_for(lambda: len(a.ping_replies()) >= 5, timeout=30,
+             what="pings through relay 3\n" + a.console)
+    assert net.fdb_port(mac) == net.peers[0], net.ns_exec("bridge", "fdb").stdout
+    features = d.stats()[3]["info"]
+    report = []
+
+    def hop(src, dst, uri, name, port):
+        n0 = len(dst.ping_replies())
+        info = migrate(src, uri)
+        last = src.ping_replies()[-1]
+        wait_for(lambda: len(dst.ping_replies()) >= n0 + 10, timeout=30,
+                 what="ping replies after the migration to %s\nsrc:\n%s\ndst:\n%s"
+                 % (name, src.console[-1500:], dst.console[-1500:]))
+        seqs = dst.ping_replies()[n0:]
+        assert seqs[0] > last, (last, seqs)
+        assert all(b == a + 1 for a, b in zip(seqs, seqs[1:])), seqs
+        wait_for(lambda: net.fdb_port(mac) == port, timeout=10,
+                 what="the bridge learning the guest on %s" % port)
+        report.append("%s: %s, %d pings lost" % (name, migration_times(info), seqs[0] - last - 1))
+        src.close()
+
+    # Relay -> tap: the destination runs in the namespace, on the tap.
+    uri = "unix:%s/to-tap.sock" % sockdir
+    b = reg.add(Guest(sockdir, None, GUEST_IP + "/24", peer=HOST_IP, mode="pingloop",
+                      interval=0.2, name="tap", cpus=1, tap=tap, netns=net.ns,
+                      qemu_args=["-incoming", uri]))
+    wait_for(lambda: os.path.exists(uri[5:]) or not b.alive(), what="tap QEMU listening")
+    assert b.alive(), b.proc.output()
+    before = d.stats()[3]
+    hop(a, b, uri, "relay to tap", tap)
+    wait_for(lambda: d.stats()[3]["info"]["guest"] == "none", what="relay 3 without guest")
+    # While the guest is on the tap, relay 3 carries none of its traffic.
+    mid = d.stats()[3]
+    n = len(b.ping_replies())
+    wait_for(lambda: len(b.ping_replies()) >= n + 5, timeout=10, what="pings on the tap")
+    assert d.stats()[3]["vm_to_vf"]["tx_pkts"] == mid["vm_to_vf"]["tx_pkts"]
+
+    # Tap -> relay 3, in a new QEMU on the relay's socket.
+    uri = "unix:%s/to-relay.sock" % sockdir
+    c = reg.add(Guest(sockdir, d.socket(3), GUEST_IP + "/24", peer=HOST_IP, mode="pingloop",
+                      interval=0.2, name="relay2", cpus=0, qemu_args=["-incoming", uri]))
+    wait_for(lambda: os.path.exists(uri[5:]) or not c.alive(), what="relay QEMU listening")
+    assert c.alive(), c.proc.output()
+    hop(b, c, uri, "tap to relay", net.peers[0])
+    after = d.stats()[3]
+    assert after["info"]["guest"] == "connected", after
+    assert after["vm_to_vf"]["tx_pkts"] - mid["vm_to_vf"]["tx_pkts"] >= 10, after
+    assert after["vf_to_vm"]["tx_pkts"] - mid["vf_to_vm"]["tx_pkts"] >= 10, after
+    # The same features as before the round trip: nothing renegotiated.
+    assert after["info"]["features"] == features["features"], \
+        (features, after["info"])
+    print("%s; relay 3 before: %s; test %.1f s"
+          % ("; ".join(report), before["vm_to_vf"], time.monotonic() - t0))
+
+
+
+
+# The virtio-net-pci options that keep a guest booting on a tap (or any
+# backend offering more) within what a relay offers with the default
+# configuration (no VIRTIOFWD_TSO, no VIRTIOFWD_MRGBUF), so that it can
+# later migrate onto the relay. The man page's LIVE MIGRATION section
+# lists them.
+RELAY_DEFAULT_DEVICE_OPTS = (
+    ",csum=off,guest_csum=off,guest_tso4=off,guest_tso6=off,guest_ecn=off,guest_ufo=off"
+    ",host_tso4=off,host_tso6=off,host_ecn=off,host_ufo=off,mrg_rxbuf=off,queue_reset=off")
+
+
+def test_migration_tap_booted_guest_onto_relay(reg, sockdir, guest_kit):
+    """A guest that booted on a tap negotiated what the tap offers
+    (offloads, mergeable buffers, ring reset), more than a relay offers by
+    default: the destination QEMU on the relay refuses the state ('Features
+    ... unsupported'); with QEMU's return-path the source learns it and the
+    guest goes on running there, pinging. Booted with the device options of
+    RELAY_DEFAULT_DEVICE_OPTS, the same guest migrates onto the relay."""
+    t0 = time.monotonic()
+    net = reg.add(BridgeNs())
+    tap = net.add_tap()
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [
+        "net_af_packet0,iface=%s=3" % net.hosts[0]]}))
+    report = []
+    for opts, expect in (("", "failed"), (RELAY_DEFAULT_DEVICE_OPTS, "completed")):
+        src = reg.add(Guest(sockdir, None, GUEST_IP + "/24", peer=HOST_IP, mode="pingloop",
+                            interval=0.2, name="tap", cpus=1, tap=tap, netns=net.ns,
+                            device_opts=opts))
+        src.wait_ready()
+        wait_for(lambda: len(src.ping_replies()) >= 3, timeout=30,
+                 what="pings on the tap\n" + src.console)
+        uri = "unix:%s/to-relay-%s.sock" % (sockdir, expect)
+        dst = reg.add(Guest(sockdir, d.socket(3), GUEST_IP + "/24", peer=HOST_IP,
+                            mode="pingloop", interval=0.2, name="relay", cpus=0,
+                            qemu_args=["-incoming", uri]))
+        wait_for(lambda: os.path.exists(uri[5:]) or not dst.alive(),
+                 what="relay QEMU listening")
+        assert dst.alive(), dst.proc.output()
+        info = migrate(src, uri, return_path=True, expect=expect)
+        if expect == "failed":
+            wait_for(lambda: not dst.alive(), what="the destination QEMU giving up")
+            assert re.search(r"Features 0x[0-9a-f]+ unsupported", dst.proc.output()), \
+                dst.proc.output()
+            assert "running" in src.monitor("info status")
+            n = len(src.ping_replies())
+            wait_for(lambda: len(src.ping_replies()) >= n + 5, timeout=10,
+                     what="pings on the source after the failed migration")
+            report.append("default device: refused (%s), source kept pinging"
+                          % re.search(r"Features 0x[0-9a-f]+ unsupported", dst.proc.output())
+                          .group(0))
+        else:
+            last = src.ping_replies()[-1]
+            wait_for(lambda: len(dst.ping_replies()) >= 10, timeout=30,
+                     what="pings through the relay\n" + dst.console[-1500:])
+            seqs = dst.ping_replies()
+            assert all(b == a + 1 for a, b in zip(seqs, seqs[1:])), seqs
+            assert d.stats()[3]["info"]["guest"] == "connected"
+            report.append("restricted device: %s, %d pings lost"
+                          % (migration_times(info), seqs[0] - last - 1))
+        src.close()
+        dst.close()
+    print("; ".join(report) + "; test %.1f s" % (time.monotonic() - t0))

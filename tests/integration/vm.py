@@ -70,12 +70,15 @@ class Guest:
     'device_opts': appended to the virtio-net-pci options (",guest_announce=off").
     'qemu_args': more QEMU arguments (["-incoming", "unix:PATH"] for the
     destination of a migration: it waits for the source instead of booting).
+    'tap': instead of vhost-user (sock=None), a plain QEMU tap netdev on
+    the existing tap interface of that name: the non-relay backend of a
+    migration. 'netns': the network namespace QEMU runs in (where the tap is).
     """
 
     def __init__(self, tmp, sock, ip, peer=None, mode="idle", count=5, interval=0.2,
                  queues=1, then=None, server=False, mac="52:54:00:12:34:56",
                  name="vm", cpus=None, mem_mb=256, append=(), device_opts="",
-                 qemu_args=()):
+                 qemu_args=(), tap=None, netns=None):
         k = kit()
         self.name = name
         self.tmp = str(tmp)
@@ -91,15 +94,24 @@ class Guest:
         if then:
             params.append("vfwd.then=" + then)
         params += list(append)
-        chardev = "socket,id=c0,path=%s" % sock
-        if server:
-            chardev += ",server=on,wait=off"
-        netdev = "vhost-user,id=n0,chardev=c0"
+        # The same device on either backend, as the migration stream wants:
+        # only the netdev differs (libvirt's 'virsh migrate --xml').
         device = "virtio-net-pci,netdev=n0,mac=%s,vectors=0" % mac + device_opts
-        if queues > 1:
-            netdev += ",queues=%d" % queues
-            device += ",mq=on"
-        self.argv = ([] if cpus is None else ["taskset", "-c", str(cpus)]) + [
+        if tap is not None:
+            assert sock is None and queues == 1 and not server
+            backend = ["-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no,vhost=off"
+                       % tap]
+        else:
+            chardev = "socket,id=c0,path=%s" % sock
+            if server:
+                chardev += ",server=on,wait=off"
+            netdev = "vhost-user,id=n0,chardev=c0"
+            if queues > 1:
+                netdev += ",queues=%d" % queues
+                device += ",mq=on"
+            backend = ["-chardev", chardev, "-netdev", netdev]
+        self.argv = ([] if netns is None else ["ip", "netns", "exec", netns]) + \
+            ([] if cpus is None else ["taskset", "-c", str(cpus)]) + [
             QEMU, "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-smp", "1",
             "-m", "%d" % mem_mb, "-nodefaults", "-no-user-config", "-no-reboot",
             "-object", "memory-backend-memfd,id=mem,size=%dM,share=on" % mem_mb,
@@ -107,8 +119,7 @@ class Guest:
             "-kernel", k["BZIMAGE"] if os.environ.get("VFWD_VM_BZIMAGE") else k["KERNEL"], "-initrd", k["INITRD"], "-append", " ".join(params),
             "-display", "none", "-serial", "stdio",
             "-monitor", "unix:%s,server=on,wait=off" % self.monitor_path,
-            "-chardev", chardev, "-netdev", netdev, "-device", device,
-        ] + list(qemu_args)
+        ] + backend + ["-device", device] + list(qemu_args)
         self.t0 = time.monotonic()
         self.proc = Proc(self.argv)
 
