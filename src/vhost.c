@@ -9,6 +9,7 @@
 
 #include <rte_vhost.h>
 
+#include "virtio_features.h"
 #include "log.h"
 #include "relay.h"
 #include "vhost.h"
@@ -20,23 +21,12 @@ static uint64_t disabled_features;
 static uid_t sock_uid = (uid_t)-1;
 static gid_t sock_gid = (gid_t)-1;
 
-/* Offloads a relay cannot honour unless TSO is enabled end to end. */
-#define OFFLOAD_FEATURES \
-	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) | \
-	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
-	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) | \
-	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) | \
-	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO))
-
 int
 vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen)
 {
 	client_mode = cfg->vhost_client;
-	disabled_features = 0;
-	if (!cfg->mrgbuf)
-		disabled_features |= 1ULL << VIRTIO_NET_F_MRG_RXBUF;
-	if (!cfg->tso)
-		disabled_features |= OFFLOAD_FEATURES;
+	/* The same function tells vfwdctl migrate-check what we offer. */
+	disabled_features = vfwd_features_disabled(cfg);
 
 	sock_uid = (uid_t)-1;
 	sock_gid = (gid_t)-1;
@@ -159,7 +149,7 @@ remove_stale(const char *path, char *err, size_t errlen)
 int
 vfwd_vhost_open(const char *path, char *err, size_t errlen)
 {
-	uint64_t flags = RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
+	uint64_t flags = VFWD_VHOST_REGISTER_FLAGS;
 	int rc;
 
 	if (client_mode) {

@@ -148,8 +148,8 @@ ipc_precheck(const char *ep, enum ctl_service s, char *err, size_t errlen)
 	return rc;
 }
 
-static int64_t
-now_ms(void)
+int64_t
+ctl_now_ms(void)
 {
 	struct timespec ts;
 
@@ -216,7 +216,7 @@ ctl_request(struct ctl *c, enum ctl_service s, const ProtobufCMessage *req,
 		rc = -EINVAL;
 		goto out;
 	}
-	deadline = now_ms() + c->timeout_ms;
+	deadline = ctl_now_ms() + c->timeout_ms;
 	if (zmq_send(sock, buf, n, 0) < 0) {
 		rc = -zmq_errno();
 		if (rc == -EINTR && ctl_stop)
@@ -231,7 +231,7 @@ ctl_request(struct ctl *c, enum ctl_service s, const ProtobufCMessage *req,
 	 * repeating view ends it at once, not after the timeout. */
 	for (;;) {
 		zmq_pollitem_t item = { .socket = sock, .events = ZMQ_POLLIN };
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - ctl_now_ms();
 
 		if (left <= 0) {
 			advice(s, adv, sizeof(adv));

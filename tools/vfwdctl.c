@@ -166,6 +166,17 @@ ctl_parse_uint(const struct ctl *c, const char *opt, const char *arg,
 }
 
 int
+ctl_parse_file(const struct ctl *c, const char *opt, const char *arg, const char **out)
+{
+	if (arg[0] == '\0')
+		return ctl_usage_error(c, "%s: a file name is required", opt);
+	if (access(arg, R_OK) != 0)
+		return ctl_usage_error(c, "%s=%s: %s", opt, arg, strerror(errno));
+	*out = arg;
+	return 0;
+}
+
+int
 ctl_parse_seconds(const struct ctl *c, const char *opt, const char *arg,
 		  double *out)
 {
@@ -196,13 +207,8 @@ ctl_global_option(struct ctl *c, int opt, const char *arg)
 
 	switch (opt) {
 	case OPT_CONFIG:
-		if (arg[0] == '\0')
-			return ctl_usage_error(c, "--config: a file name is required");
-		if (access(arg, R_OK) != 0)
-			return ctl_usage_error(c, "--config=%s: %s", arg, strerror(errno));
-		c->config_path = arg;
 		c->loaded = false;
-		return 0;
+		return ctl_parse_file(c, "--config", arg, &c->config_path);
 	case OPT_TIMEOUT:
 		rc = ctl_parse_uint(c, "--timeout", arg, 1, CTL_MAX_TIMEOUT_MS, &v);
 		if (rc == 0)

@@ -123,6 +123,9 @@ int ctl_parse_uint(const struct ctl *c, const char *opt, const char *arg,
 		   unsigned long min, unsigned long max, unsigned long *out);
 int ctl_parse_seconds(const struct ctl *c, const char *opt, const char *arg,
 		      double *out);
+/* A file name that must name a readable file (configuration files). */
+int ctl_parse_file(const struct ctl *c, const char *opt, const char *arg,
+		   const char **out);
 
 /* Installs the SIGINT/SIGTERM handler that sets ctl_stop. */
 void ctl_catch_signals(void);
@@ -131,6 +134,10 @@ void ctl_catch_signals(void);
 void ctl_sleep(double secs);
 
 /* ---- ctl_client.c ---- */
+
+/* CLOCK_MONOTONIC in milliseconds: deadlines of the waits on the daemon's
+ * services and on a vhost-user socket. */
+int64_t ctl_now_ms(void);
 
 /* Service names, for messages ("stats"), and their option and variable. */
 const char *ctl_service_name(enum ctl_service s);
@@ -178,7 +185,9 @@ Virtioforwarder__StatsResponse *ctl_stats_query(struct ctl *c,
 						const Virtioforwarder__StatsRequest *q,
 						int *status);
 
-/* migrate-check: are the destination relay's offered features enough? */
+/* migrate-check: does the destination (a relay of a running daemon, a
+ * vhost-user socket or a configuration file) offer what the guest
+ * negotiated on the source relay? */
 int ctl_cmd_migrate_check(struct ctl *c, int argc, char **argv);
 int ctl_cmd_pin(struct ctl *c, int argc, char **argv);
 

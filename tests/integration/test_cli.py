@@ -488,39 +488,208 @@ def test_help(legacy):
     assert p.returncode == 0 and p.stdout.startswith("vfwdctl (virtio-forwarder) ")
 
 
+def migrate_source(reg, tmp_path):
+    """A daemon offering MRG_RXBUF, with a virtio-user guest that negotiated
+    it on relay 2: the source of the migrate-check tests."""
+    from harness import Daemon, Pmd, relay_up, wait_for
+    d = tmp_path / "src"
+    d.mkdir()
+    src = reg.add(Daemon(d, {"VIRTIOFWD_MRGBUF": "true"}))
+    guest = reg.add(Pmd(["net_virtio_user0,path=%s,mrg_rxbuf=1" % src.socket(2)]))
+    wait_for(lambda: relay_up(src, 2), what="guest on the source relay")
+    return src, guest
+
+
+def migrate_check(src, *args, relay=2):
+    """Runs migrate-check against the source daemon 'src'."""
+    return ctl("--stats-ep=" + src.vars["VIRTIOFWD_ZMQ_STATS_EP"], "migrate-check",
+               "--relay=%d" % relay, *args)
+
+
+def offered(p):
+    """The feature names of the "destination ... offers:" line."""
+    lines = [l for l in p.stdout.splitlines() if l.startswith("destination ")]
+    assert len(lines) == 1, p.stdout
+    return lines[0].split(" offers:", 1)[1].split()
+
+
 def test_migrate_check(reg, tmp_path):
     """migrate-check compares what the guest negotiated on the source relay
-    with what the destination relay offers, and names what is missing."""
-    import subprocess
-    from harness import Daemon, Pmd, relay_up, wait_for
+    with what the destination offers, and names what is missing; the
+    destination is a daemon's stats endpoint, a vhost-user socket or a
+    configuration file, and the three agree."""
+    from harness import Daemon, Pmd, relay_up, send, wait_for, config_text
+    src, guest = migrate_source(reg, tmp_path)
     dirs = {}
-    for name in ("src", "same", "less"):
+    for name in ("same", "less"):
         dirs[name] = tmp_path / name
         dirs[name].mkdir()
-    src = reg.add(Daemon(dirs["src"], {"VIRTIOFWD_MRGBUF": "true"}))
     same = reg.add(Daemon(dirs["same"], {"VIRTIOFWD_MRGBUF": "true"}))
     less = reg.add(Daemon(dirs["less"], {}))
-    reg.add(Pmd(["net_virtio_user0,path=%s,mrg_rxbuf=1" % src.socket(2)]))
-    wait_for(lambda: relay_up(src, 2), what="guest on the source relay")
 
-    def check(dest, *extra):
-        return subprocess.run(
-            [harness.CTL, "--stats-ep=" + src.vars["VIRTIOFWD_ZMQ_STATS_EP"], "migrate-check",
-             "--relay=2", "--dest-stats-ep=" + dest.vars["VIRTIOFWD_ZMQ_STATS_EP"]]
-            + list(extra), capture_output=True, text=True, timeout=30)
+    def stats_ep(d):
+        return "--dest-stats-ep=" + d.vars["VIRTIOFWD_ZMQ_STATS_EP"]
 
-    ok = check(same, "--dest-relay=5")
+    # A running daemon's relay, through its stats service.
+    ok = migrate_check(src, stats_ep(same), "--dest-relay=5")
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "MRG_RXBUF" in ok.stdout and "OK:" in ok.stdout
-    bad = check(less)
+    assert "MRG_RXBUF" in offered(ok) and "OK:" in ok.stdout
+    assert "destination relay 5 of %s offers:" % same.vars["VIRTIOFWD_ZMQ_STATS_EP"] in ok.stdout
+    bad = migrate_check(src, stats_ep(less))
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "NOT SAFE" in bad.stdout and "lacks: MRG_RXBUF" in bad.stdout
+    assert "JUMBO" not in bad.stdout  # it changes no feature
+
+    # The socket itself, asked with VHOST_USER_GET_FEATURES.
+    sok = migrate_check(src, "--dest-socket=" + same.socket(5))
+    assert sok.returncode == 0, sok.stdout + sok.stderr
+    assert "destination socket %s offers:" % same.socket(5) in sok.stdout
+    assert "OK:" in sok.stdout
+    sbad = migrate_check(src, "--dest-socket=" + less.socket(2))
+    assert sbad.returncode == 1, sbad.stdout + sbad.stderr
+    assert "NOT SAFE" in sbad.stdout and "lacks: MRG_RXBUF" in sbad.stdout
+
+    # The configuration files these daemons run with: what a daemon started
+    # from them would offer.
+    cok = migrate_check(src, "--dest-config=" + same.conf)
+    assert cok.returncode == 0, cok.stdout + cok.stderr
+    assert "destination config %s offers:" % same.conf in cok.stdout
+    assert "OK:" in cok.stdout and cok.stderr == ""
+    cbad = migrate_check(src, "--dest-config=" + less.conf)
+    assert cbad.returncode == 1, cbad.stdout + cbad.stderr
+    assert "NOT SAFE" in cbad.stdout and "lacks: MRG_RXBUF" in cbad.stdout
+
+    # The three ways agree, feature for feature (the socket's answer also
+    # has PROTOCOL_FEATURES; so does what the library reports).
+    assert offered(ok) == offered(sok) == offered(cok)
+    assert offered(bad) == offered(sbad) == offered(cbad)
+    assert "PROTOCOL_FEATURES" in offered(sok)
+
+    # A configuration for a destination that is not running: TSO adds the
+    # offloads; vhost client mode changes nothing.
+    conf = tmp_path / "tso.conf"
+    conf.write_text(config_text({"VIRTIOFWD_MRGBUF": "true", "VIRTIOFWD_TSO": "true",
+                                 "VIRTIOFWD_VHOST_CLIENT": "true"}))
+    tso = migrate_check(src, "--dest-config=%s" % conf)
+    assert tso.returncode == 0, tso.stdout + tso.stderr
+    assert {"HOST_TSO4", "GUEST_CSUM", "MRG_RXBUF"} <= set(offered(tso))
+    conf.write_text(config_text({"VIRTIOFWD_MRGBUF": "true", "VIRTIOFWD_VHOST_CLIENT": "true"}))
+    assert offered(migrate_check(src, "--dest-config=%s" % conf)) == offered(cok)
+
+    # Asking the sockets disturbed nothing.  The source's own socket, with
+    # its guest connected, answers too; afterwards the guest still gets
+    # through the relay...
+    mine = migrate_check(src, "--dest-socket=" + src.socket(2))
+    assert mine.returncode == 0, mine.stdout + mine.stderr
+    assert relay_up(src, 2)
+    before = src.stats()[2]["vm_to_vf"]["rx_pkts"]
+    send(guest, 3)
+    wait_for(lambda: src.stats()[2]["vm_to_vf"]["rx_pkts"] >= before + 3 * 32,
+             what="guest traffic through the source relay")
+    assert migrate_check(src, stats_ep(src)).returncode == 0
+    # ... and a guest connects as usual to a socket that was asked.
+    reg.add(Pmd(["net_virtio_user1,path=%s,mrg_rxbuf=1" % same.socket(5)]))
+    wait_for(lambda: relay_up(same, 5), what="guest on a socket that was asked")
+    for d in (src, same, less):
+        assert d.proc.alive(), d.proc.output()
+
     # No guest on the source relay: nothing to compare, said plainly.
-    none = subprocess.run(
-        [harness.CTL, "--stats-ep=" + src.vars["VIRTIOFWD_ZMQ_STATS_EP"], "migrate-check",
-         "--relay=3", "--dest-stats-ep=" + same.vars["VIRTIOFWD_ZMQ_STATS_EP"]],
-        capture_output=True, text=True, timeout=30)
+    none = migrate_check(src, stats_ep(same), relay=3)
     assert none.returncode == 1 and "no guest connected" in none.stderr
-    usage = subprocess.run([harness.CTL, "migrate-check", "--relay=2"],
-                           capture_output=True, text=True, timeout=30)
-    assert usage.returncode == 2 and "--dest-stats-ep" in usage.stderr
+
+    # A socket that is not there: what to use instead.
+    gone = migrate_check(src, "--dest-socket=%s" % (tmp_path / "nope.sock"))
+    one_line_error(gone, 1, "no such socket", "client mode", "--dest-config")
+    assert gone.stdout == ""
+
+    # Configuration values a daemon would refuse are refused, as it says them.
+    conf.write_text(config_text({"VIRTIOFWD_MRGBUF": "true", "VIRTIOFWD_LOG_LEVEL": "9"}))
+    p = migrate_check(src, "--dest-config=%s" % conf)
+    one_line_error(p, 1, "VIRTIOFWD_LOG_LEVEL=9", "0 to 7", str(conf))
+    conf.write_text(config_text({"VIRTIOFWD_CPU_MASK": "1", "VIRTIOFWD_MASTER_LCORE": "1"}))
+    p = migrate_check(src, "--dest-config=%s" % conf)
+    one_line_error(p, 1, "VIRTIOFWD_MASTER_LCORE", "would refuse")
+
+
+@pytest.mark.parametrize("args,words", [
+    ([], ["--dest-stats-ep", "--dest-socket", "--dest-config", "none"]),
+    (["--dest-stats-ep=tcp://127.0.0.1:1", "--dest-socket=/x.sock"],
+     ["--dest-stats-ep", "--dest-socket", "--dest-config", "more than one"]),
+    (["--dest-socket=/x.sock", "--dest-config=/etc/passwd"], ["exactly one"]),
+    (["--dest-socket=/x.sock", "--dest-relay=3"], ["--dest-relay", "--dest-stats-ep only"]),
+    (["--dest-config=/etc/passwd", "--dest-relay=3"], ["--dest-relay", "--dest-stats-ep only"]),
+    (["--dest-config=/nonexistent/v.conf"], ["--dest-config", "No such file"]),
+    (["--dest-socket="], ["--dest-socket", "required"]),
+    (["--dest-socket=/" + "s" * 120], ["--dest-socket", "107 bytes"]),
+])
+def test_migrate_check_usage(args, words):
+    """Exactly one destination, named completely: else a usage error, before
+    anything is asked."""
+    p = ctl("--stats-ep=tcp://127.0.0.1:1", "migrate-check", "--relay=2", *args)
+    one_line_error(p, 2, *words)
+
+
+def test_migrate_check_bad_sockets(reg, tmp_path):
+    """--dest-socket on things that are not a vhost-user back-end: one clear
+    error each, and no wait beyond --timeout."""
+    import socket
+    import struct
+    import threading
+    src, _ = migrate_source(reg, tmp_path)
+
+    def backend(path, answer, close=True):
+        """A listener that reads one request and answers 'answer' (bytes;
+        None: never), then closes."""
+        ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        ls.bind(path)
+        ls.listen(1)
+        ls.settimeout(10)
+
+        def serve():
+            try:
+                c, _ = ls.accept()
+                with c:
+                    req = c.recv(12)
+                    assert struct.unpack("<III", req) == (1, 1, 0), req
+                    if answer is None:
+                        c.recv(1)  # until the client gives up
+                    else:
+                        c.sendall(answer)
+            except (OSError, AssertionError):
+                pass
+            finally:
+                ls.close()
+
+        t = threading.Thread(target=serve, daemon=True)
+        t.start()
+        return t
+
+    features = struct.pack("<Q", 1 << 15)
+    cases = [
+        (struct.pack("<III", 2, 5, 8) + features, ["answered request 2", "GET_FEATURES"]),
+        (struct.pack("<III", 1, 1, 8) + features, ["flags are 0x1", "reply bit 0x4"]),
+        (struct.pack("<III", 1, 5, 4) + b"\0" * 4, ["carries 4 bytes", "8"]),
+        (struct.pack("<III", 1, 5, 8) + b"\0\0", ["after 14 of the 20 bytes"]),
+        (b"", ["closed the connection without answering"]),
+        (None, ["no answer", "within 300 ms"]),
+    ]
+    for i, (answer, words) in enumerate(cases):
+        path = str(tmp_path / ("b%d.sock" % i))
+        t = backend(path, answer)
+        t0 = time.monotonic()
+        p = ctl("--stats-ep=" + src.vars["VIRTIOFWD_ZMQ_STATS_EP"], "--timeout=300",
+                "migrate-check", "--relay=2", "--dest-socket=" + path)
+        one_line_error(p, 1, path, *words)
+        assert time.monotonic() - t0 < 5
+        t.join(5)
+
+    # A socket file nobody listens on (a back-end that died), and a file
+    # that is not a socket.
+    stale = str(tmp_path / "stale.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(stale)
+    s.close()
+    p = migrate_check(src, "--dest-socket=" + stale)
+    one_line_error(p, 1, "nobody listens", "client mode", "--dest-stats-ep")
+    p = migrate_check(src, "--dest-socket=" + src.conf)
+    one_line_error(p, 1, "not a socket")
