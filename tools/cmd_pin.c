@@ -100,29 +100,43 @@ pin_option(struct ctl *c, void *ctx, int opt, const char *arg)
 	}
 }
 
-/* One request to the core scheduling service; NULL after a message. */
-static Virtioforwarder__CoreSchedResponse *
-core_sched(struct ctl *c, const Virtioforwarder__CoreSchedRequest *q)
+int
+ctl_core_sched_fetch(struct ctl *c, const Virtioforwarder__CoreSchedRequest *q,
+		     Virtioforwarder__CoreSchedResponse **out, char *err, size_t errlen)
+{
+	uint8_t *reply;
+	size_t len, used;
+	int rc;
+
+	*out = NULL;
+	rc = ctl_request(c, CTL_SVC_CORE_SCHED, &q->base, &reply, &len, err, errlen);
+	if (rc != 0) {
+		/* The daemon serves core scheduling only when asked to. */
+		used = strlen(err);
+		if ((rc == -ETIMEDOUT || rc == -ENOENT || rc == -ECONNREFUSED) &&
+		    used < errlen)
+			snprintf(err + used, errlen - used, " (the daemon serves it only "
+				 "with VIO4WD_CORE_SCHED_ENABLE=true)");
+		return rc;
+	}
+	*out = virtioforwarder__core_sched_response__unpack(NULL, len, reply);
+	free(reply);
+	if (*out == NULL) {
+		snprintf(err, errlen, "the answer is not a CoreSchedResponse (is %s the "
+			 "core scheduling endpoint?)", ctl_endpoint(c, CTL_SVC_CORE_SCHED));
+		return -EPROTO;
+	}
+	return 0;
+}
+
+Virtioforwarder__CoreSchedResponse *
+ctl_core_sched_query(struct ctl *c, const Virtioforwarder__CoreSchedRequest *q)
 {
 	Virtioforwarder__CoreSchedResponse *r;
 	char err[VFWD_ERR_MAX];
-	uint8_t *reply;
-	size_t len;
-	int rc;
 
-	rc = ctl_request(c, CTL_SVC_CORE_SCHED, &q->base, &reply, &len, err, sizeof(err));
-	if (rc != 0) {
-		/* The daemon serves core scheduling only when asked to. */
-		ctl_error(c, "%s%s", err, rc == -ETIMEDOUT || rc == -ENOENT ||
-			  rc == -ECONNREFUSED ? " (the daemon serves it only with "
-			  "VIO4WD_CORE_SCHED_ENABLE=true)" : "");
-		return NULL;
-	}
-	r = virtioforwarder__core_sched_response__unpack(NULL, len, reply);
-	free(reply);
-	if (r == NULL)
-		ctl_error(c, "the answer is not a CoreSchedResponse (is %s the core "
-			  "scheduling endpoint?)", ctl_endpoint(c, CTL_SVC_CORE_SCHED));
+	if (ctl_core_sched_fetch(c, q, &r, err, sizeof(err)) != 0)
+		ctl_error(c, "%s", err);
 	return r;
 }
 
@@ -145,7 +159,7 @@ show_cores(struct ctl *c)
 	char list[1024];
 
 	q.op = VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__GET_EAL_CORES;
-	r = core_sched(c, &q);
+	r = ctl_core_sched_query(c, &q);
 	if (r == NULL)
 		return CTL_EXIT_FAIL;
 	format_cores(r, list, sizeof(list));
@@ -154,8 +168,8 @@ show_cores(struct ctl *c)
 	return CTL_EXIT_OK;
 }
 
-static int
-update(struct ctl *c, const struct pin_args *a)
+int
+ctl_core_sched_update(struct ctl *c, const struct vfwd_pin *pins, unsigned int n)
 {
 	Virtioforwarder__CoreSchedRequest q = VIRTIOFORWARDER__CORE_SCHED_REQUEST__INIT;
 	Virtioforwarder__RelayCPU map[VFWD_MAX_RELAYS], *ptrs[VFWD_MAX_RELAYS];
@@ -164,17 +178,19 @@ update(struct ctl *c, const struct pin_args *a)
 	unsigned int i;
 	int rc = CTL_EXIT_OK;
 
+	if (n > VFWD_MAX_RELAYS)
+		return CTL_EXIT_FAIL;
 	q.op = VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__UPDATE;
-	for (i = 0; i < a->n_pins; i++) {
+	for (i = 0; i < n; i++) {
 		virtioforwarder__relay_cpu__init(&map[i]);
-		map[i].relay_number = (int32_t)a->pins[i].relay;
-		map[i].vf2virtio_cpu = a->pins[i].cpu_vf_to_vm;
-		map[i].virtio2vf_cpu = a->pins[i].cpu_vm_to_vf;
+		map[i].relay_number = (int32_t)pins[i].relay;
+		map[i].vf2virtio_cpu = pins[i].cpu_vf_to_vm;
+		map[i].virtio2vf_cpu = pins[i].cpu_vm_to_vf;
 		ptrs[i] = &map[i];
 	}
-	q.n_relay_cpu_map = a->n_pins;
+	q.n_relay_cpu_map = n;
 	q.relay_cpu_map = ptrs;
-	r = core_sched(c, &q);
+	r = ctl_core_sched_query(c, &q);
 	if (r == NULL)
 		return CTL_EXIT_FAIL;
 	if (r->status != VIRTIOFORWARDER__CORE_SCHED_RESPONSE__STATUS__OK) {
@@ -188,13 +204,23 @@ update(struct ctl *c, const struct pin_args *a)
 			  strerror(-r->error_code) : "error", list[0] ?
 			  "; worker CPUs: " : "", list);
 		rc = CTL_EXIT_FAIL;
-	} else if (!c->quiet) {
+	}
+	virtioforwarder__core_sched_response__free_unpacked(r, NULL);
+	return rc;
+}
+
+static int
+update(struct ctl *c, const struct pin_args *a)
+{
+	unsigned int i;
+	int rc;
+
+	rc = ctl_core_sched_update(c, a->pins, a->n_pins);
+	if (rc == CTL_EXIT_OK && !c->quiet)
 		for (i = 0; i < a->n_pins; i++)
 			printf("relay %u: VF to VM on CPU %d, VM to VF on CPU %d\n",
 			       a->pins[i].relay, a->pins[i].cpu_vf_to_vm,
 			       a->pins[i].cpu_vm_to_vf);
-	}
-	virtioforwarder__core_sched_response__free_unpacked(r, NULL);
 	return rc;
 }
 
@@ -250,28 +276,15 @@ map_from_stats(struct ctl *c)
 {
 	Virtioforwarder__StatsRequest q = VIRTIOFORWARDER__STATS_REQUEST__INIT;
 	Virtioforwarder__StatsResponse *r;
-	char err[VFWD_ERR_MAX];
 	bool header = false;
-	uint8_t *reply;
-	size_t len, i;
-	int rc;
+	int status;
+	size_t i;
 
 	q.has_include_inactive = true;
 	q.include_inactive = true;
-	rc = ctl_request(c, CTL_SVC_STATS, &q.base, &reply, &len, err, sizeof(err));
-	if (rc != 0) {
-		ctl_error(c, "%s", err);
-		return CTL_EXIT_FAIL;
-	}
-	r = virtioforwarder__stats_response__unpack(NULL, len, reply);
-	free(reply);
-	if (r == NULL || r->status != VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK) {
-		ctl_error(c, "no valid answer from the stats service at %s",
-			  ctl_endpoint(c, CTL_SVC_STATS));
-		if (r != NULL)
-			virtioforwarder__stats_response__free_unpacked(r, NULL);
-		return CTL_EXIT_FAIL;
-	}
+	r = ctl_stats_query(c, &q, &status);
+	if (r == NULL)
+		return status;
 	for (i = 0; i < r->n_relay; i++) {
 		const Virtioforwarder__RelayState *rs = r->relay[i];
 		const Virtioforwarder__RelayState__CPU *cpu = rs->cpu;

@@ -192,43 +192,54 @@ view_option(struct ctl *c, void *ctx, int opt, const char *arg)
 	}
 }
 
-Virtioforwarder__StatsResponse *
-ctl_stats_query(struct ctl *c, const Virtioforwarder__StatsRequest *q, int *status)
+int
+ctl_stats_fetch(struct ctl *c, const Virtioforwarder__StatsRequest *q,
+		Virtioforwarder__StatsResponse **out, char *err, size_t errlen)
 {
 	Virtioforwarder__StatsResponse *r;
-	char err[VFWD_ERR_MAX];
 	uint8_t *reply;
 	size_t len;
 	int rc;
 
-	*status = CTL_EXIT_FAIL;
-	rc = ctl_request(c, CTL_SVC_STATS, &q->base, &reply, &len, err, sizeof(err));
-	if (rc == -EINTR) {
-		*status = CTL_EXIT_OK;
-		return NULL;
-	}
-	if (rc != 0) {
-		ctl_error(c, "%s", err);
-		return NULL;
-	}
+	*out = NULL;
+	rc = ctl_request(c, CTL_SVC_STATS, &q->base, &reply, &len, err, errlen);
+	if (rc != 0)
+		return rc;
 	r = virtioforwarder__stats_response__unpack(NULL, len, reply);
 	free(reply);
 	if (r == NULL) {
-		ctl_error(c, "the answer is not a StatsResponse (is %s the stats "
-			  "endpoint?)", ctl_endpoint(c, CTL_SVC_STATS));
-		return NULL;
+		snprintf(err, errlen, "the answer is not a StatsResponse (is %s the "
+			 "stats endpoint?)", ctl_endpoint(c, CTL_SVC_STATS));
+		return -EPROTO;
 	}
 	if (r->status != VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK) {
 		const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
 			&virtioforwarder__stats_response__status__descriptor, r->status);
 
-		ctl_error(c, "the stats service refused the request: %s%s",
-			  v ? v->name : "unknown status",
-			  r->status == VIRTIOFORWARDER__STATS_RESPONSE__STATUS__EBADR ?
-			  " (a relay id out of range, or a malformed request)" : "");
+		snprintf(err, errlen, "the stats service refused the request: %s%s",
+			 v ? v->name : "unknown status",
+			 r->status == VIRTIOFORWARDER__STATS_RESPONSE__STATUS__EBADR ?
+			 " (a relay id out of range, or a malformed request)" : "");
 		virtioforwarder__stats_response__free_unpacked(r, NULL);
-		return NULL;
+		return -EBADMSG;
 	}
+	*out = r;
+	return 0;
+}
+
+Virtioforwarder__StatsResponse *
+ctl_stats_query(struct ctl *c, const Virtioforwarder__StatsRequest *q, int *status)
+{
+	Virtioforwarder__StatsResponse *r;
+	char err[VFWD_ERR_MAX];
+	int rc;
+
+	*status = CTL_EXIT_FAIL;
+	rc = ctl_stats_fetch(c, q, &r, err, sizeof(err));
+	if (rc == -EINTR)
+		*status = CTL_EXIT_OK;
+	else if (rc != 0)
+		ctl_error(c, "%s", err);
 	return r;
 }
 

@@ -81,6 +81,12 @@ load_config(struct ctl *c)
 	return 0;
 }
 
+const struct vfwd_config *
+ctl_config(struct ctl *c)
+{
+	return load_config(c) == 0 ? &c->cfg : NULL;
+}
+
 const char *
 ctl_endpoint(struct ctl *c, enum ctl_service s)
 {

@@ -385,6 +385,8 @@ static const struct command commands[] = {
 	{ "pin", CTL_PORT_NONE, ctl_cmd_pin,
 	  "show or change the relay-to-CPU map" },
 	{ "load", CTL_PORT_NONE, ctl_cmd_load, "live bars of the workers' load" },
+	{ "balance", CTL_PORT_NONE, ctl_cmd_balance,
+	  "the CPU load balancer: spread the relays over the workers" },
 	{ "migrate-check", CTL_PORT_NONE, ctl_cmd_migrate_check,
 	  "before a live migration: does the destination offer the guest's features?" },
 	{ "help", CTL_PORT_NONE, cmd_help, "help on a command" },

@@ -8,6 +8,8 @@
  *   cmd_port.c    port control: add, remove, add_sock, remove_sock, query
  *   cmd_stats.c   stats and load, one-shot or repeated
  *   cmd_pin.c     relay-to-CPU map and core scheduling
+ *   cmd_migrate.c migrate-check: a migration destination's virtio features
+ *   cmd_balance.c balance: the CPU load balancer's rounds (plan: balance.c)
  *   ctl_output.c  printing: tables, JSON, flat key=value, load bars
  */
 #ifndef VFWDCTL_H
@@ -135,6 +137,10 @@ void ctl_sleep(double secs);
 
 /* ---- ctl_client.c ---- */
 
+/* The configuration (the file, or the defaults without one); NULL when
+ * the file cannot be read, the reason in c->load_err. */
+const struct vfwd_config *ctl_config(struct ctl *c);
+
 /* CLOCK_MONOTONIC in milliseconds: deadlines of the waits on the daemon's
  * services and on a vhost-user socket. */
 int64_t ctl_now_ms(void);
@@ -181,6 +187,10 @@ int ctl_cmd_load(struct ctl *c, int argc, char **argv);
  * Asks the stats service of 'c' for 'q'; NULL after printing why (or,
  * quietly, when Ctrl-C cut the wait short: then '*status' is CTL_EXIT_OK).
  */
+/* The same without printing: 0, or a negative errno with one line in
+ * 'err' (-EINTR: Ctrl-C cut the wait short). */
+int ctl_stats_fetch(struct ctl *c, const Virtioforwarder__StatsRequest *q,
+		    Virtioforwarder__StatsResponse **out, char *err, size_t errlen);
 Virtioforwarder__StatsResponse *ctl_stats_query(struct ctl *c,
 						const Virtioforwarder__StatsRequest *q,
 						int *status);
@@ -190,6 +200,22 @@ Virtioforwarder__StatsResponse *ctl_stats_query(struct ctl *c,
  * negotiated on the source relay? */
 int ctl_cmd_migrate_check(struct ctl *c, int argc, char **argv);
 int ctl_cmd_pin(struct ctl *c, int argc, char **argv);
+
+/* One request to the core scheduling service: 0, or a negative errno with
+ * one line in 'err'.  ctl_core_sched_query() prints that line instead and
+ * returns NULL. */
+int ctl_core_sched_fetch(struct ctl *c, const Virtioforwarder__CoreSchedRequest *q,
+			 Virtioforwarder__CoreSchedResponse **out, char *err,
+			 size_t errlen);
+Virtioforwarder__CoreSchedResponse *ctl_core_sched_query(struct ctl *c,
+		const Virtioforwarder__CoreSchedRequest *q);
+
+/* Moves the relays of 'pins' (UPDATE); CTL_EXIT_OK, or CTL_EXIT_FAIL after
+ * saying why (with the worker CPUs when the daemon refused). */
+int ctl_core_sched_update(struct ctl *c, const struct vfwd_pin *pins, unsigned int n);
+
+/* balance: the CPU load balancer (1.x: vio4wd_core_scheduler). */
+int ctl_cmd_balance(struct ctl *c, int argc, char **argv);
 
 /* ---- ctl_output.c ---- */
 
