@@ -442,6 +442,8 @@ handle_stats(const uint8_t *req, size_t len, struct reply *out)
 		wl[i].idle_cycles = __atomic_load_n(&vfwd_workers[i].idle_cycles,
 						    __ATOMIC_RELAXED);
 		wl[i].load = vfwd_stats_worker_load(i, q->has_delay ? q->delay : 0);
+		wl[i].has_socket_id = true;
+		wl[i].socket_id = vfwd_workers[i].numa;
 		wlp[i] = &wl[i];
 	}
 	r.status = VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK;

@@ -65,9 +65,12 @@ bal_plan(const struct bal_cpu *cpus, unsigned int n_cpus,
 		int at = cpu_index(cpus, n_cpus, tasks[i].cpu);
 
 		plan[i] = -1;
-		if (at >= 0 && (tasks[i].fixed || !(tasks[i].load > 0))) {
+		/* A fixed task stays even off the workers: the operator's pin
+		 * is not ours to change, and the daemon refuses bad CPUs. */
+		if (tasks[i].fixed || (at >= 0 && !(tasks[i].load > 0))) {
 			plan[i] = tasks[i].cpu;
-			sum[at] += tasks[i].load > 0 ? tasks[i].load : 0;
+			if (at >= 0)
+				sum[at] += tasks[i].load > 0 ? tasks[i].load : 0;
 		}
 		order[i] = i;
 	}
@@ -98,13 +101,38 @@ bal_plan(const struct bal_cpu *cpus, unsigned int n_cpus,
 	return 0;
 }
 
+/* The coefficient of variation of the loads of the workers for which
+ * in_group[] is true. */
+static double
+group_cv(const double *sum, const bool *in_group, unsigned int n_cpus)
+{
+	double mean = 0, var = 0;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < n_cpus; i++)
+		if (in_group[i]) {
+			mean += sum[i];
+			n++;
+		}
+	if (n == 0)
+		return 0;
+	mean /= n;
+	if (!(mean > 0))
+		return 0;
+	for (i = 0; i < n_cpus; i++)
+		if (in_group[i])
+			var += (sum[i] - mean) * (sum[i] - mean);
+	return sqrt(var / n) / mean;
+}
+
 double
 bal_cv(const struct bal_cpu *cpus, unsigned int n_cpus,
-       const struct bal_task *tasks, unsigned int n_tasks, const int *assign)
+       const struct bal_task *tasks, unsigned int n_tasks, const int *assign,
+       bool any_node)
 {
-	double sum[BAL_MAX_CPUS] = { 0 };
-	double mean = 0, var = 0;
-	unsigned int i;
+	double sum[BAL_MAX_CPUS] = { 0 }, worst = 0;
+	bool in_group[BAL_MAX_CPUS], done[BAL_MAX_CPUS] = { false };
+	unsigned int i, j;
 
 	if (n_cpus == 0 || n_cpus > BAL_MAX_CPUS)
 		return 0;
@@ -114,14 +142,22 @@ bal_cv(const struct bal_cpu *cpus, unsigned int n_cpus,
 		if (at >= 0 && tasks[i].load > 0)
 			sum[at] += tasks[i].load;
 	}
-	for (i = 0; i < n_cpus; i++)
-		mean += sum[i];
-	mean /= n_cpus;
-	if (!(mean > 0))
-		return 0;
-	for (i = 0; i < n_cpus; i++)
-		var += (sum[i] - mean) * (sum[i] - mean);
-	return sqrt(var / n_cpus) / mean;
+	/* One group per node (relays stay on theirs: idle workers of another
+	 * node must not make a crowded node look balanced), or one in all. */
+	for (i = 0; i < n_cpus; i++) {
+		double cv;
+
+		if (done[i])
+			continue;
+		for (j = 0; j < n_cpus; j++) {
+			in_group[j] = any_node || cpus[j].node == cpus[i].node;
+			done[j] = done[j] || in_group[j];
+		}
+		cv = group_cv(sum, in_group, n_cpus);
+		if (cv > worst)
+			worst = cv;
+	}
+	return worst;
 }
 
 bool

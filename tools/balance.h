@@ -40,8 +40,8 @@ struct bal_task {
  * task): heaviest first, each on the least-loaded allowed worker, the
  * current one winning ties so that nothing moves without a gain.  Allowed
  * are the workers on the task's node, or all when 'any_node' or when its
- * node has none.  Idle tasks (load 0) and fixed ones stay where they are
- * if that is a worker.  Returns 0, or -EINVAL when there is no worker or
+ * node has none.  Fixed tasks stay where they are; idle ones (load 0)
+ * too if that is a worker.  Returns 0, or -EINVAL when there is no worker or
  * too many of anything.
  */
 int bal_plan(const struct bal_cpu *cpus, unsigned int n_cpus,
@@ -49,12 +49,15 @@ int bal_plan(const struct bal_cpu *cpus, unsigned int n_cpus,
 	     int *plan);
 
 /*
- * The coefficient of variation (standard deviation over mean) of the
- * per-worker load when task i runs on CPU assign[i]; 0 when there is no
- * load at all.  Tasks on a CPU that is not a worker count for nobody.
+ * The spread of the load when task i runs on CPU assign[i]: the
+ * coefficient of variation (standard deviation over mean) of the
+ * per-worker loads, computed per NUMA node and the worst node's returned
+ * (over all workers when 'any_node'); 0 when there is no load.  Tasks on
+ * a CPU that is not a worker count for nobody.
  */
 double bal_cv(const struct bal_cpu *cpus, unsigned int n_cpus,
-	      const struct bal_task *tasks, unsigned int n_tasks, const int *assign);
+	      const struct bal_task *tasks, unsigned int n_tasks, const int *assign,
+	      bool any_node);
 
 /*
  * Whether moving from 'cv_now' to 'cv_plan' is worth it: the plan must

@@ -11,8 +11,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <numa.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "balance.h"
 #include "vfwdctl.h"
@@ -69,7 +69,9 @@ balance_help(const struct ctl *c)
 "packet load spreads evenly.  Runs until SIGTERM or Ctrl-C, a round every\n"
 "--interval seconds; the daemon must serve core scheduling\n"
 "(VIO4WD_CORE_SCHED_ENABLE=true).  It may move relays pinned by hand.\n"
-"  --once             one round, then exit (0 done, 1 daemon unreachable)\n"
+"Messages on stdout; under systemd with journald's level prefix.\n"
+"  --once             one round, then exit: 0 done (moved or not), 1 the\n"
+"                     daemon could not be asked or refused the moves\n"
 "  --dry-run          say what would move, move nothing\n"
 "  --interval=S       seconds between rounds, 0.1 to 3600\n"
 "                     [VIO4WD_CORE_SCHED_POLL_INTERVAL, 5]\n"
@@ -78,7 +80,8 @@ balance_help(const struct ctl *c)
 "                     variation) to be applied [VIO4WD_CORE_SCHED_SENSITIVITY, 0.25]\n"
 "  --any-node         place relays on workers of any NUMA node, not only\n"
 "                     their own [VIO4WD_CORE_SCHED_GLOBAL_NUMA_OPT]\n"
-"  --keep-pins        leave the relays of VIRTIOFWD_CPU_PINS where they are\n"
+"  --keep-pins        leave the relays of VIRTIOFWD_CPU_PINS (in the file\n"
+"                     read) where they are\n"
 "  --log-level=N      0-7, 7 the most verbose [VIO4WD_CORE_SCHED_LOG_LEVEL, 6]\n"
 "  --stats-ep=EP, --core-sched-ep=EP, --config=FILE, --timeout=MS: see\n"
 "                     '%s --help'\n",
@@ -134,8 +137,8 @@ balance_option(struct ctl *c, void *ctx, int opt, const char *arg)
 static unsigned long log_level = 6;
 static bool journal;
 
-/* One line on stdout at syslog level 'level'; under systemd with the
- * level prefix journald reads, so that `journalctl -p` filters it. */
+/* One line on stdout at syslog level 'level'; with journald's level
+ * prefix when stdout is the journal, so that `journalctl -p` filters. */
 static void __attribute__((format(printf, 2, 3)))
 note(int level, const char *fmt, ...)
 {
@@ -152,6 +155,33 @@ note(int level, const char *fmt, ...)
 	fflush(stdout);
 }
 
+/* An error: to the journal at level 3, else on stderr as every command
+ * says its errors. */
+static void
+complain(const struct ctl *c, const char *msg)
+{
+	if (journal)
+		note(3, "%s", msg);
+	else
+		ctl_error(c, "%s", msg);
+}
+
+/* Whether stdout is the journal: systemd sets JOURNAL_STREAM to the
+ * "device:inode" of the stream it connected, which a program started
+ * from a service but writing into a pipe does not have. */
+static bool
+stdout_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDOUT_FILENO, &st) != 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 /* ------------------------------------------------------------------ */
 /* One round                                                          */
 /* ------------------------------------------------------------------ */
@@ -165,36 +195,21 @@ struct round {
 	double total;
 };
 
+/* Asks the core scheduling service for the worker CPUs, only to know it
+ * answers before planning moves it would refuse to hear.  Returns 0, or a
+ * negative errno with 'err' filled. */
 static int
-cpu_node(int cpu)
-{
-	int node = numa_available() < 0 ? 0 : numa_node_of_cpu(cpu);
-
-	return node < 0 ? 0 : node;
-}
-
-/* The worker CPUs, from GET_EAL_CORES.  Returns 0, or a negative errno
- * with 'err' filled. */
-static int
-read_workers(struct ctl *c, struct round *rd, char *err, size_t errlen)
+check_core_sched(struct ctl *c, char *err, size_t errlen)
 {
 	Virtioforwarder__CoreSchedRequest q = VIRTIOFORWARDER__CORE_SCHED_REQUEST__INIT;
 	Virtioforwarder__CoreSchedResponse *r;
-	size_t i;
 	int rc;
 
 	q.op = VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__GET_EAL_CORES;
 	rc = ctl_core_sched_fetch(c, &q, &r, err, errlen);
-	if (rc != 0)
-		return rc;
-	rd->n_cpus = 0;
-	for (i = 0; i < r->n_eal_cores && rd->n_cpus < BAL_MAX_CPUS; i++) {
-		rd->cpus[rd->n_cpus].cpu = (int)r->eal_cores[i];
-		rd->cpus[rd->n_cpus].node = cpu_node((int)r->eal_cores[i]);
-		rd->n_cpus++;
-	}
-	virtioforwarder__core_sched_response__free_unpacked(r, NULL);
-	return 0;
+	if (rc == 0)
+		virtioforwarder__core_sched_response__free_unpacked(r, NULL);
+	return rc;
 }
 
 static bool
@@ -208,8 +223,10 @@ pinned(const struct vfwd_config *cfg, unsigned int relay)
 	return false;
 }
 
-/* The relay directions that run on a worker, with their packet rates over
- * 'window_ms'.  Returns 0, or a negative errno with 'err' filled. */
+/* The workers and the relay directions that run on them, with their
+ * packet rates over 'window_ms', from one answer of the stats service (one
+ * snapshot: the daemon cannot change its workers in between).  Returns 0,
+ * or a negative errno with 'err' filled. */
 static int
 read_tasks(struct ctl *c, const struct balance_args *a, unsigned int window_ms,
 	   struct round *rd, char *err, size_t errlen)
@@ -225,6 +242,16 @@ read_tasks(struct ctl *c, const struct balance_args *a, unsigned int window_ms,
 	rc = ctl_stats_fetch(c, &q, &r, err, errlen);
 	if (rc != 0)
 		return rc;
+	rd->n_cpus = 0;
+	for (i = 0; i < r->n_worker && rd->n_cpus < BAL_MAX_CPUS; i++) {
+		const Virtioforwarder__WorkerLoad *w = r->worker[i];
+
+		rd->cpus[rd->n_cpus].cpu = (int)w->cpu;
+		/* A daemon that does not say: one node for all. */
+		rd->cpus[rd->n_cpus].node = w->has_socket_id && w->socket_id >= 0 ?
+					    w->socket_id : 0;
+		rd->n_cpus++;
+	}
 	rd->n_tasks = 0;
 	rd->total = 0;
 	for (i = 0; i < r->n_relay; i++) {
@@ -278,63 +305,100 @@ moves(const struct round *rd, const int *plan, struct vfwd_pin *pins)
 	return n;
 }
 
+/* What carries over from one round to the next. */
+struct balance_state {
+	bool reachable;                  /* the last round reached the daemon */
+	struct vfwd_pin refused[VFWD_MAX_RELAYS];
+	unsigned int n_refused;          /* the moves the daemon last refused */
+};
+
+static bool
+same_moves(const struct balance_state *st, const struct vfwd_pin *pins, unsigned int n)
+{
+	return n == st->n_refused && memcmp(pins, st->refused, n * sizeof(*pins)) == 0;
+}
+
 /* One round: CTL_EXIT_OK whether or not anything moved, CTL_EXIT_FAIL
  * when the daemon could not be asked or refused the moves. */
 static int
 round_once(struct ctl *c, const struct balance_args *a, unsigned int window_ms,
-	   bool *reachable)
+	   struct balance_state *st)
 {
 	struct round *rd = calloc(1, sizeof(*rd));
 	struct vfwd_pin pins[VFWD_MAX_RELAYS];
 	int plan[BAL_MAX_TASKS], now[BAL_MAX_TASKS];
-	char err[VFWD_ERR_MAX];
+	char err[VFWD_ERR_MAX] = "";
 	double cv_now, cv_plan;
 	unsigned int i, n;
 	int rc;
 
 	if (rd == NULL) {
-		ctl_error(c, "out of memory");
+		complain(c, "out of memory");
 		return CTL_EXIT_FAIL;
 	}
-	rc = read_tasks(c, a, window_ms, rd, err, sizeof(err));
+	rc = check_core_sched(c, err, sizeof(err));
 	if (rc == 0)
-		rc = read_workers(c, rd, err, sizeof(err));
+		rc = read_tasks(c, a, window_ms, rd, err, sizeof(err));
 	if (rc != 0) {
 		/* While the daemon is away, say so once, not every round. */
-		if (rc != -EINTR && (*reachable || a->once))
-			ctl_error(c, "%s%s", err, a->once ? "" : "; trying again every round");
-		*reachable = false;
+		if (rc != -EINTR && (st->reachable || a->once)) {
+			if (!a->once)
+				strncat(err, "; trying again every round",
+					sizeof(err) - strlen(err) - 1);
+			complain(c, err);
+		}
+		st->reachable = false;
 		rc = rc == -EINTR ? CTL_EXIT_OK : CTL_EXIT_FAIL;
 		goto out;
 	}
-	if (!*reachable)
+	if (!st->reachable)
 		note(5, "the daemon answers again");
-	*reachable = true;
+	st->reachable = true;
 	rc = CTL_EXIT_OK;
 	if (rd->n_cpus < 2 || rd->n_tasks == 0 || rd->total < MIN_TOTAL_PPS) {
-		note(a->once ? 6 : 7, "nothing to balance: %u workers, %u relay directions, %.0f "
-		     "packets/s in all", rd->n_cpus, rd->n_tasks, rd->total);
+		note(a->once ? 6 : 7, "nothing to balance: %u workers, %u relay "
+		     "directions, %.0f packets/s in all", rd->n_cpus, rd->n_tasks,
+		     rd->total);
 		goto out;
 	}
 	for (i = 0; i < rd->n_tasks; i++)
 		now[i] = rd->tasks[i].cpu;
 	if (bal_plan(rd->cpus, rd->n_cpus, rd->tasks, rd->n_tasks, a->any_node, plan) != 0)
 		goto out;
-	cv_now = bal_cv(rd->cpus, rd->n_cpus, rd->tasks, rd->n_tasks, now);
-	cv_plan = bal_cv(rd->cpus, rd->n_cpus, rd->tasks, rd->n_tasks, plan);
+	cv_now = bal_cv(rd->cpus, rd->n_cpus, rd->tasks, rd->n_tasks, now, a->any_node);
+	cv_plan = bal_cv(rd->cpus, rd->n_cpus, rd->tasks, rd->n_tasks, plan, a->any_node);
 	n = moves(rd, plan, pins);
 	if (n == 0 || !bal_worth_it(cv_now, cv_plan, a->sensitivity)) {
 		note(a->once ? 6 : 7, "balanced enough: load spread %.3f, best plan %.3f "
 		     "(%.0f packets/s on %u workers)", cv_now, cv_plan, rd->total, rd->n_cpus);
 		goto out;
 	}
+	if (!a->dry_run && !a->once && same_moves(st, pins, n)) {
+		/* Said when it was refused; asking again every round would only
+		 * fill the log.  A different plan is tried. */
+		note(7, "the plan the daemon refused last time is unchanged");
+		goto out;
+	}
+	if (!a->dry_run) {
+		rc = ctl_core_sched_update(c, pins, n, err, sizeof(err));
+		if (rc == -EINTR) {
+			rc = CTL_EXIT_OK;
+			goto out;
+		}
+		if (rc != 0) {
+			complain(c, err);
+			memcpy(st->refused, pins, n * sizeof(*pins));
+			st->n_refused = n;
+			rc = CTL_EXIT_FAIL;
+			goto out;
+		}
+		st->n_refused = 0;
+	}
 	note(6, "%s %u relay%s: load spread %.3f -> %.3f", a->dry_run ? "would move" :
-	     "moving", n, n == 1 ? "" : "s", cv_now, cv_plan);
+	     "moved", n, n == 1 ? "" : "s", cv_now, cv_plan);
 	for (i = 0; i < n; i++)
 		note(6, "  relay %u: VF to VM on CPU %d, VM to VF on CPU %d",
 		     pins[i].relay, pins[i].cpu_vf_to_vm, pins[i].cpu_vm_to_vf);
-	if (!a->dry_run)
-		rc = ctl_core_sched_update(c, pins, n);
 out:
 	free(rd);
 	return rc;
@@ -343,9 +407,9 @@ out:
 int
 ctl_cmd_balance(struct ctl *c, int argc, char **argv)
 {
+	struct balance_state st = { .reachable = true };
 	struct balance_args a = { 0 };
 	const struct vfwd_config *cfg;
-	bool reachable = true;
 	unsigned int window_ms;
 	int rc;
 
@@ -360,8 +424,9 @@ ctl_cmd_balance(struct ctl *c, int argc, char **argv)
 	/* The options win over the file's VIO4WD_CORE_SCHED_* values. */
 	cfg = ctl_config(c);
 	if (cfg == NULL) {
+		/* Usage, not failure: a service restart cannot mend the file. */
 		ctl_error(c, "%s", c->load_err);
-		return CTL_EXIT_FAIL;
+		return CTL_EXIT_USAGE;
 	}
 	if (!a.interval_set)
 		a.interval = cfg->sched_poll_interval;
@@ -374,7 +439,7 @@ ctl_cmd_balance(struct ctl *c, int argc, char **argv)
 	if (a.interval < 0.1)
 		a.interval = 0.1;
 	log_level = a.log_level;
-	journal = getenv("JOURNAL_STREAM") != NULL;
+	journal = stdout_is_journal();
 
 	/* Rates over the time since the last round, as far as the daemon's
 	 * history reaches; --once looks at the last second. */
@@ -385,15 +450,22 @@ ctl_cmd_balance(struct ctl *c, int argc, char **argv)
 		window_ms = 100;
 
 	if (a.once)
-		return round_once(c, &a, window_ms, &reachable);
+		return round_once(c, &a, window_ms, &st);
 
 	ctl_catch_signals();
 	note(6, "balancing every %g s, sensitivity %g, %s, %s", a.interval,
 	     a.sensitivity, a.any_node ? "any NUMA node" : "NUMA-local",
 	     a.keep_pins ? "keeping pinned relays" : "pinned relays too");
 	while (!ctl_stop) {
-		round_once(c, &a, window_ms, &reachable);
-		ctl_sleep(a.interval);
+		double left = a.interval;
+
+		round_once(c, &a, window_ms, &st);
+		/* In steps of at most a second: a SIGTERM that lands just before
+		 * a sleep starts is then seen within a second, not an interval. */
+		while (left > 0 && !ctl_stop) {
+			ctl_sleep(left < 1 ? left : 1);
+			left -= 1;
+		}
 	}
 	note(6, "stopped");
 	return CTL_EXIT_OK;

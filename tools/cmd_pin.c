@@ -112,7 +112,7 @@ ctl_core_sched_fetch(struct ctl *c, const Virtioforwarder__CoreSchedRequest *q,
 	rc = ctl_request(c, CTL_SVC_CORE_SCHED, &q->base, &reply, &len, err, errlen);
 	if (rc != 0) {
 		/* The daemon serves core scheduling only when asked to. */
-		used = strlen(err);
+		used = strnlen(err, errlen);
 		if ((rc == -ETIMEDOUT || rc == -ENOENT || rc == -ECONNREFUSED) &&
 		    used < errlen)
 			snprintf(err + used, errlen - used, " (the daemon serves it only "
@@ -135,7 +135,10 @@ ctl_core_sched_query(struct ctl *c, const Virtioforwarder__CoreSchedRequest *q)
 	Virtioforwarder__CoreSchedResponse *r;
 	char err[VFWD_ERR_MAX];
 
-	if (ctl_core_sched_fetch(c, q, &r, err, sizeof(err)) != 0)
+	int rc = ctl_core_sched_fetch(c, q, &r, err, sizeof(err));
+
+	/* -EINTR: Ctrl-C, nothing to say. */
+	if (rc != 0 && rc != -EINTR)
 		ctl_error(c, "%s", err);
 	return r;
 }
@@ -169,17 +172,21 @@ show_cores(struct ctl *c)
 }
 
 int
-ctl_core_sched_update(struct ctl *c, const struct vfwd_pin *pins, unsigned int n)
+ctl_core_sched_update(struct ctl *c, const struct vfwd_pin *pins, unsigned int n,
+		      char *err, size_t errlen)
 {
 	Virtioforwarder__CoreSchedRequest q = VIRTIOFORWARDER__CORE_SCHED_REQUEST__INIT;
 	Virtioforwarder__RelayCPU map[VFWD_MAX_RELAYS], *ptrs[VFWD_MAX_RELAYS];
 	Virtioforwarder__CoreSchedResponse *r;
 	char list[1024];
 	unsigned int i;
-	int rc = CTL_EXIT_OK;
+	int rc;
 
-	if (n > VFWD_MAX_RELAYS)
-		return CTL_EXIT_FAIL;
+	if (n > VFWD_MAX_RELAYS) {
+		snprintf(err, errlen, "%u relays in one update: at most %u", n,
+			 VFWD_MAX_RELAYS);
+		return -E2BIG;
+	}
 	q.op = VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__UPDATE;
 	for (i = 0; i < n; i++) {
 		virtioforwarder__relay_cpu__init(&map[i]);
@@ -190,9 +197,9 @@ ctl_core_sched_update(struct ctl *c, const struct vfwd_pin *pins, unsigned int n
 	}
 	q.n_relay_cpu_map = n;
 	q.relay_cpu_map = ptrs;
-	r = ctl_core_sched_query(c, &q);
-	if (r == NULL)
-		return CTL_EXIT_FAIL;
+	rc = ctl_core_sched_fetch(c, &q, &r, err, errlen);
+	if (rc != 0)
+		return rc;
 	if (r->status != VIRTIOFORWARDER__CORE_SCHED_RESPONSE__STATUS__OK) {
 		const char *src = r->error_code_source && r->error_code_source[0]
 				  ? r->error_code_source : "the daemon refused the update";
@@ -200,10 +207,10 @@ ctl_core_sched_update(struct ctl *c, const struct vfwd_pin *pins, unsigned int n
 		/* The answer lists the worker CPUs even then: say them, it is
 		 * what the operator needs to pick a valid CPU. */
 		format_cores(r, list, sizeof(list));
-		ctl_error(c, "%s (%s)%s%s", src, r->has_error_code && r->error_code < 0 ?
-			  strerror(-r->error_code) : "error", list[0] ?
-			  "; worker CPUs: " : "", list);
-		rc = CTL_EXIT_FAIL;
+		snprintf(err, errlen, "%s (%s)%s%s", src, r->has_error_code &&
+			 r->error_code < 0 ? strerror(-r->error_code) : "error",
+			 list[0] ? "; worker CPUs: " : "", list);
+		rc = -EPERM;
 	}
 	virtioforwarder__core_sched_response__free_unpacked(r, NULL);
 	return rc;
@@ -212,16 +219,23 @@ ctl_core_sched_update(struct ctl *c, const struct vfwd_pin *pins, unsigned int n
 static int
 update(struct ctl *c, const struct pin_args *a)
 {
+	char err[VFWD_ERR_MAX];
 	unsigned int i;
 	int rc;
 
-	rc = ctl_core_sched_update(c, a->pins, a->n_pins);
-	if (rc == CTL_EXIT_OK && !c->quiet)
+	rc = ctl_core_sched_update(c, a->pins, a->n_pins, err, sizeof(err));
+	if (rc == -EINTR)
+		return CTL_EXIT_OK;
+	if (rc != 0) {
+		ctl_error(c, "%s", err);
+		return CTL_EXIT_FAIL;
+	}
+	if (!c->quiet)
 		for (i = 0; i < a->n_pins; i++)
 			printf("relay %u: VF to VM on CPU %d, VM to VF on CPU %d\n",
 			       a->pins[i].relay, a->pins[i].cpu_vf_to_vm,
 			       a->pins[i].cpu_vm_to_vf);
-	return rc;
+	return CTL_EXIT_OK;
 }
 
 static void

@@ -176,6 +176,9 @@ ctl_request(struct ctl *c, enum ctl_service s, const ProtobufCMessage *req,
 	size_t n;
 	int linger = 0, rc;
 
+	/* Every return leaves a string in 'err', empty for -EINTR. */
+	if (errlen > 0)
+		err[0] = '\0';
 	*reply = NULL;
 	*len = 0;
 	ep = ctl_endpoint(c, s);

@@ -210,9 +210,11 @@ int ctl_core_sched_fetch(struct ctl *c, const Virtioforwarder__CoreSchedRequest 
 Virtioforwarder__CoreSchedResponse *ctl_core_sched_query(struct ctl *c,
 		const Virtioforwarder__CoreSchedRequest *q);
 
-/* Moves the relays of 'pins' (UPDATE); CTL_EXIT_OK, or CTL_EXIT_FAIL after
- * saying why (with the worker CPUs when the daemon refused). */
-int ctl_core_sched_update(struct ctl *c, const struct vfwd_pin *pins, unsigned int n);
+/* Moves the relays of 'pins' (UPDATE): 0, or a negative errno with one
+ * line in 'err' (-EPERM: the daemon refused; the line then lists the
+ * worker CPUs). */
+int ctl_core_sched_update(struct ctl *c, const struct vfwd_pin *pins, unsigned int n,
+			  char *err, size_t errlen);
 
 /* balance: the CPU load balancer (1.x: vio4wd_core_scheduler). */
 int ctl_cmd_balance(struct ctl *c, int argc, char **argv);

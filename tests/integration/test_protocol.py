@@ -984,6 +984,8 @@ def test_stats_queues_and_workers(pb, reg, sockdir):
         assert [w.cpu for w in r.worker] == [1], r.worker
         w = r.worker[0]
         assert w.HasField("busy_cycles") and w.HasField("idle_cycles") and w.HasField("load")
+        # One NUMA node here (the balancer keeps relays on their node).
+        assert w.HasField("socket_id") and w.socket_id == 0, w
         assert 0.0 <= w.load <= 1.0
     a, b = r1.worker[0], r2.worker[0]
     assert b.busy_cycles >= a.busy_cycles and b.idle_cycles >= a.idle_cycles

@@ -46,8 +46,8 @@ test_spreads_crowded_worker(void **state)
 	}
 	assert_int_equal(on1, 2);
 	cpus_of(t, 4, now);
-	assert_float_equal(bal_cv(two, 2, t, 4, now), 1.0, 1e-9);
-	assert_float_equal(bal_cv(two, 2, t, 4, plan), 0.0, 1e-9);
+	assert_float_equal(bal_cv(two, 2, t, 4, now, false), 1.0, 1e-9);
+	assert_float_equal(bal_cv(two, 2, t, 4, plan, false), 0.0, 1e-9);
 	assert_true(bal_worth_it(1.0, 0.0, 0.25));
 }
 
@@ -162,22 +162,52 @@ test_cv_and_threshold(void **state)
 
 	(void)state;
 	/* Loads 300 and 100: mean 200, deviation 100. */
-	assert_float_equal(bal_cv(two, 2, t, 2, on), 0.5, 1e-9);
+	assert_float_equal(bal_cv(two, 2, t, 2, on, false), 0.5, 1e-9);
 	t[0].load = t[1].load = 0;
-	assert_float_equal(bal_cv(two, 2, t, 2, on), 0.0, 1e-9);
+	assert_float_equal(bal_cv(two, 2, t, 2, on, false), 0.0, 1e-9);
 	/* Four workers, all the load on one: sqrt(3). */
 	{
 		static const struct bal_cpu four[] = { { 1, 0 }, { 2, 0 }, { 3, 0 }, { 4, 0 } };
 		struct bal_task one = TASK(1, 0, 50, 3);
 		int at = 3;
 
-		assert_float_equal(bal_cv(four, 4, &one, 1, &at), sqrt(3), 1e-9);
+		assert_float_equal(bal_cv(four, 4, &one, 1, &at, false), sqrt(3), 1e-9);
 	}
 	assert_true(bal_worth_it(0.5, 0.2, 0.25));
 	assert_false(bal_worth_it(0.4, 0.2, 0.25));
 	assert_true(bal_worth_it(0.4, 0.39, 0));
 	assert_false(bal_worth_it(0.4, 0.4, 0));
 	assert_false(bal_worth_it(0.2, 0.3, 0));
+}
+
+/* The spread is per node: idle workers of another node, which the
+ * node's relays may not use, do not water down a crowded node. */
+static void
+test_cv_per_node(void **state)
+{
+	static const struct bal_cpu four[] = { { 1, 0 }, { 2, 0 }, { 3, 1 }, { 4, 1 } };
+	struct bal_task t[] = { TASK(1, 0, 300, 1), TASK(2, 0, 100, 2) };
+	int on[2] = { 1, 2 };
+
+	(void)state;
+	assert_float_equal(bal_cv(four, 4, t, 2, on, false), 0.5, 1e-9);
+	/* Over all four workers: loads 300, 100, 0, 0, mean 100. */
+	assert_float_equal(bal_cv(four, 4, t, 2, on, true),
+			   sqrt((200.0 * 200 + 0 + 100 * 100 + 100 * 100) / 4) / 100, 1e-9);
+}
+
+/* A fixed task stays even on a CPU that is not a worker. */
+static void
+test_fixed_never_moves(void **state)
+{
+	struct bal_task t[] = { TASK(1, 0, 500, 7), TASK(1, 1, 500, 1) };
+	int plan[2];
+
+	(void)state;
+	t[0].fixed = true;
+	assert_int_equal(bal_plan(two, 2, t, 2, false, plan), 0);
+	assert_int_equal(plan[0], 7);
+	assert_int_equal(plan[1], 1);
 }
 
 static void
@@ -203,6 +233,8 @@ main(void)
 		cmocka_unit_test(test_numa),
 		cmocka_unit_test(test_not_on_a_worker),
 		cmocka_unit_test(test_cv_and_threshold),
+		cmocka_unit_test(test_cv_per_node),
+		cmocka_unit_test(test_fixed_never_moves),
 		cmocka_unit_test(test_bad_input),
 	};
 
