@@ -429,8 +429,13 @@ def test_live_migration_rarp(reg, sockdir, guest_kit):
     assert m, caps[1].output() + d.proc.err[-3000:]
     assert m.group(1) == mac, caps[1].out
     assert "RARP" not in caps[0].out, caps[0].out
-    wait_for(lambda: len(dst.ping_replies()) >= 5, timeout=30,
-             what="ping replies on the destination\n" + dst.console[-1500:])
+    try:
+        wait_for(lambda: len(dst.ping_replies()) >= 5, timeout=30,
+                 what="ping replies on the destination")
+    except AssertionError as e:
+        raise AssertionError("%s\nrelay 4: %s\nfdb: %s\ndst:\n%s\ndaemon:\n%s" % (
+            e, d.stats()[4], net.ns_exec("bridge", "fdb").stdout, dst.console[-2000:],
+            d.proc.err[-5000:]))
     after = d.stats()[4]
     assert after["vm_to_vf"]["tx_pkts"] > before["vm_to_vf"]["tx_pkts"], after
     assert net.fdb_port(mac) == net.peers[1], net.ns_exec("bridge", "fdb").stdout
