@@ -17,14 +17,25 @@ def pytest_configure(config):
         raise pytest.UsageError("dpdk-testpmd not found (Debian package dpdk-dev)")
 
 
-@pytest.fixture
-def reg():
-    """Tracks what a test starts; ends all of it afterwards, pass or fail."""
+def _registry():
     r = harness.Registry()
     yield r
     errors = r.cleanup()
     if errors:
         pytest.fail("\n".join(errors))
+
+
+@pytest.fixture
+def reg():
+    """Tracks what a test starts; ends all of it afterwards, pass or fail."""
+    yield from _registry()
+
+
+@pytest.fixture(scope="module")
+def mreg():
+    """The same for what a module's tests share (one daemon for many
+    tests): ended after the module's last test."""
+    yield from _registry()
 
 
 @pytest.fixture

@@ -43,15 +43,6 @@ def one_line_error(p, status, *words):
 
 
 @pytest.fixture(scope="module")
-def mreg():
-    r = harness.Registry()
-    yield r
-    errors = r.cleanup()
-    if errors:
-        pytest.fail("\n".join(errors))
-
-
-@pytest.fixture(scope="module")
 def daemon(mreg, tmp_path_factory):
     if not os.path.exists(harness.CTL):
         pytest.skip("vfwdctl not built: %s" % harness.CTL)

@@ -15,16 +15,8 @@ if [ $# -ne 2 ]; then
 fi
 ctl=$1
 manpage=$2
-
-if ! help=$("$ctl" --help 2>&1); then
-	echo "FAIL: '$ctl --help' failed:" >&2
-	printf '%s\n' "$help" >&2
-	exit 1
-fi
-if [ ! -r "$manpage" ]; then
-	echo "FAIL: cannot read the man page $manpage" >&2
-	exit 1
-fi
+. "$(dirname "$0")/manpage_lib.sh"
+manpage_setup "$ctl" "$manpage"
 
 # Commands: the indented words of the "Commands:" block.
 mapfile -t commands < <(printf '%s\n' "$help" |
@@ -47,13 +39,6 @@ for cmd in "${commands[@]}"; do
 done
 mapfile -t options < <(printf '%s\n' "$all" |
 	grep -oE -- '--[[:alnum:]][[:alnum:]-]*[[:alnum:]]' | sort -u)
-
-# The page as plain text, troff escapes removed (as check_manpage.sh does).
-plain=$(sed -E -e '/^[.'"'"']\\"/d' \
-	-e 's/\\-/-/g' \
-	-e 's/\\f[BIRP]//g' -e 's/\\f\([[:alnum:]]{2}//g' \
-	-e 's/\\f\[[^]]*\]//g' \
-	-e 's/\\&//g' -e 's/\\%//g' "$manpage")
 
 status=0
 for cmd in "${commands[@]}"; do

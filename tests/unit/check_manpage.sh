@@ -14,18 +14,9 @@ if [ $# -ne 2 ]; then
 	echo "usage: $0 DAEMON MANPAGE" >&2
 	exit 1
 fi
-daemon=$1
 manpage=$2
-
-if ! help=$("$daemon" --help 2>&1); then
-	echo "FAIL: '$daemon --help' failed:" >&2
-	printf '%s\n' "$help" >&2
-	exit 1
-fi
-if [ ! -r "$manpage" ]; then
-	echo "FAIL: cannot read the man page $manpage" >&2
-	exit 1
-fi
+. "$(dirname "$0")/manpage_lib.sh"
+manpage_setup "$1" "$manpage"
 
 # Long options: the option column of --help, "  -C, --cpus=LIST" or
 # "      --file-prefix=NAME".  Prose lines do not start with blanks and a
@@ -42,14 +33,6 @@ if [ ${#options[@]} -lt 10 ]; then
 		"has its format changed?" >&2
 	exit 1
 fi
-
-# The man page as plain text: comments dropped, troff escapes that can
-# sit inside an option name (\- \f[BIRP] \f(XX \f[X] \& \%) removed.
-plain=$(sed -E -e '/^[.'"'"']\\"/d' \
-	-e 's/\\-/-/g' \
-	-e 's/\\f[BIRP]//g' -e 's/\\f\([[:alnum:]]{2}//g' \
-	-e 's/\\f\[[^]]*\]//g' \
-	-e 's/\\&//g' -e 's/\\%//g' "$manpage")
 
 # Prints section NAME of the plain text (from its .SH line to the next).
 section() {
