@@ -190,6 +190,22 @@ class Daemon:
         block = block[block.index("stats begin"):block.index("stats end")]
         return parse_stats(block)
 
+    def settled_stats(self, relay, timeout=10, gap=0.3):
+        """Relay 'relay's stats once two dumps 'gap' seconds apart agree:
+        counters that must add up (a relay's total and its queues' shares,
+        which workers bump one after the other) are only compared when no
+        packet is in flight, such as a late ARP probe."""
+        state = {"last": self.stats()[relay]}
+
+        def same():
+            time.sleep(gap)
+            now = self.stats()[relay]
+            if now == state["last"]:
+                return now
+            state["last"] = now
+            return None
+        return wait_for(same, timeout, "relay %d's counters to settle" % relay, interval=0)
+
     def log_has(self, text):
         return text in self.proc.err
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from harness import Daemon, VethNs, relay_up, wait_for
-from vm import Guest, skip_unless_qemu
+from vm import Guest, retry_on_guest_crash, skip_unless_qemu
 
 HOST_IP = "10.77.0.1"
 GUEST_IP = "10.77.0.2"
@@ -76,11 +76,11 @@ def test_guest_multiqueue_flows(reg, sockdir, guest_kit):
     info = wait_for(lambda: relay_up(d, 3), what="guest on relay 3")[3]["info"]
     assert info["guest_rxq"] == "0xf" and info["guest_txq"] == "0xf", info
 
-    before = d.stats()[3]
+    before = d.settled_stats(3)
     for a in addrs:
         p = veth.ns_exec("ping", "-c", "3", "-i", "0.2", "-W", "2", a, check=False)
         assert p.returncode == 0, a + p.stdout + p.stderr + g.console
-    after = d.stats()[3]
+    after = d.settled_stats(3)
     qb, qa = before["queues"], after["queues"]
     to_vm = [qa[q]["to_vm_pkts"] - qb[q]["to_vm_pkts"] for q in range(4)]
     from_vm = [qa[q]["from_vm_pkts"] - qb[q]["from_vm_pkts"] for q in range(4)]
@@ -334,6 +334,7 @@ def migration_setup(reg, sockdir, device_opts=""):
     return net, d, src, dst, uri
 
 
+@retry_on_guest_crash
 def test_live_migration_same_host(reg, sockdir, guest_kit):
     """A pinging guest migrates from relay 3 to relay 4 of the same daemon
     (two QEMUs on one host, memory in memfds): the guest keeps pinging on
@@ -358,7 +359,7 @@ def test_live_migration_same_host(reg, sockdir, guest_kit):
 
     # The guest goes on pinging from the destination (its console is now
     # the destination's serial port).
-    wait_for(lambda: len(dst.ping_replies()) >= 10, timeout=30,
+    wait_for(lambda: dst.replies_at_least(10), timeout=30,
              what="ping replies on the destination\nsrc:\n%s\ndst:\n%s\ndaemon:\n%s"
              % (src.console[-1500:], dst.console[-1500:], d.proc.err[-3000:]))
     seqs = dst.ping_replies()
@@ -379,7 +380,7 @@ def test_live_migration_same_host(reg, sockdir, guest_kit):
     wait_for(lambda: d.stats()[3]["info"]["guest"] == "none", what="relay 3 without guest")
     s3 = d.stats()[3]
     n = len(dst.ping_replies())
-    wait_for(lambda: len(dst.ping_replies()) >= n + 3, timeout=10,
+    wait_for(lambda: dst.replies_at_least(n + 3), timeout=10,
              what="pings after the source quit")
     print("migration: %s, wall %.1f s; last reply on the source seq=%d, first on the "
           "destination seq=%d: %d pings lost (~%.1f s); relay 3 after: %s; test %.1f s"
@@ -404,6 +405,7 @@ while True:
 """
 
 
+@retry_on_guest_crash
 def test_live_migration_rarp(reg, sockdir, guest_kit):
     """guest_announce=off on both QEMUs: the guest cannot announce itself,
     so the destination QEMU asks the backend (VHOST_USER_SEND_RARP) and the
@@ -436,7 +438,7 @@ def test_live_migration_rarp(reg, sockdir, guest_kit):
     assert m.group(1) == mac, caps[1].out
     assert "RARP" not in caps[0].out, caps[0].out
     try:
-        wait_for(lambda: len(dst.ping_replies()) >= 5, timeout=30,
+        wait_for(lambda: dst.replies_at_least(5), timeout=30,
                  what="ping replies on the destination")
     except AssertionError as e:
         raise AssertionError("%s\nrelay 4: %s\nfdb: %s\ndst:\n%s\ndaemon:\n%s" % (
@@ -451,6 +453,7 @@ def test_live_migration_rarp(reg, sockdir, guest_kit):
           % (migration_times(info), m.group(1), net.peers[1], lost, time.monotonic() - t0))
 
 
+@retry_on_guest_crash
 def test_migration_relay_to_tap_and_back(reg, sockdir, guest_kit):
     """The man page's migration to a non-relay backend and back, with plain
     QEMU command lines: a guest pinging through relay 3 migrates to a QEMU
@@ -478,7 +481,7 @@ def test_migration_relay_to_tap_and_back(reg, sockdir, guest_kit):
         n0 = len(dst.ping_replies())
         info = migrate(src, uri)
         last = src.ping_replies()[-1]
-        wait_for(lambda: len(dst.ping_replies()) >= n0 + 10, timeout=30,
+        wait_for(lambda: dst.replies_at_least(n0 + 10), timeout=30,
                  what="ping replies after the migration to %s\nsrc:\n%s\ndst:\n%s"
                  % (name, src.console[-1500:], dst.console[-1500:]))
         lost = ping_gap(last, dst.ping_replies()[n0:])
@@ -533,6 +536,7 @@ RELAY_DEFAULT_DEVICE_OPTS = (
     ",host_tso4=off,host_tso6=off,host_ecn=off,host_ufo=off,mrg_rxbuf=off,queue_reset=off")
 
 
+@retry_on_guest_crash
 def test_migration_tap_booted_guest_onto_relay(reg, sockdir, guest_kit):
     """A guest that booted on a tap negotiated what the tap offers
     (offloads, mergeable buffers, ring reset), more than a relay offers by
@@ -574,7 +578,7 @@ def test_migration_tap_booted_guest_onto_relay(reg, sockdir, guest_kit):
                           .group(0))
         else:
             last = src.ping_replies()[-1]
-            wait_for(lambda: len(dst.ping_replies()) >= 10, timeout=30,
+            wait_for(lambda: dst.replies_at_least(10), timeout=30,
                      what="pings through the relay\n" + dst.console[-1500:])
             lost = ping_gap(last, dst.ping_replies())
             assert d.stats()[3]["info"]["guest"] == "connected"
