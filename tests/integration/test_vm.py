@@ -230,11 +230,11 @@ class BridgeNs:
     def ns_exec(self, *argv, check=True):
         return self.sh("ip", "netns", "exec", self.ns, *argv, check=check)
 
-    def add_tap(self):
+    def add_tap(self, prefix="tp"):
         """A persistent tap interface on the bridge, for a QEMU started in
         the namespace with a tap netdev (the non-relay backend); it goes
-        with the namespace."""
-        tap = "tp" + self.ns[-6:]
+        with the namespace.  'prefix' tells two taps of one bridge apart."""
+        tap = prefix + self.ns[-6:]
         self.ns_exec("ip", "tuntap", "add", "dev", tap, "mode", "tap")
         self.ns_exec("ip", "link", "set", tap, "master", self.br)
         self.ns_exec("ip", "link", "set", tap, "up")

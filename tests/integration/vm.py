@@ -55,7 +55,6 @@ class GuestKernelCrashed(Exception):
 
     def __init__(self, name, excerpt):
         super().__init__("%s: guest kernel crashed:\n%s" % (name, excerpt))
-        self.excerpt = excerpt
 
 
 # What the kernel prints when it finds its own memory corrupted.

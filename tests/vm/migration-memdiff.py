@@ -44,11 +44,7 @@ def one_run(src_kind, opts):
     try:
         net = reg.add(BridgeNs())
         tap = net.add_tap()
-        tap2 = "tq" + net.ns[-6:]
-        for argv in (("ip", "tuntap", "add", "dev", tap2, "mode", "tap"),
-                     ("ip", "link", "set", tap2, "master", net.br),
-                     ("ip", "link", "set", tap2, "up")):
-            net.ns_exec(*argv)
+        tap2 = net.add_tap("tq")
         common = dict(peer=HOST_IP, mode="pingloop", interval=0.2, device_opts=opts)
         if src_kind == "relay":
             d = reg.add(Daemon(tmp, {"VIRTIOFWD_STATIC_VFS":
