@@ -58,9 +58,12 @@ port_conf(const struct rte_eth_dev_info *info, const struct vfwd_device_opts *op
 
 		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf->rx_adv_conf.rss_conf.rss_hf = hf;
+		/* The device's own flow hash saves hashing in software.  Only
+		 * with RSS mode: ethdev refuses RSS_HASH without it (an igb VF
+		 * with one RX queue failed to configure). */
+		conf->rxmode.offloads |= info->rx_offload_capa &
+			RTE_ETH_RX_OFFLOAD_RSS_HASH;
 	}
-	/* The device's own flow hash saves hashing in software. */
-	conf->rxmode.offloads |= info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_RSS_HASH;
 	if (opts->jumbo) {
 		uint32_t mtu = RTE_MIN(9000u, (uint32_t)info->max_mtu);
 
