@@ -24,8 +24,8 @@
 #include "log.h"
 #include "portctl.h"
 #include "relay.h"
+#include "dataplane.h"
 #include "stats.h"
-#include "worker.h"
 
 #define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
@@ -281,8 +281,8 @@ fill_relay(struct relay_msg *m, bool queues, unsigned int window)
 {
 	struct vfwd_relay_info *ri = &m->ri;
 	struct vfwd_dir_rates rt[VFWD_N_DIRS];
-	const struct vfwd_dir_stats *f = &ri->dir[VFWD_DIR_VF_TO_VM];
-	const struct vfwd_dir_stats *t = &ri->dir[VFWD_DIR_VM_TO_VF];
+	const struct vfwd_dir_counters *f = &ri->dir[VFWD_DIR_VF_TO_VM];
+	const struct vfwd_dir_counters *t = &ri->dir[VFWD_DIR_VM_TO_VF];
 	bool active = ri->has_device && ri->guest_connected;
 
 	virtioforwarder__relay_state__init(&m->rs);
@@ -356,8 +356,8 @@ fill_relay(struct relay_msg *m, bool queues, unsigned int window)
 		struct vfwd_queue_counters qc[VFWD_N_DIRS][VFWD_MAX_QUEUE_PAIRS];
 		unsigned int i, n = 0;
 
-		vfwd_relay_queue_counters(ri->id, VFWD_DIR_VF_TO_VM, qc[VFWD_DIR_VF_TO_VM]);
-		vfwd_relay_queue_counters(ri->id, VFWD_DIR_VM_TO_VF, qc[VFWD_DIR_VM_TO_VF]);
+		vfwd_dp_queue_counters(ri->id, VFWD_DIR_VF_TO_VM, qc[VFWD_DIR_VF_TO_VM]);
+		vfwd_dp_queue_counters(ri->id, VFWD_DIR_VM_TO_VF, qc[VFWD_DIR_VM_TO_VF]);
 		for (i = 0; i < VFWD_MAX_QUEUE_PAIRS; i++) {
 			Virtioforwarder__RelayState__Queue *q = &m->q[n];
 			const struct vfwd_queue_counters *to = &qc[VFWD_DIR_VF_TO_VM][i];
@@ -392,7 +392,7 @@ handle_stats(const uint8_t *req, size_t len, struct reply *out)
 	Virtioforwarder__StatsRequest *q;
 	struct relay_msg *msgs;
 	bool inactive, want[VFWD_MAX_RELAYS] = { false };
-	unsigned int i, n = 0;
+	unsigned int i, n = 0, n_workers = vfwd_dp_n_workers();
 
 	if (req == NULL) {
 		stats_reply_status(VIRTIOFORWARDER__STATS_RESPONSE__STATUS__E2BIG, out);
@@ -433,23 +433,24 @@ handle_stats(const uint8_t *req, size_t len, struct reply *out)
 			   q->has_delay ? q->delay : 0);
 		rsp[n++] = &m->rs;
 	}
-	for (i = 0; i < vfwd_n_workers; i++) {
+	for (i = 0; i < n_workers; i++) {
+		struct vfwd_worker_info wi;
+
+		vfwd_dp_worker_info(i, &wi);
 		virtioforwarder__worker_load__init(&wl[i]);
-		wl[i].cpu = vfwd_workers[i].lcore;
+		wl[i].cpu = wi.lcore;
 		wl[i].has_busy_cycles = wl[i].has_idle_cycles = wl[i].has_load = true;
-		wl[i].busy_cycles = __atomic_load_n(&vfwd_workers[i].busy_cycles,
-						    __ATOMIC_RELAXED);
-		wl[i].idle_cycles = __atomic_load_n(&vfwd_workers[i].idle_cycles,
-						    __ATOMIC_RELAXED);
+		wl[i].busy_cycles = wi.busy_cycles;
+		wl[i].idle_cycles = wi.idle_cycles;
 		wl[i].load = vfwd_stats_worker_load(i, q->has_delay ? q->delay : 0);
 		wl[i].has_socket_id = true;
-		wl[i].socket_id = vfwd_workers[i].numa;
+		wl[i].socket_id = wi.numa;
 		wlp[i] = &wl[i];
 	}
 	r.status = VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK;
 	r.n_relay = n;
 	r.relay = rsp;
-	r.n_worker = vfwd_n_workers;
+	r.n_worker = n_workers;
 	r.worker = wlp;
 	pack(&r.base, out);
 	free(msgs);
@@ -517,6 +518,7 @@ core_sched_reply(int rc, const char *err, struct reply *out)
 {
 	Virtioforwarder__CoreSchedResponse r = VIRTIOFORWARDER__CORE_SCHED_RESPONSE__INIT;
 	uint32_t cores[VFWD_MAX_CPUS];
+	struct vfwd_worker_info wi;
 	unsigned int i;
 
 	r.status = rc == 0 ? VIRTIOFORWARDER__CORE_SCHED_RESPONSE__STATUS__OK
@@ -526,9 +528,11 @@ core_sched_reply(int rc, const char *err, struct reply *out)
 		r.error_code = rc;
 		r.error_code_source = (char *)err;
 	}
-	for (i = 0; i < vfwd_n_workers; i++)
-		cores[i] = vfwd_workers[i].lcore;
-	r.n_eal_cores = vfwd_n_workers;
+	for (i = 0; i < vfwd_dp_n_workers(); i++) {
+		vfwd_dp_worker_info(i, &wi);
+		cores[i] = wi.lcore;
+	}
+	r.n_eal_cores = vfwd_dp_n_workers();
 	r.eal_cores = cores;
 	pack(&r.base, out);
 }
@@ -554,7 +558,7 @@ check_update(const Virtioforwarder__CoreSchedRequest *q, char *err, size_t errle
 			return -ERANGE;
 		}
 		for (j = 0; j < 2; j++)
-			if (cpus[j] < 0 || vfwd_worker_by_cpu(cpus[j]) < 0) {
+			if (cpus[j] < 0 || vfwd_dp_worker_by_cpu(cpus[j]) < 0) {
 				ERR("UPDATE: relay %d: CPU %d is not a worker CPU",
 				    m->relay_number, cpus[j]);
 				return -EINVAL;

@@ -149,18 +149,18 @@ release_port(uint16_t port)
 	}
 }
 
-/* Configures the queues of 'port' and starts it; 'label' names it in
- * messages. */
+/*
+ * Configures 'port' from what the device can do: queues, offloads, ring
+ * sizes.  The queues are set up later, by vfwd_device_start(), once the
+ * caller has buffers for them.
+ */
 static int
-setup_port(uint16_t port, const char *label, const struct vfwd_device_opts *opts,
-	   vfwd_get_pool_fn get_pool, void *ctx, struct vfwd_device *dev,
-	   char *err, size_t errlen)
+configure_port(uint16_t port, const struct vfwd_device_opts *opts,
+	       struct vfwd_device *dev, char *err, size_t errlen)
 {
-	uint16_t q, nrxd = VFWD_DEV_RING_SIZE, ntxd = VFWD_DEV_RING_SIZE;
+	const char *label = dev->name;
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
-	struct rte_mempool *pool;
-	unsigned int sock;
 	int rc, numa;
 
 	rc = rte_eth_dev_info_get(port, &info);
@@ -179,7 +179,6 @@ setup_port(uint16_t port, const char *label, const struct vfwd_device_opts *opts
 		dev->nb_rxq = 1;
 	numa = rte_eth_dev_socket_id(port);
 	dev->numa = numa >= 0 ? numa : -1;
-	sock = numa >= 0 ? (unsigned int)numa : (unsigned int)SOCKET_ID_ANY;
 
 	port_conf(&info, opts, dev->nb_rxq, &conf, label);
 	rc = rte_eth_dev_configure(port, dev->nb_rxq, dev->nb_txq, &conf);
@@ -188,23 +187,40 @@ setup_port(uint16_t port, const char *label, const struct vfwd_device_opts *opts
 		    dev->nb_rxq, dev->nb_txq, rte_strerror(-rc));
 		return rc;
 	}
-	rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrxd, &ntxd);
-	/* What the rings can hold: a bond's members each have these queues. */
-	pool = get_pool(ctx, dev->numa, (dev->bond ? dev->n_members : 1u) *
-			((unsigned int)dev->nb_rxq * nrxd + (unsigned int)dev->nb_txq * ntxd));
-	if (pool == NULL) {
-		ERR("%s: no packet buffers (out of hugepage memory?)", label);
-		return -ENOMEM;
-	}
+	dev->nb_rxd = VFWD_DEV_RING_SIZE;
+	dev->nb_txd = VFWD_DEV_RING_SIZE;
+	rte_eth_dev_adjust_nb_rx_tx_desc(port, &dev->nb_rxd, &dev->nb_txd);
+	return 0;
+}
+
+unsigned int
+vfwd_device_ring_mbufs(const struct vfwd_device *dev)
+{
+	/* A bond's members each have these queues. */
+	return (dev->bond ? dev->n_members : 1u) *
+		((unsigned int)dev->nb_rxq * dev->nb_rxd +
+		 (unsigned int)dev->nb_txq * dev->nb_txd);
+}
+
+int
+vfwd_device_start(struct vfwd_device *dev, struct rte_mempool *pool,
+		  char *err, size_t errlen)
+{
+	const char *label = dev->name;
+	uint16_t q, port = dev->port_id;
+	unsigned int sock = dev->numa >= 0 ? (unsigned int)dev->numa
+					    : (unsigned int)SOCKET_ID_ANY;
+	int rc;
+
 	for (q = 0; q < dev->nb_rxq; q++) {
-		rc = rte_eth_rx_queue_setup(port, q, nrxd, sock, NULL, pool);
+		rc = rte_eth_rx_queue_setup(port, q, dev->nb_rxd, sock, NULL, pool);
 		if (rc != 0) {
 			ERR("%s: RX queue %u setup failed: %s", label, q, rte_strerror(-rc));
 			return rc;
 		}
 	}
 	for (q = 0; q < dev->nb_txq; q++) {
-		rc = rte_eth_tx_queue_setup(port, q, ntxd, sock, NULL);
+		rc = rte_eth_tx_queue_setup(port, q, dev->nb_txd, sock, NULL);
 		if (rc != 0) {
 			ERR("%s: TX queue %u setup failed: %s", label, q, rte_strerror(-rc));
 			return rc;
@@ -221,15 +237,14 @@ setup_port(uint16_t port, const char *label, const struct vfwd_device_opts *opts
 		return rc;
 	}
 	VLOG_INFO("%s: port %u up, %u RX / %u TX queues of %u/%u descriptors, "
-		  "NUMA node %d", label, port, dev->nb_rxq, dev->nb_txq, nrxd, ntxd,
-		  dev->numa);
+		  "NUMA node %d", label, port, dev->nb_rxq, dev->nb_txq, dev->nb_rxd,
+		  dev->nb_txd, dev->numa);
 	return 0;
 }
 
 int
-vfwd_device_attach(const char *spec, const struct vfwd_device_opts *opts,
-		   vfwd_get_pool_fn get_pool, void *ctx, struct vfwd_device *dev,
-		   char *err, size_t errlen)
+vfwd_device_probe(const char *spec, const struct vfwd_device_opts *opts,
+		  struct vfwd_device *dev, char *err, size_t errlen)
 {
 	uint16_t port;
 	int rc;
@@ -239,7 +254,7 @@ vfwd_device_attach(const char *spec, const struct vfwd_device_opts *opts,
 	if (rc != 0)
 		return rc;
 	snprintf(dev->name, sizeof(dev->name), "%s", spec);
-	rc = setup_port(port, spec, opts, get_pool, ctx, dev, err, errlen);
+	rc = configure_port(port, opts, dev, err, errlen);
 	if (rc != 0)
 		release_port(port);
 	return rc;
@@ -264,11 +279,10 @@ free_bond(uint16_t bond, const char *name, const uint16_t *members, unsigned int
 }
 
 int
-vfwd_device_attach_bond(const char *name, unsigned int mode,
-			const char *const *members, unsigned int n_members,
-			const struct vfwd_device_opts *opts,
-			vfwd_get_pool_fn get_pool, void *ctx,
-			struct vfwd_device *dev, char *err, size_t errlen)
+vfwd_device_probe_bond(const char *name, unsigned int mode,
+		       const char *const *members, unsigned int n_members,
+		       const struct vfwd_device_opts *opts,
+		       struct vfwd_device *dev, char *err, size_t errlen)
 {
 	uint16_t ports[VFWD_BOND_MAX_MEMBERS], bond = 0;
 	unsigned int i, probed = 0;
@@ -315,7 +329,7 @@ vfwd_device_attach_bond(const char *name, unsigned int mode,
 	dev->n_members = (uint8_t)n_members;
 	memcpy(dev->member_port, ports, n_members * sizeof(ports[0]));
 	snprintf(dev->name, sizeof(dev->name), "%s", name);
-	rc = setup_port(bond, name, opts, get_pool, ctx, dev, err, errlen);
+	rc = configure_port(bond, opts, dev, err, errlen);
 	if (rc != 0)
 		goto fail_bond;
 	VLOG_INFO("%s: bond of %u members, mode %u", name, n_members, mode);

@@ -14,6 +14,8 @@
 
 #include <rte_mempool.h>
 
+#include "config.h"
+
 /* Device queues used at most per direction (RSS spreads over them). */
 #define VFWD_DEV_MAX_QUEUES 4
 /* Descriptors per device queue, adjusted to what the device allows. */
@@ -33,44 +35,48 @@ struct vfwd_device {
 	uint16_t port_id;                /* the port the relay polls */
 	uint16_t nb_rxq;
 	uint16_t nb_txq;
+	uint16_t nb_rxd;                 /* descriptors per RX queue */
+	uint16_t nb_txd;                 /* ... per TX queue */
 	int numa;                        /* -1 when unknown */
-	char name[128];                  /* the spec, or the bond's name */
+	char name[VFWD_DEVSPEC_MAX];     /* the spec, or the bond's name */
 	bool bond;
 	uint8_t n_members;
 	uint16_t member_port[VFWD_BOND_MAX_MEMBERS];
 };
 
 /*
- * Returns a buffer pool for a device on NUMA node 'numa' whose rings hold
- * up to 'ring_mbufs' buffers.
+ * Probes the device named by 'spec' (PCI address or devargs) and
+ * configures its port: queues and offloads from what it can do.  The
+ * device is not started: the caller gets buffers for its rings
+ * (vfwd_device_ring_mbufs()) and calls vfwd_device_start(), or
+ * vfwd_device_detach().  On failure nothing stays probed and 'err' says
+ * which step failed.
  */
-typedef struct rte_mempool *(*vfwd_get_pool_fn)(void *ctx, int numa,
-						unsigned int ring_mbufs);
+int vfwd_device_probe(const char *spec, const struct vfwd_device_opts *opts,
+		      struct vfwd_device *dev, char *err, size_t errlen);
 
 /*
- * Probes the device named by 'spec' (PCI address or devargs), configures
- * nb_rxq/nb_txq queues with buffers from the pool that 'get_pool' returns
- * for the device's NUMA node, and starts it.  On failure nothing stays
- * probed and 'err' says which step failed.
- */
-int vfwd_device_attach(const char *spec, const struct vfwd_device_opts *opts,
-		       vfwd_get_pool_fn get_pool, void *ctx,
-		       struct vfwd_device *dev, char *err, size_t errlen);
-
-/*
- * Probes the 'n_members' member devices (2 to VFWD_BOND_MAX_MEMBERS) and
+ * Probes the 'n_members' member devices (2 to VFWD_BOND_MAX_MEMBERS),
  * binds them into a DPDK bonding port called 'name' (which starts with
- * "net_bonding") in mode 'mode' (0-6), then sets it up as
- * vfwd_device_attach() does.  On failure everything is undone.
+ * "net_bonding") in mode 'mode' (0-6), and configures it as
+ * vfwd_device_probe() does.  On failure everything is undone.
  */
-int vfwd_device_attach_bond(const char *name, unsigned int mode,
-			    const char *const *members, unsigned int n_members,
-			    const struct vfwd_device_opts *opts,
-			    vfwd_get_pool_fn get_pool, void *ctx,
-			    struct vfwd_device *dev,
-			    char *err, size_t errlen);
+int vfwd_device_probe_bond(const char *name, unsigned int mode,
+			   const char *const *members, unsigned int n_members,
+			   const struct vfwd_device_opts *opts,
+			   struct vfwd_device *dev, char *err, size_t errlen);
 
-/* Stops, closes and removes a device (and a bond's members). */
+/* Buffers the rings of a probed device can hold at once. */
+unsigned int vfwd_device_ring_mbufs(const struct vfwd_device *dev);
+
+/*
+ * Sets up the queues of a probed device with buffers from 'pool' and
+ * starts it.  On failure the caller detaches it.
+ */
+int vfwd_device_start(struct vfwd_device *dev, struct rte_mempool *pool,
+		      char *err, size_t errlen);
+
+/* Stops, closes and removes a probed device (and a bond's members). */
 void vfwd_device_detach(struct vfwd_device *dev);
 
 #endif /* VFWD_DEVICE_H */

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Forwarding engines, one per direction, behind a small ops table (as
- * testpmd does with its forwarding modes).  An engine polls one unit once
- * and returns how many packets it took in, so the worker can tell busy
- * polls from idle ones.
+ * The per-packet path: forwarding engines, one per direction, behind a
+ * small ops table (as testpmd does with its forwarding modes), and the
+ * poll unit they work on.  Only the data plane (dataplane.c) builds units
+ * and calls the engines.
+ *
+ * Rules of this path: burst APIs only; no locks, system calls, allocation
+ * or logging; counters are the polling worker's own.
  */
 #ifndef VFWD_FWD_H
 #define VFWD_FWD_H
 
-#include "worker.h"
+#include <stdint.h>
+
+#include "dataplane.h"
 
 /* Packets per burst. */
 #define VFWD_BURST 32
@@ -20,10 +25,36 @@
  */
 #define VFWD_RETRIES 4
 
+/*
+ * One direction of one relay, as a worker polls it.  Everything above
+ * 'cached_mask' is fixed for the life of the poll list it sits in; the
+ * rest is the worker's own scratch.
+ */
+struct vfwd_unit {
+	uint8_t dir;                 /* enum vfwd_dir */
+	uint8_t nb_dev_q;            /* device queues this direction uses */
+	uint16_t relay_id;
+	int vid;                     /* vhost device, -1 when no guest */
+	int port_id;                 /* ethdev port, -1 when no device */
+	struct rte_mempool *pool;    /* buffers for vhost dequeue */
+	/* Guest queues enabled by the guest: bit q = queue pair q.  Written
+	 * by the vhost thread at any time; read once per poll. */
+	const uint32_t *q_enabled;
+	struct vfwd_dir_counters *ctr;    /* this worker's counters */
+	struct vfwd_queue_counters *qctr; /* ... per guest queue */
+
+	/* Worker scratch: the enabled-queue list derived from the mask. */
+	uint32_t cached_mask;
+	uint8_t n_q;
+	uint8_t q[VFWD_MAX_QUEUE_PAIRS];      /* enabled guest queues */
+	uint8_t dev_q[VFWD_MAX_QUEUE_PAIRS];  /* device TX queue of each (VM to VF) */
+};
+
 /* A forwarding engine. */
 struct vfwd_fwd_engine {
 	const char *name;
-	/* Polls 'u' once; returns the number of packets taken in. */
+	/* Polls 'u' once; returns the number of packets taken in, so that
+	 * the worker can tell busy passes from idle ones. */
 	unsigned int (*poll)(struct vfwd_unit *u);
 };
 

@@ -31,13 +31,13 @@
 #include "ctl_ipc.h"
 #include "ctl_ovsdb.h"
 #include "ctl_zmq.h"
+#include "dataplane.h"
 #include "eal.h"
 #include "log.h"
 #include "portctl.h"
 #include "relay.h"
 #include "stats.h"
 #include "vhost.h"
-#include "worker.h"
 
 /* ------------------------------------------------------------------ */
 /* pid file                                                            */
@@ -241,6 +241,11 @@ sample_timer(void)
 	return fd;
 }
 
+/*
+ * Start-up and shut-down have one cleanup path: each step that succeeds
+ * adds what the labels below undo, in reverse order.  Exit status 2 is a
+ * bad configuration (systemd does not restart it), 1 any other failure.
+ */
 int
 main(int argc, char **argv)
 {
@@ -261,37 +266,33 @@ main(int argc, char **argv)
 	rc = vfwd_config_from_args(cfg, argc, argv, &action, err, sizeof(err));
 	if (rc == 0 && action == VFWD_CONFIG_RUN)
 		rc = vfwd_config_validate(cfg, err, sizeof(err));
-	if (rc != 0) {
-		fprintf(stderr, "virtio-forwarder: %s\n", err);
-		free(cfg);
-		return 2;
-	}
+	if (rc != 0)
+		goto bad_config;
 	if (action == VFWD_CONFIG_HELP) {
 		vfwd_config_usage(stdout, argv[0]);
-		free(cfg);
-		return 0;
+		status = EXIT_SUCCESS;
+		goto out_cfg;
 	}
 	if (action == VFWD_CONFIG_VERSION) {
 		printf("virtio-forwarder %s (%s)\n", VFWD_VERSION, rte_version());
-		free(cfg);
-		return 0;
+		status = EXIT_SUCCESS;
+		goto out_cfg;
 	}
 	vfwd_log_init(cfg->log_target, cfg->log_level);
 	if (vfwd_eal_check_host(cfg, err, sizeof(err)) != 0 ||
 	    vfwd_vhost_init(cfg, err, sizeof(err)) != 0 ||
-	    vfwd_eal_build_args(cfg, &eal, err, sizeof(err)) != 0) {
-		fprintf(stderr, "virtio-forwarder: %s\n", err);
-		free(cfg);
-		return 2;
-	}
+	    vfwd_eal_build_args(cfg, &eal, err, sizeof(err)) != 0)
+		goto bad_config;
 	pidfd = pidfile_open(cfg->pid_path, err, sizeof(err));
 	if (pidfd < 0) {
 		fprintf(stderr, "virtio-forwarder: %s\n", err);
-		free(cfg);
-		return EXIT_FAILURE;
+		goto out_cfg;
 	}
-	if (signals_open(&sigs) != 0 || (sfd = signalfd(-1, &sigs, SFD_CLOEXEC)) < 0) {
-		fprintf(stderr, "virtio-forwarder: signals: %s\n", strerror(errno));
+	rc = signals_open(&sigs);
+	if (rc == 0 && (sfd = signalfd(-1, &sigs, SFD_CLOEXEC)) < 0)
+		rc = -errno;
+	if (rc != 0) {
+		fprintf(stderr, "virtio-forwarder: signals: %s\n", strerror(-rc));
 		goto out_pid;
 	}
 
@@ -307,13 +308,14 @@ main(int argc, char **argv)
 		    rte_version());
 	log_limits();
 
-	if (vfwd_workers_init(&cfg->workers) != 0) {
-		VLOG_ERR("cannot set up workers: out of memory");
+	rc = vfwd_dp_init(cfg);
+	if (rc != 0) {
+		VLOG_ERR("cannot set up workers: %s", strerror(-rc));
 		goto out_eal;
 	}
 	vfwd_relays_init(cfg);
 	vfwd_portctl_init(cfg);
-	if (vfwd_workers_start() != 0)
+	if (vfwd_dp_start() != 0)
 		goto out_workers;
 	open_static_relays(cfg);
 	tfd = sample_timer();
@@ -343,7 +345,7 @@ main(int argc, char **argv)
 	}
 
 	sd_notify(0, "READY=1");
-	VLOG_NOTICE("ready: %u worker(s), %s mode, %s sockets", vfwd_n_workers,
+	VLOG_NOTICE("ready: %u worker(s), %s mode, %s sockets", vfwd_dp_n_workers(),
 		    cfg->vhost_client ? "vhost-user client" : "vhost-user server",
 		    cfg->dynamic_sockets ? "dynamic" : "static");
 	main_loop(sfd, tfd, &src);
@@ -360,7 +362,7 @@ out_relays:
 	if (tfd >= 0)
 		close(tfd);
 out_workers:
-	vfwd_workers_fini();
+	vfwd_dp_fini();
 out_eal:
 	rte_eal_cleanup();
 out_pid:
@@ -370,6 +372,11 @@ out_pid:
 	close(pidfd);
 	if (status == EXIT_SUCCESS)
 		VLOG_NOTICE("stopped");
+	goto out_cfg;
+bad_config:
+	fprintf(stderr, "virtio-forwarder: %s\n", err);
+	status = 2;
+out_cfg:
 	free(cfg);
 	return status;
 }

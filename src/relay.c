@@ -1,12 +1,26 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Relay table and its state changes.
+ * The relay table, each relay's state changes, and the vhost library's
+ * callbacks.
  *
- * The rule that keeps the data path safe: every change that removes
- * something a worker may use (a vhost device, a port, a buffer pool) is
- * first unpublished with vfwd_workers_publish(), which returns only when
- * no worker can still see it; only then is the thing released.  Additions
- * are the reverse: set up first, then published.
+ * A relay's state (relay_state.h) changes only through vfwd_relay_step(),
+ * whose table of transitions is in relay_state.c.  What the workers poll
+ * follows from the state and is handed to the data plane by
+ * sync_dataplane(), which returns only when no worker can see the old
+ * picture.  The rule that keeps the data path safe: whatever removes
+ * something a worker may use (a vhost device, a port, a buffer pool)
+ * changes the state and syncs first, and releases the thing only after;
+ * additions are set up first, then synced.
+ *
+ * Locks.  relay_lock serialises every change of a relay; the vhost
+ * library's new_device and destroy_device callbacks take it too.  The
+ * library calls vring_state_changed and features_changed with all of the
+ * device's queue locks held, and a worker inside rte_vhost_enqueue_burst()
+ * spins on such a lock; those two callbacks must therefore never wait for
+ * relay_lock, whose holder may be waiting for that very worker (a sync).
+ * They take vring_lock instead, whose holder never waits for anything.
+ * Order: relay_lock, then vring_lock.  Each field of struct relay says
+ * which lock guards it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,10 +33,11 @@
 #include <rte_mbuf.h>
 #include <rte_vhost.h>
 
+#include "dataplane.h"
 #include "device.h"
 #include "log.h"
-#include "placement.h"
 #include "relay.h"
+#include "relay_state.h"
 #include "vhost.h"
 
 #define ERR(...) snprintf(err, errlen, __VA_ARGS__)
@@ -35,231 +50,139 @@
 /* Jumbo frames fit one buffer, so devices without scattered receive work. */
 #define JUMBO_BUF_SIZE (RTE_PKTMBUF_HEADROOM + 9000 + 18)
 
+/*
+ * One relay.  "both": written with relay_lock and vring_lock held, so
+ * either lock is enough to read it.
+ */
 struct relay {
-	unsigned int id;
+	unsigned int id;                       /* constant */
 
-	/* vhost side */
-	bool has_socket;
-	bool socket_busy;            /* being opened or closed */
-	char path[PATH_MAX];
-	int vid;                     /* -1: no guest */
-	int mask_vid;                /* the guest the masks below belong to */
-	uint32_t rxq_enabled;        /* guest RX queues: VF-to-VM targets */
-	uint32_t txq_enabled;        /* guest TX queues: VM-to-VF sources */
-	uint64_t features;
-	int vm_numa;
+	struct vfwd_relay_state st;            /* both */
+	char path[PATH_MAX];                   /* both; the socket while
+						* st.sock != NONE */
+	int vid;                               /* both; the guest, -1: none */
 
-	/* device side */
-	bool has_dev;
-	char spec[VFWD_DEVSPEC_MAX];          /* device, or bond name */
+	/* vring_lock.  The library reports the guest's queues before and
+	 * after new_device, so the masks carry the vhost device they
+	 * belong to.  Workers read the masks without a lock. */
+	uint64_t features;                     /* negotiated by the guest */
+	int mask_vid;
+	uint32_t q_enabled[VFWD_N_DIRS];       /* bit q: queue pair q */
+
+	/* relay_lock */
+	int vm_numa;                           /* the guest memory's node */
+	struct vfwd_device dev;                /* while st.device */
 	char members[VFWD_BOND_MAX_MEMBERS][VFWD_DEVSPEC_MAX];
-	unsigned int n_members;               /* 0: not a bond */
-	struct vfwd_device dev;
-	char ident[VFWD_NAME_MAX];            /* external label, e.g. a port id */
-
-	/* buffers, shared by both directions */
-	struct rte_mempool *pool;
+	unsigned int n_members;                /* 0: not a bond */
+	char ident[VFWD_NAME_MAX];             /* external label, e.g. a port id */
+	struct rte_mempool *pool;              /* shared by both directions */
 	int pool_numa;
-
-	/* placement */
-	int pin[VFWD_N_DIRS];        /* configured CPU, -1: any */
-	int worker[VFWD_N_DIRS];     /* assigned worker, -1: none */
-	int published[VFWD_N_DIRS];  /* worker that polls it now, -1: none */
 };
 
 static struct relay relays[VFWD_MAX_RELAYS];
 static pthread_mutex_t relay_lock = PTHREAD_MUTEX_INITIALIZER;
-/*
- * The vhost library calls vring_state_changed and features_changed with
- * all of the device's queue locks held, and a worker in
- * rte_vhost_enqueue_burst() spins on such a lock.  Those callbacks must
- * therefore never wait for relay_lock, whose holder may be waiting for
- * that very worker (publish).  They take this lock instead: it guards the
- * socket path lookup (path, has_socket, socket_busy), the guest (vid,
- * features) and its queue masks, and its holder never waits for anything.
- * Order: relay_lock, then vring_lock.
- */
 static pthread_mutex_t vring_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vfwd_device_opts dev_opts;
-static bool same_numa;          /* VIRTIOFWD_CPU_NIC_SAME_NUMA */
 static uint16_t buf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
 static unsigned int pool_generation;     /* keeps pool names unique */
+static const struct rte_vhost_device_ops vhost_ops;
 
 /* ------------------------------------------------------------------ */
-/* Publishing to the workers                                           */
+/* State, and what the workers see of it                               */
 /* ------------------------------------------------------------------ */
 
-/* Does direction 'dir' of 'r' have anything to poll? */
-static bool
-unit_needed(const struct relay *r, enum vfwd_dir dir)
+/* Applies 'ev' to 'r''s state; the caller holds relay_lock. */
+static int
+step(struct relay *r, enum vfwd_relay_event ev)
 {
-	if (dir == VFWD_DIR_VF_TO_VM)
-		return r->has_dev;
-	return r->vid >= 0;
-}
+	int rc;
 
-static void
-fill_unit(struct vfwd_unit *u, struct relay *r, enum vfwd_dir dir,
-	  unsigned int w)
-{
-	memset(u, 0, sizeof(*u));
-	u->dir = (uint8_t)dir;
-	u->relay_id = (uint16_t)r->id;
-	u->vid = r->vid;
-	u->port_id = r->has_dev ? r->dev.port_id : -1;
-	if (r->has_dev)
-		u->nb_dev_q = (uint8_t)(dir == VFWD_DIR_VF_TO_VM ? r->dev.nb_rxq
-							   : r->dev.nb_txq);
-	u->pool = r->pool;
-	u->q_enabled = dir == VFWD_DIR_VF_TO_VM ? &r->rxq_enabled : &r->txq_enabled;
-	u->ctr = &vfwd_workers[w].ctr[r->id][dir];
-	u->qctr = vfwd_workers[w].qctr[dir][r->id];
+	pthread_mutex_lock(&vring_lock);
+	rc = vfwd_relay_step(&r->st, ev);
+	pthread_mutex_unlock(&vring_lock);
+	if (rc != 0)
+		VLOG_DBG("relay %u: %s refused in socket state %s: %s", r->id,
+			 vfwd_relay_event_name(ev), vfwd_sock_state_name(r->st.sock),
+			 strerror(-rc));
+	return rc;
 }
 
 /*
- * Builds every worker's poll list from the relay table and publishes it.
- * 'skip_moving': leave out units that would change worker, so that the
- * old worker lets go of them before the new one starts.
+ * Tells the data plane what relay 'r' has now; returns once no worker
+ * uses what it had before.  The pool goes with the guest: only vhost
+ * dequeue (VM to VF) takes buffers from it in the data path.
  */
 static void
-publish_pass(bool skip_moving)
+sync_dataplane(const struct relay *r)
 {
-	struct vfwd_poll_list *lists[VFWD_MAX_CPUS];
-	unsigned int w, i;
-	int d;
+	const struct vfwd_dp_relay d = {
+		.vid = r->st.guest ? r->vid : -1,
+		.port_id = r->st.device ? r->dev.port_id : -1,
+		.nb_rxq = r->st.device ? r->dev.nb_rxq : 0,
+		.nb_txq = r->st.device ? r->dev.nb_txq : 0,
+		.dev_numa = r->st.device ? r->dev.numa : -1,
+		.pool = r->st.guest ? r->pool : NULL,
+		.q_enabled = {
+			[VFWD_DIR_VF_TO_VM] = &r->q_enabled[VFWD_DIR_VF_TO_VM],
+			[VFWD_DIR_VM_TO_VF] = &r->q_enabled[VFWD_DIR_VM_TO_VF],
+		},
+	};
 
-	for (w = 0; w < vfwd_n_workers; w++) {
-		lists[w] = vfwd_worker_spare_list(w);
-		lists[w]->n = 0;
-	}
-	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
-		struct relay *r = &relays[i];
-
-		for (d = 0; d < VFWD_N_DIRS; d++) {
-			int target = unit_needed(r, d) ? r->worker[d] : -1;
-
-			if (target < 0)
-				continue;
-			if (skip_moving && r->published[d] >= 0 &&
-			    r->published[d] != target)
-				continue;
-			fill_unit(&lists[target]->units[lists[target]->n++], r, d,
-				  (unsigned int)target);
-		}
-	}
-	vfwd_workers_publish();
-	for (i = 0; i < VFWD_MAX_RELAYS; i++)
-		for (d = 0; d < VFWD_N_DIRS; d++) {
-			struct relay *r = &relays[i];
-			int target = unit_needed(r, d) ? r->worker[d] : -1;
-
-			if (skip_moving && r->published[d] >= 0 &&
-			    r->published[d] != target)
-				r->published[d] = -1;
-			else
-				r->published[d] = target;
-		}
+	vfwd_dp_set_relay(r->id, &d);
 }
 
-/* Loads of the workers: relay directions placed on each. */
+/* Frees what an idle relay still holds; its counters start again at 0.
+ * Nothing of it is published any more, so no worker holds either. */
 static void
-worker_loads(unsigned int *load)
+release_if_idle(struct relay *r)
 {
-	unsigned int i;
-	int d;
-
-	memset(load, 0, vfwd_n_workers * sizeof(*load));
-	for (i = 0; i < VFWD_MAX_RELAYS; i++)
-		for (d = 0; d < VFWD_N_DIRS; d++)
-			if (relays[i].worker[d] >= 0)
-				load[relays[i].worker[d]]++;
-}
-
-/* Gives 'r' workers when it starts needing them, takes them back after. */
-static void
-place(struct relay *r)
-{
-	unsigned int load[VFWD_MAX_CPUS];
-	bool needed = unit_needed(r, VFWD_DIR_VF_TO_VM) ||
-		unit_needed(r, VFWD_DIR_VM_TO_VF);
-	int d, w;
-
-	if (!needed) {
-		r->worker[0] = r->worker[1] = -1;
+	if (!vfwd_relay_state_idle(&r->st))
 		return;
+	if (r->pool != NULL) {
+		rte_mempool_free(r->pool);
+		r->pool = NULL;
 	}
-	if (r->worker[0] >= 0 && r->worker[1] >= 0)
-		return;
-	/* Unpinned directions of a relay share the least loaded worker: the
-	 * relay's state stays in one CPU's cache. */
-	worker_loads(load);
-	if (same_numa && r->has_dev && r->dev.numa >= 0) {
-		unsigned int i, local = 0;
-
-		for (i = 0; i < vfwd_n_workers; i++)
-			local += vfwd_workers[i].numa == r->dev.numa;
-		/* Other nodes' workers only when the NIC's node has none. */
-		if (local > 0) {
-			for (i = 0; i < vfwd_n_workers; i++)
-				if (vfwd_workers[i].numa != r->dev.numa)
-					load[i] = UINT_MAX;
-		} else {
-			VLOG_WARN("relay %u: no worker on NUMA node %d of %s; using "
-				  "any worker", r->id, r->dev.numa, r->spec);
-		}
-	}
-	w = (int)vfwd_place_least_loaded(load, vfwd_n_workers);
-	for (d = 0; d < VFWD_N_DIRS; d++) {
-		int pinned = r->pin[d] >= 0 ? vfwd_worker_by_cpu(r->pin[d]) : -1;
-
-		r->worker[d] = pinned >= 0 ? pinned : w;
-	}
+	vfwd_dp_reset_counters(r->id);
 }
 
-/*
- * Publishes the table after a change to 'r'.  A unit that changes worker
- * is withdrawn from the old one first: two workers never serve the same
- * queue, even for one pass.
- */
+/* Forgets the guest of 'r' (whose socket still exists), then its queue
+ * masks once no worker polls it. */
 static void
-publish(struct relay *r)
+drop_guest(struct relay *r)
 {
-	unsigned int i;
-	bool moving = false;
-	int d;
+	int vid = r->vid;
 
-	if (r != NULL)
-		place(r);
-	for (i = 0; i < VFWD_MAX_RELAYS && !moving; i++)
-		for (d = 0; d < VFWD_N_DIRS; d++) {
-			const struct relay *x = &relays[i];
-			int target = unit_needed(x, d) ? x->worker[d] : -1;
-
-			if (x->published[d] >= 0 && target >= 0 &&
-			    x->published[d] != target)
-				moving = true;
-		}
-	if (moving)
-		publish_pass(true);
-	publish_pass(false);
+	pthread_mutex_lock(&vring_lock);
+	vfwd_relay_step(&r->st, VFWD_EV_GUEST_DOWN);
+	r->vid = -1;
+	pthread_mutex_unlock(&vring_lock);
+	sync_dataplane(r);
+	/* Now no worker uses 'vid': the library may free it. */
+	pthread_mutex_lock(&vring_lock);
+	if (r->mask_vid == vid) {
+		__atomic_store_n(&r->q_enabled[VFWD_DIR_VF_TO_VM], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->q_enabled[VFWD_DIR_VM_TO_VF], 0, __ATOMIC_RELAXED);
+		r->mask_vid = -1;
+	}
+	pthread_mutex_unlock(&vring_lock);
 }
 
 /* ------------------------------------------------------------------ */
-/* Buffers and relay lifetime                                          */
+/* Buffers                                                             */
 /* ------------------------------------------------------------------ */
 
 /*
- * The relay's buffer pool, grown when a device's rings need more than it
- * has: 'ring_mbufs' buffers can sit in the device's rings, on top of the
- * packets in flight and the per-lcore caches.  Growing swaps the pool
- * under the workers (publish) and frees the old one once none uses it; it
- * happens only while the relay has no device, so no ring holds old buffers.
+ * The relay's buffer pool, created or grown so that 'ring_mbufs' buffers
+ * can sit in a device's rings on top of the packets in flight and the
+ * per-lcore caches.  Growing swaps the pool under the workers and frees
+ * the old one once none uses it; the callers grow it only while the relay
+ * has no device, so no ring holds old buffers.
  */
 static struct rte_mempool *
 relay_pool(struct relay *r, int numa, unsigned int ring_mbufs)
 {
 	unsigned int need = ring_mbufs + POOL_HEADROOM +
-		POOL_CACHE * 3 / 2 * (vfwd_n_workers + 1), size = POOL_MBUFS;
+		POOL_CACHE * 3 / 2 * (vfwd_dp_n_workers() + 1), size = POOL_MBUFS;
 	char name[RTE_MEMPOOL_NAMESIZE];
 	struct rte_mempool *pool, *old = r->pool;
 
@@ -284,64 +207,25 @@ relay_pool(struct relay *r, int numa, unsigned int ring_mbufs)
 	r->pool = pool;
 	r->pool_numa = pool->socket_id;
 	if (old != NULL) {
-		publish(r);
+		sync_dataplane(r);
 		rte_mempool_free(old);
 		VLOG_INFO("relay %u: buffer pool grown to %u", r->id, size);
 	}
 	return pool;
 }
 
-static struct rte_mempool *
-device_pool_cb(void *ctx, int numa, unsigned int ring_mbufs)
-{
-	struct relay *r = ctx;
+/* ------------------------------------------------------------------ */
+/* The table                                                           */
+/* ------------------------------------------------------------------ */
 
-	/* The VM's node wins when the guest is already there. */
-	return relay_pool(r, r->vid >= 0 && r->vm_numa >= 0 ? r->vm_numa : numa,
-			  ring_mbufs);
-}
-
-/* Sets the relay's guest (-1: none); the caller holds relay_lock. */
-static void
-set_guest(struct relay *r, int vid)
-{
-	pthread_mutex_lock(&vring_lock);
-	r->vid = vid;
-	pthread_mutex_unlock(&vring_lock);
-}
-
-/* Frees what an unused relay still holds; counters start again at 0. */
-static void
-relay_release_if_unused(struct relay *r)
-{
-	unsigned int w;
-
-	if (r->has_socket || r->socket_busy || r->has_dev || r->vid >= 0)
-		return;
-	/* Units are unpublished already (publish() ran), so no worker holds
-	 * the pool or the counters. */
-	if (r->pool != NULL) {
-		rte_mempool_free(r->pool);
-		r->pool = NULL;
-	}
-	for (w = 0; w < vfwd_n_workers; w++) {
-		struct vfwd_worker *wk = &vfwd_workers[w];
-
-		memset(wk->ctr[r->id], 0, sizeof(wk->ctr[r->id]));
-		memset(wk->qctr[VFWD_DIR_VF_TO_VM][r->id], 0,
-		       sizeof(wk->qctr[VFWD_DIR_VF_TO_VM][r->id]));
-		memset(wk->qctr[VFWD_DIR_VM_TO_VF][r->id], 0,
-		       sizeof(wk->qctr[VFWD_DIR_VM_TO_VF][r->id]));
-	}
-}
-
+/* The relay whose socket is 'path'; under either lock. */
 static struct relay *
 by_path(const char *path)
 {
 	unsigned int i;
 
 	for (i = 0; i < VFWD_MAX_RELAYS; i++)
-		if ((relays[i].has_socket || relays[i].socket_busy) &&
+		if (vfwd_relay_state_has_path(&relays[i].st) &&
 		    strcmp(relays[i].path, path) == 0)
 			return &relays[i];
 	return NULL;
@@ -360,17 +244,16 @@ same_device(const char *a, const char *b)
 	return strcmp(a, b) == 0 || (na == nb && strncmp(a, b, na) == 0);
 }
 
+/* The relay serving device 'spec' (a bond or a member); under relay_lock. */
 static struct relay *
 by_device(const char *spec)
 {
-	unsigned int i;
-
-	unsigned int m;
+	unsigned int i, m;
 
 	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
-		if (!relays[i].has_dev)
+		if (!relays[i].st.device)
 			continue;
-		if (same_device(relays[i].spec, spec))
+		if (same_device(relays[i].dev.name, spec))
 			return &relays[i];
 		for (m = 0; m < relays[i].n_members; m++)
 			if (same_device(relays[i].members[m], spec))
@@ -394,7 +277,6 @@ vfwd_relays_init(const struct vfwd_config *cfg)
 {
 	unsigned int i;
 
-	same_numa = cfg->same_numa;
 	buf_size = cfg->jumbo ? JUMBO_BUF_SIZE : RTE_MBUF_DEFAULT_BUF_SIZE;
 	dev_opts.jumbo = cfg->jumbo;
 	dev_opts.tso = cfg->tso;
@@ -405,15 +287,6 @@ vfwd_relays_init(const struct vfwd_config *cfg)
 		r->id = i;
 		r->vid = r->mask_vid = -1;
 		r->vm_numa = r->pool_numa = -1;
-		r->pin[0] = r->pin[1] = -1;
-		r->worker[0] = r->worker[1] = -1;
-		r->published[0] = r->published[1] = -1;
-	}
-	for (i = 0; i < cfg->n_pins; i++) {
-		const struct vfwd_pin *p = &cfg->pins[i];
-
-		relays[p->relay].pin[VFWD_DIR_VF_TO_VM] = p->cpu_vf_to_vm;
-		relays[p->relay].pin[VFWD_DIR_VM_TO_VF] = p->cpu_vm_to_vf;
 	}
 	return 0;
 }
@@ -425,9 +298,9 @@ vfwd_relays_fini(void)
 	unsigned int i;
 
 	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
-		if (relays[i].has_socket)
+		if (relays[i].st.sock == VFWD_SOCK_OPEN)
 			vfwd_relay_remove_socket(i, err, sizeof(err));
-		if (relays[i].has_dev)
+		if (relays[i].st.device)
 			vfwd_relay_detach(i, err, sizeof(err));
 	}
 }
@@ -452,7 +325,7 @@ vfwd_relay_add_socket(unsigned int id, const char *path, char *err, size_t errle
 	pthread_mutex_lock(&relay_lock);
 	r = &relays[id];
 	other = by_path(path);
-	if (r->has_socket || r->socket_busy) {
+	if (r->st.sock != VFWD_SOCK_NONE) {
 		ERR("relay %u: already has socket %s", id, r->path);
 		rc = -EEXIST;
 	} else if (other != NULL) {
@@ -460,8 +333,8 @@ vfwd_relay_add_socket(unsigned int id, const char *path, char *err, size_t errle
 		rc = -EEXIST;
 	} else {
 		pthread_mutex_lock(&vring_lock);
+		vfwd_relay_step(&r->st, VFWD_EV_SOCKET_ADD);
 		snprintf(r->path, sizeof(r->path), "%s", path);
-		r->socket_busy = true;
 		pthread_mutex_unlock(&vring_lock);
 	}
 	pthread_mutex_unlock(&relay_lock);
@@ -470,15 +343,17 @@ vfwd_relay_add_socket(unsigned int id, const char *path, char *err, size_t errle
 
 	/* Unlocked: in client mode the library may connect and call us back
 	 * before this returns. */
-	rc = vfwd_vhost_open(path, err, errlen);
+	rc = vfwd_vhost_open(path, &vhost_ops, err, errlen);
 
 	pthread_mutex_lock(&relay_lock);
-	pthread_mutex_lock(&vring_lock);
-	r->socket_busy = false;
-	r->has_socket = rc == 0;
-	pthread_mutex_unlock(&vring_lock);
-	if (rc != 0)
-		relay_release_if_unused(r);
+	if (rc == 0) {
+		step(r, VFWD_EV_SOCKET_OPENED);
+	} else {
+		if (r->st.guest)
+			drop_guest(r);
+		step(r, VFWD_EV_SOCKET_FAILED);
+		release_if_idle(r);
+	}
 	pthread_mutex_unlock(&relay_lock);
 	return rc;
 }
@@ -495,14 +370,11 @@ vfwd_relay_remove_socket(unsigned int id, char *err, size_t errlen)
 		return rc;
 	pthread_mutex_lock(&relay_lock);
 	r = &relays[id];
-	if (!r->has_socket || r->socket_busy) {
+	if (step(r, VFWD_EV_SOCKET_REMOVE) != 0) {
 		ERR("relay %u: has no socket", id);
 		pthread_mutex_unlock(&relay_lock);
 		return -ENOENT;
 	}
-	pthread_mutex_lock(&vring_lock);
-	r->socket_busy = true;
-	pthread_mutex_unlock(&vring_lock);
 	snprintf(path, sizeof(path), "%s", r->path);
 	pthread_mutex_unlock(&relay_lock);
 
@@ -510,18 +382,16 @@ vfwd_relay_remove_socket(unsigned int id, char *err, size_t errlen)
 	vfwd_vhost_close(path);
 
 	pthread_mutex_lock(&relay_lock);
-	if (r->vid >= 0) {
+	if (r->st.guest) {
 		/* The library said nothing; make sure no worker keeps it. */
-		set_guest(r, -1);
-		publish(r);
+		drop_guest(r);
 	}
 	pthread_mutex_lock(&vring_lock);
-	r->socket_busy = false;
-	r->has_socket = false;
-	r->rxq_enabled = r->txq_enabled = 0;
+	vfwd_relay_step(&r->st, VFWD_EV_SOCKET_CLOSED);
+	r->q_enabled[VFWD_DIR_VF_TO_VM] = r->q_enabled[VFWD_DIR_VM_TO_VF] = 0;
 	r->mask_vid = -1;
 	pthread_mutex_unlock(&vring_lock);
-	relay_release_if_unused(r);
+	release_if_idle(r);
 	pthread_mutex_unlock(&relay_lock);
 	return 0;
 }
@@ -539,10 +409,16 @@ struct attach_req {
 	unsigned int n_members;
 };
 
+/*
+ * Probes the device, gives it buffers, starts it, then publishes it.  The
+ * pool is sized from the device's rings before its queues exist, so
+ * nothing is called back in the middle of the device's set-up.
+ */
 static int
 attach(unsigned int id, const struct attach_req *req, char *err, size_t errlen)
 {
 	struct vfwd_device dev;
+	struct rte_mempool *pool;
 	struct relay *r, *other = NULL;
 	unsigned int i;
 	int rc;
@@ -550,8 +426,8 @@ attach(unsigned int id, const struct attach_req *req, char *err, size_t errlen)
 	rc = check_id(id, err, errlen);
 	if (rc != 0)
 		return rc;
-	if (strlen(req->name) >= sizeof(r->spec)) {
-		ERR("device spec too long (at most %zu characters)", sizeof(r->spec) - 1);
+	if (strlen(req->name) >= sizeof(dev.name)) {
+		ERR("device spec too long (at most %zu characters)", sizeof(dev.name) - 1);
 		return -ENAMETOOLONG;
 	}
 	pthread_mutex_lock(&relay_lock);
@@ -559,36 +435,49 @@ attach(unsigned int id, const struct attach_req *req, char *err, size_t errlen)
 	other = by_device(req->name);
 	for (i = 0; req->bond && other == NULL && i < req->n_members; i++)
 		other = by_device(req->members[i]);
-	if (r->has_dev) {
-		ERR("relay %u: already has device %s", id, r->spec);
+	if (r->st.device) {
+		ERR("relay %u: already has device %s", id, r->dev.name);
 		rc = -EEXIST;
 		goto out;
 	}
 	if (other != NULL) {
 		ERR("%s: already in use by relay %u (%s)", req->name, other->id,
-		    other->spec);
+		    other->dev.name);
 		rc = -EBUSY;
 		goto out;
 	}
 	if (req->bond)
-		rc = vfwd_device_attach_bond(req->name, req->mode, req->members,
-					     req->n_members, &dev_opts, device_pool_cb,
-					     r, &dev, err, errlen);
+		rc = vfwd_device_probe_bond(req->name, req->mode, req->members,
+					    req->n_members, &dev_opts, &dev, err, errlen);
 	else
-		rc = vfwd_device_attach(req->name, &dev_opts, device_pool_cb, r, &dev,
-					err, errlen);
+		rc = vfwd_device_probe(req->name, &dev_opts, &dev, err, errlen);
 	if (rc != 0) {
-		relay_release_if_unused(r);
+		release_if_idle(r);
 		goto out;
 	}
+	/* The VM's node wins when the guest is already there. */
+	pool = relay_pool(r, r->st.guest && r->vm_numa >= 0 ? r->vm_numa : dev.numa,
+			  vfwd_device_ring_mbufs(&dev));
+	if (pool == NULL) {
+		ERR("%s: no packet buffers (out of hugepage memory?)", dev.name);
+		rc = -ENOMEM;
+		goto fail_dev;
+	}
+	rc = vfwd_device_start(&dev, pool, err, errlen);
+	if (rc != 0)
+		goto fail_dev;
+	step(r, VFWD_EV_DEVICE_ATTACH);
 	r->dev = dev;
-	r->has_dev = true;
-	snprintf(r->spec, sizeof(r->spec), "%s", req->name);
 	r->n_members = req->bond ? req->n_members : 0;
 	for (i = 0; i < r->n_members; i++)
 		snprintf(r->members[i], sizeof(r->members[i]), "%s", req->members[i]);
-	publish(r);
+	sync_dataplane(r);
 	VLOG_INFO("relay %u: device %s attached (port %u)", id, req->name, dev.port_id);
+	goto out;
+
+fail_dev:
+	vfwd_device_detach(&dev);
+	release_if_idle(r);
 out:
 	pthread_mutex_unlock(&relay_lock);
 	return rc;
@@ -626,24 +515,26 @@ vfwd_relay_detach(unsigned int id, char *err, size_t errlen)
 		return rc;
 	pthread_mutex_lock(&relay_lock);
 	r = &relays[id];
-	if (!r->has_dev) {
+	if (step(r, VFWD_EV_DEVICE_DETACH) != 0) {
 		ERR("relay %u: has no device", id);
 		rc = -ENOENT;
 		goto out;
 	}
-	r->has_dev = false;
-	publish(r);
+	sync_dataplane(r);
 	/* No worker polls the port any more. */
 	vfwd_device_detach(&r->dev);
-	VLOG_INFO("relay %u: device %s detached", id, r->spec);
-	r->spec[0] = '\0';
+	VLOG_INFO("relay %u: device %s detached", id, r->dev.name);
 	r->ident[0] = '\0';
 	r->n_members = 0;
-	relay_release_if_unused(r);
+	release_if_idle(r);
 out:
 	pthread_mutex_unlock(&relay_lock);
 	return rc;
 }
+
+/* ------------------------------------------------------------------ */
+/* Queries and moves                                                   */
+/* ------------------------------------------------------------------ */
 
 int
 vfwd_relay_set_ident(unsigned int id, const char *ident)
@@ -686,113 +577,52 @@ int
 vfwd_relay_move(unsigned int id, int cpu_vf_to_vm, int cpu_vm_to_vf,
 		char *err, size_t errlen)
 {
-	int cpus[VFWD_N_DIRS] = { cpu_vf_to_vm, cpu_vm_to_vf };
-	int w[VFWD_N_DIRS];
-	struct relay *r;
-	int rc, d;
+	const int cpus[VFWD_N_DIRS] = { cpu_vf_to_vm, cpu_vm_to_vf };
+	int rc;
 
 	rc = check_id(id, err, errlen);
 	if (rc != 0)
 		return rc;
-	for (d = 0; d < VFWD_N_DIRS; d++) {
-		w[d] = cpus[d] < 0 ? -1 : vfwd_worker_by_cpu(cpus[d]);
-		if (cpus[d] >= 0 && w[d] < 0) {
-			ERR("CPU %d is not a worker CPU", cpus[d]);
-			return -EINVAL;
-		}
-	}
-	pthread_mutex_lock(&relay_lock);
-	r = &relays[id];
-	for (d = 0; d < VFWD_N_DIRS; d++)
-		if (w[d] >= 0) {
-			r->pin[d] = cpus[d];
-			if (r->worker[d] >= 0)
-				r->worker[d] = w[d];
-		}
-	publish(r);
-	pthread_mutex_unlock(&relay_lock);
-	return 0;
-}
-
-void
-vfwd_relay_counters(unsigned int id, struct vfwd_dir_stats *out)
-{
-	unsigned int w;
-	int d;
-
-	memset(out, 0, VFWD_N_DIRS * sizeof(*out));
-	for (w = 0; w < vfwd_n_workers; w++)
-		for (d = 0; d < VFWD_N_DIRS; d++) {
-			const struct vfwd_dir_counters *c = &vfwd_workers[w].ctr[id][d];
-			struct vfwd_dir_stats *s = &out[d];
-
-#define SUM(f, g) s->f += __atomic_load_n(&c->g, __ATOMIC_RELAXED)
-			SUM(rx_pkts, rx_pkts);
-			SUM(rx_bytes, rx_bytes);
-			SUM(tx_pkts, tx_pkts);
-			SUM(tx_bytes, tx_bytes);
-			SUM(drop_full_pkts, drop_full_pkts);
-			SUM(drop_full_bytes, drop_full_bytes);
-			SUM(drop_nc_pkts, drop_nc_pkts);
-			SUM(drop_nc_bytes, drop_nc_bytes);
-#undef SUM
-		}
-}
-
-void
-vfwd_relay_queue_counters(unsigned int id, enum vfwd_dir dir,
-			  struct vfwd_queue_counters *out)
-{
-	unsigned int w, q;
-
-	memset(out, 0, VFWD_MAX_QUEUE_PAIRS * sizeof(*out));
-	for (w = 0; w < vfwd_n_workers; w++)
-		for (q = 0; q < VFWD_MAX_QUEUE_PAIRS; q++) {
-			const struct vfwd_queue_counters *c =
-				&vfwd_workers[w].qctr[dir][id][q];
-
-			out[q].pkts += __atomic_load_n(&c->pkts, __ATOMIC_RELAXED);
-			out[q].bytes += __atomic_load_n(&c->bytes, __ATOMIC_RELAXED);
-		}
+	return vfwd_dp_move(id, cpus, err, errlen);
 }
 
 int
 vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
 {
 	struct relay *r;
-	int d;
+	bool guest;
 
 	if (id >= VFWD_MAX_RELAYS)
 		return -ERANGE;
 	pthread_mutex_lock(&relay_lock);
 	r = &relays[id];
-	if (!r->has_socket && !r->has_dev) {
+	if (r->st.sock != VFWD_SOCK_OPEN && !r->st.device) {
 		pthread_mutex_unlock(&relay_lock);
 		return -ENOENT;
 	}
 	memset(info, 0, sizeof(*info));
+	guest = r->st.guest;
 	info->id = id;
-	info->has_socket = r->has_socket;
-	info->has_device = r->has_dev;
-	info->guest_connected = r->vid >= 0;
-	snprintf(info->socket, sizeof(info->socket), "%s", r->has_socket ? r->path : "");
-	snprintf(info->device, sizeof(info->device), "%s", r->has_dev ? r->spec : "");
-	info->port_id = r->has_dev ? r->dev.port_id : -1;
+	info->has_socket = r->st.sock == VFWD_SOCK_OPEN;
+	info->has_device = r->st.device;
+	info->guest_connected = guest;
+	snprintf(info->socket, sizeof(info->socket), "%s", info->has_socket ? r->path : "");
+	snprintf(info->device, sizeof(info->device), "%s", r->st.device ? r->dev.name : "");
+	info->port_id = r->st.device ? r->dev.port_id : -1;
 	snprintf(info->ident, sizeof(info->ident), "%s", r->ident);
 	info->numa = r->pool != NULL ? r->pool_numa : -1;
-	for (d = 0; d < VFWD_N_DIRS; d++) {
-		info->cpu[d] = r->worker[d] >= 0 ? (int)vfwd_workers[r->worker[d]].lcore : -1;
-		info->pin[d] = r->pin[d];
-	}
+	vfwd_dp_relay_cpus(id, info->cpu, info->pin);
+	info->dev_rxq = r->st.device ? r->dev.nb_rxq : 0;
+	info->dev_txq = r->st.device ? r->dev.nb_txq : 0;
 	pthread_mutex_lock(&vring_lock);
-	info->rxq_enabled = r->vid >= 0 ? r->rxq_enabled : 0;
-	info->txq_enabled = r->vid >= 0 ? r->txq_enabled : 0;
-	info->dev_rxq = r->has_dev ? r->dev.nb_rxq : 0;
-	info->dev_txq = r->has_dev ? r->dev.nb_txq : 0;
-	info->features = r->vid >= 0 ? r->features : 0;
-	info->dirty_logging = r->vid >= 0 && RTE_VHOST_NEED_LOG(r->features);
+	if (guest) {
+		info->rxq_enabled = r->q_enabled[VFWD_DIR_VF_TO_VM];
+		info->txq_enabled = r->q_enabled[VFWD_DIR_VM_TO_VF];
+		info->features = r->features;
+		info->dirty_logging = RTE_VHOST_NEED_LOG(r->features);
+	}
 	pthread_mutex_unlock(&vring_lock);
-	vfwd_relay_counters(id, info->dir);
+	vfwd_dp_relay_counters(id, info->dir);
 	pthread_mutex_unlock(&relay_lock);
 	/* Asked outside our lock: the library takes its own. */
 	if (info->has_socket &&
@@ -802,8 +632,19 @@ vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
 }
 
 /* ------------------------------------------------------------------ */
-/* vhost callbacks                                                     */
+/* vhost library callbacks, on its own thread                          */
 /* ------------------------------------------------------------------ */
+
+/* The socket path of vhost device 'vid'. */
+static int
+vid_path(int vid, char *buf, size_t len)
+{
+	if (rte_vhost_get_ifname(vid, buf, len) != 0) {
+		VLOG_ERR("vhost device %d: cannot read its socket path", vid);
+		return -1;
+	}
+	return 0;
+}
 
 /*
  * We poll: the guest need not kick us after every burst it sends (each
@@ -824,85 +665,100 @@ guest_notifications_off(const struct relay *r, int vid, uint64_t features)
 			VLOG_DBG("relay %u: vring %u: notifications stay on", r->id, q);
 }
 
-int
-vfwd_relay_guest_up(const char *path, int vid)
+/* A guest finished negotiating: give it buffers, then publish it. */
+static int
+on_new_device(int vid)
 {
-	struct relay *r;
+	struct vfwd_relay_state next;
+	char path[PATH_MAX];
 	uint64_t features = 0;
-	int rc = 0;
+	struct relay *r;
+	int rc = -1;
 
+	if (vid_path(vid, path, sizeof(path)) != 0)
+		return -1;
 	pthread_mutex_lock(&relay_lock);
 	r = by_path(path);
 	if (r == NULL) {
 		VLOG_WARN("%s: guest connected to a socket no relay owns", path);
-		rc = -1;
 		goto out;
 	}
-	if (r->vid >= 0) {
+	next = r->st;
+	switch (vfwd_relay_step(&next, VFWD_EV_GUEST_UP)) {
+	case 0:
+		break;
+	case -EEXIST:
 		VLOG_ERR("relay %u: a second guest connected to %s while the first "
 			 "is still there; refusing it", r->id, path);
-		rc = -1;
+		goto out;
+	default:
+		VLOG_WARN("relay %u: guest connected to %s while the socket is "
+			  "closing; refusing it", r->id, path);
 		goto out;
 	}
-	rte_vhost_get_negotiated_features(vid, &features);
+	if (rte_vhost_get_negotiated_features(vid, &features) != 0) {
+		VLOG_ERR("relay %u: cannot read the features the guest on %s "
+			 "negotiated; refusing it", r->id, path);
+		goto out;
+	}
 	r->vm_numa = rte_vhost_get_numa_node(vid);
-	if (relay_pool(r, r->vm_numa, 0) == NULL) {
-		rc = -1;
+	if (relay_pool(r, r->vm_numa, 0) == NULL)
 		goto out;
-	}
 	pthread_mutex_lock(&vring_lock);
+	r->st = next;
+	r->vid = vid;
 	r->features = features;
 	if (r->mask_vid != vid) {
-		r->rxq_enabled = r->txq_enabled = 0;
+		r->q_enabled[VFWD_DIR_VF_TO_VM] = r->q_enabled[VFWD_DIR_VM_TO_VF] = 0;
 		r->mask_vid = vid;
 	}
-	r->vid = vid;
 	pthread_mutex_unlock(&vring_lock);
 	guest_notifications_off(r, vid, features);
-	publish(r);
+	sync_dataplane(r);
 	VLOG_INFO("relay %u: guest connected on %s (vhost device %d, %u queue "
 		  "pair(s), features 0x%" PRIx64 ", NUMA node %d)", r->id, path, vid,
 		  rte_vhost_get_vring_num(vid) / 2, features, r->vm_numa);
+	rc = 0;
 out:
 	pthread_mutex_unlock(&relay_lock);
 	return rc;
 }
 
-void
-vfwd_relay_guest_down(const char *path, int vid)
+/* The guest went away; returns once no worker uses 'vid'. */
+static void
+on_destroy_device(int vid)
 {
+	char path[PATH_MAX];
 	struct relay *r;
 
+	if (vid_path(vid, path, sizeof(path)) != 0)
+		return;
 	pthread_mutex_lock(&relay_lock);
 	r = by_path(path);
-	if (r != NULL && r->vid == vid) {
-		set_guest(r, -1);
-		publish(r);
-		/* Now no worker uses 'vid': the library may free it. */
-		pthread_mutex_lock(&vring_lock);
-		if (r->mask_vid == vid) {
-			__atomic_store_n(&r->rxq_enabled, 0, __ATOMIC_RELAXED);
-			__atomic_store_n(&r->txq_enabled, 0, __ATOMIC_RELAXED);
-			r->mask_vid = -1;
-		}
-		pthread_mutex_unlock(&vring_lock);
+	if (r != NULL && r->st.guest && r->vid == vid) {
+		drop_guest(r);
 		VLOG_INFO("relay %u: guest disconnected from %s", r->id, path);
-		relay_release_if_unused(r);
+		release_if_idle(r);
 	}
 	pthread_mutex_unlock(&relay_lock);
 }
 
-void
-vfwd_relay_vring_state(const char *path, int vid, uint16_t vring, bool enable)
+/* The guest enabled or disabled a vring.  Under the library's queue
+ * locks: takes vring_lock only (see the top of the file). */
+static int
+on_vring_state_changed(int vid, uint16_t vring, int enable)
 {
 	unsigned int q = vring / 2;
+	char path[PATH_MAX];
 	struct relay *r;
 	uint32_t *mask;
 
+	if (vid_path(vid, path, sizeof(path)) != 0)
+		return -1;
 	if (q >= VFWD_MAX_QUEUE_PAIRS) {
 		VLOG_WARN("%s: vring %u is beyond the %u queue pairs a relay serves",
 			  path, vring, VFWD_MAX_QUEUE_PAIRS);
-		return;
+		return 0;
 	}
 	pthread_mutex_lock(&vring_lock);
 	r = by_path(path);
@@ -910,12 +766,13 @@ vfwd_relay_vring_state(const char *path, int vid, uint16_t vring, bool enable)
 		goto out;
 	if (r->mask_vid != vid) {
 		/* A new connection: the old guest's queues mean nothing. */
-		if (r->vid >= 0 && r->vid != vid)
+		if (r->st.guest && r->vid != vid)
 			goto out;
-		r->rxq_enabled = r->txq_enabled = 0;
+		r->q_enabled[VFWD_DIR_VF_TO_VM] = r->q_enabled[VFWD_DIR_VM_TO_VF] = 0;
 		r->mask_vid = vid;
 	}
-	mask = vring % 2 == 0 ? &r->rxq_enabled : &r->txq_enabled;
+	/* Even vrings are guest RX queues, fed by the VF-to-VM direction. */
+	mask = &r->q_enabled[vring % 2 == 0 ? VFWD_DIR_VF_TO_VM : VFWD_DIR_VM_TO_VF];
 	/* Workers pick the new mask up on their next poll; the library
 	 * itself refuses work on a disabled ring, so no wait is needed. */
 	__atomic_store_n(mask, enable ? (*mask | 1u << q) : (*mask & ~(1u << q)),
@@ -924,16 +781,22 @@ vfwd_relay_vring_state(const char *path, int vid, uint16_t vring, bool enable)
 		 vring % 2 == 0 ? "RX" : "TX", q, enable ? "enabled" : "disabled");
 out:
 	pthread_mutex_unlock(&vring_lock);
+	return 0;
 }
 
-void
-vfwd_relay_features(const char *path, int vid, uint64_t features)
+/* The negotiated features changed: dirty page logging on or off.  Under
+ * the library's queue locks: takes vring_lock only. */
+static int
+on_features_changed(int vid, uint64_t features)
 {
+	char path[PATH_MAX];
 	struct relay *r;
 
+	if (vid_path(vid, path, sizeof(path)) != 0)
+		return 0;
 	pthread_mutex_lock(&vring_lock);
 	r = by_path(path);
-	if (r != NULL && r->vid == vid) {
+	if (r != NULL && r->st.guest && r->vid == vid) {
 		if (RTE_VHOST_NEED_LOG(features) != RTE_VHOST_NEED_LOG(r->features))
 			VLOG_NOTICE("relay %u: dirty page logging %s", r->id,
 				    RTE_VHOST_NEED_LOG(features)
@@ -942,4 +805,13 @@ vfwd_relay_features(const char *path, int vid, uint64_t features)
 		r->features = features;
 	}
 	pthread_mutex_unlock(&vring_lock);
+	return 0;
 }
+
+/* The callbacks every relay socket registers (vfwd_vhost_open()). */
+static const struct rte_vhost_device_ops vhost_ops = {
+	.new_device = on_new_device,
+	.destroy_device = on_destroy_device,
+	.vring_state_changed = on_vring_state_changed,
+	.features_changed = on_features_changed,
+};

@@ -2,12 +2,13 @@
 /*
  * Relays: the pairing of one vhost-user socket with one device, and the
  * control-side API every port control source uses to change them while the
- * workers run.
+ * workers run.  A relay's state and its transitions are in relay_state.h;
+ * relay.c applies them and owns the vhost library's callbacks.
  *
  * All functions here take the relay lock; the vhost library's callbacks
  * come in on its own thread and take it too.  Changes reach the workers
- * only through vfwd_workers_publish(), so when a function returns, no
- * worker can touch what it released.
+ * only through the data plane (dataplane.h), so when a function returns,
+ * no worker can touch what it released.
  */
 #ifndef VFWD_RELAY_H
 #define VFWD_RELAY_H
@@ -17,15 +18,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "worker.h"
-
-/* Sums of one direction's counters over all workers. */
-struct vfwd_dir_stats {
-	uint64_t rx_pkts, rx_bytes;
-	uint64_t tx_pkts, tx_bytes;
-	uint64_t drop_full_pkts, drop_full_bytes;
-	uint64_t drop_nc_pkts, drop_nc_bytes;
-};
+#include "dataplane.h"
 
 /* A consistent picture of one relay, for stats and control replies. */
 struct vfwd_relay_info {
@@ -45,7 +38,7 @@ struct vfwd_relay_info {
 	uint16_t dev_rxq, dev_txq;
 	uint64_t features;                  /* negotiated virtio features */
 	uint64_t offered;                   /* features the socket offers */
-	struct vfwd_dir_stats dir[VFWD_N_DIRS];
+	struct vfwd_dir_counters dir[VFWD_N_DIRS];  /* summed over workers */
 };
 
 /* Sets up the relay table from the configuration (no socket, no device). */
@@ -102,28 +95,7 @@ int vfwd_relay_find_socket(const char *path);
 int vfwd_relay_move(unsigned int id, int cpu_vf_to_vm, int cpu_vm_to_vf,
 		    char *err, size_t errlen);
 
-/* Sums relay 'id''s counters of both directions over all workers (no lock:
- * counters are read as the workers write them). */
-void vfwd_relay_counters(unsigned int id, struct vfwd_dir_stats *out);
-
-/* Sums relay 'id''s per guest queue counters of direction 'dir' into
- * out[VFWD_MAX_QUEUE_PAIRS]. */
-void vfwd_relay_queue_counters(unsigned int id, enum vfwd_dir dir,
-			       struct vfwd_queue_counters *out);
-
 /* Fills 'info' for relay 'id'; -ENOENT when it has no socket and no device. */
 int vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info);
-
-/* ---- entry points of the vhost library's callbacks (vhost.c) ---- */
-
-/* A guest finished negotiating on 'path' as vhost device 'vid'. */
-int vfwd_relay_guest_up(const char *path, int vid);
-/* The guest of 'path' went away; returns once no worker uses 'vid'. */
-void vfwd_relay_guest_down(const char *path, int vid);
-/* The guest enabled or disabled vring 'vring' of 'path'. */
-void vfwd_relay_vring_state(const char *path, int vid, uint16_t vring,
-			    bool enable);
-/* The negotiated features of 'path' changed (dirty logging on or off). */
-void vfwd_relay_features(const char *path, int vid, uint64_t features);
 
 #endif /* VFWD_RELAY_H */

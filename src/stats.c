@@ -6,9 +6,9 @@
 
 #include <rte_cycles.h>
 
+#include "dataplane.h"
 #include "relay.h"
 #include "stats.h"
-#include "worker.h"
 
 static const char *const dir_names[VFWD_N_DIRS] = {
 	[VFWD_DIR_VF_TO_VM] = "vf_to_vm",
@@ -21,9 +21,7 @@ static const char *const dir_names[VFWD_N_DIRS] = {
 
 struct sample {
 	uint64_t t_ns;
-	struct {
-		uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
-	} r[VFWD_MAX_RELAYS][VFWD_N_DIRS];
+	struct vfwd_dir_counters r[VFWD_MAX_RELAYS][VFWD_N_DIRS];
 	uint64_t busy[VFWD_MAX_CPUS], idle[VFWD_MAX_CPUS];
 };
 
@@ -43,28 +41,21 @@ now_ns(void)
 void
 vfwd_stats_sample(void)
 {
-	struct vfwd_dir_stats ds[VFWD_N_DIRS];
+	struct vfwd_worker_info wi;
 	struct sample *s;
 	unsigned int i;
-	int d;
 
 	last = n_samples == 0 ? 0 : (last + 1) % VFWD_STATS_SAMPLES;
 	if (n_samples < VFWD_STATS_SAMPLES)
 		n_samples++;
 	s = &samples[last];
 	s->t_ns = now_ns();
-	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
-		vfwd_relay_counters(i, ds);
-		for (d = 0; d < VFWD_N_DIRS; d++) {
-			s->r[i][d].rx_pkts = ds[d].rx_pkts;
-			s->r[i][d].rx_bytes = ds[d].rx_bytes;
-			s->r[i][d].tx_pkts = ds[d].tx_pkts;
-			s->r[i][d].tx_bytes = ds[d].tx_bytes;
-		}
-	}
-	for (i = 0; i < vfwd_n_workers; i++) {
-		s->busy[i] = __atomic_load_n(&vfwd_workers[i].busy_cycles, __ATOMIC_RELAXED);
-		s->idle[i] = __atomic_load_n(&vfwd_workers[i].idle_cycles, __ATOMIC_RELAXED);
+	for (i = 0; i < VFWD_MAX_RELAYS; i++)
+		vfwd_dp_relay_counters(i, s->r[i]);
+	for (i = 0; i < vfwd_dp_n_workers(); i++) {
+		vfwd_dp_worker_info(i, &wi);
+		s->busy[i] = wi.busy_cycles;
+		s->idle[i] = wi.idle_cycles;
 	}
 }
 
@@ -123,7 +114,7 @@ vfwd_stats_worker_load(unsigned int w, unsigned int window_ms)
 	const struct sample *o, *n;
 	uint64_t busy, idle;
 
-	if (w >= vfwd_n_workers || !sample_pair(window_ms, &o, &n))
+	if (w >= vfwd_dp_n_workers() || !sample_pair(window_ms, &o, &n))
 		return 0;
 	busy = n->busy[w] - o->busy[w];
 	idle = n->idle[w] - o->idle[w];
@@ -151,7 +142,7 @@ dump_relay(FILE *f, const struct vfwd_relay_info *ri)
 		ri->rxq_enabled, ri->txq_enabled, ri->dev_rxq, ri->dev_txq,
 		ri->features, ri->dirty_logging ? "yes" : "no");
 	for (d = 0; d < VFWD_N_DIRS; d++) {
-		const struct vfwd_dir_stats *s = &ri->dir[d];
+		const struct vfwd_dir_counters *s = &ri->dir[d];
 
 		fprintf(f, "relay %u %s rx_pkts=%" PRIu64 " rx_bytes=%" PRIu64
 			" tx_pkts=%" PRIu64 " tx_bytes=%" PRIu64
@@ -162,7 +153,7 @@ dump_relay(FILE *f, const struct vfwd_relay_info *ri)
 			s->drop_nc_pkts, s->drop_nc_bytes);
 	}
 	for (d = 0; d < VFWD_N_DIRS; d++)
-		vfwd_relay_queue_counters(ri->id, d, q[d]);
+		vfwd_dp_queue_counters(ri->id, d, q[d]);
 	for (i = 0; i < VFWD_MAX_QUEUE_PAIRS; i++) {
 		const struct vfwd_queue_counters *to = &q[VFWD_DIR_VF_TO_VM][i];
 		const struct vfwd_queue_counters *from = &q[VFWD_DIR_VM_TO_VF][i];
@@ -183,14 +174,13 @@ vfwd_stats_dump(FILE *f)
 	unsigned int i;
 
 	fprintf(f, "stats begin\n");
-	for (i = 0; i < vfwd_n_workers; i++) {
-		const struct vfwd_worker *w = &vfwd_workers[i];
-		uint64_t busy = __atomic_load_n(&w->busy_cycles, __ATOMIC_RELAXED);
-		uint64_t idle = __atomic_load_n(&w->idle_cycles, __ATOMIC_RELAXED);
+	for (i = 0; i < vfwd_dp_n_workers(); i++) {
+		struct vfwd_worker_info wi;
 
+		vfwd_dp_worker_info(i, &wi);
 		fprintf(f, "worker %u cpu=%u busy_cycles=%" PRIu64 " idle_cycles=%"
-			PRIu64 " load=%.3f\n", i, w->lcore, busy, idle,
-			vfwd_stats_worker_load(i, 0));
+			PRIu64 " load=%.3f\n", i, wi.lcore, wi.busy_cycles,
+			wi.idle_cycles, vfwd_stats_worker_load(i, 0));
 	}
 	for (i = 0; i < VFWD_MAX_RELAYS; i++)
 		if (vfwd_relay_info(i, &ri) == 0 && (ri.has_device || ri.guest_connected))

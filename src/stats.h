@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "worker.h"
+#include "dataplane.h"
 
 /* Sampling period, and how far back samples reach. */
 #define VFWD_STATS_SAMPLE_MS 100

@@ -11,7 +11,6 @@
 
 #include "virtio_features.h"
 #include "log.h"
-#include "relay.h"
 #include "vhost.h"
 
 #define ERR(...) snprintf(err, errlen, __VA_ARGS__)
@@ -65,65 +64,6 @@ vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-/* ---- callbacks, on the vhost library's thread ---- */
-
-static int
-path_of(int vid, char *buf, size_t len)
-{
-	if (rte_vhost_get_ifname(vid, buf, len) != 0) {
-		VLOG_ERR("vhost device %d: cannot read its socket path", vid);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-cb_new_device(int vid)
-{
-	char path[PATH_MAX];
-
-	if (path_of(vid, path, sizeof(path)) != 0)
-		return -1;
-	return vfwd_relay_guest_up(path, vid);
-}
-
-static void
-cb_destroy_device(int vid)
-{
-	char path[PATH_MAX];
-
-	if (path_of(vid, path, sizeof(path)) == 0)
-		vfwd_relay_guest_down(path, vid);
-}
-
-static int
-cb_vring_state_changed(int vid, uint16_t vring, int enable)
-{
-	char path[PATH_MAX];
-
-	if (path_of(vid, path, sizeof(path)) != 0)
-		return -1;
-	vfwd_relay_vring_state(path, vid, vring, enable != 0);
-	return 0;
-}
-
-static int
-cb_features_changed(int vid, uint64_t features)
-{
-	char path[PATH_MAX];
-
-	if (path_of(vid, path, sizeof(path)) == 0)
-		vfwd_relay_features(path, vid, features);
-	return 0;
-}
-
-static const struct rte_vhost_device_ops vhost_ops = {
-	.new_device = cb_new_device,
-	.destroy_device = cb_destroy_device,
-	.vring_state_changed = cb_vring_state_changed,
-	.features_changed = cb_features_changed,
-};
-
 /* Removes a socket file a killed daemon left behind, and nothing else. */
 static int
 remove_stale(const char *path, char *err, size_t errlen)
@@ -147,7 +87,8 @@ remove_stale(const char *path, char *err, size_t errlen)
 }
 
 int
-vfwd_vhost_open(const char *path, char *err, size_t errlen)
+vfwd_vhost_open(const char *path, const struct rte_vhost_device_ops *ops,
+		char *err, size_t errlen)
 {
 	uint64_t flags = VFWD_VHOST_REGISTER_FLAGS;
 	int rc;
@@ -169,7 +110,7 @@ vfwd_vhost_open(const char *path, char *err, size_t errlen)
 		rc = -EIO;
 		goto unregister;
 	}
-	if (rte_vhost_driver_callback_register(path, &vhost_ops) != 0) {
+	if (rte_vhost_driver_callback_register(path, ops) != 0) {
 		ERR("%s: cannot register vhost callbacks", path);
 		rc = -EIO;
 		goto unregister;

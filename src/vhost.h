@@ -3,8 +3,8 @@
  * The vhost-user side of relays, through DPDK's vhost library: sockets in
  * server mode (ours, owned and permissioned as configured) or client mode
  * (the VM's QEMU listens; the library reconnects by itself), the virtio
- * features offered, and the library's callbacks, which it calls from its
- * own thread and which we hand to the relay layer.
+ * features offered.  The library's callbacks belong to the relay layer,
+ * which passes them in; this file calls nobody back.
  */
 #ifndef VFWD_VHOST_H
 #define VFWD_VHOST_H
@@ -14,6 +14,8 @@
 
 #include "config.h"
 
+struct rte_vhost_device_ops;
+
 /*
  * Reads what the socket side needs from 'cfg' and resolves the socket
  * owner and group.  A missing user or group is an error when it was set
@@ -22,11 +24,13 @@
 int vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen);
 
 /*
- * Registers and starts the vhost-user socket 'path'.  In server mode a
- * stale socket file is removed first (a regular file in the way is an
- * error), and owner, group and mode 0660 are applied.
+ * Registers and starts the vhost-user socket 'path', whose events the
+ * library reports to 'ops' from its own thread.  In server mode a stale
+ * socket file is removed first (a regular file in the way is an error),
+ * and owner, group and mode 0660 are applied.
  */
-int vfwd_vhost_open(const char *path, char *err, size_t errlen);
+int vfwd_vhost_open(const char *path, const struct rte_vhost_device_ops *ops,
+		    char *err, size_t errlen);
 
 /*
  * Unregisters 'path'.  Must be called without the relay lock held: the

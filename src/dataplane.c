@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The data plane: workers, placement, publishing, counters.
+ *
+ * Each worker is an EAL lcore running worker_main() over its current poll
+ * list.  The control side never changes a list a worker may be reading:
+ * it fills the worker's spare list, swaps it in, and waits with DPDK's RCU
+ * QSBR until every worker has passed a quiescent point (one per pass
+ * over its list).  Only then is the old list reused, and only then may the
+ * caller release the vhost device, port or buffer pool it referenced.
+ * Both lists are preallocated for every unit a worker can have, so that
+ * publishing never allocates and cannot fail.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dataplane.h"
+#include "fwd.h"
+#include "log.h"
+#include "placement.h"
+
+#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
+
+/* Most units a worker can poll: both directions of every relay. */
+#define MAX_UNITS (2 * VFWD_MAX_RELAYS)
+
+/* What a worker polls: a count and the units. */
+struct poll_list {
+	unsigned int n;
+	struct vfwd_unit units[MAX_UNITS];
+};
+
+/* One direction's counters on one worker, alone in its cache line(s). */
+struct dir_slot {
+	struct vfwd_dir_counters c;
+} __rte_cache_aligned;
+
+/*
+ * A worker: its lcore, its poll lists and its counters.  Busy and idle TSC
+ * cycles tell how loaded it is (the load balancer reads them).  Only the
+ * worker writes its counters (plain stores through relaxed atomics); the
+ * stats side sums them without a lock.
+ */
+struct worker {
+	unsigned int idx;
+	unsigned int lcore;
+	int numa;
+	struct poll_list *list;           /* published with release */
+	struct poll_list *spare;          /* filled by the control side */
+	uint64_t busy_cycles;
+	uint64_t idle_cycles;
+	struct dir_slot ctr[VFWD_MAX_RELAYS][VFWD_N_DIRS];
+	/* Per direction first: the two directions of a relay may run on
+	 * different workers, and must not share cache lines. */
+	struct vfwd_queue_counters
+		qctr[VFWD_N_DIRS][VFWD_MAX_RELAYS][VFWD_MAX_QUEUE_PAIRS] __rte_cache_aligned;
+} __rte_cache_aligned;
+
+/*
+ * Where one relay runs.  'worker' is where each direction should run,
+ * 'published' where it runs now: they differ only inside a move, when a
+ * direction is withdrawn from its old worker before the new one gets it.
+ */
+struct placement {
+	struct vfwd_dp_relay desc;        /* what the relay layer last told */
+	int pin[VFWD_N_DIRS];             /* configured CPU, -1: any */
+	int worker[VFWD_N_DIRS];          /* assigned worker, -1: none */
+	int published[VFWD_N_DIRS];       /* worker polling it now, -1: none */
+};
+
+static struct worker *workers;         /* written at init only */
+static unsigned int n_workers;
+static struct rte_rcu_qsbr *qsbr;
+static volatile bool stop_requested;
+static bool running;
+static bool same_numa;                 /* VIRTIOFWD_CPU_NIC_SAME_NUMA */
+
+/* Guards 'relays' and the spare lists: callers come from the control
+ * thread and the vhost library's thread. */
+static pthread_mutex_t dp_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct placement relays[VFWD_MAX_RELAYS];
+
+/* ------------------------------------------------------------------ */
+/* Workers                                                             */
+/* ------------------------------------------------------------------ */
+
+static struct poll_list *
+list_alloc(int numa)
+{
+	struct poll_list *l;
+
+	l = rte_zmalloc_socket("vfwd_poll_list", sizeof(*l), RTE_CACHE_LINE_SIZE,
+			       numa);
+	if (l == NULL)
+		l = rte_zmalloc("vfwd_poll_list", sizeof(*l), RTE_CACHE_LINE_SIZE);
+	return l;
+}
+
+/* Frees the workers' lists, the workers and the QSBR variable. */
+static void
+free_workers(unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; workers != NULL && i < n; i++) {
+		rte_free(workers[i].list);
+		rte_free(workers[i].spare);
+	}
+	rte_free(workers);
+	rte_free(qsbr);
+	workers = NULL;
+	qsbr = NULL;
+	n_workers = 0;
+}
+
+/*
+ * The polling loop.  One quiescent-state report per pass over the list:
+ * between two reports the worker may hold pointers from the list it
+ * loaded, never across one.
+ */
+static int
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t prev = rte_rdtsc(), now;
+
+	rte_rcu_qsbr_thread_online(qsbr, w->idx);
+	while (!stop_requested) {
+		struct poll_list *list = __atomic_load_n(&w->list, __ATOMIC_ACQUIRE);
+		unsigned int i, got = 0;
+
+		for (i = 0; i < list->n; i++) {
+			struct vfwd_unit *u = &list->units[i];
+
+			got += vfwd_fwd_engines[u->dir].poll(u);
+		}
+		rte_rcu_qsbr_quiescent(qsbr, w->idx);
+		now = rte_rdtsc();
+		/* Only this worker writes these; stats read them relaxed. */
+		if (got != 0)
+			__atomic_store_n(&w->busy_cycles, w->busy_cycles + (now - prev),
+					 __ATOMIC_RELAXED);
+		else
+			__atomic_store_n(&w->idle_cycles, w->idle_cycles + (now - prev),
+					 __ATOMIC_RELAXED);
+		prev = now;
+	}
+	rte_rcu_qsbr_thread_offline(qsbr, w->idx);
+	return 0;
+}
+
+int
+vfwd_dp_init(const struct vfwd_config *cfg)
+{
+	unsigned int n = vfwd_cpuset_count(&cfg->workers), i = 0, id;
+	int cpu, rc = -ENOMEM;
+
+	workers = rte_zmalloc("vfwd_workers", n * sizeof(*workers),
+			      RTE_CACHE_LINE_SIZE);
+	qsbr = rte_zmalloc("vfwd_qsbr", rte_rcu_qsbr_get_memsize(n),
+			   RTE_CACHE_LINE_SIZE);
+	if (workers == NULL || qsbr == NULL || rte_rcu_qsbr_init(qsbr, n) != 0)
+		goto fail;
+	for (cpu = 0; cpu < VFWD_MAX_CPUS; cpu++) {
+		struct worker *w;
+
+		if (!vfwd_cpuset_has(&cfg->workers, cpu))
+			continue;
+		w = &workers[i];
+		w->idx = i;
+		w->lcore = (unsigned int)cpu;
+		w->numa = (int)rte_lcore_to_socket_id((unsigned int)cpu);
+		w->list = list_alloc(w->numa);
+		w->spare = list_alloc(w->numa);
+		if (w->list == NULL || w->spare == NULL)
+			goto fail;
+		if (rte_rcu_qsbr_thread_register(qsbr, i) != 0) {
+			VLOG_ERR("worker on CPU %d: RCU registration refused: %s", cpu,
+				 rte_strerror(rte_errno));
+			rc = -EINVAL;
+			goto fail;
+		}
+		i++;
+	}
+	n_workers = n;
+
+	same_numa = cfg->same_numa;
+	for (id = 0; id < VFWD_MAX_RELAYS; id++) {
+		struct placement *p = &relays[id];
+
+		memset(p, 0, sizeof(*p));
+		p->desc.vid = p->desc.port_id = p->desc.dev_numa = -1;
+		p->pin[0] = p->pin[1] = -1;
+		p->worker[0] = p->worker[1] = -1;
+		p->published[0] = p->published[1] = -1;
+	}
+	for (i = 0; i < cfg->n_pins; i++) {
+		const struct vfwd_pin *pin = &cfg->pins[i];
+
+		relays[pin->relay].pin[VFWD_DIR_VF_TO_VM] = pin->cpu_vf_to_vm;
+		relays[pin->relay].pin[VFWD_DIR_VM_TO_VF] = pin->cpu_vm_to_vf;
+	}
+	return 0;
+fail:
+	free_workers(n);
+	return rc;
+}
+
+int
+vfwd_dp_start(void)
+{
+	unsigned int i;
+	int rc;
+
+	stop_requested = false;
+	for (i = 0; i < n_workers; i++) {
+		rc = rte_eal_remote_launch(worker_main, &workers[i], workers[i].lcore);
+		if (rc != 0) {
+			VLOG_ERR("cannot start worker on CPU %u: %s", workers[i].lcore,
+				 rte_strerror(-rc));
+			vfwd_dp_stop();
+			return rc;
+		}
+		running = true;
+	}
+	VLOG_INFO("%u worker(s) polling", n_workers);
+	return 0;
+}
+
+void
+vfwd_dp_stop(void)
+{
+	unsigned int i;
+
+	if (!running)
+		return;
+	stop_requested = true;
+	for (i = 0; i < n_workers; i++)
+		rte_eal_wait_lcore(workers[i].lcore);
+	running = false;
+}
+
+void
+vfwd_dp_fini(void)
+{
+	vfwd_dp_stop();
+	free_workers(n_workers);
+}
+
+unsigned int
+vfwd_dp_n_workers(void)
+{
+	return n_workers;
+}
+
+void
+vfwd_dp_worker_info(unsigned int w, struct vfwd_worker_info *out)
+{
+	const struct worker *wk = &workers[w];
+
+	out->lcore = wk->lcore;
+	out->numa = wk->numa;
+	out->busy_cycles = __atomic_load_n(&wk->busy_cycles, __ATOMIC_RELAXED);
+	out->idle_cycles = __atomic_load_n(&wk->idle_cycles, __ATOMIC_RELAXED);
+}
+
+int
+vfwd_dp_worker_by_cpu(int cpu)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_workers; i++)
+		if ((int)workers[i].lcore == cpu)
+			return (int)i;
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Placement                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Does direction 'dir' of a relay described by 'd' have a source to poll? */
+static bool
+unit_needed(const struct vfwd_dp_relay *d, enum vfwd_dir dir)
+{
+	return dir == VFWD_DIR_VF_TO_VM ? d->port_id >= 0 : d->vid >= 0;
+}
+
+/* Relay directions assigned to each worker. */
+static void
+worker_loads(unsigned int *load)
+{
+	unsigned int i;
+	int d;
+
+	memset(load, 0, n_workers * sizeof(*load));
+	for (i = 0; i < VFWD_MAX_RELAYS; i++)
+		for (d = 0; d < VFWD_N_DIRS; d++)
+			if (relays[i].worker[d] >= 0)
+				load[relays[i].worker[d]]++;
+}
+
+/* Gives relay 'id' workers when it starts needing them, takes them back
+ * after. */
+static void
+place(unsigned int id)
+{
+	struct placement *p = &relays[id];
+	unsigned int load[VFWD_MAX_CPUS];
+	int d, w;
+
+	if (!unit_needed(&p->desc, VFWD_DIR_VF_TO_VM) &&
+	    !unit_needed(&p->desc, VFWD_DIR_VM_TO_VF)) {
+		p->worker[0] = p->worker[1] = -1;
+		return;
+	}
+	if (p->worker[0] >= 0 && p->worker[1] >= 0)
+		return;
+	/* Unpinned directions of a relay share the least loaded worker: the
+	 * relay's state stays in one CPU's cache. */
+	worker_loads(load);
+	if (same_numa && p->desc.dev_numa >= 0) {
+		unsigned int i, local = 0;
+
+		for (i = 0; i < n_workers; i++)
+			local += workers[i].numa == p->desc.dev_numa;
+		/* Other nodes' workers only when the NIC's node has none. */
+		if (local > 0) {
+			for (i = 0; i < n_workers; i++)
+				if (workers[i].numa != p->desc.dev_numa)
+					load[i] = UINT_MAX;
+		} else {
+			VLOG_WARN("relay %u: no worker on NUMA node %d of its device; "
+				  "using any worker", id, p->desc.dev_numa);
+		}
+	}
+	w = (int)vfwd_place_least_loaded(load, n_workers);
+	for (d = 0; d < VFWD_N_DIRS; d++) {
+		int pinned = p->pin[d] >= 0 ? vfwd_dp_worker_by_cpu(p->pin[d]) : -1;
+
+		p->worker[d] = pinned >= 0 ? pinned : w;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Publishing                                                          */
+/* ------------------------------------------------------------------ */
+
+/* The worker direction 'dir' of relay 'id' should be polled by, or -1. */
+static int
+target_of(unsigned int id, enum vfwd_dir dir)
+{
+	const struct placement *p = &relays[id];
+
+	return unit_needed(&p->desc, dir) ? p->worker[dir] : -1;
+}
+
+/* Is the direction moving, i.e. polled now by another worker than its
+ * target? */
+static bool
+is_moving(unsigned int id, enum vfwd_dir dir)
+{
+	int target = target_of(id, dir), now = relays[id].published[dir];
+
+	return now >= 0 && target >= 0 && now != target;
+}
+
+static void
+fill_unit(struct vfwd_unit *u, unsigned int id, enum vfwd_dir dir,
+	  unsigned int w)
+{
+	const struct vfwd_dp_relay *d = &relays[id].desc;
+
+	memset(u, 0, sizeof(*u));
+	u->dir = (uint8_t)dir;
+	u->relay_id = (uint16_t)id;
+	u->vid = d->vid;
+	u->port_id = d->port_id;
+	if (d->port_id >= 0)
+		u->nb_dev_q = (uint8_t)(dir == VFWD_DIR_VF_TO_VM ? d->nb_rxq : d->nb_txq);
+	u->pool = d->pool;
+	u->q_enabled = d->q_enabled[dir];
+	u->ctr = &workers[w].ctr[id][dir].c;
+	u->qctr = workers[w].qctr[dir][id];
+}
+
+/* Swaps every worker's spare list in and waits until no worker can still
+ * be using an old one; the old lists become the spares. */
+static void
+swap_lists(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_workers; i++) {
+		struct worker *w = &workers[i];
+
+		w->spare = __atomic_exchange_n(&w->list, w->spare, __ATOMIC_ACQ_REL);
+	}
+	/* Workers report quiescence once per pass; stopped ones are offline
+	 * and not waited for. */
+	rte_rcu_qsbr_synchronize(qsbr, RTE_QSBR_THRID_INVALID);
+}
+
+/*
+ * Builds every worker's poll list from the placements and publishes it.
+ * 'skip_moving': leave out units that change worker, so that the old
+ * worker lets go of them before the new one starts.
+ */
+static void
+publish_pass(bool skip_moving)
+{
+	struct poll_list *lists[VFWD_MAX_CPUS];
+	unsigned int w, i;
+	int d;
+
+	for (w = 0; w < n_workers; w++) {
+		lists[w] = workers[w].spare;
+		lists[w]->n = 0;
+	}
+	for (i = 0; i < VFWD_MAX_RELAYS; i++)
+		for (d = 0; d < VFWD_N_DIRS; d++) {
+			int target = target_of(i, d);
+
+			if (target < 0 || (skip_moving && is_moving(i, d)))
+				continue;
+			fill_unit(&lists[target]->units[lists[target]->n++], i, d,
+				  (unsigned int)target);
+		}
+	swap_lists();
+	for (i = 0; i < VFWD_MAX_RELAYS; i++)
+		for (d = 0; d < VFWD_N_DIRS; d++)
+			relays[i].published[d] = skip_moving && is_moving(i, d)
+				? -1 : target_of(i, d);
+}
+
+/*
+ * Publishes all placements.  A unit that changes worker is withdrawn from
+ * the old one first: two workers never serve the same queue, even for
+ * one pass.  Called with dp_lock held.
+ */
+static void
+publish(void)
+{
+	unsigned int i;
+	bool moving = false;
+	int d;
+
+	for (i = 0; i < VFWD_MAX_RELAYS && !moving; i++)
+		for (d = 0; d < VFWD_N_DIRS; d++)
+			moving |= is_moving(i, d);
+	if (moving)
+		publish_pass(true);
+	publish_pass(false);
+}
+
+void
+vfwd_dp_set_relay(unsigned int id, const struct vfwd_dp_relay *desc)
+{
+	pthread_mutex_lock(&dp_lock);
+	relays[id].desc = *desc;
+	place(id);
+	publish();
+	pthread_mutex_unlock(&dp_lock);
+}
+
+int
+vfwd_dp_move(unsigned int id, const int cpu[VFWD_N_DIRS], char *err,
+	     size_t errlen)
+{
+	struct placement *p = &relays[id];
+	int w[VFWD_N_DIRS], d;
+
+	for (d = 0; d < VFWD_N_DIRS; d++) {
+		w[d] = cpu[d] < 0 ? -1 : vfwd_dp_worker_by_cpu(cpu[d]);
+		if (cpu[d] >= 0 && w[d] < 0) {
+			ERR("CPU %d is not a worker CPU", cpu[d]);
+			return -EINVAL;
+		}
+	}
+	pthread_mutex_lock(&dp_lock);
+	for (d = 0; d < VFWD_N_DIRS; d++)
+		if (w[d] >= 0) {
+			p->pin[d] = cpu[d];
+			if (p->worker[d] >= 0)
+				p->worker[d] = w[d];
+		}
+	place(id);
+	publish();
+	pthread_mutex_unlock(&dp_lock);
+	return 0;
+}
+
+void
+vfwd_dp_relay_cpus(unsigned int id, int cpu[VFWD_N_DIRS], int pin[VFWD_N_DIRS])
+{
+	const struct placement *p = &relays[id];
+	int d;
+
+	pthread_mutex_lock(&dp_lock);
+	for (d = 0; d < VFWD_N_DIRS; d++) {
+		cpu[d] = p->worker[d] >= 0 ? (int)workers[p->worker[d]].lcore : -1;
+		pin[d] = p->pin[d];
+	}
+	pthread_mutex_unlock(&dp_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Counters                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Reads a counter a worker writes concurrently. */
+static inline uint64_t
+ctr_read(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+void
+vfwd_dp_relay_counters(unsigned int id, struct vfwd_dir_counters out[VFWD_N_DIRS])
+{
+	unsigned int w;
+	int d;
+
+	memset(out, 0, VFWD_N_DIRS * sizeof(*out));
+	for (w = 0; w < n_workers; w++)
+		for (d = 0; d < VFWD_N_DIRS; d++) {
+			const struct vfwd_dir_counters *c = &workers[w].ctr[id][d].c;
+			struct vfwd_dir_counters *s = &out[d];
+
+			s->rx_pkts += ctr_read(&c->rx_pkts);
+			s->rx_bytes += ctr_read(&c->rx_bytes);
+			s->tx_pkts += ctr_read(&c->tx_pkts);
+			s->tx_bytes += ctr_read(&c->tx_bytes);
+			s->drop_full_pkts += ctr_read(&c->drop_full_pkts);
+			s->drop_full_bytes += ctr_read(&c->drop_full_bytes);
+			s->drop_nc_pkts += ctr_read(&c->drop_nc_pkts);
+			s->drop_nc_bytes += ctr_read(&c->drop_nc_bytes);
+		}
+}
+
+void
+vfwd_dp_queue_counters(unsigned int id, enum vfwd_dir dir,
+		       struct vfwd_queue_counters *out)
+{
+	unsigned int w, q;
+
+	memset(out, 0, VFWD_MAX_QUEUE_PAIRS * sizeof(*out));
+	for (w = 0; w < n_workers; w++)
+		for (q = 0; q < VFWD_MAX_QUEUE_PAIRS; q++) {
+			const struct vfwd_queue_counters *c = &workers[w].qctr[dir][id][q];
+
+			out[q].pkts += ctr_read(&c->pkts);
+			out[q].bytes += ctr_read(&c->bytes);
+		}
+}
+
+void
+vfwd_dp_reset_counters(unsigned int id)
+{
+	unsigned int w;
+	int d;
+
+	for (w = 0; w < n_workers; w++) {
+		struct worker *wk = &workers[w];
+
+		memset(wk->ctr[id], 0, sizeof(wk->ctr[id]));
+		for (d = 0; d < VFWD_N_DIRS; d++)
+			memset(wk->qctr[d][id], 0, sizeof(wk->qctr[d][id]));
+	}
+}
