@@ -35,8 +35,6 @@ static char ipc_dir[PATH_MAX];
 static int
 resolve(const char *target, char *dev, size_t devlen, char *err, size_t errlen)
 {
-	struct vfwd_static_dev sd;
-	char spec[VFWD_DEVSPEC_MAX + 4];
 	uint32_t d, b, s, f;
 
 	if (strlen(target) >= VFWD_DEVSPEC_MAX) {
@@ -45,10 +43,8 @@ resolve(const char *target, char *dev, size_t devlen, char *err, size_t errlen)
 	}
 	if (vfwd_parse_pci(target, &d, &b, &s, &f) == 0 ||
 	    strchr(target, ',') != NULL || strncmp(target, "net_", 4) == 0) {
-		snprintf(spec, sizeof(spec), "%s=0", target);
-		if (vfwd_parse_static_dev(spec, &sd, err, errlen) != 0)
+		if (vfwd_parse_devspec(target, dev, devlen, err, errlen) != 0)
 			return -EINVAL;
-		snprintf(dev, devlen, "%s", sd.spec);
 		return 0;
 	}
 	return vfwd_ifmap("/sys", target, dev, devlen, err, errlen);

@@ -110,15 +110,10 @@ row_target(struct row *r, unsigned int *relay, char *dev, size_t devlen)
 	}
 	*relay = (unsigned int)v;
 	if (r->device[0] != '\0') {
-		struct vfwd_static_dev sd;
-		char spec[VFWD_DEVSPEC_MAX + 4];
-
-		snprintf(spec, sizeof(spec), "%s=0", r->device);
-		if (vfwd_parse_static_dev(spec, &sd, why, sizeof(why)) != 0) {
+		if (vfwd_parse_devspec(r->device, dev, devlen, why, sizeof(why)) != 0) {
 			row_problem(r, why);
 			return false;
 		}
-		snprintf(dev, devlen, "%s", sd.spec);
 		return true;
 	}
 	if (vfwd_ifmap("/sys", r->name, dev, devlen, why, sizeof(why)) != 0) {

@@ -123,18 +123,14 @@ request_devices(const Virtioforwarder__PortControlRequest *q,
 		d->n++;
 	}
 	for (i = 0; i < q->n_device; i++) {
-		struct vfwd_static_dev sd;
-		char spec[VFWD_DEVSPEC_MAX + 4];
-
-		/* The same rules as VIRTIOFWD_STATIC_VFS, through its parser. */
-		snprintf(spec, sizeof(spec), "%s=0", q->device[i]);
-		if (strlen(q->device[i]) >= VFWD_DEVSPEC_MAX ||
-		    vfwd_parse_static_dev(spec, &sd, err, errlen) != 0) {
-			if (strlen(q->device[i]) >= VFWD_DEVSPEC_MAX)
-				ERR("device: longer than %d characters", VFWD_DEVSPEC_MAX - 1);
+		if (strlen(q->device[i]) >= VFWD_DEVSPEC_MAX) {
+			ERR("device: longer than %d characters", VFWD_DEVSPEC_MAX - 1);
 			return -EINVAL;
 		}
-		snprintf(names[d->n], VFWD_DEVSPEC_MAX, "%s", sd.spec);
+		/* The same rules as every other source of devices. */
+		if (vfwd_parse_devspec(q->device[i], names[d->n], VFWD_DEVSPEC_MAX,
+				       err, errlen) != 0)
+			return -EINVAL;
 		d->devs[d->n] = names[d->n];
 		d->n++;
 	}

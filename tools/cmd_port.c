@@ -157,18 +157,14 @@ add_device(struct ctl *c, struct port_args *a, bool is_pci, const char *arg)
 		snprintf(d->text, sizeof(d->text), "%04x:%02x:%02x.%x", d->domain,
 			 d->bus, d->slot, d->function);
 	} else {
-		struct vfwd_static_dev sd;
-		char spec[VFWD_DEVSPEC_MAX + 4], err[VFWD_ERR_MAX];
+		char err[VFWD_ERR_MAX];
 
 		if (arg[0] == '\0' || strlen(arg) >= VFWD_DEVSPEC_MAX)
 			return ctl_usage_error(c, "--device: must be 1 to %d characters",
 					       VFWD_DEVSPEC_MAX - 1);
-		/* The daemon's own rules for devices (VIRTIOFWD_STATIC_VFS),
-		 * through the same parser: the relay suffix is a dummy. */
-		snprintf(spec, sizeof(spec), "%s=0", arg);
-		if (vfwd_parse_static_dev(spec, &sd, err, sizeof(err)) != 0)
+		/* The daemon's own rules for devices, through the same parser. */
+		if (vfwd_parse_devspec(arg, d->text, sizeof(d->text), err, sizeof(err)) != 0)
 			return ctl_usage_error(c, "--device=%s: %s", arg, err);
-		snprintf(d->text, sizeof(d->text), "%s", sd.spec);
 	}
 	for (i = 0; i < a->n_dev; i++)
 		if (strcmp(a->dev[i].text, d->text) == 0)

@@ -912,6 +912,92 @@ test_static_dev(void **state)
 	assert_contains(err, "too long");
 }
 
+/* The device parser every source of devices uses. */
+static void
+test_devspec(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *out;
+	} good[] = {
+		{ "0000:05:08.1", "0000:05:08.1" },
+		{ "05:08.1", "0000:05:08.1" },
+		{ "0001:AF:1f.0", "0001:af:1f.0" },
+		{ "10000:01:00.0", "10000:01:00.0" },
+		{ "net_tap0", "net_tap0" },
+		{ "net_af_packet0,iface=veth1", "net_af_packet0,iface=veth1" },
+		{ "0000:05:00.0,representor=[0-3]",
+		  "0000:05:00.0,representor=[0-3]" },
+		{ "5:0.0,x=1", "0000:05:00.0,x=1" },
+	};
+	static const struct {
+		const char *in;
+		const char *msg;
+	} bad[] = {
+		{ "", "the device is empty; give a PCI address or DPDK devargs" },
+		{ "net_tap0,iface=a b", "must not contain whitespace" },
+		{ "net_tap0\n", "must not contain whitespace" },
+		{ "net-tap0", "'net-tap0' is neither a PCI address "
+		  "(DDDD:BB:SS.F) nor DPDK devargs" },
+		{ ",iface=x", "'' is neither" },
+		{ "0000:05:20.0", "'0000:05:20.0' is neither" },
+		{ "05:08", "neither a PCI address" },
+	};
+	char out[VFWD_DEVSPEC_MAX], longspec[300];
+	struct vfwd_static_dev dev;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		char with_relay[VFWD_DEVSPEC_MAX + 4];
+
+		if (vfwd_parse_devspec(good[i].in, out, sizeof out, err,
+				       sizeof err))
+			fail_msg("'%s' refused: %s", good[i].in, err);
+		assert_string_equal(out, good[i].out);
+		/* The same as the device of a static device. */
+		snprintf(with_relay, sizeof with_relay, "%s=1", good[i].in);
+		assert_int_equal(vfwd_parse_static_dev(with_relay, &dev, err,
+						       sizeof err), 0);
+		assert_string_equal(dev.spec, out);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		strcpy(out, "untouched");
+		if (vfwd_parse_devspec(bad[i].in, out, sizeof out, err,
+				       sizeof err) != -EINVAL)
+			fail_msg("'%s' accepted", bad[i].in);
+		assert_contains(err, bad[i].msg);
+		assert_string_equal(out, "untouched");
+	}
+	assert_int_equal(vfwd_parse_devspec(NULL, out, sizeof out, err,
+					    sizeof err), -EINVAL);
+	assert_contains(err, "no device given");
+
+	/* At most VFWD_DEVSPEC_MAX - 1 bytes, before and after normalising. */
+	memset(longspec, 'a', 256);
+	longspec[256] = '\0';
+	assert_int_equal(vfwd_parse_devspec(longspec, out, sizeof out, err,
+					    sizeof err), -EINVAL);
+	assert_contains(err, "the device is 256 bytes long (at most 255)");
+	longspec[255] = '\0';
+	assert_int_equal(vfwd_parse_devspec(longspec, out, sizeof out, err,
+					    sizeof err), 0);
+	assert_string_equal(out, longspec);
+	memcpy(longspec, "5:0.0,", 6);
+	longspec[250] = '\0';
+	assert_int_equal(vfwd_parse_devspec(longspec, out, sizeof out, err,
+					    sizeof err), -EINVAL);
+	assert_contains(err, "the device is too long (at most 255 bytes)");
+
+	/* A smaller output buffer lowers the limit. */
+	assert_int_equal(vfwd_parse_devspec("net_tap0", out, 8, err,
+					    sizeof err), -EINVAL);
+	assert_contains(err, "too long (at most 7 bytes)");
+	assert_int_equal(vfwd_parse_devspec("net_tap0", out, 9, err,
+					    sizeof err), 0);
+	assert_string_equal(out, "net_tap0");
+}
+
 static void
 test_parse_pci(void **state)
 {
@@ -1576,6 +1662,7 @@ int main(void)
 		cmocka_unit_test(test_cpuset_helpers),
 		cmocka_unit_test(test_pin),
 		cmocka_unit_test(test_static_dev),
+		cmocka_unit_test(test_devspec),
 		cmocka_unit_test(test_parse_pci),
 		cmocka_unit_test(test_socket_pattern),
 		cmocka_unit_test(test_args_long_and_short),
