@@ -103,8 +103,8 @@ request_devices(const Virtioforwarder__PortControlRequest *q,
 	size_t i, n = q->n_pci_addrs + q->n_device;
 
 	memset(d, 0, sizeof(*d));
-	if (n > 8) {
-		ERR("%zu devices: a bond has at most 8 members", n);
+	if (n > VFWD_BOND_MAX_MEMBERS) {
+		ERR("%zu devices: a bond has at most %d members", n, VFWD_BOND_MAX_MEMBERS);
 		return -E2BIG;
 	}
 	for (i = 0; i < q->n_pci_addrs; i++) {
@@ -142,7 +142,8 @@ request_devices(const Virtioforwarder__PortControlRequest *q,
 static void
 handle_port_control(const uint8_t *req, size_t len, struct reply *out)
 {
-	char names[8][VFWD_DEVSPEC_MAX], err[VFWD_ERR_MAX] = "", query[VFWD_DEVSPEC_MAX];
+	char names[VFWD_BOND_MAX_MEMBERS][VFWD_DEVSPEC_MAX];
+	char err[VFWD_ERR_MAX] = "", query[VFWD_DEVSPEC_MAX];
 	Virtioforwarder__PortControlRequest *q;
 	struct vfwd_portctl_dev d;
 	unsigned int relay = 0;
