@@ -11,12 +11,11 @@
 #include <unistd.h>
 
 #include "ctl_ipc.h"
+#include "errmsg.h"
 #include "ifmap.h"
 #include "log.h"
 #include "portctl.h"
 #include "relay.h"
-
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
 #define WATCH_MASK (IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF)
 

@@ -21,12 +21,11 @@
 
 #include "config.h"
 #include "ctl_ovsdb.h"
+#include "errmsg.h"
 #include "ifmap.h"
 #include "log.h"
 #include "portctl.h"
 #include "relay.h"
-
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
 /* Limits on what the server can make us hold. */
 #define OVSDB_MAX_ROWS 4096

@@ -21,13 +21,12 @@
 #include "virtioforwarder.pb-c.h"
 
 #include "ctl_zmq.h"
+#include "errmsg.h"
 #include "log.h"
 #include "portctl.h"
 #include "relay.h"
 #include "stats.h"
 #include "worker.h"
-
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
 /* A reply: a packed message in a malloc'd buffer. */
 struct reply {

@@ -11,7 +11,7 @@
 #include "device.h"
 #include "log.h"
 
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
+#include "errmsg.h"
 
 /* The EAL device name of a spec: the devargs name before the first ','. */
 static void

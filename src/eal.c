@@ -6,8 +6,8 @@
 #include <sys/vfs.h>
 
 #include "eal.h"
+#include "errmsg.h"
 
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 #define HUGETLBFS_MAGIC 0x958458f6
 
 /* Appends one argument, copying it into the vector's own buffer. */

@@ -3,11 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "errmsg.h"
 #include "log.h"
 #include "portctl.h"
 #include "relay.h"
-
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
 static bool dynamic_sockets;
 

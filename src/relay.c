@@ -25,7 +25,7 @@
 #include "relay.h"
 #include "vhost.h"
 
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
+#include "errmsg.h"
 
 /* Buffers per relay: device rings, packets in flight, per-lcore caches. */
 #define POOL_MBUFS 8191

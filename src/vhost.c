@@ -14,7 +14,7 @@
 #include "relay.h"
 #include "vhost.h"
 
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
+#include "errmsg.h"
 
 static bool client_mode;
 static uint64_t disabled_features;
