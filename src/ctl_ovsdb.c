@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "config.h"
 #include "ctl_ovsdb.h"
 #include "errmsg.h"
@@ -30,6 +31,7 @@
 /* Limits on what the server can make us hold. */
 #define OVSDB_MAX_ROWS 4096
 #define OVSDB_MAX_INPUT (16 * 1024 * 1024)
+/* Reconnection delays: a restarted server is seen within 16 s. */
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 16000
 #define MONITOR_ID 1
@@ -51,7 +53,7 @@ static struct {
 	int fd;
 	bool synced;                       /* initial table received */
 	uint64_t next_try_ms;
-	unsigned int backoff_ms;
+	struct vfwd_backoff backoff;
 	bool down_logged;
 	char *in;                          /* bytes not parsed yet */
 	size_t in_len, in_cap;
@@ -345,9 +347,7 @@ disconnect(const char *why)
 	mon.fd = -1;
 	mon.synced = false;
 	mon.in_len = 0;
-	mon.next_try_ms = now_ms() + mon.backoff_ms;
-	mon.backoff_ms = mon.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-							     : mon.backoff_ms * 2;
+	mon.next_try_ms = now_ms() + vfwd_backoff_next(&mon.backoff);
 }
 
 /* A connected stream socket, or -errno. */
@@ -408,9 +408,7 @@ try_connect(void)
 			VLOG_WARN("ovsdb: cannot connect to %s: %s; retrying in the "
 				  "background", mon.target, strerror(-fd));
 		mon.down_logged = true;
-		mon.next_try_ms = now_ms() + mon.backoff_ms;
-		mon.backoff_ms = mon.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-								     : mon.backoff_ms * 2;
+		mon.next_try_ms = now_ms() + vfwd_backoff_next(&mon.backoff);
 		return;
 	}
 	mon.fd = fd;
@@ -468,7 +466,7 @@ handle_message(json_t *msg)
 		mon.n_rows = 0;
 		apply_updates(json_object_get(msg, "result"));
 		mon.synced = true;
-		mon.backoff_ms = BACKOFF_MIN_MS;
+		vfwd_backoff_reset(&mon.backoff);
 		VLOG_INFO("ovsdb: %u interfaces in the table", mon.n_rows);
 		reconcile();
 	}
@@ -557,7 +555,7 @@ vfwd_ovsdb_start(const char *target, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	snprintf(mon.target, sizeof(mon.target), "%s", target);
-	mon.backoff_ms = BACKOFF_MIN_MS;
+	vfwd_backoff_init(&mon.backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	try_connect();
 	return 0;
 }
