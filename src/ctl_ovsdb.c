@@ -327,7 +327,8 @@ send_json(json_t *msg)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			rc = -errno;
+			/* send() of a non-empty buffer returns 0 for nothing. */
+			rc = n < 0 ? -errno : -EIO;
 			break;
 		}
 		off += (size_t)n;
@@ -437,10 +438,17 @@ handle_message(json_t *msg)
 		/* The server's keepalive: answer or be dropped. */
 		json_t *reply = json_pack("{s:O, s:O, s:n}", "id", id ? id : json_null(),
 					  "result", params ? params : json_null(), "error");
+		int rc = reply != NULL ? send_json(reply) : -ENOMEM;
 
-		if (reply != NULL)
-			send_json(reply);
 		json_decref(reply);
+		/* The server drops a client that does not answer: go first. */
+		if (rc != 0) {
+			char why[128];
+
+			snprintf(why, sizeof(why), "cannot answer the server's echo: %s",
+				 strerror(-rc));
+			disconnect(why);
+		}
 		return;
 	}
 	if (method != NULL && strcmp(method, "update") == 0) {

@@ -628,9 +628,11 @@ make_ipc_dir(const char *path, char *err, size_t errlen)
 				    (ctl_gid != (gid_t)-1 && chown(dir, 0, ctl_gid) != 0))
 					VLOG_WARN("%s: %s", dir, strerror(errno));
 			} else if (errno != EEXIST) {
+				int rc = -errno;
+
 				ERR("%s: cannot create directory for the control "
-				    "socket: %s", dir, strerror(errno));
-				return -errno;
+				    "socket: %s", dir, strerror(-rc));
+				return rc;
 			}
 			*p = c;
 			if (c == '\0')
@@ -658,6 +660,20 @@ ipc_in_use(const char *path)
 	used = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 	close(fd);
 	return used;
+}
+
+/* Sets option 'option' (named 'what' in messages) of the socket of 's'. */
+static int
+set_sockopt(const struct service *s, int option, const char *what,
+	    const void *value, size_t len, char *err, size_t errlen)
+{
+	int rc;
+
+	if (zmq_setsockopt(s->sock, option, value, len) == 0)
+		return 0;
+	rc = -zmq_errno();
+	ERR("%s service: cannot set %s: %s", s->name, what, zmq_strerror(-rc));
+	return rc;
 }
 
 static int
@@ -694,9 +710,21 @@ open_service(const char *name, const char *endpoint, handler_fn handle,
 		ERR("%s service: %s", name, zmq_strerror(zmq_errno()));
 		return -ENOMEM;
 	}
-	zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof(linger));
-	/* Bound what a peer can make us buffer. */
-	zmq_setsockopt(s->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	/*
+	 * Both matter: without ZMQ_LINGER 0 an unsent reply would hold up
+	 * the shutdown, and ZMQ_MAXMSGSIZE bounds what a peer can make us
+	 * buffer.
+	 */
+	rc = set_sockopt(s, ZMQ_LINGER, "ZMQ_LINGER", &linger, sizeof(linger),
+			 err, errlen);
+	if (rc == 0)
+		rc = set_sockopt(s, ZMQ_MAXMSGSIZE, "ZMQ_MAXMSGSIZE", &maxmsg,
+				 sizeof(maxmsg), err, errlen);
+	if (rc != 0) {
+		zmq_close(s->sock);
+		s->sock = NULL;
+		return rc;
+	}
 	if (zmq_bind(s->sock, endpoint) != 0) {
 		ERR("%s service: cannot bind %s: %s", name, endpoint,
 		    zmq_strerror(zmq_errno()));
