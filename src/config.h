@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Configuration of the daemon: the 1.x /etc/default/virtioforwarder file,
- * the 1.x command-line options, and the small value parsers they share
- * (CPU lists, relay pins, device specs).
+ * Configuration of the daemon: the 1.x /etc/default/virtioforwarder file
+ * and the 1.x command-line options, on top of the 1.x defaults.
+ *
+ * config.c holds the table of settings (each one's file variable, option,
+ * help text and how a value is applied) and the checks of relations
+ * between values; config_file.c reads the file, config_args.c the command
+ * line.  The value parsers that the control sources and the tools share
+ * are in parse.h, included here so that users of the configuration get
+ * them too.
  *
  * Nothing in here touches DPDK, so all of it is unit-tested on its own.
- * Every parser returns 0 or a negative errno and, on error, writes one line
- * into the caller's buffer naming what was wrong and what is allowed.
+ * Every function that can fail returns 0 or a negative errno and, on
+ * error, writes one line into the caller's buffer naming what was wrong
+ * and what is allowed.
  */
 #ifndef VFWD_CONFIG_H
 #define VFWD_CONFIG_H
@@ -16,38 +23,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Relay ids run from 0 to VFWD_MAX_RELAYS - 1, as in 1.x. */
-#define VFWD_MAX_RELAYS 64
+#include "parse.h"
+
 /* Virtio queue pairs a relay serves at most (the 1.x limit). */
 #define VFWD_MAX_QUEUE_PAIRS 32
-/* CPUs a CPU set can name (matches DPDK's RTE_MAX_LCORE in Debian). */
-#define VFWD_MAX_CPUS 128
-/* Longest device spec (PCI address or DPDK devargs string). */
-#define VFWD_DEVSPEC_MAX 256
 /* Longest ZeroMQ endpoint, user or group name, or EAL argument string. */
 #define VFWD_EP_MAX 256
 #define VFWD_NAME_MAX 64
 #define VFWD_EAL_ARGS_MAX 1024
-/* Size of the error buffers the parsers write into. */
-#define VFWD_ERR_MAX 512
-
-/* A set of CPU numbers below VFWD_MAX_CPUS. */
-struct vfwd_cpuset {
-	uint64_t bits[VFWD_MAX_CPUS / 64];
-};
-
-/* Pin of one relay: the CPU of each direction, -1 when not pinned. */
-struct vfwd_pin {
-	unsigned int relay;
-	int cpu_vf_to_vm;
-	int cpu_vm_to_vf;
-};
-
-/* A device given at start: what to probe, and the relay it joins. */
-struct vfwd_static_dev {
-	char spec[VFWD_DEVSPEC_MAX];
-	unsigned int relay;
-};
 
 /* Where the daemon's own log lines go. */
 enum vfwd_log_target {
@@ -74,7 +57,7 @@ struct vfwd_config {
 
 	/* vhost-user sockets. */
 	char socket_dir[PATH_MAX];
-	char socket_pattern[VFWD_NAME_MAX * 2];   /* exactly one %u */
+	char socket_pattern[VFWD_SOCKET_PATTERN_MAX];   /* one %u */
 	char socket_owner[VFWD_NAME_MAX];
 	bool socket_owner_set;
 	char socket_group[VFWD_NAME_MAX];
@@ -189,64 +172,8 @@ enum vfwd_port_control vfwd_config_port_control(const struct vfwd_config *cfg);
 void vfwd_config_warn(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
-/* ---- value parsers, shared with the tools ---- */
-
-/*
- * Parses a CPU list "1,2", "0-3,8" or a hex mask "0x6" into 'set'.
- * Refuses empty lists, CPUs >= VFWD_MAX_CPUS, reversed ranges, junk.
- */
-int vfwd_parse_cpulist(const char *s, struct vfwd_cpuset *set,
-		       char *err, size_t errlen);
-
-/*
- * Parses one pin "RELAY:CPU[,CPU]", with or without a leading
- * "--virtio-cpu=".  One CPU serves both directions.
- */
-int vfwd_parse_pin(const char *s, struct vfwd_pin *pin,
-		   char *err, size_t errlen);
-
-/*
- * Parses a device spec "<PCI or devargs>=<relay>"; the relay id follows the
- * last '='.  A PCI address is normalised to DDDD:BB:SS.F (lower-case hex);
- * anything else must look like DPDK devargs ("name[,key=value...]").
- */
-int vfwd_parse_static_dev(const char *s, struct vfwd_static_dev *dev,
-			  char *err, size_t errlen);
-
-/*
- * Parses a PCI address "DDDD:BB:SS.F" or "BB:SS.F" into its parts.
- * Returns 0, or -EINVAL when 's' is not one.
- */
-int vfwd_parse_pci(const char *s, uint32_t *domain, uint32_t *bus,
-		   uint32_t *slot, uint32_t *function);
-
-/*
- * Checks a socket file name pattern: exactly one "%u", no other
- * conversion ("%%" allowed), no '/'.
- */
-int vfwd_check_socket_pattern(const char *pattern, char *err, size_t errlen);
-
 /* Builds the socket path of relay 'id' from 'cfg'. -ENAMETOOLONG on overflow. */
 int vfwd_socket_path(const struct vfwd_config *cfg, unsigned int id,
 		     char *buf, size_t len);
-
-/* CPU set helpers. */
-static inline void vfwd_cpuset_add(struct vfwd_cpuset *s, unsigned int cpu)
-{
-	s->bits[cpu / 64] |= UINT64_C(1) << (cpu % 64);
-}
-
-static inline bool vfwd_cpuset_has(const struct vfwd_cpuset *s, int cpu)
-{
-	if (cpu < 0 || cpu >= VFWD_MAX_CPUS)
-		return false;
-	return (s->bits[cpu / 64] >> (cpu % 64)) & 1;
-}
-
-/* Number of CPUs in 's'. */
-unsigned int vfwd_cpuset_count(const struct vfwd_cpuset *s);
-
-/* Writes 's' as a compact list "1-3,8" into 'buf'. */
-int vfwd_cpuset_format(const struct vfwd_cpuset *s, char *buf, size_t len);
 
 #endif /* VFWD_CONFIG_H */

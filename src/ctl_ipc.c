@@ -11,12 +11,11 @@
 #include <unistd.h>
 
 #include "ctl_ipc.h"
+#include "errmsg.h"
 #include "ifmap.h"
 #include "log.h"
 #include "portctl.h"
 #include "relay.h"
-
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
 #define WATCH_MASK (IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF)
 
@@ -35,8 +34,6 @@ static char ipc_dir[PATH_MAX];
 static int
 resolve(const char *target, char *dev, size_t devlen, char *err, size_t errlen)
 {
-	struct vfwd_static_dev sd;
-	char spec[VFWD_DEVSPEC_MAX + 4];
 	uint32_t d, b, s, f;
 
 	if (strlen(target) >= VFWD_DEVSPEC_MAX) {
@@ -45,10 +42,8 @@ resolve(const char *target, char *dev, size_t devlen, char *err, size_t errlen)
 	}
 	if (vfwd_parse_pci(target, &d, &b, &s, &f) == 0 ||
 	    strchr(target, ',') != NULL || strncmp(target, "net_", 4) == 0) {
-		snprintf(spec, sizeof(spec), "%s=0", target);
-		if (vfwd_parse_static_dev(spec, &sd, err, errlen) != 0)
+		if (vfwd_parse_devspec(target, dev, devlen, err, errlen) != 0)
 			return -EINVAL;
-		snprintf(dev, devlen, "%s", sd.spec);
 		return 0;
 	}
 	return vfwd_ifmap("/sys", target, dev, devlen, err, errlen);
@@ -220,19 +215,30 @@ static void
 write_result(const char *name, const char *text, size_t len)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
-	int fd;
+	ssize_t n;
+	int fd, e = 0;
 
 	/* A short temporary name: it must fit wherever the result fits. */
 	snprintf(tmp, sizeof(tmp), "%s/.result.XXXXXX", ipc_dir);
 	snprintf(final, sizeof(final), "%s/%s.result", ipc_dir, name);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		VLOG_WARN("ipc: %s: %s", tmp, strerror(errno));
+		e = errno;
+		VLOG_WARN("ipc: %s: %s", tmp, strerror(e));
 		return;
 	}
-	if (write(fd, text, len) != (ssize_t)len || fchmod(fd, 0600) != 0 ||
-	    close(fd) != 0 || rename(tmp, final) != 0) {
-		VLOG_WARN("ipc: cannot write %s: %s", final, strerror(errno));
+	/* Each step's own errno; the descriptor is closed whatever failed. */
+	n = write(fd, text, len);
+	if (n != (ssize_t)len)
+		e = n < 0 ? errno : ENOSPC;     /* a short write: the disk is full */
+	else if (fchmod(fd, 0600) != 0)
+		e = errno;
+	if (close(fd) != 0 && e == 0)
+		e = errno;
+	if (e == 0 && rename(tmp, final) != 0)
+		e = errno;
+	if (e != 0) {
+		VLOG_WARN("ipc: cannot write %s: %s", final, strerror(e));
 		unlink(tmp);
 	}
 }
@@ -285,7 +291,9 @@ take_file(const char *name)
 	vfwd_ctl_ipc_run(text, (size_t)n, out);
 answer:
 	/* Processed once: the command file goes, its answer stays. */
-	unlink(path);
+	if (unlink(path) != 0 && errno != ENOENT)
+		VLOG_WARN("ipc: cannot remove %s: %s; it will run again when the "
+			  "directory is next scanned", path, strerror(errno));
 	fflush(out);
 	write_result(name, res, reslen);
 done:
@@ -302,24 +310,32 @@ make_dir(const char *dir, char *err, size_t errlen)
 {
 	char buf[PATH_MAX], *p;
 	struct stat st;
+	int rc;
 
 	snprintf(buf, sizeof(buf), "%s", dir);
 	for (p = buf + 1; *p; p++)
 		if (*p == '/') {
 			*p = '\0';
 			if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
+				rc = -errno;
 				ERR("VIRTIOFWD_IPC_PORT_CONTROL: cannot create %s: %s",
-				    buf, strerror(errno));
-				return -errno;
+				    buf, strerror(-rc));
+				return rc;
 			}
 			*p = '/';
 		}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		rc = -errno;
 		ERR("VIRTIOFWD_IPC_PORT_CONTROL: cannot create %s: %s", dir,
-		    strerror(errno));
-		return -errno;
+		    strerror(-rc));
+		return rc;
 	}
-	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+	if (lstat(dir, &st) != 0) {
+		rc = -errno;
+		ERR("VIRTIOFWD_IPC_PORT_CONTROL: %s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	if (!S_ISDIR(st.st_mode)) {
 		ERR("VIRTIOFWD_IPC_PORT_CONTROL: %s is not a directory", dir);
 		return -ENOTDIR;
 	}
@@ -331,9 +347,10 @@ make_dir(const char *dir, char *err, size_t errlen)
 		return -EPERM;
 	}
 	if ((st.st_mode & 0077) != 0 && chmod(dir, 0700) != 0) {
+		rc = -errno;
 		ERR("VIRTIOFWD_IPC_PORT_CONTROL: cannot make %s private: %s", dir,
-		    strerror(errno));
-		return -errno;
+		    strerror(-rc));
+		return rc;
 	}
 	return 0;
 }
@@ -345,11 +362,15 @@ scan_dir(void)
 	struct dirent *de;
 	DIR *d = opendir(ipc_dir);
 
-	while (d != NULL && (de = readdir(d)) != NULL)
+	if (d == NULL) {
+		VLOG_WARN("ipc: cannot list %s: %s; command files already there "
+			  "wait for the next change", ipc_dir, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
 		if (de->d_type == DT_REG)
 			take_file(de->d_name);
-	if (d != NULL)
-		closedir(d);
+	closedir(d);
 }
 
 int
@@ -368,8 +389,8 @@ vfwd_ctl_ipc_open(const char *dir, char *err, size_t errlen)
 		return rc;
 	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (ifd < 0 || inotify_add_watch(ifd, dir, WATCH_MASK) < 0) {
-		ERR("VIRTIOFWD_IPC_PORT_CONTROL: cannot watch %s: %s", dir, strerror(errno));
 		rc = -errno;
+		ERR("VIRTIOFWD_IPC_PORT_CONTROL: cannot watch %s: %s", dir, strerror(-rc));
 		vfwd_ctl_ipc_close();
 		return rc;
 	}
@@ -389,10 +410,12 @@ rewatch(void)
 	char err[VFWD_ERR_MAX] = "";
 
 	VLOG_ERR("ipc: %s was removed or moved; creating it again", ipc_dir);
-	if (make_dir(ipc_dir, err, sizeof(err)) != 0 ||
-	    inotify_add_watch(ifd, ipc_dir, WATCH_MASK) < 0) {
+	if (make_dir(ipc_dir, err, sizeof(err)) == 0 &&
+	    inotify_add_watch(ifd, ipc_dir, WATCH_MASK) < 0)
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+	if (err[0] != '\0') {
 		VLOG_ERR("ipc: cannot watch %s again: %s; IPC port control is off "
-			 "until restart", ipc_dir, err[0] ? err : strerror(errno));
+			 "until restart", ipc_dir, err);
 		return;
 	}
 	scan_dir();

@@ -19,18 +19,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "config.h"
 #include "ctl_ovsdb.h"
+#include "errmsg.h"
 #include "ifmap.h"
 #include "log.h"
 #include "portctl.h"
 #include "relay.h"
 
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
-
 /* Limits on what the server can make us hold. */
 #define OVSDB_MAX_ROWS 4096
 #define OVSDB_MAX_INPUT (16 * 1024 * 1024)
+/* Reconnection delays: a restarted server is seen within 16 s. */
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 16000
 #define MONITOR_ID 1
@@ -52,7 +53,7 @@ static struct {
 	int fd;
 	bool synced;                       /* initial table received */
 	uint64_t next_try_ms;
-	unsigned int backoff_ms;
+	struct vfwd_backoff backoff;
 	bool down_logged;
 	char *in;                          /* bytes not parsed yet */
 	size_t in_len, in_cap;
@@ -110,15 +111,10 @@ row_target(struct row *r, unsigned int *relay, char *dev, size_t devlen)
 	}
 	*relay = (unsigned int)v;
 	if (r->device[0] != '\0') {
-		struct vfwd_static_dev sd;
-		char spec[VFWD_DEVSPEC_MAX + 4];
-
-		snprintf(spec, sizeof(spec), "%s=0", r->device);
-		if (vfwd_parse_static_dev(spec, &sd, why, sizeof(why)) != 0) {
+		if (vfwd_parse_devspec(r->device, dev, devlen, why, sizeof(why)) != 0) {
 			row_problem(r, why);
 			return false;
 		}
-		snprintf(dev, devlen, "%s", sd.spec);
 		return true;
 	}
 	if (vfwd_ifmap("/sys", r->name, dev, devlen, why, sizeof(why)) != 0) {
@@ -331,7 +327,8 @@ send_json(json_t *msg)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			rc = -errno;
+			/* send() of a non-empty buffer returns 0 for nothing. */
+			rc = n < 0 ? -errno : -EIO;
 			break;
 		}
 		off += (size_t)n;
@@ -351,9 +348,7 @@ disconnect(const char *why)
 	mon.fd = -1;
 	mon.synced = false;
 	mon.in_len = 0;
-	mon.next_try_ms = now_ms() + mon.backoff_ms;
-	mon.backoff_ms = mon.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-							     : mon.backoff_ms * 2;
+	mon.next_try_ms = now_ms() + vfwd_backoff_next(&mon.backoff);
 }
 
 /* A connected stream socket, or -errno. */
@@ -414,9 +409,7 @@ try_connect(void)
 			VLOG_WARN("ovsdb: cannot connect to %s: %s; retrying in the "
 				  "background", mon.target, strerror(-fd));
 		mon.down_logged = true;
-		mon.next_try_ms = now_ms() + mon.backoff_ms;
-		mon.backoff_ms = mon.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-								     : mon.backoff_ms * 2;
+		mon.next_try_ms = now_ms() + vfwd_backoff_next(&mon.backoff);
 		return;
 	}
 	mon.fd = fd;
@@ -445,10 +438,17 @@ handle_message(json_t *msg)
 		/* The server's keepalive: answer or be dropped. */
 		json_t *reply = json_pack("{s:O, s:O, s:n}", "id", id ? id : json_null(),
 					  "result", params ? params : json_null(), "error");
+		int rc = reply != NULL ? send_json(reply) : -ENOMEM;
 
-		if (reply != NULL)
-			send_json(reply);
 		json_decref(reply);
+		/* The server drops a client that does not answer: go first. */
+		if (rc != 0) {
+			char why[128];
+
+			snprintf(why, sizeof(why), "cannot answer the server's echo: %s",
+				 strerror(-rc));
+			disconnect(why);
+		}
 		return;
 	}
 	if (method != NULL && strcmp(method, "update") == 0) {
@@ -474,7 +474,7 @@ handle_message(json_t *msg)
 		mon.n_rows = 0;
 		apply_updates(json_object_get(msg, "result"));
 		mon.synced = true;
-		mon.backoff_ms = BACKOFF_MIN_MS;
+		vfwd_backoff_reset(&mon.backoff);
 		VLOG_INFO("ovsdb: %u interfaces in the table", mon.n_rows);
 		reconcile();
 	}
@@ -563,7 +563,7 @@ vfwd_ovsdb_start(const char *target, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	snprintf(mon.target, sizeof(mon.target), "%s", target);
-	mon.backoff_ms = BACKOFF_MIN_MS;
+	vfwd_backoff_init(&mon.backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	try_connect();
 	return 0;
 }

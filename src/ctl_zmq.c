@@ -21,13 +21,12 @@
 #include "virtioforwarder.pb-c.h"
 
 #include "ctl_zmq.h"
+#include "errmsg.h"
 #include "log.h"
 #include "portctl.h"
 #include "relay.h"
 #include "dataplane.h"
 #include "stats.h"
-
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
 /* A reply: a packed message in a malloc'd buffer. */
 struct reply {
@@ -103,8 +102,8 @@ request_devices(const Virtioforwarder__PortControlRequest *q,
 	size_t i, n = q->n_pci_addrs + q->n_device;
 
 	memset(d, 0, sizeof(*d));
-	if (n > 8) {
-		ERR("%zu devices: a bond has at most 8 members", n);
+	if (n > VFWD_BOND_MAX_MEMBERS) {
+		ERR("%zu devices: a bond has at most %d members", n, VFWD_BOND_MAX_MEMBERS);
 		return -E2BIG;
 	}
 	for (i = 0; i < q->n_pci_addrs; i++) {
@@ -123,18 +122,14 @@ request_devices(const Virtioforwarder__PortControlRequest *q,
 		d->n++;
 	}
 	for (i = 0; i < q->n_device; i++) {
-		struct vfwd_static_dev sd;
-		char spec[VFWD_DEVSPEC_MAX + 4];
-
-		/* The same rules as VIRTIOFWD_STATIC_VFS, through its parser. */
-		snprintf(spec, sizeof(spec), "%s=0", q->device[i]);
-		if (strlen(q->device[i]) >= VFWD_DEVSPEC_MAX ||
-		    vfwd_parse_static_dev(spec, &sd, err, errlen) != 0) {
-			if (strlen(q->device[i]) >= VFWD_DEVSPEC_MAX)
-				ERR("device: longer than %d characters", VFWD_DEVSPEC_MAX - 1);
+		if (strlen(q->device[i]) >= VFWD_DEVSPEC_MAX) {
+			ERR("device: longer than %d characters", VFWD_DEVSPEC_MAX - 1);
 			return -EINVAL;
 		}
-		snprintf(names[d->n], VFWD_DEVSPEC_MAX, "%s", sd.spec);
+		/* The same rules as every other source of devices. */
+		if (vfwd_parse_devspec(q->device[i], names[d->n], VFWD_DEVSPEC_MAX,
+				       err, errlen) != 0)
+			return -EINVAL;
 		d->devs[d->n] = names[d->n];
 		d->n++;
 	}
@@ -146,7 +141,8 @@ request_devices(const Virtioforwarder__PortControlRequest *q,
 static void
 handle_port_control(const uint8_t *req, size_t len, struct reply *out)
 {
-	char names[8][VFWD_DEVSPEC_MAX], err[VFWD_ERR_MAX] = "", query[VFWD_DEVSPEC_MAX];
+	char names[VFWD_BOND_MAX_MEMBERS][VFWD_DEVSPEC_MAX];
+	char err[VFWD_ERR_MAX] = "", query[VFWD_DEVSPEC_MAX];
 	Virtioforwarder__PortControlRequest *q;
 	struct vfwd_portctl_dev d;
 	unsigned int relay = 0;
@@ -636,9 +632,11 @@ make_ipc_dir(const char *path, char *err, size_t errlen)
 				    (ctl_gid != (gid_t)-1 && chown(dir, 0, ctl_gid) != 0))
 					VLOG_WARN("%s: %s", dir, strerror(errno));
 			} else if (errno != EEXIST) {
+				int rc = -errno;
+
 				ERR("%s: cannot create directory for the control "
-				    "socket: %s", dir, strerror(errno));
-				return -errno;
+				    "socket: %s", dir, strerror(-rc));
+				return rc;
 			}
 			*p = c;
 			if (c == '\0')
@@ -666,6 +664,20 @@ ipc_in_use(const char *path)
 	used = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 	close(fd);
 	return used;
+}
+
+/* Sets option 'option' (named 'what' in messages) of the socket of 's'. */
+static int
+set_sockopt(const struct service *s, int option, const char *what,
+	    const void *value, size_t len, char *err, size_t errlen)
+{
+	int rc;
+
+	if (zmq_setsockopt(s->sock, option, value, len) == 0)
+		return 0;
+	rc = -zmq_errno();
+	ERR("%s service: cannot set %s: %s", s->name, what, zmq_strerror(-rc));
+	return rc;
 }
 
 static int
@@ -702,9 +714,21 @@ open_service(const char *name, const char *endpoint, handler_fn handle,
 		ERR("%s service: %s", name, zmq_strerror(zmq_errno()));
 		return -ENOMEM;
 	}
-	zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof(linger));
-	/* Bound what a peer can make us buffer. */
-	zmq_setsockopt(s->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	/*
+	 * Both matter: without ZMQ_LINGER 0 an unsent reply would hold up
+	 * the shutdown, and ZMQ_MAXMSGSIZE bounds what a peer can make us
+	 * buffer.
+	 */
+	rc = set_sockopt(s, ZMQ_LINGER, "ZMQ_LINGER", &linger, sizeof(linger),
+			 err, errlen);
+	if (rc == 0)
+		rc = set_sockopt(s, ZMQ_MAXMSGSIZE, "ZMQ_MAXMSGSIZE", &maxmsg,
+				 sizeof(maxmsg), err, errlen);
+	if (rc != 0) {
+		zmq_close(s->sock);
+		s->sock = NULL;
+		return rc;
+	}
 	if (zmq_bind(s->sock, endpoint) != 0) {
 		ERR("%s service: cannot bind %s: %s", name, endpoint,
 		    zmq_strerror(zmq_errno()));

@@ -25,11 +25,10 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dataplane.h"
+#include "errmsg.h"
 #include "fwd.h"
 #include "log.h"
 #include "placement.h"
-
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
 /* Most units a worker can poll: both directions of every relay. */
 #define MAX_UNITS (2 * VFWD_MAX_RELAYS)

@@ -9,9 +9,8 @@
 
 #include "config.h"
 #include "device.h"
+#include "errmsg.h"
 #include "log.h"
-
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
 /* The EAL device name of a spec: the devargs name before the first ','. */
 static void

@@ -14,7 +14,7 @@
 
 #include <rte_mempool.h>
 
-#include "config.h"
+#include "parse.h"      /* VFWD_BOND_MAX_MEMBERS, VFWD_DEVSPEC_MAX */
 
 /* Device queues used at most per direction (RSS spreads over them). */
 #define VFWD_DEV_MAX_QUEUES 4
@@ -26,9 +26,6 @@ struct vfwd_device_opts {
 	bool jumbo;        /* MTU 9000 */
 	bool tso;          /* TSO and checksum offloads toward the device */
 };
-
-/* Members a bond has at most. */
-#define VFWD_BOND_MAX_MEMBERS 8
 
 /* A device attached to a relay: one port, or a bond of member ports. */
 struct vfwd_device {

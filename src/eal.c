@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/vfs.h>
 
 #include "eal.h"
+#include "errmsg.h"
 
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 #define HUGETLBFS_MAGIC 0x958458f6
 
 /* Appends one argument, copying it into the vector's own buffer. */
@@ -23,6 +24,29 @@ push(struct vfwd_eal_args *a, size_t *used, const char *s)
 	a->argv[a->argc] = NULL;
 	*used += n;
 	return 0;
+}
+
+/*
+ * Appends one argument made with a format.  An argument that would be cut
+ * is refused like one that does not fit: a truncated path is another path.
+ */
+static int
+push_fmt(struct vfwd_eal_args *a, size_t *used, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+push_fmt(struct vfwd_eal_args *a, size_t *used, const char *fmt, ...)
+{
+	char tmp[sizeof(a->buf)];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -E2BIG;
+	return push(a, used, tmp);
 }
 
 /* Does the operator's argument string contain option 'opt'? */
@@ -54,7 +78,8 @@ vfwd_eal_build_args(const struct vfwd_config *cfg, struct vfwd_eal_args *a,
 
 	memset(a, 0, sizeof(*a));
 	vfwd_cpuset_add(&all, (unsigned int)cfg->main_lcore);
-	vfwd_cpuset_format(&all, cpus, sizeof(cpus));
+	/* 512 bytes hold any set of VFWD_MAX_CPUS; checked all the same. */
+	rc |= vfwd_cpuset_format(&all, cpus, sizeof(cpus));
 	/* DPDK's levels are syslog's plus one.  Below debug, keep DPDK at
 	 * notice: its info lines are chatter to an operator. */
 	level = cfg->log_level >= 7 ? 8 : (cfg->log_level + 1 < 6 ? cfg->log_level + 1 : 6);
@@ -66,15 +91,11 @@ vfwd_eal_build_args(const struct vfwd_config *cfg, struct vfwd_eal_args *a,
 		rc |= push(a, &used, "-l");
 		rc |= push(a, &used, cpus);
 	}
-	snprintf(tmp, sizeof(tmp), "--main-lcore=%d", cfg->main_lcore);
-	rc |= push(a, &used, tmp);
-	snprintf(tmp, sizeof(tmp), "--file-prefix=%s", cfg->file_prefix);
-	rc |= push(a, &used, tmp);
-	snprintf(tmp, sizeof(tmp), "--log-level=%d", level);
-	rc |= push(a, &used, tmp);
+	rc |= push_fmt(a, &used, "--main-lcore=%d", cfg->main_lcore);
+	rc |= push_fmt(a, &used, "--file-prefix=%s", cfg->file_prefix);
+	rc |= push_fmt(a, &used, "--log-level=%d", level);
 	if (!extra_has(cfg, "--no-huge")) {
-		snprintf(tmp, sizeof(tmp), "--huge-dir=%s", cfg->huge_dir);
-		rc |= push(a, &used, tmp);
+		rc |= push_fmt(a, &used, "--huge-dir=%s", cfg->huge_dir);
 		/* Files a killed daemon left in hugetlbfs are reclaimed. */
 		rc |= push(a, &used, "--huge-unlink=existing");
 	}
@@ -85,10 +106,8 @@ vfwd_eal_build_args(const struct vfwd_config *cfg, struct vfwd_eal_args *a,
 	    !extra_has(cfg, "--allow") && !extra_has(cfg, "-b") &&
 	    !extra_has(cfg, "--block"))
 		rc |= push(a, &used, "--allow=0000:00:00.0");
-	if (cfg->vfio_vf_token[0] != '\0') {
-		snprintf(tmp, sizeof(tmp), "--vfio-vf-token=%s", cfg->vfio_vf_token);
-		rc |= push(a, &used, tmp);
-	}
+	if (cfg->vfio_vf_token[0] != '\0')
+		rc |= push_fmt(a, &used, "--vfio-vf-token=%s", cfg->vfio_vf_token);
 	snprintf(tmp, sizeof(tmp), "%s", cfg->eal_args);
 	for (tok = strtok_r(tmp, " \t", &save); tok != NULL;
 	     tok = strtok_r(NULL, " \t", &save))
@@ -127,10 +146,12 @@ vfwd_eal_check_host(const struct vfwd_config *cfg, char *err, size_t errlen)
 	if (extra_has(cfg, "--no-huge"))
 		return 0;
 	if (statfs(cfg->huge_dir, &sfs) != 0) {
+		int rc = -errno;
+
 		ERR("VIRTIOFWD_HUGETLBFS_MOUNT_POINT=%s: %s (mount hugetlbfs there, "
 		    "or pass --no-huge in VIRTIOFWD_EAL_ARGS)", cfg->huge_dir,
-		    strerror(errno));
-		return -ENOENT;
+		    strerror(-rc));
+		return rc;
 	}
 	if ((unsigned long)sfs.f_type != HUGETLBFS_MAGIC) {
 		ERR("VIRTIOFWD_HUGETLBFS_MOUNT_POINT=%s: not a hugetlbfs mount "

@@ -136,7 +136,7 @@ signals_open(sigset_t *set)
 	sigaddset(set, SIGHUP);
 	/* Blocked before EAL starts its threads, so that they inherit the
 	 * mask and every signal reaches the signalfd below. */
-	if (pthread_sigmask(SIG_BLOCK, set, NULL) != 0)
+	if ((errno = pthread_sigmask(SIG_BLOCK, set, NULL)) != 0)
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
 	return 0;

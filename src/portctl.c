@@ -3,11 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "errmsg.h"
 #include "log.h"
 #include "portctl.h"
 #include "relay.h"
-
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
 static bool dynamic_sockets;
 
@@ -32,6 +31,11 @@ check_dev(const struct vfwd_portctl_dev *d, char *err, size_t errlen)
 	if (d->n == 0) {
 		ERR("no device given (a PCI address or DPDK devargs; several for a bond)");
 		return -EINVAL;
+	}
+	if (d->n > VFWD_BOND_MAX_MEMBERS) {
+		ERR("%u devices: a bond has at most %d members", d->n,
+		    VFWD_BOND_MAX_MEMBERS);
+		return -E2BIG;
 	}
 	if (d->n > 1 && (d->bond_name == NULL || d->bond_name[0] == '\0')) {
 		ERR("%u devices make a bond, and a bond needs a name "
@@ -158,7 +162,9 @@ vfwd_portctl_add_sock(const char *path, const struct vfwd_portctl_dev *d,
 		char err2[VFWD_ERR_MAX];
 
 		/* Undo: the socket without its device is not what was asked. */
-		vfwd_relay_remove_socket((unsigned int)id, err2, sizeof(err2));
+		if (vfwd_relay_remove_socket((unsigned int)id, err2, sizeof(err2)) != 0)
+			VLOG_WARN("relay %d: dynamic socket %s stays without a device: "
+				  "%s", id, path, err2);
 		return rc;
 	}
 	*relay = (unsigned int)id;

@@ -18,7 +18,7 @@
 
 /* A device request: one device, or a bond when n > 1. */
 struct vfwd_portctl_dev {
-	const char *devs[8];         /* PCI addresses or devargs */
+	const char *devs[VFWD_BOND_MAX_MEMBERS];   /* PCI addresses or devargs */
 	unsigned int n;
 	const char *bond_name;       /* required when n > 1 */
 	unsigned int bond_mode;      /* 0-6 */

@@ -35,12 +35,11 @@
 
 #include "dataplane.h"
 #include "device.h"
+#include "errmsg.h"
 #include "log.h"
 #include "relay.h"
 #include "relay_state.h"
 #include "vhost.h"
-
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
 /* Buffers per relay: device rings, packets in flight, per-lcore caches. */
 #define POOL_MBUFS 8191

@@ -9,11 +9,10 @@
 
 #include <rte_vhost.h>
 
-#include "virtio_features.h"
+#include "errmsg.h"
 #include "log.h"
 #include "vhost.h"
-
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
+#include "virtio_features.h"
 
 static bool client_mode;
 static uint64_t disabled_features;

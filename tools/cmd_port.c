@@ -88,7 +88,7 @@ struct dev_arg {
 struct port_args {
 	unsigned int seen;
 	unsigned long virtio_id;
-	struct dev_arg dev[CTL_MAX_DEVICES];
+	struct dev_arg dev[VFWD_BOND_MAX_MEMBERS];
 	unsigned int n_dev, n_pci;
 	const char *name;
 	unsigned long mode;
@@ -133,7 +133,7 @@ port_help(const struct ctl *c, enum ctl_port_op op)
 "                        the port control endpoint [VIRTIOFWD_ZMQ_PORT_CONTROL_EP]\n"
 "  --config=FILE, --timeout=MS, -q/--quiet, -h/--help: see '%s --help'\n"
 "Socket operations need a daemon with VIRTIOFWD_DYNAMIC_SOCKETS=true.\n",
-	       CTL_MAX_DEVICES, c->legacy ? "vfwdctl" : c->prog);
+	       VFWD_BOND_MAX_MEMBERS, c->legacy ? "vfwdctl" : c->prog);
 }
 
 static int
@@ -142,9 +142,10 @@ add_device(struct ctl *c, struct port_args *a, bool is_pci, const char *arg)
 	struct dev_arg *d;
 	unsigned int i;
 
-	if (a->n_dev == CTL_MAX_DEVICES)
+	if (a->n_dev == VFWD_BOND_MAX_MEMBERS)
 		return ctl_usage_error(c, "more than %d devices (a bond has at most "
-				       "%d members)", CTL_MAX_DEVICES, CTL_MAX_DEVICES);
+				       "%d members)", VFWD_BOND_MAX_MEMBERS,
+				       VFWD_BOND_MAX_MEMBERS);
 	d = &a->dev[a->n_dev];
 	memset(d, 0, sizeof(*d));
 	d->is_pci = is_pci;
@@ -157,18 +158,14 @@ add_device(struct ctl *c, struct port_args *a, bool is_pci, const char *arg)
 		snprintf(d->text, sizeof(d->text), "%04x:%02x:%02x.%x", d->domain,
 			 d->bus, d->slot, d->function);
 	} else {
-		struct vfwd_static_dev sd;
-		char spec[VFWD_DEVSPEC_MAX + 4], err[VFWD_ERR_MAX];
+		char err[VFWD_ERR_MAX];
 
 		if (arg[0] == '\0' || strlen(arg) >= VFWD_DEVSPEC_MAX)
 			return ctl_usage_error(c, "--device: must be 1 to %d characters",
 					       VFWD_DEVSPEC_MAX - 1);
-		/* The daemon's own rules for devices (VIRTIOFWD_STATIC_VFS),
-		 * through the same parser: the relay suffix is a dummy. */
-		snprintf(spec, sizeof(spec), "%s=0", arg);
-		if (vfwd_parse_static_dev(spec, &sd, err, sizeof(err)) != 0)
+		/* The daemon's own rules for devices, through the same parser. */
+		if (vfwd_parse_devspec(arg, d->text, sizeof(d->text), err, sizeof(err)) != 0)
 			return ctl_usage_error(c, "--device=%s: %s", arg, err);
-		snprintf(d->text, sizeof(d->text), "%s", sd.spec);
 	}
 	for (i = 0; i < a->n_dev; i++)
 		if (strcmp(a->dev[i].text, d->text) == 0)
@@ -329,10 +326,10 @@ static int
 send_request(struct ctl *c, enum ctl_port_op op, const struct port_args *a)
 {
 	Virtioforwarder__PortControlRequest q = VIRTIOFORWARDER__PORT_CONTROL_REQUEST__INIT;
-	Virtioforwarder__PortControlRequest__PciAddress pa[CTL_MAX_DEVICES];
-	Virtioforwarder__PortControlRequest__PciAddress *pap[CTL_MAX_DEVICES];
+	Virtioforwarder__PortControlRequest__PciAddress pa[VFWD_BOND_MAX_MEMBERS];
+	Virtioforwarder__PortControlRequest__PciAddress *pap[VFWD_BOND_MAX_MEMBERS];
 	Virtioforwarder__PortControlResponse *r = NULL;
-	char *devs[CTL_MAX_DEVICES], err[VFWD_ERR_MAX], what[VFWD_ERR_MAX];
+	char *devs[VFWD_BOND_MAX_MEMBERS], err[VFWD_ERR_MAX], what[VFWD_ERR_MAX];
 	unsigned long mode = a->seen & SEEN_MODE ? a->mode : 1;
 	bool mixed = a->n_pci > 0 && a->n_pci < a->n_dev;
 	uint8_t *reply = NULL;

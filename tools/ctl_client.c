@@ -217,8 +217,15 @@ ctl_request(struct ctl *c, enum ctl_service s, const ProtobufCMessage *req,
 		rc = -ENOMEM;
 		goto out;
 	}
-	zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
-	zmq_setsockopt(sock, ZMQ_SNDTIMEO, &c->timeout_ms, sizeof(c->timeout_ms));
+	/* Without them a dead daemon could make us wait forever. */
+	if (zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_SNDTIMEO, &c->timeout_ms,
+			   sizeof(c->timeout_ms)) != 0) {
+		rc = -zmq_errno();
+		snprintf(err, errlen, "ZeroMQ socket: cannot set its timeouts: %s",
+			 zmq_strerror(-rc));
+		goto out;
+	}
 	if (zmq_connect(sock, ep) != 0) {
 		snprintf(err, errlen, "cannot connect to the %s service at %s: %s",
 			 services[s].name, ep, zmq_strerror(zmq_errno()));

@@ -38,9 +38,6 @@
 #define CTL_MAX_TIMEOUT_MS 3600000
 /* The file 1.x installs; read for the endpoints when it is readable. */
 #define CTL_DEFAULT_CONFIG "/etc/default/virtioforwarder"
-/* Devices of one request: a bond has at most 8 members. */
-#define CTL_MAX_DEVICES 8
-
 enum ctl_service {
 	CTL_SVC_PORT_CONTROL = 0,
 	CTL_SVC_STATS,

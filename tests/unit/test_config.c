@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_table.h"
+
+#include <getopt.h>
 
 /* Warnings are caught here instead of going to stderr. */
 static char last_warning[VFWD_ERR_MAX];
@@ -909,6 +912,92 @@ test_static_dev(void **state)
 	assert_contains(err, "too long");
 }
 
+/* The device parser every source of devices uses. */
+static void
+test_devspec(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *out;
+	} good[] = {
+		{ "0000:05:08.1", "0000:05:08.1" },
+		{ "05:08.1", "0000:05:08.1" },
+		{ "0001:AF:1f.0", "0001:af:1f.0" },
+		{ "10000:01:00.0", "10000:01:00.0" },
+		{ "net_tap0", "net_tap0" },
+		{ "net_af_packet0,iface=veth1", "net_af_packet0,iface=veth1" },
+		{ "0000:05:00.0,representor=[0-3]",
+		  "0000:05:00.0,representor=[0-3]" },
+		{ "5:0.0,x=1", "0000:05:00.0,x=1" },
+	};
+	static const struct {
+		const char *in;
+		const char *msg;
+	} bad[] = {
+		{ "", "the device is empty; give a PCI address or DPDK devargs" },
+		{ "net_tap0,iface=a b", "must not contain whitespace" },
+		{ "net_tap0\n", "must not contain whitespace" },
+		{ "net-tap0", "'net-tap0' is neither a PCI address "
+		  "(DDDD:BB:SS.F) nor DPDK devargs" },
+		{ ",iface=x", "'' is neither" },
+		{ "0000:05:20.0", "'0000:05:20.0' is neither" },
+		{ "05:08", "neither a PCI address" },
+	};
+	char out[VFWD_DEVSPEC_MAX], longspec[300];
+	struct vfwd_static_dev dev;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		char with_relay[VFWD_DEVSPEC_MAX + 4];
+
+		if (vfwd_parse_devspec(good[i].in, out, sizeof out, err,
+				       sizeof err))
+			fail_msg("'%s' refused: %s", good[i].in, err);
+		assert_string_equal(out, good[i].out);
+		/* The same as the device of a static device. */
+		snprintf(with_relay, sizeof with_relay, "%s=1", good[i].in);
+		assert_int_equal(vfwd_parse_static_dev(with_relay, &dev, err,
+						       sizeof err), 0);
+		assert_string_equal(dev.spec, out);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		strcpy(out, "untouched");
+		if (vfwd_parse_devspec(bad[i].in, out, sizeof out, err,
+				       sizeof err) != -EINVAL)
+			fail_msg("'%s' accepted", bad[i].in);
+		assert_contains(err, bad[i].msg);
+		assert_string_equal(out, "untouched");
+	}
+	assert_int_equal(vfwd_parse_devspec(NULL, out, sizeof out, err,
+					    sizeof err), -EINVAL);
+	assert_contains(err, "no device given");
+
+	/* At most VFWD_DEVSPEC_MAX - 1 bytes, before and after normalising. */
+	memset(longspec, 'a', 256);
+	longspec[256] = '\0';
+	assert_int_equal(vfwd_parse_devspec(longspec, out, sizeof out, err,
+					    sizeof err), -EINVAL);
+	assert_contains(err, "the device is 256 bytes long (at most 255)");
+	longspec[255] = '\0';
+	assert_int_equal(vfwd_parse_devspec(longspec, out, sizeof out, err,
+					    sizeof err), 0);
+	assert_string_equal(out, longspec);
+	memcpy(longspec, "5:0.0,", 6);
+	longspec[250] = '\0';
+	assert_int_equal(vfwd_parse_devspec(longspec, out, sizeof out, err,
+					    sizeof err), -EINVAL);
+	assert_contains(err, "the device is too long (at most 255 bytes)");
+
+	/* A smaller output buffer lowers the limit. */
+	assert_int_equal(vfwd_parse_devspec("net_tap0", out, 8, err,
+					    sizeof err), -EINVAL);
+	assert_contains(err, "too long (at most 7 bytes)");
+	assert_int_equal(vfwd_parse_devspec("net_tap0", out, 9, err,
+					    sizeof err), 0);
+	assert_string_equal(out, "net_tap0");
+}
+
 static void
 test_parse_pci(void **state)
 {
@@ -1302,6 +1391,185 @@ test_usage(void **state)
 	free(text);
 }
 
+/* ---- the table of settings ---- */
+
+/* Prints --help into a string the caller frees. */
+static char *
+usage_text(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	fp = open_memstream(&text, &len);
+	assert_non_null(fp);
+	vfwd_config_usage(fp, "virtio-forwarder");
+	fclose(fp);
+	return text;
+}
+
+static void
+test_settings_table(void **state)
+{
+	char *text = usage_text();
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < vfwd_n_settings; i++) {
+		const struct vfwd_setting *a = &vfwd_settings[i];
+
+		/* Every setting can be set somehow. */
+		if (!a->name && !a->long_opt)
+			fail_msg("setting %zu has neither variable nor option",
+				 i);
+		/* An option has help text naming its variable. */
+		if (a->long_opt) {
+			if (!a->help || !*a->help)
+				fail_msg("--%s has no help text", a->long_opt);
+			if (a->name)
+				assert_contains(a->help, a->name);
+			if (a->has_arg != no_argument && !a->metavar)
+				fail_msg("--%s has no metavar", a->long_opt);
+		}
+		for (j = 0; j < i; j++) {
+			const struct vfwd_setting *b = &vfwd_settings[j];
+
+			if (a->name && b->name && !strcmp(a->name, b->name))
+				fail_msg("variable %s twice", a->name);
+			if (a->long_opt && b->long_opt
+			    && !strcmp(a->long_opt, b->long_opt))
+				fail_msg("option --%s twice", a->long_opt);
+			if (a->short_opt && a->short_opt == b->short_opt)
+				fail_msg("option -%c twice", a->short_opt);
+		}
+		/* The letters of the options that are not settings. */
+		if (a->short_opt && strchr("fhv", a->short_opt))
+			fail_msg("-%c is --config, --help or --version",
+				 a->short_opt);
+	}
+	/* Every variable that --help names is one of the table. */
+	for (const char *p = text; (p = strstr(p, "VI")); p++) {
+		char name[64];
+		size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+
+		if (n < 8 || n >= sizeof name || (p > text && p[-1] == '_'))
+			continue;
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (!vfwd_setting_find(name))
+			fail_msg("--help names %s, which is no variable", name);
+	}
+	free(text);
+}
+
+/* A value that the option of 's' accepts and that is not the default. */
+static const char *
+sample_value(const struct vfwd_setting *s)
+{
+	static char num[16];
+
+	switch (s->kind) {
+	case VFWD_V_CPUSET:
+		return "3-4";
+	case VFWD_V_INT:
+		snprintf(num, sizeof num, "%ld", s->max);
+		return num;
+	case VFWD_V_PATH:
+	case VFWD_V_OVSDB:
+	case VFWD_V_PID_DIR:
+		return "/run/sample";
+	case VFWD_V_PATTERN:
+		return "sample%u.sock";
+	case VFWD_V_USER:
+		return "sample";
+	case VFWD_V_EP:
+		return "ipc:///run/sample";
+	case VFWD_V_UUID:
+		return "14d63f20-8445-11ea-8900-1f9ce7d5650d";
+	case VFWD_V_FILE_PREFIX:
+		return "sample";
+	case VFWD_V_LOG_TARGET:
+		return "log_syslog";
+	case VFWD_V_STATIC_VFS:
+		return "net_tap0=3";
+	case VFWD_V_PINS:
+		return "3:4";
+	case VFWD_V_EAL_ARGS:
+		return "--no-pci";
+	default:
+		return "1";
+	}
+}
+
+/*
+ * Every option of the table is in --help, is accepted, changes the
+ * configuration, and has exactly the effect of its variable.
+ */
+static void
+test_options_from_table(void **state)
+{
+	char *text = usage_text();
+	struct vfwd_config defaults, by_opt, by_var;
+	size_t i;
+
+	(void)state;
+	vfwd_config_defaults(&defaults);
+	for (i = 0; i < vfwd_n_settings; i++) {
+		const struct vfwd_setting *s = &vfwd_settings[i];
+		const char *v = sample_value(s);
+		char opt[128], shown[128];
+		enum vfwd_config_action action;
+
+		if (!s->long_opt)
+			continue;
+		if (s->short_opt)
+			snprintf(shown, sizeof shown, "  -%c, --%s",
+				 s->short_opt, s->long_opt);
+		else
+			snprintf(shown, sizeof shown, "      --%s",
+				 s->long_opt);
+		assert_contains(text, shown);
+
+		if (s->has_arg == no_argument)
+			snprintf(opt, sizeof opt, "--%s", s->long_opt);
+		else
+			snprintf(opt, sizeof opt, "--%s=%s", s->long_opt, v);
+		if (run_args(&by_opt, &action, opt, (char *)NULL) != 0)
+			fail_msg("%s refused: %s", opt, err);
+		if (!memcmp(&by_opt, &defaults, sizeof by_opt))
+			fail_msg("%s changed nothing", opt);
+
+		/* The short form does the same. */
+		if (s->short_opt) {
+			struct vfwd_config by_short;
+
+			snprintf(opt, sizeof opt, "-%c%s", s->short_opt,
+				 s->has_arg == no_argument ? "" : v);
+			if (run_args(&by_short, &action, opt, (char *)NULL))
+				fail_msg("%s refused: %s", opt, err);
+			assert_memory_equal(&by_short, &by_opt, sizeof by_opt);
+		}
+
+		/* And the variable, given the same value, too. */
+		if (!s->name)
+			continue;
+		vfwd_config_defaults(&by_var);
+		if (s->has_arg == no_argument)
+			v = "true";
+		if (vfwd_config_set(&by_var, s->name, &v, 1, false, err,
+				    sizeof err))
+			fail_msg("%s=%s refused: %s", s->name, v, err);
+		if (s->enable_off) {
+			/* -s also turns core scheduling on. */
+			assert_false(by_var.core_sched_enable);
+			assert_true(by_opt.core_sched_enable);
+			by_var.core_sched_enable = true;
+		}
+		assert_memory_equal(&by_var, &by_opt, sizeof by_opt);
+	}
+	free(text);
+}
+
 /* ---- cross checks ---- */
 
 static void
@@ -1394,6 +1662,7 @@ int main(void)
 		cmocka_unit_test(test_cpuset_helpers),
 		cmocka_unit_test(test_pin),
 		cmocka_unit_test(test_static_dev),
+		cmocka_unit_test(test_devspec),
 		cmocka_unit_test(test_parse_pci),
 		cmocka_unit_test(test_socket_pattern),
 		cmocka_unit_test(test_args_long_and_short),
@@ -1403,6 +1672,8 @@ int main(void)
 		cmocka_unit_test(test_args_help_version),
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_settings_table),
+		cmocka_unit_test(test_options_from_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Value parsers shared by the configuration, the control sources and the
+ * tools: CPU lists and sets, relay pins, PCI addresses, device specs,
+ * socket file name patterns, and the small string and number helpers
+ * they are built from.  The limits that those values respect live here
+ * too, so that the daemon and vfwdctl cannot disagree on them.
+ *
+ * Nothing in here touches DPDK, so all of it is unit-tested on its own.
+ * Every parser returns 0 or a negative errno and, on error, writes one line
+ * into the caller's buffer naming what was wrong and what is allowed.
+ */
+#ifndef VFWD_PARSE_H
+#define VFWD_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Relay ids run from 0 to VFWD_MAX_RELAYS - 1, as in 1.x. */
+#define VFWD_MAX_RELAYS 64
+/* CPUs a CPU set can name (matches DPDK's RTE_MAX_LCORE in Debian). */
+#define VFWD_MAX_CPUS 128
+/* Longest device spec (PCI address or DPDK devargs string). */
+#define VFWD_DEVSPEC_MAX 256
+/*
+ * Members a bond has at most, whichever source asks for it: the devices of
+ * one port control request, of one vfwdctl command, and of one DPDK bond.
+ */
+#define VFWD_BOND_MAX_MEMBERS 8
+/* Size of a socket file name pattern, its NUL included. */
+#define VFWD_SOCKET_PATTERN_MAX 128
+/* Size of the error buffers the parsers write into. */
+#define VFWD_ERR_MAX 512
+/* Values are quoted in messages up to this length, then cut with "...". */
+#define VFWD_SHOW_VALUE_MAX 96
+/* Size of a buffer for vfwd_show_value(): the cut value, "..." and NUL. */
+#define VFWD_SHOWN_MAX (VFWD_SHOW_VALUE_MAX + 8)
+
+/* A set of CPU numbers below VFWD_MAX_CPUS. */
+struct vfwd_cpuset {
+	uint64_t bits[VFWD_MAX_CPUS / 64];
+};
+
+/* Pin of one relay: the CPU of each direction, -1 when not pinned. */
+struct vfwd_pin {
+	unsigned int relay;
+	int cpu_vf_to_vm;
+	int cpu_vm_to_vf;
+};
+
+/* A device given at start: what to probe, and the relay it joins. */
+struct vfwd_static_dev {
+	char spec[VFWD_DEVSPEC_MAX];
+	unsigned int relay;
+};
+
+/* ---- value parsers ---- */
+
+/*
+ * Parses a CPU list "1,2", "0-3,8" or a hex mask "0x6" into 'set'.
+ * Refuses empty lists, CPUs >= VFWD_MAX_CPUS, reversed ranges, junk.
+ */
+int vfwd_parse_cpulist(const char *s, struct vfwd_cpuset *set,
+		       char *err, size_t errlen);
+
+/*
+ * Parses one pin "RELAY:CPU[,CPU]", with or without a leading
+ * "--virtio-cpu=".  One CPU serves both directions.
+ */
+int vfwd_parse_pin(const char *s, struct vfwd_pin *pin,
+		   char *err, size_t errlen);
+
+/*
+ * Checks and normalises one device, the same way wherever a device comes
+ * from (the file, an option, a ZeroMQ or IPC request, an OVSDB row,
+ * vfwdctl): 1 to VFWD_DEVSPEC_MAX - 1 printable characters; a PCI address
+ * is rewritten as DDDD:BB:SS.F in lower-case hex, keeping any ",options"
+ * after it; anything else must look like DPDK devargs, "name[,key=value...]"
+ * with a name of letters, digits and '_'.  The result goes to 'out', which
+ * should hold VFWD_DEVSPEC_MAX bytes (a smaller one lowers the limit).
+ */
+int vfwd_parse_devspec(const char *s, char *out, size_t outlen,
+		       char *err, size_t errlen);
+
+/*
+ * Parses a device spec "<PCI or devargs>=<relay>"; the relay id follows the
+ * last '='.  The device is checked by vfwd_parse_devspec().
+ */
+int vfwd_parse_static_dev(const char *s, struct vfwd_static_dev *dev,
+			  char *err, size_t errlen);
+
+/*
+ * Parses a PCI address "DDDD:BB:SS.F" or "BB:SS.F" into its parts.
+ * Returns 0, or -EINVAL when 's' is not one.
+ */
+int vfwd_parse_pci(const char *s, uint32_t *domain, uint32_t *bus,
+		   uint32_t *slot, uint32_t *function);
+
+/*
+ * Checks a socket file name pattern: exactly one "%u", no other
+ * conversion ("%%" allowed), no '/', shorter than VFWD_SOCKET_PATTERN_MAX.
+ */
+int vfwd_check_socket_pattern(const char *pattern, char *err, size_t errlen);
+
+/*
+ * Writes the path of relay 'id''s socket, 'dir' joined with 'pattern', into
+ * 'buf'.  -ENAMETOOLONG when it does not fit, -EINVAL for a bad pattern.
+ */
+int vfwd_build_socket_path(const char *dir, const char *pattern,
+			   unsigned int id, char *buf, size_t len);
+
+/* ---- CPU sets ---- */
+
+/* Adds 'cpu' (below VFWD_MAX_CPUS) to 's'. */
+static inline void vfwd_cpuset_add(struct vfwd_cpuset *s, unsigned int cpu)
+{
+	s->bits[cpu / 64] |= UINT64_C(1) << (cpu % 64);
+}
+
+/* Is 'cpu' in 's'?  False for any number out of range. */
+static inline bool vfwd_cpuset_has(const struct vfwd_cpuset *s, int cpu)
+{
+	if (cpu < 0 || cpu >= VFWD_MAX_CPUS)
+		return false;
+	return (s->bits[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+/* Number of CPUs in 's'. */
+unsigned int vfwd_cpuset_count(const struct vfwd_cpuset *s);
+
+/* Writes 's' as a compact list "1-3,8" into 'buf'. */
+int vfwd_cpuset_format(const struct vfwd_cpuset *s, char *buf, size_t len);
+
+/* ---- small helpers of the parsers ---- */
+
+/*
+ * ASCII character classes: the locale must not change what a value means.
+ * A blank is a space, a tab or a carriage return (files written on Windows).
+ */
+static inline bool vfwd_is_blank(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Is 'c' an ASCII decimal digit? */
+static inline bool vfwd_is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Can 'c' be part of a shell variable or DPDK driver name? */
+static inline bool vfwd_is_name_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	       || vfwd_is_digit(c) || c == '_';
+}
+
+/* The value of hex digit 'c', or -1 when it is not one. */
+int vfwd_hex_value(int c);
+
+/* 's' after its leading blanks. */
+const char *vfwd_skip_blanks(const char *s);
+
+/* Does 's' hold whitespace, a control character or a non-ASCII byte? */
+bool vfwd_has_space_or_control(const char *s);
+
+/*
+ * Parses the whole of 's' as a decimal integer from 'min' to 'max' (no
+ * sign, no blanks).  Too large a number is refused, not wrapped.
+ */
+bool vfwd_parse_ulong(const char *s, unsigned long min, unsigned long max,
+		      unsigned long *out);
+
+/*
+ * Writes a message into the caller's buffer (when there is one) and
+ * returns -EINVAL, so that a parser can "return vfwd_fail(...)".
+ */
+int vfwd_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Copies 'v' for a message into 'buf' (VFWD_SHOWN_MAX bytes is enough):
+ * control characters become '?' (a message must stay on one line) and long
+ * values are cut, so that what follows them, the part that says what is
+ * allowed, still fits in the error buffer.  Returns 'buf'.
+ */
+const char *vfwd_show_value(const char *v, char *buf, size_t len);
+
+#endif /* VFWD_PARSE_H */
