@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
 #
 # Shared by the benchmarks bench/pvp.sh and bench/cost.sh: settings of the
 # PVP loop, checks, hugepages, process and resource tracking with cleanup,

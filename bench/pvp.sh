@@ -22,6 +22,7 @@ set -u -o pipefail
 
 BENCH=pvp
 # Settings of the loop, checks, cleanup, starting the two ends.
+# shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ROUNDS=${ROUNDS:-5}
