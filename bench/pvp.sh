@@ -20,33 +20,19 @@
 
 set -u -o pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD_DIR=${BUILD_DIR:-${VFWD_BUILD:-$ROOT/build}}
-DAEMON=${DAEMON:-$BUILD_DIR/src/virtio-forwarder}
-TESTPMD=${TESTPMD:-dpdk-testpmd}
-PY=/usr/bin/python3
+BENCH=pvp
+# Settings of the loop, checks, cleanup, starting the two ends.
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-10}        # measured window, seconds
 WARMUP=${WARMUP:-3}             # seconds between injecting and measuring
-SIZES=${SIZES:-"64 1518"}       # frame sizes (bytes, without FCS)
-GEN_MODE=${GEN_MODE:-io}        # generator forwarding mode: io | flowgen
-GEN_BURST=${GEN_BURST:-32}      # generator burst (io: also what --tx-first injects per port)
-QUEUE_SIZE=${QUEUE_SIZE:-256}   # virtio ring size of the generator's ports
-GEN_MEM=${GEN_MEM:-huge}        # generator memory: huge | nohuge
-GEN_MRGBUF=${GEN_MRGBUF:-0}     # mrg_rxbuf of the generator's virtio-user ports
-GEN_VDEV_EXTRA=${GEN_VDEV_EXTRA-,vectorized=1}  # more virtio-user devargs
-HUGEPAGES=${HUGEPAGES:-1024}    # free 2M pages wanted before starting
-HUGE_DIR=${HUGE_DIR:-/dev/hugepages}
-KEEP_LOGS=${KEEP_LOGS:-0}       # 1: keep the work directory and its logs
 INTERVAL=${INTERVAL:-1}         # sampling interval within the window, seconds
 MAX_OTHER_CPU=${MAX_OTHER_CPU:-10}  # % of a CPU others may use before a run counts as disturbed
 QUIET_WAIT=${QUIET_WAIT:-300}   # seconds to wait for a quiet machine before each run
 RETRIES=${RETRIES:-2}           # repeats of a disturbed run
 ORDER=${ORDER:-alternate}       # alternate | ref-first | dut-first
-ONLY=${ONLY:-both}              # both | ref | dut (for debugging)
-FWD_CPU=1
-GEN_CPU=0
 
 usage() {
 	cat <<EOF
@@ -80,15 +66,6 @@ other variables: BUILD_DIR (default $ROOT/build), DAEMON, TESTPMD,
 EOF
 }
 
-die() {
-	echo "pvp: error: $*" >&2
-	exit 1
-}
-
-note() {
-	echo "pvp: $*" >&2
-}
-
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-r|--rounds) ROUNDS=${2:?}; shift ;;
@@ -118,226 +95,12 @@ done
 # Checks
 # ---------------------------------------------------------------------
 
-isint() { [[ $1 =~ ^[0-9]+$ ]]; }
 isint "$ROUNDS" && [ "$ROUNDS" -ge 1 ] || die "ROUNDS must be a positive integer"
 isint "$DURATION" && [ "$DURATION" -ge 2 ] || die "DURATION must be an integer >= 2 (seconds)"
 isint "$WARMUP" || die "WARMUP must be an integer (seconds)"
-isint "$GEN_BURST" && [ "$GEN_BURST" -ge 1 ] && [ "$GEN_BURST" -le 512 ] || die "GEN_BURST must be an integer from 1 to 512"
-case "$GEN_MODE" in io|flowgen) ;; *) die "GEN_MODE must be io or flowgen" ;; esac
-isint "$QUEUE_SIZE" || die "QUEUE_SIZE must be an integer"
-for s in $SIZES; do
-	isint "$s" && [ "$s" -ge 60 ] && [ "$s" -le 2000 ] ||
-		die "frame size $s: must be an integer from 60 to 2000"
-done
-case "$GEN_MEM" in huge|nohuge) ;; *) die "GEN_MEM must be huge or nohuge" ;; esac
 case "$ORDER" in alternate|ref-first|dut-first) ;; *) die "ORDER: alternate, ref-first or dut-first" ;; esac
-case "$ONLY" in both|ref|dut) ;; *) die "ONLY: both, ref or dut" ;; esac
-
-[ "$(id -u)" = 0 ] || die "must run as root (hugepages, DPDK)"
-if [ ! -x "$DAEMON" ]; then
-	die "the daemon is not built: $DAEMON is missing (build it with 'meson setup build && ninja -C build' in $ROOT, or set BUILD_DIR)"
-fi
-command -v "$TESTPMD" >/dev/null 2>&1 ||
-	die "$TESTPMD not found (apt-get install dpdk-dev, or set TESTPMD)"
-[ -x "$PY" ] || die "$PY not found (Debian's python3 is needed for parsing)"
-command -v stdbuf >/dev/null 2>&1 || die "stdbuf (coreutils) not found"
-for c in $GEN_CPU $FWD_CPU; do
-	[ -d /sys/devices/system/cpu/cpu$c ] || die "CPU $c does not exist"
-	grep -qw "$c" <(taskset -pc $$ 2>/dev/null | sed 's/.*: //; s/,/ /g; s/\([0-9]*\)-\([0-9]*\)/\1 \2/g') ||
-		note "warning: CPU $c may not be in this shell's affinity"
-done
-
-HP_SYS=/sys/kernel/mm/hugepages/hugepages-2048kB
-
-# Makes sure hugetlbfs is mounted at HUGE_DIR and HUGEPAGES pages are free.
-HP_ORIG=""
-MOUNTED_HUGE=0
-setup_hugepages() {
-	local free nr want
-	[ -d "$HP_SYS" ] || die "no 2M hugepage support ($HP_SYS missing)"
-	if ! mountpoint -q "$HUGE_DIR" || [ "$(stat -f -c %T "$HUGE_DIR")" != hugetlbfs ]; then
-		mkdir -p "$HUGE_DIR" || die "cannot create $HUGE_DIR"
-		mount -t hugetlbfs -o pagesize=2M nodev "$HUGE_DIR" ||
-			die "cannot mount hugetlbfs at $HUGE_DIR"
-		MOUNTED_HUGE=1
-		note "mounted hugetlbfs at $HUGE_DIR"
-	fi
-	free=$(cat $HP_SYS/free_hugepages)
-	nr=$(cat $HP_SYS/nr_hugepages)
-	if [ "$free" -lt "$HUGEPAGES" ]; then
-		want=$((nr + HUGEPAGES - free))
-		echo "$want" > $HP_SYS/nr_hugepages 2>/dev/null
-		HP_ORIG=$nr
-		free=$(cat $HP_SYS/free_hugepages)
-		note "reserved 2M hugepages: $nr -> $(cat $HP_SYS/nr_hugepages) ($free free)"
-		[ "$free" -ge 300 ] ||
-			die "only $free free 2M hugepages after trying to reserve $want (memory fragmented?)"
-	fi
-}
-
-# ---------------------------------------------------------------------
-# Process and resource tracking; everything is undone by cleanup()
-# ---------------------------------------------------------------------
-
-WORK=""
-TAG=$(printf '%04x%04x' $RANDOM $RANDOM)
-PIDS=()          # processes this script started and has not reaped
-PREFIXES=()      # DPDK file prefixes this script used
-NPREFIX=0
-
-# A fresh DPDK file prefix; zero-padded, so no prefix of ours is the
-# beginning of another one and "$HUGE_DIR/$prefix"* matches only its files.
-new_prefix() {
-	NPREFIX=$((NPREFIX + 1))
-	REPLY=$(printf 'pvp%s%03d%s' "$TAG" "$NPREFIX" "$1")
-	PREFIXES+=("$REPLY")
-}
-
-# Is process $1 alive (not gone, not a zombie)?
-alive() {
-	local st
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-	[ -n "$st" ] && [ "$st" != Z ]
-}
-
-forget_pid() {
-	local p keep=()
-	for p in "${PIDS[@]}"; do
-		[ "$p" != "$1" ] && keep+=("$p")
-	done
-	PIDS=("${keep[@]}")
-}
-
-# Ends our child $1: waits up to $2 s for it to exit by itself (if $3 is
-# "wait"), else SIGTERM, then SIGKILL.  Sets STOP_STATUS to its exit status.
-stop_pid() {
-	local pid=$1 grace=${2:-10} how=${3:-term} i
-	STOP_STATUS=""
-	if [ "$how" = term ] && alive "$pid"; then
-		kill -TERM "$pid" 2>/dev/null
-	fi
-	for ((i = 0; i < grace * 20; i++)); do
-		alive "$pid" || break
-		sleep 0.05
-	done
-	if alive "$pid"; then
-		kill -TERM "$pid" 2>/dev/null
-		for ((i = 0; i < 100; i++)); do
-			alive "$pid" || break
-			sleep 0.05
-		done
-	fi
-	if alive "$pid"; then
-		note "pid $pid did not stop: SIGKILL"
-		kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	STOP_STATUS=$?
-	forget_pid "$pid"
-}
-
-remove_prefix_files() {
-	local p
-	for p in "$@"; do
-		rm -f "$HUGE_DIR/$p"*
-		rm -rf "/var/run/dpdk/$p"
-	done
-}
-
-CLEANING=0
-cleanup() {
-	local rc=$? p
-	[ "$CLEANING" = 1 ] && return
-	CLEANING=1
-	trap - INT TERM
-	for p in "${PIDS[@]}"; do
-		stop_pid "$p" 2 term
-	done
-	[ ${#PREFIXES[@]} -gt 0 ] && remove_prefix_files "${PREFIXES[@]}"
-	if [ -n "$WORK" ] && [ -d "$WORK" ]; then
-		if [ "$KEEP_LOGS" = 1 ]; then
-			find "$WORK" -type s -delete 2>/dev/null
-			find "$WORK" -type p -delete 2>/dev/null
-			note "logs kept in $WORK"
-		else
-			rm -rf "$WORK"
-		fi
-	fi
-	if [ -n "$HP_ORIG" ]; then
-		# Gives back the pages we added; pages in use stay reserved.
-		echo "$HP_ORIG" > $HP_SYS/nr_hugepages 2>/dev/null
-	fi
-	if [ "$MOUNTED_HUGE" = 1 ]; then
-		umount "$HUGE_DIR" 2>/dev/null
-	fi
-	return $rc
-}
-trap cleanup EXIT
-trap 'note "interrupted"; exit 130' INT
-trap 'note "terminated"; exit 143' TERM
-
-# ---------------------------------------------------------------------
-# dpdk-testpmd, non-interactive
-# ---------------------------------------------------------------------
-#
-# Not interactive on purpose: testpmd's interactive prompt busy-polls its
-# input on the main lcore (a second 100% thread on the main lcore's CPU).
-# Non-interactive, the main lcore starts forwarding and then sleeps in a
-# read() of stdin until a line arrives; stdin is a FIFO we hold open.
-# Counters are read through the DPDK telemetry socket instead.
-
-# pmd_start NAME EAL_AND_TESTPMD_ARGS...: starts testpmd with stdin from
-# $RUN/NAME.in, output in $RUN/NAME.log; sets PMD_PID_<NAME>, PMD_FD_<NAME>.
-pmd_start() {
-	local name=$1 fifo="$RUN/$1.in" log="$RUN/$1.log" fd pid
-	shift
-	mkfifo "$fifo" || die "mkfifo $fifo"
-	exec {fd}<>"$fifo"
-	stdbuf -oL "$TESTPMD" "$@" <"$fifo" >"$log" 2>&1 {fd}>&- &
-	pid=$!
-	PIDS+=("$pid")
-	printf -v "PMD_PID_$name" '%s' "$pid"
-	printf -v "PMD_FD_$name" '%s' "$fd"
-}
-
-# pmd_wait_running NAME PREFIX TIMEOUT: waits until testpmd forwards and
-# its telemetry socket is there.
-pmd_wait_running() {
-	local name=$1 prefix=$2 timeout=${3:-30} pidv="PMD_PID_$1" i
-	for ((i = 0; i < timeout * 20; i++)); do
-		if grep -q 'Press enter to exit' "$RUN/$name.log" 2>/dev/null &&
-		   [ -S "/var/run/dpdk/$prefix/dpdk_telemetry.v2" ]; then
-			return 0
-		fi
-		alive "${!pidv}" || break
-		sleep 0.05
-	done
-	echo "---- $RUN/$name.log" >&2
-	tail -n 30 "$RUN/$name.log" >&2
-	die "$name: testpmd did not start forwarding"
-}
-
-# pmd_quit NAME: a line on stdin makes testpmd stop forwarding (printing its
-# forward statistics), close its ports and exit; a signal if it does not.
-pmd_quit() {
-	local name=$1 pidv="PMD_PID_$1" fdv="PMD_FD_$1"
-	[ -n "${!pidv:-}" ] || return 0
-	if alive "${!pidv}"; then
-		printf '\n' >&"${!fdv}" 2>/dev/null
-	fi
-	stop_pid "${!pidv}" 15 wait
-	eval "exec ${!fdv}>&-"
-	printf -v "$pidv" '%s' ""
-}
-
-# Packets testpmd dropped while forwarding (from the statistics it prints
-# when it stops).
-pmd_drops() {
-	awk '/Accumulated forward statistics/ { seen = 1 }
-		seen && /RX-dropped:/ { d += $4 }
-		seen && /TX-dropped:/ { d += $4 }
-		END { print d + 0 }' "$RUN/$1.log" 2>/dev/null
-}
+check_common_options
+check_host
 
 # The Python side (Debian's /usr/bin/python3, standard library only):
 # sampling the generator's counters over DPDK telemetry, watching for CPU
@@ -518,57 +281,12 @@ EOF
 RESULTS=""       # file of result lines
 NRUN=0
 
-# Writes the daemon configuration for this run.
-write_daemon_conf() {
-	local conf=$1 prefix=$2
-	cat >"$conf" <<EOF
-# virtio-forwarder configuration written by bench/pvp.sh
-VIRTIOFWD_CPU_MASK=$FWD_CPU
-VIRTIOFWD_MASTER_LCORE=$GEN_CPU
-VIRTIOFWD_SOCKET_DIR=$RUN
-VIRTIOFWD_SOCKET_FNAME_PATTERN=a%u.sock
-VIRTIOFWD_STATIC_VFS=(net_vhost0,iface=$SOCK_B=0)
-VIRTIOFWD_SOCKET_OWNER=
-VIRTIOFWD_SOCKET_GROUP=
-VIRTIOFWD_PID_DIR=$RUN
-VIRTIOFWD_FILE_PREFIX=$prefix
-VIRTIOFWD_HUGETLBFS_MOUNT_POINT=$HUGE_DIR
-VIRTIOFWD_LOG_LEVEL=5
-EOF
-}
-
-wait_file() {
-	local f=$1 pid=$2 timeout=$3 i
-	for ((i = 0; i < timeout * 20; i++)); do
-		[ -S "$f" ] && return 0
-		alive "$pid" || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-# Sends SIGUSR1 to the daemon and waits for its stats dump; prints it.
-daemon_stats() {
-	local out=$RUN/dut.out mark i
-	mark=$(stat -c %s "$out")
-	kill -USR1 "$DUT_PID" 2>/dev/null || return 1
-	for ((i = 0; i < 200; i++)); do
-		if tail -c +$((mark + 1)) "$out" | grep -q '^stats end'; then
-			tail -c +$((mark + 1)) "$out" | sed -n '/^stats begin/,/^stats end/p'
-			return 0
-		fi
-		sleep 0.05
-	done
-	return 1
-}
-
 # run_one KIND SIZE ROUND: starts the forwarder KIND (ref|dut), the
 # generator, measures, stops everything; appends a line to RESULTS and
 # prints the run's figures.
 run_one() {
-	local kind=$1 size=$2 round=$3 fwd_prefix gen_prefix vdevopt samples i
-	local fwdpid drops="" gdrops="" info="" extra=""
-	local -a genmem genfwd
+	local kind=$1 size=$2 round=$3
+	local drops="" gdrops="" info="" extra=""
 	NRUN=$((NRUN + 1))
 	RUN=$(printf '%s/run%03d-%s-%s' "$WORK" "$NRUN" "$kind" "$size")
 	mkdir -p "$RUN"
@@ -579,65 +297,13 @@ run_one() {
 	PMD_PID_gen=""
 
 	# --- the forwarder, polling on CPU FWD_CPU ---
-	new_prefix "$kind"
-	fwd_prefix=$REPLY
-	if [ "$kind" = ref ]; then
-		# Same buffer pool size and cache as a relay of the daemon.
-		pmd_start ref -l "$GEN_CPU,$FWD_CPU" --main-lcore "$GEN_CPU" \
-			--file-prefix="$fwd_prefix" --huge-dir="$HUGE_DIR" --no-pci \
-			--vdev "net_vhost0,iface=$SOCK_A" --vdev "net_vhost1,iface=$SOCK_B" \
-			-- --nb-cores=1 --forward-mode=io --no-mlockall \
-			--total-num-mbufs=8191 --mbcache=256
-		fwdpid=$PMD_PID_ref
-		pmd_wait_running ref "$fwd_prefix" 30
-	else
-		write_daemon_conf "$RUN/dut.conf" "$fwd_prefix"
-		: >"$RUN/dut.out"
-		: >"$RUN/dut.err"
-		"$DAEMON" --config "$RUN/dut.conf" </dev/null >"$RUN/dut.out" 2>"$RUN/dut.err" &
-		DUT_PID=$!
-		PIDS+=("$DUT_PID")
-		fwdpid=$DUT_PID
-		for ((i = 0; i < 600; i++)); do
-			grep -q ']: ready' "$RUN/dut.err" && break
-			alive "$DUT_PID" || break
-			sleep 0.05
-		done
-		if ! grep -q ']: ready' "$RUN/dut.err"; then
-			tail -n 30 "$RUN/dut.err" >&2
-			die "virtio-forwarder did not report ready (log: $RUN/dut.err)"
-		fi
-	fi
-	wait_file "$SOCK_A" "$fwdpid" 30 && wait_file "$SOCK_B" "$fwdpid" 30 ||
-		die "$kind: sockets $SOCK_A / $SOCK_B did not appear"
+	fwd_start "$kind"
 
 	# --- the generator, forwarding on CPU GEN_CPU ---
-	new_prefix gen
-	gen_prefix=$REPLY
-	if [ "$GEN_MEM" = huge ]; then
-		genmem=(--huge-dir="$HUGE_DIR" --single-file-segments)
-	else
-		genmem=(--no-huge -m 1024)
-	fi
-	if [ "$GEN_MODE" = io ]; then
-		genfwd=(--forward-mode=io --tx-first)
-	else
-		genfwd=(--forward-mode=flowgen)
-	fi
-	vdevopt="queue_size=$QUEUE_SIZE,mrg_rxbuf=$GEN_MRGBUF$GEN_VDEV_EXTRA"
-	pmd_start gen -l "$GEN_CPU,$FWD_CPU" --main-lcore "$FWD_CPU" \
-		--file-prefix="$gen_prefix" "${genmem[@]}" --no-pci \
-		--vdev "net_virtio_user0,path=$SOCK_A,$vdevopt" \
-		--vdev "net_virtio_user1,path=$SOCK_B,$vdevopt" \
-		-- --nb-cores=1 "${genfwd[@]}" --no-mlockall \
-		--total-num-mbufs=32768 --burst="$GEN_BURST" --txpkts="$size" \
-		--rxd="$QUEUE_SIZE" --txd="$QUEUE_SIZE"
-	pmd_wait_running gen "$gen_prefix" 30
-	grep -q 'Port 1: ' "$RUN/gen.log" ||
-		{ tail -n 30 "$RUN/gen.log" >&2; die "generator: port 1 missing (see $RUN/gen.log)"; }
+	gen_start "$size"
 
-	"$PY" "$HELPER" sample "/var/run/dpdk/$gen_prefix/dpdk_telemetry.v2" \
-		"$WARMUP" "$DURATION" "$INTERVAL" "$fwdpid" "$PMD_PID_gen" \
+	"$PY" "$HELPER" sample "/var/run/dpdk/$GEN_PREFIX/dpdk_telemetry.v2" \
+		"$WARMUP" "$DURATION" "$INTERVAL" "$FWD_PID" "$PMD_PID_gen" \
 		>"$RUN/samples.json" ||
 		die "generator: cannot read its counters over telemetry (log: $RUN/gen.log)"
 
@@ -664,7 +330,7 @@ run_one() {
 	"$PY" "$HELPER" record "$RUN/samples.json" "$RESULTS" "$size" "$kind" "$round" \
 		"${drops:-?}" "${gdrops:-?}" "$MAX_OTHER_CPU" "$info $extra"
 	RECORD_STATUS=$?
-	remove_prefix_files "$fwd_prefix" "$gen_prefix"
+	remove_prefix_files "$FWD_PREFIX" "$GEN_PREFIX"
 	rm -f "$SOCK_A" "$SOCK_B"
 	[ "$KEEP_LOGS" = 1 ] || rm -rf "$RUN"
 	return $RECORD_STATUS

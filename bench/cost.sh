@@ -1,0 +1,635 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Per-packet cost yardstick: instructions per forwarded packet, counted by
+# valgrind's callgrind, of virtio-forwarder (dut) and of the reference
+# (dpdk-testpmd io forwarding between two vhost ports), in the PVP loop of
+# bench/pvp.sh; and the instructions an idle poll of each relay direction
+# costs.  Instruction counts repeat from run to run, whatever else the
+# machine does, unlike the Mpps of bench/pvp.sh.
+#
+#   generator (dpdk-testpmd, native, 2 virtio-user ports, CPU 0)
+#        |  port 0: socket A                    port 1: socket B  |
+#        +---- forwarder under callgrind (CPU 1) -----------------+
+#
+# Each measurement starts fresh processes: the forwarder under
+# valgrind --tool=callgrind, then the generator, which connects but holds
+# back its first bursts.  With the loop up and silent, callgrind_control -z,
+# IDLE_WINDOW seconds, callgrind_control -d give the cost of an empty poll.
+# Then the generator injects its bursts and, once packets flow,
+# callgrind_control -z, WINDOW seconds, callgrind_control -d; the
+# generator's counters (DPDK telemetry) are read around both.
+#   instructions per packet = instructions of the forwarder's polling
+#   thread in the window / packets it forwarded in the window
+#   full-burst = the same without the polls that found nothing
+# A last run of the daemon alone, with a guest and a device that are both
+# connected and silent, gives the inclusive cost of each poll function.
+# See bench/README.md.
+#
+# Not a test: it prints numbers and exits 0 unless something failed to run.
+
+set -u -o pipefail
+
+BENCH=cost
+# Settings of the loop, checks, cleanup, starting the two ends.
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+WINDOW=${WINDOW:-20}            # counted window, seconds
+IDLE_WINDOW=${IDLE_WINDOW:-3}   # counted window of the calibration (loop idle), seconds
+IDLE=${IDLE:-1}                 # 1: also measure idle polls (dut)
+IDLE_DEV=${IDLE_DEV:-net_ring0} # the silent device of the idle relay
+SETTLE=${SETTLE:-2}             # seconds between packets flowing and zeroing
+RETRIES=${RETRIES:-2}           # repeats of a run that lost packets or did not connect
+VALGRIND=${VALGRIND:-valgrind}
+FWD_TIMEOUT=${FWD_TIMEOUT:-120} # seconds the forwarder may take to start under valgrind
+STOP_GRACE=${STOP_GRACE:-5}     # seconds the forwarder gets to exit on SIGTERM
+CONNECT_TIMEOUT=${CONNECT_TIMEOUT:-60}  # seconds the generator may take to connect
+GEN_PREALLOC=${GEN_PREALLOC:-256}  # MB of hugepage memory the generator takes at start
+# The loop must be the closed io loop: it keeps every burst full.
+GEN_MODE=io
+# Info level: the daemon logs its device and guest coming up.
+DAEMON_LOG_LEVEL=6
+
+usage() {
+	cat <<EOF
+usage: $0 [options]
+
+Instructions per forwarded packet of virtio-forwarder (dut) and of
+dpdk-testpmd io forwarding between two vhost ports (ref), counted by
+valgrind's callgrind in the PVP loop of bench/pvp.sh, and the cost of an
+idle poll of each relay direction.  The forwarder runs under callgrind on
+CPU $FWD_CPU, the generator natively on CPU $GEN_CPU.
+
+options (environment variable in brackets):
+  -w, --window S       counted window per run, seconds [WINDOW=$WINDOW]
+  -c, --calibrate S    window with the loop idle (empty polls), seconds [IDLE_WINDOW=$IDLE_WINDOW]
+  -s, --sizes "A B"    frame sizes in bytes [SIZES="$SIZES"]
+  -o, --only K         both, dut or ref [ONLY=$ONLY]
+  -i, --idle 0|1       measure idle polls too (1) or not (0) [IDLE=$IDLE]
+  -k, --keep-logs      keep the work directory: logs and callgrind dumps [KEEP_LOGS=1]
+  -h, --help           this text
+other variables: BUILD_DIR (default $ROOT/build), DAEMON, TESTPMD,
+  VALGRIND (default valgrind), IDLE_DEV (the idle relay's device, default
+  net_ring0; e.g. "net_null0,no-rx=1"), SETTLE (s between packets flowing
+  and zeroing, default 2), RETRIES (repeats of a run whose loop lost
+  packets or whose generator could not connect, default 2), FWD_TIMEOUT (s for the forwarder to start under
+  valgrind, default 120), STOP_GRACE (s it gets to exit on SIGTERM,
+  default 5), CONNECT_TIMEOUT (s the generator may take to connect,
+  default 60), GEN_PREALLOC (MB of memory the generator takes at start,
+  default 256), HUGEPAGES (free 2M pages to have, default 1024), HUGE_DIR;
+  the generator's GEN_BURST, QUEUE_SIZE, GEN_MEM, GEN_MRGBUF and
+  GEN_VDEV_EXTRA as in bench/pvp.sh
+EOF
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-w|--window) WINDOW=${2:?}; shift ;;
+	-c|--calibrate) IDLE_WINDOW=${2:?}; shift ;;
+	-s|--sizes) SIZES=${2:?}; shift ;;
+	-o|--only) ONLY=${2:?}; shift ;;
+	-i|--idle) IDLE=${2:?}; shift ;;
+	-k|--keep-logs) KEEP_LOGS=1 ;;
+	-h|--help) usage; exit 0 ;;
+	--window=*) WINDOW=${1#*=} ;;
+	--calibrate=*) IDLE_WINDOW=${1#*=} ;;
+	--sizes=*) SIZES=${1#*=} ;;
+	--only=*) ONLY=${1#*=} ;;
+	--idle=*) IDLE=${1#*=} ;;
+	*) usage >&2; die "unknown argument: $1" ;;
+	esac
+	shift
+done
+
+# ---------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------
+
+isint "$WINDOW" && [ "$WINDOW" -ge 1 ] || die "WINDOW must be a positive integer (seconds)"
+isint "$IDLE_WINDOW" && [ "$IDLE_WINDOW" -ge 1 ] || die "IDLE_WINDOW must be a positive integer (seconds)"
+case "$IDLE" in 0|1) ;; *) die "IDLE must be 0 or 1" ;; esac
+isint "$SETTLE" || die "SETTLE must be an integer (seconds)"
+isint "$RETRIES" || die "RETRIES must be an integer"
+isint "$FWD_TIMEOUT" && [ "$FWD_TIMEOUT" -ge 1 ] || die "FWD_TIMEOUT must be a positive integer"
+isint "$STOP_GRACE" || die "STOP_GRACE must be an integer"
+isint "$CONNECT_TIMEOUT" && [ "$CONNECT_TIMEOUT" -ge 1 ] || die "CONNECT_TIMEOUT must be a positive integer"
+isint "$GEN_PREALLOC" && [ "$GEN_PREALLOC" -ge 128 ] || die "GEN_PREALLOC must be an integer >= 128 (MB)"
+[ -n "$SIZES" ] || [ "$IDLE" = 1 ] || die "nothing to measure (no SIZES, IDLE=0)"
+check_common_options
+check_host
+
+# valgrind, installed the way the project installs what it needs.
+if ! command -v "$VALGRIND" >/dev/null 2>&1 || ! command -v callgrind_control >/dev/null 2>&1 ||
+   ! command -v callgrind_annotate >/dev/null 2>&1; then
+	note "valgrind is missing: installing the Debian package"
+	(
+		. "$ROOT/scripts/lib.sh"
+		VFWD_PACKAGES=valgrind
+		vfwd_install_deps
+	) || die "cannot install valgrind (apt-get install valgrind)"
+	command -v "$VALGRIND" >/dev/null 2>&1 || die "$VALGRIND not found after installing valgrind"
+fi
+
+# The Python side (Debian's /usr/bin/python3, standard library only):
+# the generator's counters over DPDK telemetry, the counted window, the
+# callgrind dumps, the arithmetic.
+write_helper() {
+	cat >"$1" <<'EOF'
+import glob, json, re, socket, subprocess, sys, time
+
+class Telemetry:
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.s.connect(path)
+        self.maxlen = int(json.loads(self.s.recv(65536).decode()).get("max_output_len", 16384))
+
+    def stats(self, port):
+        self.s.send(("/ethdev/stats,%d" % port).encode())
+        return json.loads(self.s.recv(self.maxlen).decode())["/ethdev/stats"]
+
+    def sample(self, nports):
+        """(time, RX packets, TX packets) of the generator's ports."""
+        t0 = time.monotonic()
+        st = [self.stats(p) for p in range(nports)]
+        t1 = time.monotonic()
+        return ((t0 + t1) / 2, sum(x["ipackets"] for x in st), sum(x["opackets"] for x in st))
+
+def cmd_flowing(args):
+    """flowing SOCKET NPORTS TIMEOUT: waits until the generator receives
+    packets (at least 1000 more within a second); exit 1 on timeout."""
+    tel, nports, timeout = Telemetry(args[0]), int(args[1]), float(args[2])
+    end = time.monotonic() + timeout
+    prev = tel.sample(nports)
+    while time.monotonic() < end:
+        time.sleep(1)
+        cur = tel.sample(nports)
+        if cur[1] - prev[1] >= 1000:
+            print("%.0f" % ((cur[1] - prev[1]) / (cur[0] - prev[0])))
+            return 0
+        prev = cur
+    return 1
+
+def callgrind_control(prefix, opt, pid):
+    r = subprocess.run(["callgrind_control", "--vgdb-prefix=" + prefix, opt, pid],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0 or "OK" not in r.stdout:
+        sys.exit("callgrind_control %s %s failed:\n%s" % (opt, pid, r.stdout))
+
+def cmd_window(args):
+    """window SOCKET NPORTS PID VGDB_PREFIX WINDOW: zeroes callgrind's
+    counters, waits WINDOW s, dumps them; reads the generator's counters
+    just before and just after each of the two; prints JSON."""
+    tel, nports, pid, prefix, window = Telemetry(args[0]), int(args[1]), args[2], args[3], float(args[4])
+    z0 = tel.sample(nports)
+    callgrind_control(prefix, "-z", pid)
+    z1 = tel.sample(nports)
+    time.sleep(max(0.0, window - (time.monotonic() - z1[0])))
+    d0 = tel.sample(nports)
+    callgrind_control(prefix, "-d", pid)
+    d1 = tel.sample(nports)
+    # The zero and the dump happened somewhere between the two reads
+    # around them: take the middle, and half the spread as the error.
+    rx = (d0[1] + d1[1]) / 2 - (z0[1] + z1[1]) / 2
+    err = (d1[1] - d0[1]) / 2 + (z1[1] - z0[1]) / 2
+    print(json.dumps({"pkts": rx, "pkts_err": err, "secs": (d0[0] + d1[0]) / 2 - (z0[0] + z1[0]) / 2,
+                      "tx": (d0[2] + d1[2]) / 2 - (z0[2] + z1[2]) / 2}))
+
+def read_dump(path):
+    """thread number and instructions (summary: line, else totals:)."""
+    thread, summary, totals = None, None, None
+    with open(path) as f:
+        for line in f:
+            if line.startswith("thread:"):
+                thread = int(line.split()[1])
+            elif line.startswith("summary:"):
+                summary = int(line.split()[1])
+            elif line.startswith("totals:"):
+                totals = int(line.split()[1])
+    return thread, summary if summary is not None else totals
+
+LINE = re.compile(r"^\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?([<*>])\s+(.*?)\s*$")
+TAIL = re.compile(r"^(.*?)(?:\s+\(([\d,]+)x\))?(?:\s+\[(.*)\])?$")
+
+def annotate(path):
+    """callgrind_annotate --inclusive=yes --tree=caller: every function's
+    inclusive cost and the calls it got, as a list of dicts."""
+    r = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--tree=caller",
+                        "--threshold=100", "--auto=no", path],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        sys.exit("callgrind_annotate %s failed: %s" % (path, r.stderr))
+    funcs, callers = [], []
+    for line in r.stdout.splitlines():
+        m = LINE.match(line)
+        if not m:
+            callers = []
+            continue
+        cost, mark, rest = int(m.group(1).replace(",", "")), m.group(2), m.group(3)
+        t = TAIL.match(rest)
+        if mark == "<":
+            callers.append({"name": t.group(1), "obj": t.group(3) or "",
+                            "calls": int(t.group(2).replace(",", "")) if t.group(2) else 0})
+        elif mark == "*":
+            name = t.group(1)
+            funcs.append({"file": name.rsplit(":", 1)[0] if ":" in name else "",
+                          "fn": name.rsplit(":", 1)[-1], "obj": t.group(3) or "",
+                          "incl": cost, "calls": sum(c["calls"] for c in callers),
+                          "callers": callers})
+            callers = []
+    return funcs
+
+def vhost_pmd_ready(funcs):
+    """In a window with no traffic: did every poll of a net_vhost port
+    reach the vhost dequeue (the port was up)?  A port that is not up yet
+    returns at once, and its cheaper polls would lower the cost of an
+    empty poll."""
+    pmd = [f for f in funcs if "librte_net_vhost" in f["obj"] and f["calls"] > 0]
+    if not pmd:
+        return True
+    rx_calls = max(f["calls"] for f in pmd)
+    deq = [f for f in funcs if f["fn"] == "rte_vhost_dequeue_burst"]
+    from_pmd = sum(c["calls"] for f in deq for c in f["callers"] if "librte_net_vhost" in c["obj"])
+    return from_pmd >= 0.999 * rx_calls
+
+def find(funcs, fn, file_suffix=None):
+    """The entry of function 'fn' that has callers (code of it inlined from
+    headers shows up as more entries of the same name without callers, and
+    is part of the inclusive cost of the one with callers)."""
+    c = [f for f in funcs if f["fn"] == fn and f["calls"] > 0]
+    if file_suffix:
+        c = [f for f in c if f["file"].endswith(file_suffix)] or c
+    if not c:
+        return None
+    return {"incl": sum(f["incl"] for f in c), "calls": sum(f["calls"] for f in c)}
+
+def busiest(dump_glob):
+    """The dump file of the thread with the most instructions, its count,
+    and the instructions of all threads."""
+    files = sorted(glob.glob(dump_glob))
+    if not files:
+        sys.exit("no callgrind dump matches %s" % dump_glob)
+    per = [(read_dump(f), f) for f in files]
+    (thread, instr), path = max(per, key=lambda x: x[0][1] or 0)
+    return path, thread, instr, sum(x[0][1] or 0 for x in per), len(files)
+
+def calls(funcs, fn):
+    e = find(funcs, fn)
+    return e["calls"] if e else 0
+
+def cmd_analyse(args):
+    """analyse KIND SIZE IDLE_GLOB IDLE_JSON DUMP_GLOB WINDOW_JSON RESULTS
+    EXPECTED_BURST TRY: instructions per packet of one run, from its idle
+    (calibration) dump and its loaded dump; appends a JSON line to
+    RESULTS, prints the run's line; exit 3 when the loop lost packets."""
+    (kind, size, iglob, ijson, dglob, wjson, results, want, attempt) = args
+    size, want, attempt = int(size), float(want), int(attempt)
+    with open(wjson) as f:
+        w = json.load(f)
+    if w["pkts"] <= 0:
+        sys.exit("%s %d B: no packet forwarded in the window" % (kind, size))
+    path, thread, instr, all_instr, nthreads = busiest(dglob)
+    funcs = annotate(path)
+    ipath, ithread, iinstr, _, _ = busiest(iglob)
+    ifuncs = annotate(ipath)
+    if ithread != thread:
+        print("  warning: the busiest thread differs between the idle (%d) and the loaded (%d) window"
+              % (ithread, thread), flush=True)
+    r = {"kind": kind, "size": size, "try": attempt, "thread": thread, "instr": instr,
+         "all_instr": all_instr, "pkts": w["pkts"], "pkts_err": w["pkts_err"],
+         "secs": w["secs"], "dump": path}
+    r["ipp"] = instr / w["pkts"]
+    r["ipp_err"] = r["ipp"] * w["pkts_err"] / w["pkts"]
+    # Both forwarders call rte_vhost_dequeue_burst once per poll of a
+    # queue, and rte_vhost_enqueue_burst once per burst they received.
+    r["polls"] = calls(funcs, "rte_vhost_dequeue_burst")
+    r["bursts"] = calls(funcs, "rte_vhost_enqueue_burst")
+    r["burst"] = w["pkts"] / r["bursts"] if r["bursts"] else 0.0
+    r["empty"] = max(0, r["polls"] - r["bursts"])
+    # Cost of an empty poll, loop overhead included: the idle window, with
+    # the loop connected but silent, has nothing else.
+    ipolls = calls(ifuncs, "rte_vhost_dequeue_burst")
+    if not ipolls or not vhost_pmd_ready(ifuncs):
+        print("  %s %d B: a vhost port was not up in the idle window" % (kind, size), flush=True)
+        return 4
+    r["empty_cost"] = iinstr / ipolls
+    r["ipp_full"] = (instr - r["empty"] * r["empty_cost"]) / w["pkts"]
+    if kind == "dut":
+        if not any(f["fn"] == "worker_main" for f in funcs):
+            print("  warning: the busiest thread of the daemon does not run worker_main", flush=True)
+        for fn in ("poll_vm_to_vf", "poll_vf_to_vm"):
+            e = find(ifuncs, fn, "fwd.c")
+            if e and e["calls"]:
+                r["idle_" + fn] = e["incl"] / e["calls"]
+    flags = []
+    # Each direction of the io loop holds GEN_BURST packets and the
+    # generator sends back at once what it gets: every poll finds all of
+    # them (up to the forwarder's burst of 32) or, while the generator is
+    # off its CPU, nothing.  Smaller bursts mean the loop lost packets (a
+    # burst that met a side of the forwarder not yet up at the start).
+    if r["burst"] < want - 0.5:
+        flags.append("LOSS")
+    r["flags"] = flags
+    with open(results, "a") as f:
+        f.write(json.dumps(r) + "\n")
+    print("  %-3s %4d B  %7.1f instr/pkt (+-%.1f)  %.0f pkts in %.1f s  burst %.2f"
+          "  empty polls %.1f%% x %.1f instr  full-burst %7.1f instr/pkt%s"
+          % (kind, size, r["ipp"], r["ipp_err"], w["pkts"], w["secs"], r["burst"],
+             100.0 * r["empty"] / max(1, r["polls"]), r["empty_cost"], r["ipp_full"],
+             ("  " + " ".join(flags)) if flags else ""), flush=True)
+    print("      thread %d: %d instr (%.2f%% of %d threads), %d polls, %d bursts%s"
+          % (thread, instr, 100.0 * instr / max(1, all_instr), nthreads, r["polls"], r["bursts"],
+             "; idle polls: vm-to-vf %.1f, vf-to-vm %.1f instr" % (r["idle_poll_vm_to_vf"], r["idle_poll_vf_to_vm"])
+             if "idle_poll_vm_to_vf" in r and "idle_poll_vf_to_vm" in r else ""), flush=True)
+    sys.exit(3 if flags else 0)
+
+def cmd_idle(args):
+    """idle DUMP_GLOB WINDOW_JSON RESULTS DEVICE: inclusive instructions per
+    call of the daemon's two poll functions with silent peers."""
+    dglob, wjson, results, dev = args
+    with open(wjson) as f:
+        w = json.load(f)
+    path, thread, instr, all_instr, nthreads = busiest(dglob)
+    funcs = annotate(path)
+    r = {"kind": "idle", "dev": dev, "thread": thread, "instr": instr, "dump": path,
+         "gen_pkts": w["pkts"] + w["tx"], "flags": []}
+    for fn in ("poll_vm_to_vf", "poll_vf_to_vm", "worker_main"):
+        e = find(funcs, fn, "fwd.c" if fn != "worker_main" else "worker.c")
+        r[fn + "_calls"] = e["calls"] if e else 0
+        r[fn] = e["incl"] / e["calls"] if e and e["calls"] else None
+    deq = find(funcs, "rte_vhost_dequeue_burst")
+    drv = dev.split(",")[0].rstrip("0123456789")
+    if not deq:
+        r["flags"].append("GUEST-NOT-POLLED")
+    if not any(("librte_" + drv) in f["obj"] for f in funcs):
+        r["flags"].append("DEVICE-NOT-POLLED")
+    if r["gen_pkts"] != 0:
+        r["flags"].append("NOT-SILENT")
+    calls = r["poll_vm_to_vf_calls"]
+    r["pass"] = instr / calls if calls else None
+    with open(results, "a") as f:
+        f.write(json.dumps(r) + "\n")
+    print("  idle  poll_vm_to_vf %s instr/call, poll_vf_to_vm %s instr/call (%s)"
+          "  %d passes, %.1f instr per pass of the worker loop%s"
+          % ("%.1f" % r["poll_vm_to_vf"] if r["poll_vm_to_vf"] else "?",
+             "%.1f" % r["poll_vf_to_vm"] if r["poll_vf_to_vm"] else "?", dev, calls,
+             r["pass"] or 0, ("  " + " ".join(r["flags"])) if r["flags"] else ""), flush=True)
+    return 0
+
+def cmd_summary(args):
+    rows = [json.loads(l) for l in open(args[0]) if l.strip()]
+    window, elapsed = args[1], float(args[2])
+    print()
+    print("summary: instructions per forwarded packet, both directions: callgrind's count for the")
+    print("forwarder's polling thread over %s s / packets the generator received in that time." % window)
+    print("full-burst: the same without the polls that found nothing (while the generator was")
+    print("off its CPU), at the cost of an empty poll measured with the loop connected but idle.")
+    print("ratio = dut / ref.  * = the loop lost packets (bursts not full): not a valid figure.")
+    print()
+    loaded = [r for r in rows if r["kind"] in ("dut", "ref")]
+    if loaded:
+        print("  %-6s  %-5s  %9s  %11s  %10s  %9s" % ("size", "", "instr/pkt", "empty polls",
+                                                    "full-burst", "pkts/burst"))
+    for size in sorted({r["size"] for r in loaded}):
+        last = {}
+        for kind in ("dut", "ref"):
+            rs = [r for r in loaded if r["size"] == size and r["kind"] == kind]
+            if rs:
+                # The last try: the one that counts.
+                r = last[kind] = rs[-1]
+                print("  %4d B  %-5s  %8.1f%s  %10.1f%%  %10.1f  %9.2f"
+                      % (size, kind, r["ipp"], "*" if r["flags"] else " ",
+                         100.0 * r["empty"] / max(1, r["polls"]), r["ipp_full"], r["burst"]))
+        if "dut" in last and "ref" in last:
+            d, f = last["dut"], last["ref"]
+            print("  %4d B  %-5s  %9.3f  %11s  %10.3f" % (size, "ratio", d["ipp"] / f["ipp"], "",
+                                                         d["ipp_full"] / f["ipp_full"]))
+    for r in [r for r in rows if r["kind"] == "idle"]:
+        print()
+        print("idle polls (dut; guest connected but silent, device %s silent):" % r["dev"])
+        print("  inclusive instructions per call (callgrind_annotate --inclusive=yes)%s"
+              % ("  [" + " ".join(r["flags"]) + "]" if r["flags"] else ""))
+        for fn, what in (("poll_vm_to_vf", "VM to VF: vhost dequeue from an empty guest TX queue"),
+                         ("poll_vf_to_vm", "VF to VM: rte_eth_rx_burst on an empty %s" % r["dev"])):
+            print("  %-14s %8s   %s" % (fn, "%.1f" % r[fn] if r[fn] else "?", what))
+        print("  %-14s %8s   one pass of the worker loop: both polls, RCU report, cycle accounting"
+              % ("loop pass", "%.1f" % r["pass"] if r["pass"] else "?"))
+    print()
+    print("time: %.0f s" % elapsed)
+
+cmds = {"flowing": cmd_flowing, "window": cmd_window, "analyse": cmd_analyse,
+        "idle": cmd_idle, "summary": cmd_summary}
+try:
+    sys.exit(cmds[sys.argv[1]](sys.argv[2:]))
+except KeyboardInterrupt:
+    sys.exit(130)
+EOF
+}
+
+# ---------------------------------------------------------------------
+# One measurement
+# ---------------------------------------------------------------------
+
+RESULTS=""
+NRUN=0
+
+# new_run NAME: a fresh run directory; the forwarder's command line.
+new_run() {
+	NRUN=$((NRUN + 1))
+	RUN=$(printf '%s/run%03d-%s' "$WORK" "$NRUN" "$1")
+	mkdir -p "$RUN"
+	SOCK_A=$RUN/a0.sock
+	SOCK_B=$RUN/b.sock
+	DUT_PID=""
+	PMD_PID_ref=""
+	PMD_PID_gen=""
+	FWD_PREFIX=""
+	GEN_PREFIX=""
+	# Without --fair-sched=yes the polling thread starves the vhost-user
+	# thread and the generator never finishes connecting.
+	FWD_WRAPPER=("$VALGRIND" --tool=callgrind --fair-sched=yes --separate-threads=yes
+		--vgdb=yes --vgdb-prefix="$RUN/vgdb" --callgrind-out-file="$RUN/callgrind.out"
+		--log-file="$RUN/valgrind.log")
+}
+
+# Ends the run's processes (the forwarder first, while its peer is still
+# connected) and removes what they left.
+end_run() {
+	if [ -n "$DUT_PID" ]; then
+		stop_pid "$DUT_PID" "$STOP_GRACE" term
+		DUT_PID=""
+	fi
+	if [ -n "$PMD_PID_ref" ]; then
+		stop_pid "$PMD_PID_ref" "$STOP_GRACE" term
+		eval "exec ${PMD_FD_ref}>&-"
+		PMD_PID_ref=""
+	fi
+	pmd_quit gen
+	remove_prefix_files ${FWD_PREFIX:+"$FWD_PREFIX"} ${GEN_PREFIX:+"$GEN_PREFIX"}
+	rm -f "$SOCK_A" "$SOCK_B"
+	[ "$KEEP_LOGS" = 1 ] || rm -rf "$RUN"
+}
+
+# counted_window NPORTS SECONDS NAME: zero, SECONDS, dump; $RUN/NAME.json.
+counted_window() {
+	"$PY" "$HELPER" window "/var/run/dpdk/$GEN_PREFIX/dpdk_telemetry.v2" "$1" \
+		"$FWD_PID" "$RUN/vgdb" "$2" >"$RUN/$3.json" ||
+		die "the counted window failed (logs: $RUN)"
+}
+
+# wait_log FILE PATTERN SECONDS PID: waits for PATTERN in FILE while PID lives.
+wait_log() {
+	local i
+	for ((i = 0; i < $3 * 20; i++)); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		alive "$4" || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# The generator has started its ports: it is past connecting.
+gen_ports_up() {
+	awk '/Checking link statuses/ { c = 1 } c && /^Done/ { f = 1 } END { exit !f }' "$RUN/gen.log"
+}
+
+# retry_run WHAT: ends a run that did not get going (status 4: repeat it).
+retry_run() {
+	note "$1 (logs: $RUN)"
+	end_run
+	return 4
+}
+
+# run_loaded KIND SIZE TRY: one run of the forwarder KIND with frames of
+# SIZE bytes.  Returns 3 when the loop lost packets, 4 when the generator
+# could not connect.
+run_loaded() {
+	local kind=$1 size=$2 try=$3 rate rc i
+	new_run "$kind-$size"
+	fwd_start "$kind"
+	# The generator connects and starts its ports, then reads commands
+	# from this FIFO (none) before it injects its bursts: the burst goes
+	# out only once both sides of the forwarder are up.  Injected at once,
+	# one of the two bursts nearly always met a side of the slow forwarder
+	# that was not up yet, and that direction of the loop stayed empty.
+	mkfifo "$RUN/gen.gate" || die "mkfifo $RUN/gen.gate"
+	GEN_EXTRA=(--cmdline-file="$RUN/gen.gate")
+	gen_launch "$size"
+	GEN_EXTRA=()
+	for ((i = 0; i < CONNECT_TIMEOUT * 20; i++)); do
+		gen_ports_up && break
+		alive "$PMD_PID_gen" || break
+		sleep 0.05
+	done
+	gen_ports_up || { retry_run "$kind $size B: the generator did not connect"; return; }
+	if [ "$kind" = dut ]; then
+		wait_log "$RUN/dut.err" "relay 0: guest connected" 30 "$DUT_PID" ||
+			{ retry_run "$kind $size B: the daemon did not see the guest"; return; }
+	fi
+	sleep "$SETTLE"
+	# Calibration: the loop is up but silent, every poll finds nothing.
+	counted_window 2 "$IDLE_WINDOW" idle
+	timeout 30 sh -c ': >"$1"' sh "$RUN/gen.gate" ||
+		{ retry_run "$kind $size B: the generator did not open its command FIFO"; return; }
+	pmd_running gen "$GEN_PREFIX" 30 ||
+		{ retry_run "$kind $size B: the generator did not start forwarding"; return; }
+	rate=$("$PY" "$HELPER" flowing "/var/run/dpdk/$GEN_PREFIX/dpdk_telemetry.v2" 2 60) ||
+		{ retry_run "$kind $size B: no packets flow through the forwarder"; return; }
+	note "$kind $size B: flowing at $((rate / 1000)) kpps under callgrind; counting for ${WINDOW}s"
+	sleep "$SETTLE"
+	counted_window 2 "$WINDOW" loaded
+	"$PY" "$HELPER" analyse "$kind" "$size" "$RUN/callgrind.out.1-*" "$RUN/idle.json" \
+		"$RUN/callgrind.out.2-*" "$RUN/loaded.json" \
+		"$RESULTS" "$(( GEN_BURST < 32 ? GEN_BURST : 32 ))" "$try"
+	rc=$?
+	if [ "$rc" = 4 ]; then
+		retry_run "$kind $size B: the calibration is not valid"
+		return
+	fi
+	end_run
+	return $rc
+}
+
+# The idle polls: relay 0 of the daemon between a guest that is connected
+# but sends nothing (the generator with one port on socket A, rxonly) and
+# a device that is attached but receives nothing (IDLE_DEV).
+run_idle() {
+	new_run idle
+	fwd_start dut "$IDLE_DEV"
+	wait_log "$RUN/dut.err" "relay 0: device .* attached" 30 "$DUT_PID" || {
+		tail -n 20 "$RUN/dut.err" >&2
+		die "idle: the daemon did not attach $IDLE_DEV (try IDLE_DEV=\"net_null0,no-rx=1\"; log: $RUN/dut.err)"
+	}
+	gen_launch 64 1 --forward-mode=rxonly
+	pmd_running gen "$GEN_PREFIX" "$CONNECT_TIMEOUT" ||
+		{ retry_run "idle: the generator did not connect"; return; }
+	wait_log "$RUN/dut.err" "relay 0: guest connected" 30 "$DUT_PID" ||
+		{ retry_run "idle: the daemon did not see the guest"; return; }
+	note "idle: guest connected, $IDLE_DEV attached; counting for ${WINDOW}s"
+	sleep "$SETTLE"
+	counted_window 1 "$WINDOW" idle
+	"$PY" "$HELPER" idle "$RUN/callgrind.out.1-*" "$RUN/idle.json" "$RESULTS" "$IDLE_DEV" ||
+		die "idle: analysis failed"
+	end_run
+}
+
+# measure KIND [SIZE]: a run (KIND idle: the idle polls), repeated up to
+# RETRIES more times when the generator could not connect or the loop
+# lost packets.
+measure() {
+	local try rc
+	for ((try = 1; try <= RETRIES + 1; try++)); do
+		if [ "$1" = idle ]; then
+			run_idle
+		else
+			run_loaded "$1" "$2" "$try"
+		fi
+		rc=$?
+		case "$rc" in
+		0) return 0 ;;
+		3) [ "$try" -le "$RETRIES" ] && note "the loop lost packets: repeating the run ($1 ${2:-} B)" ;;
+		4) [ "$try" -le "$RETRIES" ] && note "repeating the run ($*)" ;;
+		*) die "$* : analysis failed" ;;
+		esac
+	done
+	# A lossy run is reported (marked); a run that never got going is not.
+	[ "$rc" = 3 ] || die "$*: the generator could not connect in $((RETRIES + 1)) tries"
+	return 0
+}
+
+# ---------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------
+
+START=$(date +%s)
+WORK=$(mktemp -d /tmp/vfwd-cost.XXXXXX) || die "mktemp failed"
+RESULTS=$WORK/results.jsonl
+HELPER=$WORK/cost_helper.py
+: >"$RESULTS"
+write_helper "$HELPER"
+setup_hugepages
+# The generator takes its memory at start.  Memory it allocated later
+# would be announced to the forwarder (SET_MEM_TABLE, with the queues
+# disabled and enabled around it) after the guest is up; under valgrind
+# such a message can wait indefinitely for the queue lock the polling
+# thread keeps taking (see bench/README.md).
+[ "$GEN_MEM" = huge ] && GEN_EAL_EXTRA=(-m "$GEN_PREALLOC")
+
+note "daemon: $DAEMON"
+note "window=${WINDOW}s sizes=($SIZES) only=$ONLY idle=$IDLE generator: burst=$GEN_BURST ring=$QUEUE_SIZE mem=$GEN_MEM"
+echo "PVP loop: generator dpdk-testpmd (native) on CPU $GEN_CPU, forwarder under callgrind on CPU $FWD_CPU"
+echo "(ref = dpdk-testpmd io between two vhost ports, dut = virtio-forwarder relay 0)"
+for size in $SIZES; do
+	for kind in dut ref; do
+		[ "$ONLY" = both ] || [ "$ONLY" = "$kind" ] || continue
+		measure "$kind" "$size"
+	done
+done
+if [ "$IDLE" = 1 ] && [ "$ONLY" != ref ]; then
+	measure idle
+fi
+
+"$PY" "$HELPER" summary "$RESULTS" "$WINDOW" "$(( $(date +%s) - START ))"
+if [ "$KEEP_LOGS" = 1 ]; then
+	note "per-run data: $RESULTS"
+fi
