@@ -37,6 +37,7 @@ GEN_CPU=0
 FWD_WRAPPER=()                  # command and options put before it
 FWD_TIMEOUT=30                  # seconds it may take to come up
 DAEMON_LOG_LEVEL=5              # VIRTIOFWD_LOG_LEVEL of the daemon
+DAEMON_CONF_EXTRA=()            # more NAME=value lines for its configuration
 
 die() {
 	echo "$BENCH: error: $*" >&2
@@ -309,6 +310,7 @@ VIRTIOFWD_FILE_PREFIX=$prefix
 VIRTIOFWD_HUGETLBFS_MOUNT_POINT=$HUGE_DIR
 VIRTIOFWD_LOG_LEVEL=$DAEMON_LOG_LEVEL
 EOF
+	[ ${#DAEMON_CONF_EXTRA[@]} -eq 0 ] || printf '%s\n' "${DAEMON_CONF_EXTRA[@]}" >>"$conf"
 }
 
 wait_file() {

@@ -61,6 +61,8 @@
 #define DEF_PID_DIR "/var/run"
 #define PID_FILE_NAME "virtio-forwarder.pid"
 #define DEF_FILE_PREFIX "virtio-forwarder"
+#define DEF_POLL_MODE "busy"
+#define DEF_POLL_SLEEP_MAX_US "1000"
 
 /* The longest a unix socket path can be (sun_path less its NUL). */
 #define SUN_PATH_MAX 107
@@ -102,6 +104,27 @@ const struct vfwd_setting vfwd_settings[] = {
 		.help = "CPU of the main (control) thread, not a\n"
 			"worker [VIRTIOFWD_MASTER_LCORE, default "
 			DEF_MAIN_LCORE "]",
+	},
+	{
+		.name = "VIRTIOFWD_POLL_MODE", .kind = VFWD_V_POLL_MODE,
+		FIELD(poll_mode), .def = DEF_POLL_MODE,
+		OPT("poll-mode", 0, "MODE"),
+		.help = "busy: workers always poll (1.x); adaptive:\n"
+			"idle workers sleep until a guest kick, a\n"
+			"device interrupt or a timer, and idle relays\n"
+			"are polled less often [VIRTIOFWD_POLL_MODE,\n"
+			"default " DEF_POLL_MODE "]",
+	},
+	{
+		.name = "VIRTIOFWD_POLL_SLEEP_MAX_US", .kind = VFWD_V_INT,
+		FIELD(poll_sleep_max_us), .min = 1, .max = 100000,
+		.def = DEF_POLL_SLEEP_MAX_US,
+		OPT("poll-sleep-max", 0, "USEC"),
+		.help = "longest sleep of an idle worker in adaptive\n"
+			"mode, 1-100000 us: the most a packet that\n"
+			"raises no event waits\n"
+			"[VIRTIOFWD_POLL_SLEEP_MAX_US, default "
+			DEF_POLL_SLEEP_MAX_US "]",
 	},
 	{
 		.name = "VIRTIOFWD_LOG_LEVEL", .kind = VFWD_V_INT,
@@ -752,6 +775,14 @@ apply_kind(struct vfwd_config *cfg, const struct vfwd_setting *s,
 			return vfwd_fail(why, len, "must be 1 to %zu letters, "
 					 "digits, '_' or '-'", s->size - 1);
 		break;
+	case VFWD_V_POLL_MODE:
+		if (strcmp(v, "busy") == 0)
+			*(enum vfwd_poll_mode *)field = VFWD_POLL_BUSY;
+		else if (strcmp(v, "adaptive") == 0)
+			*(enum vfwd_poll_mode *)field = VFWD_POLL_ADAPTIVE;
+		else
+			return vfwd_fail(why, len, "must be busy or adaptive");
+		return 0;
 	case VFWD_V_LOG_TARGET:
 		if (strcmp(v, "log_syslog"))
 			return vfwd_fail(why, len, "the only value allowed is "

@@ -38,6 +38,12 @@ enum vfwd_log_target {
 	VFWD_LOG_SYSLOG,
 };
 
+/* How workers poll: always (1.x), or sleeping when idle. */
+enum vfwd_poll_mode {
+	VFWD_POLL_BUSY = 0,
+	VFWD_POLL_ADAPTIVE,
+};
+
 /*
  * The whole configuration, after defaults, file and command line.  Flags
  * named *_set record that the operator gave the value explicitly; some
@@ -47,6 +53,8 @@ struct vfwd_config {
 	/* Workers and EAL. */
 	struct vfwd_cpuset workers;
 	int main_lcore;
+	enum vfwd_poll_mode poll_mode;
+	unsigned int poll_sleep_max_us;      /* longest sleep of an idle worker */
 	int log_level;                       /* 0-7, syslog levels */
 	enum vfwd_log_target log_target;
 	char huge_dir[PATH_MAX];

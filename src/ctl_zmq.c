@@ -441,6 +441,10 @@ handle_stats(const uint8_t *req, size_t len, struct reply *out)
 		wl[i].load = vfwd_stats_worker_load(i, q->has_delay ? q->delay : 0);
 		wl[i].has_socket_id = true;
 		wl[i].socket_id = wi.numa;
+		wl[i].has_sleep_cycles = wl[i].has_wakeups = wl[i].has_sleep = true;
+		wl[i].sleep_cycles = wi.sleep_cycles;
+		wl[i].wakeups = wi.wakeups;
+		wl[i].sleep = vfwd_stats_worker_sleep(i, q->has_delay ? q->delay : 0);
 		wlp[i] = &wl[i];
 	}
 	r.status = VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK;

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -29,13 +30,26 @@
 #include "fwd.h"
 #include "log.h"
 #include "placement.h"
+#include "sleep.h"
 
 /* Most units a worker can poll: both directions of every relay. */
 #define MAX_UNITS (2 * VFWD_MAX_RELAYS)
 
+/*
+ * Adaptive mode: a unit that found nothing this many polls in a row is
+ * then polled every (UNIT_SKIP + 1)th pass only, until it finds packets.
+ * Idle relays then cost their busy neighbours a quarter of what they
+ * would, and a packet on an idle unit waits at most UNIT_SKIP passes.
+ */
+#define UNIT_IDLE_POLLS 64
+#define UNIT_SKIP 3
+/* Adaptive mode: a worker sleeps after this long without packets. */
+#define IDLE_BEFORE_SLEEP_US 50
+
 /* What a worker polls: a count and the units. */
 struct poll_list {
 	unsigned int n;
+	uint64_t gen;                     /* publication it came from */
 	struct vfwd_unit units[MAX_UNITS];
 };
 
@@ -58,6 +72,9 @@ struct worker {
 	struct poll_list *spare;          /* filled by the control side */
 	uint64_t busy_cycles;
 	uint64_t idle_cycles;
+	uint64_t sleep_cycles;
+	uint64_t wakeups;
+	struct vfwd_sleeper sleeper;      /* adaptive mode */
 	struct dir_slot ctr[VFWD_MAX_RELAYS][VFWD_N_DIRS];
 	/* Per direction first: the two directions of a relay may run on
 	 * different workers, and must not share cache lines. */
@@ -82,7 +99,9 @@ static unsigned int n_workers;
 static struct rte_rcu_qsbr *qsbr;
 static volatile bool stop_requested;
 static bool running;
+static uint64_t publications;          /* under dp_lock */
 static bool same_numa;                 /* VIRTIOFWD_CPU_NIC_SAME_NUMA */
+static enum vfwd_poll_mode poll_mode;
 
 /* Guards 'relays' and the spare lists: callers come from the control
  * thread and the vhost library's thread. */
@@ -114,6 +133,7 @@ free_workers(unsigned int n)
 	for (i = 0; workers != NULL && i < n; i++) {
 		rte_free(workers[i].list);
 		rte_free(workers[i].spare);
+		vfwd_sleep_fini(&workers[i].sleeper);
 	}
 	rte_free(workers);
 	rte_free(qsbr);
@@ -122,18 +142,29 @@ free_workers(unsigned int n)
 	n_workers = 0;
 }
 
-/*
- * The polling loop.  One quiescent-state report per pass over the list:
- * between two reports the worker may hold pointers from the list it
- * loaded, never across one.
- */
-static int
-worker_main(void *arg)
+/* Adds a pass's cycles to the worker's busy or idle time.  Only this
+ * worker writes these; the stats side reads them relaxed. */
+static inline void
+account(struct worker *w, unsigned int got, uint64_t cycles)
 {
-	struct worker *w = arg;
+	if (got != 0)
+		__atomic_store_n(&w->busy_cycles, w->busy_cycles + cycles,
+				 __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(&w->idle_cycles, w->idle_cycles + cycles,
+				 __ATOMIC_RELAXED);
+}
+
+/*
+ * The polling loop of busy mode, as 1.x polled.  One quiescent-state
+ * report per pass over the list: between two reports the worker may hold
+ * pointers from the list it loaded, never across one.
+ */
+static void
+loop_busy(struct worker *w)
+{
 	uint64_t prev = rte_rdtsc(), now;
 
-	rte_rcu_qsbr_thread_online(qsbr, w->idx);
 	while (!stop_requested) {
 		struct poll_list *list = __atomic_load_n(&w->list, __ATOMIC_ACQUIRE);
 		unsigned int i, got = 0;
@@ -145,15 +176,122 @@ worker_main(void *arg)
 		}
 		rte_rcu_qsbr_quiescent(qsbr, w->idx);
 		now = rte_rdtsc();
-		/* Only this worker writes these; stats read them relaxed. */
-		if (got != 0)
-			__atomic_store_n(&w->busy_cycles, w->busy_cycles + (now - prev),
-					 __ATOMIC_RELAXED);
-		else
-			__atomic_store_n(&w->idle_cycles, w->idle_cycles + (now - prev),
-					 __ATOMIC_RELAXED);
+		account(w, got, now - prev);
 		prev = now;
 	}
+}
+
+/*
+ * One pass of adaptive mode: units that have long been idle are polled
+ * every UNIT_SKIP + 1 passes only, unless 'all'.
+ */
+static inline unsigned int
+pass_adaptive(struct poll_list *list, bool all)
+{
+	unsigned int i, n, got = 0;
+
+	for (i = 0; i < list->n; i++) {
+		struct vfwd_unit *u = &list->units[i];
+
+		if (u->skip != 0 && !all) {
+			u->skip--;
+			continue;
+		}
+		n = vfwd_fwd_engines[u->dir].poll(u);
+		got += n;
+		if (n != 0) {
+			u->empty_polls = 0;
+			u->skip = 0;
+			u->no_intr = 0;       /* it may have interrupts now */
+		} else if (u->empty_polls < UNIT_IDLE_POLLS) {
+			u->empty_polls++;
+		} else {
+			u->skip = UNIT_SKIP;
+		}
+	}
+	return got;
+}
+
+/*
+ * The polling loop of adaptive mode.  After IDLE_BEFORE_SLEEP_US without
+ * a packet, the worker arms an event on every unit, polls once more (what
+ * came before the arming raised no event), and sleeps offline for RCU, so
+ * that the control side never waits for it.  The first pass after a wake
+ * polls every unit.  Events stay armed while nothing comes and the poll
+ * list stays the same: a sleep that ended on its timeout is followed by
+ * one pass and the next sleep, nothing else.  Traffic, or a new list,
+ * turns the events off.
+ */
+static void
+loop_adaptive(struct worker *w)
+{
+	const uint64_t idle_tsc = rte_get_tsc_hz() / 1000000 * IDLE_BEFORE_SLEEP_US;
+	uint64_t prev = rte_rdtsc(), now, idle_since = 0, armed_gen = 0;
+	bool armed = false, evented = false, woke = false;
+
+	/* Timer sleeps of a few microseconds, not the default 50 us slack. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	while (!stop_requested) {
+		struct poll_list *list = __atomic_load_n(&w->list, __ATOMIC_ACQUIRE);
+		unsigned int got = pass_adaptive(list, woke);
+
+		woke = false;
+		if (unlikely(armed) && (got != 0 || list->gen != armed_gen)) {
+			vfwd_sleep_disarm(list->units, list->n);
+			armed = false;
+		}
+		rte_rcu_qsbr_quiescent(qsbr, w->idx);
+		now = rte_rdtsc();
+		account(w, got, now - prev);
+		prev = now;
+		if (got != 0) {
+			idle_since = 0;
+			vfwd_sleep_reset(&w->sleeper);
+			continue;
+		}
+		if (idle_since == 0)
+			idle_since = now;
+		if (now - idle_since < idle_tsc ||
+		    !vfwd_sleep_allowed(list->units, list->n))
+			continue;
+
+		if (!armed) {
+			evented = vfwd_sleep_arm(&w->sleeper, list->units, list->n);
+			armed = true;
+			armed_gen = list->gen;
+			if (pass_adaptive(list, true) != 0) {
+				vfwd_sleep_disarm(list->units, list->n);
+				armed = false;
+				idle_since = 0;
+				continue;
+			}
+		}
+		rte_rcu_qsbr_thread_offline(qsbr, w->idx);
+		woke = !stop_requested && vfwd_sleep_wait(&w->sleeper, evented);
+		rte_rcu_qsbr_thread_online(qsbr, w->idx);
+		now = rte_rdtsc();
+		__atomic_store_n(&w->sleep_cycles, w->sleep_cycles + (now - prev),
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&w->wakeups, w->wakeups + 1, __ATOMIC_RELAXED);
+		account(w, 0, now - prev);
+		prev = now;
+		/* Woken by an event: stay awake a while for what follows.  By
+		 * the timeout: one pass, then back to sleep. */
+		idle_since = woke ? 0 : now - idle_tsc;
+		woke = true;
+	}
+}
+
+static int
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	rte_rcu_qsbr_thread_online(qsbr, w->idx);
+	if (poll_mode == VFWD_POLL_ADAPTIVE)
+		loop_adaptive(w);
+	else
+		loop_busy(w);
 	rte_rcu_qsbr_thread_offline(qsbr, w->idx);
 	return 0;
 }
@@ -179,10 +317,20 @@ vfwd_dp_init(const struct vfwd_config *cfg)
 		w->idx = i;
 		w->lcore = (unsigned int)cpu;
 		w->numa = (int)rte_lcore_to_socket_id((unsigned int)cpu);
+		w->sleeper.epfd = w->sleeper.wake_fd = -1;
 		w->list = list_alloc(w->numa);
 		w->spare = list_alloc(w->numa);
 		if (w->list == NULL || w->spare == NULL)
 			goto fail;
+		if (cfg->poll_mode == VFWD_POLL_ADAPTIVE) {
+			rc = vfwd_sleep_init(&w->sleeper, cfg->poll_sleep_max_us);
+			if (rc != 0) {
+				VLOG_ERR("worker on CPU %d: cannot set up sleeping: %s",
+					 cpu, strerror(-rc));
+				goto fail;
+			}
+			rc = -ENOMEM;
+		}
 		if (rte_rcu_qsbr_thread_register(qsbr, i) != 0) {
 			VLOG_ERR("worker on CPU %d: RCU registration refused: %s", cpu,
 				 rte_strerror(rte_errno));
@@ -194,6 +342,7 @@ vfwd_dp_init(const struct vfwd_config *cfg)
 	n_workers = n;
 
 	same_numa = cfg->same_numa;
+	poll_mode = cfg->poll_mode;
 	for (id = 0; id < VFWD_MAX_RELAYS; id++) {
 		struct placement *p = &relays[id];
 
@@ -244,6 +393,7 @@ vfwd_dp_stop(void)
 	if (!running)
 		return;
 	stop_requested = true;
+	vfwd_dp_wake_all();
 	for (i = 0; i < n_workers; i++)
 		rte_eal_wait_lcore(workers[i].lcore);
 	running = false;
@@ -271,6 +421,19 @@ vfwd_dp_worker_info(unsigned int w, struct vfwd_worker_info *out)
 	out->numa = wk->numa;
 	out->busy_cycles = __atomic_load_n(&wk->busy_cycles, __ATOMIC_RELAXED);
 	out->idle_cycles = __atomic_load_n(&wk->idle_cycles, __ATOMIC_RELAXED);
+	out->sleep_cycles = __atomic_load_n(&wk->sleep_cycles, __ATOMIC_RELAXED);
+	out->wakeups = __atomic_load_n(&wk->wakeups, __ATOMIC_RELAXED);
+}
+
+void
+vfwd_dp_wake_all(void)
+{
+	unsigned int i;
+
+	if (poll_mode != VFWD_POLL_ADAPTIVE)
+		return;
+	for (i = 0; i < n_workers; i++)
+		vfwd_sleep_wake(&workers[i].sleeper);
 }
 
 int
@@ -389,6 +552,7 @@ fill_unit(struct vfwd_unit *u, unsigned int id, enum vfwd_dir dir,
 		u->nb_dev_q = (uint8_t)(dir == VFWD_DIR_VF_TO_VM ? d->nb_rxq : d->nb_txq);
 	u->pool = d->pool;
 	u->q_enabled = d->q_enabled[dir];
+	u->features = d->features;
 	u->ctr = &workers[w].ctr[id][dir].c;
 	u->qctr = workers[w].qctr[dir][id];
 }
@@ -405,9 +569,11 @@ swap_lists(void)
 
 		w->spare = __atomic_exchange_n(&w->list, w->spare, __ATOMIC_ACQ_REL);
 	}
-	/* Workers report quiescence once per pass; stopped ones are offline
-	 * and not waited for. */
+	/* Workers report quiescence once per pass; stopped and sleeping
+	 * ones are offline and not waited for.  A sleeping one is woken to
+	 * wait on its new units' events. */
 	rte_rcu_qsbr_synchronize(qsbr, RTE_QSBR_THRID_INVALID);
+	vfwd_dp_wake_all();
 }
 
 /*
@@ -422,9 +588,11 @@ publish_pass(bool skip_moving)
 	unsigned int w, i;
 	int d;
 
+	publications++;
 	for (w = 0; w < n_workers; w++) {
 		lists[w] = workers[w].spare;
 		lists[w]->n = 0;
+		lists[w]->gen = publications;
 	}
 	for (i = 0; i < VFWD_MAX_RELAYS; i++)
 		for (d = 0; d < VFWD_N_DIRS; d++) {

@@ -65,7 +65,10 @@ struct vfwd_worker_info {
 	unsigned int lcore;          /* the CPU it polls on */
 	int numa;                    /* that CPU's NUMA node */
 	uint64_t busy_cycles;        /* TSC cycles of passes that moved packets */
-	uint64_t idle_cycles;        /* ... of passes that moved none */
+	uint64_t idle_cycles;        /* ... of passes that moved none, and
+				      * of sleeps */
+	uint64_t sleep_cycles;       /* the part of idle_cycles asleep */
+	uint64_t wakeups;            /* sleeps ended */
 };
 
 /*
@@ -83,11 +86,14 @@ struct vfwd_dp_relay {
 	/* Guest queues the guest enabled, per direction (bit q = queue pair
 	 * q); written by the vhost thread at any time, read once per poll. */
 	const uint32_t *q_enabled[VFWD_N_DIRS];
+	/* The guest's negotiated features, written by the vhost thread:
+	 * an idle worker keeps polling while dirty pages are logged. */
+	const uint64_t *features;
 };
 
 /*
  * Creates one worker per CPU of 'cfg->workers' (all EAL lcores) and takes
- * the configured pins and NUMA rule.  -ENOMEM, or -EINVAL when DPDK's RCU
+ * the configured pins, NUMA rule and poll mode.  -ENOMEM, or -EINVAL when DPDK's RCU
  * refuses a worker.
  */
 int vfwd_dp_init(const struct vfwd_config *cfg);
@@ -100,6 +106,13 @@ void vfwd_dp_stop(void);
 
 /* Stops the loops and releases what vfwd_dp_init() allocated. */
 void vfwd_dp_fini(void);
+
+/*
+ * Wakes every sleeping worker (adaptive poll mode), e.g. because a guest
+ * enabled a queue it should wait on.  Takes no lock; callable from any
+ * thread, including the vhost library's callbacks.
+ */
+void vfwd_dp_wake_all(void);
 
 /* Number of workers. */
 unsigned int vfwd_dp_n_workers(void);

@@ -180,7 +180,16 @@ configure_port(uint16_t port, const struct vfwd_device_opts *opts,
 	dev->numa = numa >= 0 ? numa : -1;
 
 	port_conf(&info, opts, dev->nb_rxq, &conf, label);
+	/* RX interrupts only let an idle worker sleep: a driver that refuses
+	 * them is configured without, and its worker sleeps on a timer. */
+	conf.intr_conf.rxq = opts->rx_intr;
 	rc = rte_eth_dev_configure(port, dev->nb_rxq, dev->nb_txq, &conf);
+	if (rc != 0 && conf.intr_conf.rxq) {
+		VLOG_INFO("%s: no RX interrupts (%s); an idle worker polls it on "
+			  "a timer", label, rte_strerror(-rc));
+		conf.intr_conf.rxq = 0;
+		rc = rte_eth_dev_configure(port, dev->nb_rxq, dev->nb_txq, &conf);
+	}
 	if (rc != 0) {
 		ERR("%s: configure (%u RX, %u TX queues) failed: %s", label,
 		    dev->nb_rxq, dev->nb_txq, rte_strerror(-rc));

@@ -25,6 +25,8 @@
 struct vfwd_device_opts {
 	bool jumbo;        /* MTU 9000 */
 	bool tso;          /* TSO and checksum offloads toward the device */
+	bool rx_intr;      /* RX interrupts, where the driver has them
+			    * (adaptive polling sleeps on them) */
 };
 
 /* A device attached to a relay: one port, or a bond of member ports. */

@@ -40,9 +40,16 @@ struct vfwd_unit {
 	/* Guest queues enabled by the guest: bit q = queue pair q.  Written
 	 * by the vhost thread at any time; read once per poll. */
 	const uint32_t *q_enabled;
+	/* The guest's negotiated features (dirty logging), written by the
+	 * vhost thread; read only before sleeping. */
+	const uint64_t *features;
 	struct vfwd_dir_counters *ctr;    /* this worker's counters */
 	struct vfwd_queue_counters *qctr; /* ... per guest queue */
 
+	/* Worker scratch: idle bookkeeping of the adaptive poll mode. */
+	uint16_t empty_polls;        /* polls in a row that found nothing */
+	uint8_t skip;                /* passes left before the next poll */
+	uint8_t no_intr;             /* the device raised no RX interrupt */
 	/* Worker scratch: the enabled-queue list derived from the mask. */
 	uint32_t cached_mask;
 	uint8_t n_q;

@@ -63,7 +63,8 @@ struct relay {
 
 	/* vring_lock.  The library reports the guest's queues before and
 	 * after new_device, so the masks carry the vhost device they
-	 * belong to.  Workers read the masks without a lock. */
+	 * belong to.  Workers read the masks and the features without a
+	 * lock. */
 	uint64_t features;                     /* negotiated by the guest */
 	int mask_vid;
 	uint32_t q_enabled[VFWD_N_DIRS];       /* bit q: queue pair q */
@@ -125,6 +126,7 @@ sync_dataplane(const struct relay *r)
 			[VFWD_DIR_VF_TO_VM] = &r->q_enabled[VFWD_DIR_VF_TO_VM],
 			[VFWD_DIR_VM_TO_VF] = &r->q_enabled[VFWD_DIR_VM_TO_VF],
 		},
+		.features = &r->features,
 	};
 
 	vfwd_dp_set_relay(r->id, &d);
@@ -279,6 +281,7 @@ vfwd_relays_init(const struct vfwd_config *cfg)
 	buf_size = cfg->jumbo ? JUMBO_BUF_SIZE : RTE_MBUF_DEFAULT_BUF_SIZE;
 	dev_opts.jumbo = cfg->jumbo;
 	dev_opts.tso = cfg->tso;
+	dev_opts.rx_intr = cfg->poll_mode == VFWD_POLL_ADAPTIVE;
 	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
 		struct relay *r = &relays[i];
 
@@ -706,7 +709,7 @@ on_new_device(int vid)
 	pthread_mutex_lock(&vring_lock);
 	r->st = next;
 	r->vid = vid;
-	r->features = features;
+	__atomic_store_n(&r->features, features, __ATOMIC_RELAXED);
 	if (r->mask_vid != vid) {
 		r->q_enabled[VFWD_DIR_VF_TO_VM] = r->q_enabled[VFWD_DIR_VM_TO_VF] = 0;
 		r->mask_vid = vid;
@@ -780,6 +783,9 @@ on_vring_state_changed(int vid, uint16_t vring, int enable)
 		 vring % 2 == 0 ? "RX" : "TX", q, enable ? "enabled" : "disabled");
 out:
 	pthread_mutex_unlock(&vring_lock);
+	/* A sleeping worker waits on the queues it knew: let it arm this one. */
+	if (enable && vring % 2 == 1)
+		vfwd_dp_wake_all();
 	return 0;
 }
 
@@ -801,7 +807,7 @@ on_features_changed(int vid, uint64_t features)
 				    RTE_VHOST_NEED_LOG(features)
 				    ? "on: live migration in progress"
 				    : "off");
-		r->features = features;
+		__atomic_store_n(&r->features, features, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&vring_lock);
 	return 0;

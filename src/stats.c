@@ -22,7 +22,7 @@ static const char *const dir_names[VFWD_N_DIRS] = {
 struct sample {
 	uint64_t t_ns;
 	struct vfwd_dir_counters r[VFWD_MAX_RELAYS][VFWD_N_DIRS];
-	uint64_t busy[VFWD_MAX_CPUS], idle[VFWD_MAX_CPUS];
+	uint64_t busy[VFWD_MAX_CPUS], idle[VFWD_MAX_CPUS], sleep[VFWD_MAX_CPUS];
 };
 
 /* A ring of samples; only the main thread touches it. */
@@ -56,6 +56,7 @@ vfwd_stats_sample(void)
 		vfwd_dp_worker_info(i, &wi);
 		s->busy[i] = wi.busy_cycles;
 		s->idle[i] = wi.idle_cycles;
+		s->sleep[i] = wi.sleep_cycles;
 	}
 }
 
@@ -108,8 +109,11 @@ vfwd_stats_rates(unsigned int id, unsigned int window_ms,
 	}
 }
 
-float
-vfwd_stats_worker_load(unsigned int w, unsigned int window_ms)
+/* Share of worker 'w''s time in 'part' (a cycle counter of the samples)
+ * between two samples about 'window_ms' apart. */
+static float
+worker_share(unsigned int w, unsigned int window_ms,
+	     const uint64_t *(*part)(const struct sample *))
 {
 	const struct sample *o, *n;
 	uint64_t busy, idle;
@@ -118,7 +122,33 @@ vfwd_stats_worker_load(unsigned int w, unsigned int window_ms)
 		return 0;
 	busy = n->busy[w] - o->busy[w];
 	idle = n->idle[w] - o->idle[w];
-	return busy + idle == 0 ? 0 : (float)((double)busy / (double)(busy + idle));
+	if (busy + idle == 0)
+		return 0;
+	return (float)((double)(part(n)[w] - part(o)[w]) / (double)(busy + idle));
+}
+
+static const uint64_t *
+busy_of(const struct sample *s)
+{
+	return s->busy;
+}
+
+static const uint64_t *
+sleep_of(const struct sample *s)
+{
+	return s->sleep;
+}
+
+float
+vfwd_stats_worker_load(unsigned int w, unsigned int window_ms)
+{
+	return worker_share(w, window_ms, busy_of);
+}
+
+float
+vfwd_stats_worker_sleep(unsigned int w, unsigned int window_ms)
+{
+	return worker_share(w, window_ms, sleep_of);
 }
 
 /* ------------------------------------------------------------------ */
@@ -179,8 +209,10 @@ vfwd_stats_dump(FILE *f)
 
 		vfwd_dp_worker_info(i, &wi);
 		fprintf(f, "worker %u cpu=%u busy_cycles=%" PRIu64 " idle_cycles=%"
-			PRIu64 " load=%.3f\n", i, wi.lcore, wi.busy_cycles,
-			wi.idle_cycles, vfwd_stats_worker_load(i, 0));
+			PRIu64 " load=%.3f sleep_cycles=%" PRIu64 " wakeups=%" PRIu64
+			" asleep=%.3f\n", i, wi.lcore, wi.busy_cycles,
+			wi.idle_cycles, vfwd_stats_worker_load(i, 0), wi.sleep_cycles,
+			wi.wakeups, vfwd_stats_worker_sleep(i, 0));
 	}
 	for (i = 0; i < VFWD_MAX_RELAYS; i++)
 		if (vfwd_relay_info(i, &ri) == 0 && (ri.has_device || ri.guest_connected))

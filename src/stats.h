@@ -40,6 +40,9 @@ void vfwd_stats_rates(unsigned int id, unsigned int window_ms,
 /* Busy share (0-1) of worker 'w' over about 'window_ms'. */
 float vfwd_stats_worker_load(unsigned int w, unsigned int window_ms);
 
+/* Share (0-1) of that time worker 'w' spent asleep (adaptive mode). */
+float vfwd_stats_worker_sleep(unsigned int w, unsigned int window_ms);
+
 /* Writes the state and counters of every relay in use to 'f'. */
 void vfwd_stats_dump(FILE *f);
 

@@ -535,8 +535,13 @@ ctl_print_stats_table(FILE *f, const Virtioforwarder__StatsResponse *r, bool que
 		const Virtioforwarder__WorkerLoad *w = r->worker[i];
 
 		fprintf(f, "worker cpu %u  load %5.1f%%  busy %" PRIu64 " idle %" PRIu64
-			" cycles\n", w->cpu, w->has_load ? w->load * 100.0 : 0.0,
+			" cycles", w->cpu, w->has_load ? w->load * 100.0 : 0.0,
 			w->busy_cycles, w->idle_cycles);
+		/* Only a daemon in adaptive poll mode sleeps. */
+		if (w->has_wakeups && w->wakeups > 0)
+			fprintf(f, "  asleep %5.1f%%  %" PRIu64 " wake-ups",
+				w->has_sleep ? w->sleep * 100.0 : 0.0, w->wakeups);
+		fputc('\n', f);
 	}
 }
 
@@ -583,7 +588,10 @@ ctl_print_load(FILE *f, const Virtioforwarder__StatsResponse *r)
 			vfwd_cpuset_format(&relays, list, sizeof(list));
 		else
 			snprintf(list, sizeof(list), "none");
-		fprintf(f, "cpu %3u [%s] %5.1f%%  relays %s\n", w->cpu, bar, load * 100.0,
+		fprintf(f, "cpu %3u [%s] %5.1f%%  relays %s", w->cpu, bar, load * 100.0,
 			list);
+		if (w->has_wakeups && w->wakeups > 0)
+			fprintf(f, "  asleep %5.1f%%", w->has_sleep ? w->sleep * 100.0 : 0.0);
+		fputc('\n', f);
 	}
 }

@@ -1490,6 +1490,8 @@ sample_value(const struct vfwd_setting *s)
 		return "sample";
 	case VFWD_V_LOG_TARGET:
 		return "log_syslog";
+	case VFWD_V_POLL_MODE:
+		return "adaptive";
 	case VFWD_V_STATIC_VFS:
 		return "net_tap0=3";
 	case VFWD_V_PINS:
