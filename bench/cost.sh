@@ -50,6 +50,8 @@ GEN_PREALLOC=${GEN_PREALLOC:-256}  # MB of hugepage memory the generator takes a
 GEN_MODE=io
 # Info level: the daemon logs its device and guest coming up.
 DAEMON_LOG_LEVEL=6
+POLL_MODE=${POLL_MODE:-busy}    # VIRTIOFWD_POLL_MODE of the daemon
+NEIGHBOURS=${NEIGHBOURS:-0}     # >0: the neighbours measurement instead
 
 usage() {
 	cat <<EOF
@@ -67,6 +69,11 @@ options (environment variable in brackets):
   -s, --sizes "A B"    frame sizes in bytes [SIZES="$SIZES"]
   -o, --only K         both, dut or ref [ONLY=$ONLY]
   -i, --idle 0|1       measure idle polls too (1) or not (0) [IDLE=$IDLE]
+  -p, --poll-mode M    the daemon's VIRTIOFWD_POLL_MODE, busy or adaptive [POLL_MODE=$POLL_MODE]
+  -n, --neighbours N   instead: the daemon alone and beside N (1-31) idle
+                       relays on its worker (connected but silent guests,
+                       net_ring devices), in busy and in adaptive mode, at
+                       the first size only [NEIGHBOURS=$NEIGHBOURS]
   -k, --keep-logs      keep the work directory: logs and callgrind dumps [KEEP_LOGS=1]
   -h, --help           this text
 other variables: BUILD_DIR (default $ROOT/build), DAEMON, TESTPMD,
@@ -90,6 +97,10 @@ while [ $# -gt 0 ]; do
 	-s|--sizes) SIZES=${2:?}; shift ;;
 	-o|--only) ONLY=${2:?}; shift ;;
 	-i|--idle) IDLE=${2:?}; shift ;;
+	-p|--poll-mode) POLL_MODE=${2:?}; shift ;;
+	-n|--neighbours) NEIGHBOURS=${2:?}; shift ;;
+	--poll-mode=*) POLL_MODE=${1#*=} ;;
+	--neighbours=*) NEIGHBOURS=${1#*=} ;;
 	-k|--keep-logs) KEEP_LOGS=1 ;;
 	-h|--help) usage; exit 0 ;;
 	--window=*) WINDOW=${1#*=} ;;
@@ -109,6 +120,9 @@ done
 isint "$WINDOW" && [ "$WINDOW" -ge 1 ] || die "WINDOW must be a positive integer (seconds)"
 isint "$IDLE_WINDOW" && [ "$IDLE_WINDOW" -ge 1 ] || die "IDLE_WINDOW must be a positive integer (seconds)"
 case "$IDLE" in 0|1) ;; *) die "IDLE must be 0 or 1" ;; esac
+case "$POLL_MODE" in busy|adaptive) ;; *) die "POLL_MODE must be busy or adaptive" ;; esac
+# Debian's DPDK has 32 ports: relay 0's device and 31 more.
+isint "$NEIGHBOURS" && [ "$NEIGHBOURS" -le 31 ] || die "NEIGHBOURS must be an integer from 0 to 31"
 isint "$SETTLE" || die "SETTLE must be an integer (seconds)"
 isint "$RETRIES" || die "RETRIES must be an integer"
 isint "$FWD_TIMEOUT" && [ "$FWD_TIMEOUT" -ge 1 ] || die "FWD_TIMEOUT must be a positive integer"
@@ -136,7 +150,10 @@ fi
 # callgrind dumps, the arithmetic.
 write_helper() {
 	cat >"$1" <<'EOF'
-import glob, json, re, socket, subprocess, sys, time
+import glob, json, os, re, socket, subprocess, sys, time
+
+MODE = os.environ.get("COST_MODE", "busy")
+NBRS = int(os.environ.get("COST_NBRS", "0"))
 
 class Telemetry:
     def __init__(self, path):
@@ -297,7 +314,7 @@ def cmd_analyse(args):
               % (ithread, thread), flush=True)
     r = {"kind": kind, "size": size, "try": attempt, "thread": thread, "instr": instr,
          "all_instr": all_instr, "pkts": w["pkts"], "pkts_err": w["pkts_err"],
-         "secs": w["secs"], "dump": path}
+         "secs": w["secs"], "dump": path, "mode": MODE, "nbrs": NBRS}
     r["ipp"] = instr / w["pkts"]
     r["ipp_err"] = r["ipp"] * w["pkts_err"] / w["pkts"]
     # Both forwarders call rte_vhost_dequeue_burst once per poll of a
@@ -306,6 +323,14 @@ def cmd_analyse(args):
     r["bursts"] = calls(funcs, "rte_vhost_enqueue_burst")
     r["burst"] = w["pkts"] / r["bursts"] if r["bursts"] else 0.0
     r["empty"] = max(0, r["polls"] - r["bursts"])
+    # Relay 0 alone: its device is the only net_vhost port, polled once
+    # per pass (as its guest is), and each poll that found packets made
+    # one enqueue burst.  Neighbours' idle polls are not in this share.
+    # (The PMD's own functions have no symbols in Debian's build: count
+    # the dequeues it made.)
+    p0 = sum(c["calls"] for f in funcs if f["fn"] == "rte_vhost_dequeue_burst"
+             for c in f["callers"] if "librte_net_vhost" in c["obj"])
+    r["empty0"] = max(0.0, (2.0 * p0 - r["bursts"]) / (2.0 * p0)) if p0 else 0.0
     # Cost of an empty poll, loop overhead included: the idle window, with
     # the loop connected but silent, has nothing else.
     ipolls = calls(ifuncs, "rte_vhost_dequeue_burst")
@@ -354,7 +379,7 @@ def cmd_idle(args):
     r = {"kind": "idle", "dev": dev, "thread": thread, "instr": instr, "dump": path,
          "gen_pkts": w["pkts"] + w["tx"], "flags": []}
     for fn in ("poll_vm_to_vf", "poll_vf_to_vm", "worker_main"):
-        e = find(funcs, fn, "fwd.c" if fn != "worker_main" else "worker.c")
+        e = find(funcs, fn, "fwd.c" if fn != "worker_main" else "dataplane.c")
         r[fn + "_calls"] = e["calls"] if e else 0
         r[fn] = e["incl"] / e["calls"] if e and e["calls"] else None
     deq = find(funcs, "rte_vhost_dequeue_burst")
@@ -386,6 +411,28 @@ def cmd_summary(args):
     print("off its CPU), at the cost of an empty poll measured with the loop connected but idle.")
     print("ratio = dut / ref.  * = the loop lost packets (bursts not full): not a valid figure.")
     print()
+    if any(r.get("nbrs") for r in rows):
+        nb = max(r["nbrs"] for r in rows)
+        print("neighbours: relay 0 forwarding alone on its worker, and beside %d idle relays" % nb)
+        print("(guests connected but silent, net_ring devices); plain instructions per packet,")
+        print("relay 0's empty polls in brackets (a quiet machine keeps them near 0).")
+        print("ratio = alone / with neighbours: the share of its throughput the busy relay keeps.")
+        print()
+        print("  %-6s  %-9s  %16s  %16s  %6s" % ("size", "mode", "alone", "with %d" % nb, "ratio"))
+        for size in sorted({r["size"] for r in rows if r["kind"] == "dut"}):
+            for mode in ("busy", "adaptive"):
+                last = {}
+                for r in rows:
+                    if r["kind"] == "dut" and r["size"] == size and r.get("mode") == mode:
+                        last[bool(r["nbrs"])] = r
+                if False in last and True in last:
+                    a, w = last[False], last[True]
+                    print("  %4d B  %-9s  %8.1f (%4.1f%%)  %8.1f (%4.1f%%)  %6.3f%s"
+                          % (size, mode, a["ipp"], 100 * a["empty0"], w["ipp"], 100 * w["empty0"],
+                             a["ipp"] / w["ipp"], " *" if a["flags"] or w["flags"] else ""))
+        print()
+        print("time: %.0f s" % elapsed)
+        return 0
     loaded = [r for r in rows if r["kind"] in ("dut", "ref")]
     if loaded:
         print("  %-6s  %-5s  %9s  %11s  %10s  %9s" % ("size", "", "instr/pkt", "empty polls",
@@ -443,6 +490,7 @@ new_run() {
 	DUT_PID=""
 	PMD_PID_ref=""
 	PMD_PID_gen=""
+	PMD_PID_nbr=""
 	FWD_PREFIX=""
 	GEN_PREFIX=""
 	# Without --fair-sched=yes the polling thread starves the vhost-user
@@ -465,6 +513,7 @@ end_run() {
 		PMD_PID_ref=""
 	fi
 	pmd_quit gen
+	nbr_stop
 	remove_prefix_files ${FWD_PREFIX:+"$FWD_PREFIX"} ${GEN_PREFIX:+"$GEN_PREFIX"}
 	rm -f "$SOCK_A" "$SOCK_B"
 	[ "$KEEP_LOGS" = 1 ] || rm -rf "$RUN"
@@ -506,7 +555,12 @@ retry_run() {
 run_loaded() {
 	local kind=$1 size=$2 try=$3 rate rc i
 	new_run "$kind-$size"
+	DAEMON_CONF_EXTRA=("VIRTIOFWD_POLL_MODE=$COST_MODE")
+	[ "$COST_NBRS" -gt 0 ] && DAEMON_CONF_EXTRA+=("$(nbr_static_vfs)")
 	fwd_start "$kind"
+	if [ "$kind" = dut ] && [ "$COST_NBRS" -gt 0 ]; then
+		nbr_start || { retry_run "$kind $size B: the neighbours did not connect"; return; }
+	fi
 	# The generator connects and starts its ports, then reads commands
 	# from this FIFO (none) before it injects its bursts: the burst goes
 	# out only once both sides of the forwarder are up.  Injected at once,
@@ -550,11 +604,51 @@ run_loaded() {
 	return $rc
 }
 
+# The devices of relay 0 and of COST_NBRS idle neighbours (relays 1...).
+nbr_static_vfs() {
+	local i list="net_vhost0,iface=$SOCK_B=0"
+	for ((i = 1; i <= COST_NBRS; i++)); do
+		list+=" net_ring$i=$i"
+	done
+	echo "VIRTIOFWD_STATIC_VFS=($list)"
+}
+
+# The neighbours' guests: one testpmd with a virtio-user port on each of
+# their sockets; once the daemon has seen them all, it is stopped
+# (SIGSTOP): connected, silent, and off the generator's CPU.
+nbr_start() {
+	local i vdevs=()
+	new_prefix nbr
+	NBR_PREFIX=$REPLY
+	for ((i = 1; i <= COST_NBRS; i++)); do
+		vdevs+=(--vdev "net_virtio_user$i,path=$RUN/a$i.sock,queue_size=$QUEUE_SIZE")
+	done
+	pmd_start nbr -l "$GEN_CPU,$FWD_CPU" --main-lcore "$FWD_CPU" \
+		--file-prefix="$NBR_PREFIX" --no-huge -m 1024 --no-pci "${vdevs[@]}" \
+		-- --nb-cores=1 --forward-mode=rxonly --no-mlockall \
+		--total-num-mbufs=32768 --rxd="$QUEUE_SIZE" --txd="$QUEUE_SIZE"
+	for ((i = 0; i < CONNECT_TIMEOUT * 20; i++)); do
+		[ "$(grep -c 'guest connected' "$RUN/dut.err")" -ge "$COST_NBRS" ] && break
+		alive "$PMD_PID_nbr" || return 1
+		sleep 0.05
+	done
+	[ "$(grep -c 'guest connected' "$RUN/dut.err")" -ge "$COST_NBRS" ] || return 1
+	kill -STOP "$PMD_PID_nbr"
+}
+
+nbr_stop() {
+	[ -n "${PMD_PID_nbr:-}" ] || return 0
+	kill -CONT "$PMD_PID_nbr" 2>/dev/null
+	pmd_quit nbr
+	remove_prefix_files "$NBR_PREFIX"
+}
+
 # The idle polls: relay 0 of the daemon between a guest that is connected
 # but sends nothing (the generator with one port on socket A, rxonly) and
 # a device that is attached but receives nothing (IDLE_DEV).
 run_idle() {
 	new_run idle
+	DAEMON_CONF_EXTRA=("VIRTIOFWD_POLL_MODE=$COST_MODE")
 	fwd_start dut "$IDLE_DEV"
 	wait_log "$RUN/dut.err" "relay 0: device .* attached" 30 "$DUT_PID" || {
 		tail -n 20 "$RUN/dut.err" >&2
@@ -615,18 +709,32 @@ setup_hugepages
 # thread keeps taking (see bench/README.md).
 [ "$GEN_MEM" = huge ] && GEN_EAL_EXTRA=(-m "$GEN_PREALLOC")
 
+export COST_MODE=$POLL_MODE COST_NBRS=0
 note "daemon: $DAEMON"
 note "window=${WINDOW}s sizes=($SIZES) only=$ONLY idle=$IDLE generator: burst=$GEN_BURST ring=$QUEUE_SIZE mem=$GEN_MEM"
 echo "PVP loop: generator dpdk-testpmd (native) on CPU $GEN_CPU, forwarder under callgrind on CPU $FWD_CPU"
 echo "(ref = dpdk-testpmd io between two vhost ports, dut = virtio-forwarder relay 0)"
-for size in $SIZES; do
-	for kind in dut ref; do
-		[ "$ONLY" = both ] || [ "$ONLY" = "$kind" ] || continue
-		measure "$kind" "$size"
+if [ "$NEIGHBOURS" -gt 0 ]; then
+	# Under valgrind each relay's buffer pool takes seconds to fill.
+	[ "$FWD_TIMEOUT" -ge $((60 + 20 * NEIGHBOURS)) ] || FWD_TIMEOUT=$((60 + 20 * NEIGHBOURS))
+	size=${SIZES%% *}
+	echo "neighbours: relay 0 alone and beside $NEIGHBOURS idle relays, $size B"
+	for COST_MODE in busy adaptive; do
+		for COST_NBRS in 0 "$NEIGHBOURS"; do
+			export COST_MODE COST_NBRS
+			measure dut "$size"
+		done
 	done
-done
-if [ "$IDLE" = 1 ] && [ "$ONLY" != ref ]; then
-	measure idle
+else
+	for size in $SIZES; do
+		for kind in dut ref; do
+			[ "$ONLY" = both ] || [ "$ONLY" = "$kind" ] || continue
+			measure "$kind" "$size"
+		done
+	done
+	if [ "$IDLE" = 1 ] && [ "$ONLY" != ref ]; then
+		measure idle
+	fi
 fi
 
 "$PY" "$HELPER" summary "$RESULTS" "$WINDOW" "$(( $(date +%s) - START ))"
