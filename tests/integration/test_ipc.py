@@ -8,7 +8,7 @@ import os
 import stat
 import time
 
-from harness import (Daemon, VethNs, receive_start, relay_up, run_daemon_expect_error,
+from harness import (Daemon, VethNs, receive_start, relay_up,
                      send, sh, vm_peer, wait_for, wire_peer)
 
 MAX_FILE = 64 * 1024
@@ -425,15 +425,21 @@ def test_long_file_name_answered(reg, sockdir):
     assert devices(d) == {0: "net_null0"}
 
 
-def test_exclusive_with_zeromq(sockdir):
+def test_zeromq_takes_precedence(reg, sockdir):
     """IPC and an explicit ZeroMQ port control endpoint (the harness sets
-    one) are refused together, before the directory is made."""
+    one), as in 1.x's shipped file: ZeroMQ runs, as it did in 1.x, with one
+    warning saying how to have IPC instead; the directory is not made."""
     ipcdir = os.path.join(str(sockdir), "ipc")
-    rc, err = run_daemon_expect_error(sockdir, {"VIRTIOFWD_IPC_PORT_CONTROL": "1",
-                                                "VIRTIOFWD_IPC_DIR": ipcdir})
-    assert rc != 0
-    assert "port control sources are mutually exclusive" in err, err
-    assert "VIRTIOFWD_ZMQ_PORT_CONTROL_EP and VIRTIOFWD_IPC_PORT_CONTROL" in err, err
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_IPC_PORT_CONTROL": "1",
+                                 "VIRTIOFWD_IPC_DIR": ipcdir}))
+    warnings = [ln for ln in d.proc.err.splitlines() if "port control:" in ln]
+    assert warnings == [
+        "virtio-forwarder: warning: port control: ZeroMQ port control "
+        "(VIRTIOFWD_ZMQ_PORT_CONTROL_EP) is used, as 1.x did; IPC file port "
+        "control (VIRTIOFWD_IPC_PORT_CONTROL) is off; to use it instead, set "
+        "VIRTIOFWD_ZMQ_PORT_CONTROL_EP empty"], d.proc.err
+    assert "port control service on ipc://" in d.proc.err
+    assert "IPC port control: watching" not in d.proc.err
     assert not os.path.exists(ipcdir)
 
 
