@@ -113,16 +113,25 @@ struct tool_1x {
 /* The options                                                         */
 /* ------------------------------------------------------------------ */
 
+/* The options several tools share, with the same help. */
 #define OPT_HELP_1X { O_HELP, 'h', "help", NULL, "show this help message and exit" }
+#define OPT_STATS_EP_1X { O_STATS_EP, 0, "stats-ep", "STATS_EP", \
+	"the stats endpoint (default: " EP_STATS ")" }
+#define OPT_SCHED_EP_1X { O_SCHED_EP, 0, "sched-ep", "SCHED_EP", \
+	"the core scheduling endpoint (default: " EP_CORE_SCHED ")" }
+#define OPT_CRASH_1X { O_CRASH_AFTER_SEND, 0, "crash-after-send", NULL, \
+	"exit right after sending the request, without reading the reply " \
+	"(tests the daemon)" }
+#define OPT_GARBAGE_1X { O_SEND_GARBAGE, 0, "send-garbage", NULL, \
+	"send garbage bytes instead of the request (tests the daemon)" }
+#define OPT_END_1X { N_OPTS, 0, NULL, NULL, NULL }
 
 static const struct opt_1x port_control_opts[] = {
 	OPT_HELP_1X,
 	{ O_VHOST_PATH, 0, "vhost-path", "VHOST_PATH",
 	  "the vhost-user socket (add_sock, remove_sock, query_pci)" },
 	{ O_VIRTIO_ID, 0, "virtio-id", "virtio-id", "the relay number" },
-	{ O_CRASH_AFTER_SEND, 0, "crash-after-send", NULL,
-	  "exit right after sending the request, without reading the reply "
-	  "(tests the daemon)" },
+	OPT_CRASH_1X,
 	{ O_PCI_ADDR, 0, "pci-addr", "PCI_ADDR",
 	  "a device, DDDD:BB:SS.F; give it several times for a bond" },
 	{ O_NAME, 0, "name", "NAME", "the bond's name, net_bondingN" },
@@ -132,15 +141,13 @@ static const struct opt_1x port_control_opts[] = {
 	  "the port control endpoint (default: " EP_PORT_CONTROL ")" },
 	{ O_CONDITIONAL, 0, "conditional", NULL,
 	  "whether to make a conditional request (default: False)" },
-	{ O_SEND_GARBAGE, 0, "send-garbage", NULL,
-	  "send garbage bytes instead of the request (tests the daemon)" },
-	{ N_OPTS, 0, NULL, NULL, NULL },
+	OPT_GARBAGE_1X,
+	OPT_END_1X,
 };
 
 static const struct opt_1x stats_opts[] = {
 	OPT_HELP_1X,
-	{ O_STATS_EP, 0, "stats-ep", "STATS_EP",
-	  "the stats endpoint (default: " EP_STATS ")" },
+	OPT_STATS_EP_1X,
 	{ O_INCLUDE_INACTIVE, 0, "include-inactive", NULL,
 	  "include inactive relays in response (default: active only)" },
 	{ O_DELAY, 0, "delay", "DELAY",
@@ -151,41 +158,37 @@ static const struct opt_1x stats_opts[] = {
 	  "(default: flat)" },
 	{ O_SUPPRESS_ZERO, 'z', "suppress-zero", NULL,
 	  "don't show statistics that are zero (flat only)" },
-	{ N_OPTS, 0, NULL, NULL, NULL },
+	OPT_END_1X,
 };
 
 static const struct opt_1x core_pinner_opts[] = {
 	OPT_HELP_1X,
 	{ O_STATS_EP, 0, "stats-ep", "STATS_EP",
 	  "the stats endpoint, for the core map (default: " EP_STATS ")" },
-	{ O_SCHED_EP, 0, "sched-ep", "SCHED_EP",
-	  "the core scheduling endpoint (default: " EP_CORE_SCHED ")" },
+	OPT_SCHED_EP_1X,
 	{ O_VIRTIO_CPU, 0, "virtio-cpu", "VIRTIO_CPU",
 	  "set a relay's worker cpus, e.g. --virtio-cpu=42:1,2 (the first "
 	  "serves VF to VM, the second VM to VF)" },
 	{ O_PRINT_CORE_MAP, 0, "print-core-map", NULL,
 	  "print the current core map and exit" },
-	{ N_OPTS, 0, NULL, NULL, NULL },
+	OPT_END_1X,
 };
 
 static const struct opt_1x monitor_load_opts[] = {
 	OPT_HELP_1X,
-	{ O_STATS_EP, 0, "stats-ep", "STATS_EP",
-	  "the stats endpoint (default: " EP_STATS ")" },
+	OPT_STATS_EP_1X,
 	{ O_SCHED_EP, 0, "sched-ep", "SCHED_EP",
 	  "the core scheduling endpoint, for the worker cpus (default: "
 	  EP_CORE_SCHED ")" },
 	{ O_POLL_INTERVAL, 0, "poll-interval", "POLL_INTERVAL",
 	  "seconds between updates (default: 1)" },
-	{ N_OPTS, 0, NULL, NULL, NULL },
+	OPT_END_1X,
 };
 
 static const struct opt_1x core_scheduler_opts[] = {
 	OPT_HELP_1X,
-	{ O_STATS_EP, 0, "stats-ep", "STATS_EP",
-	  "the stats endpoint (default: " EP_STATS ")" },
-	{ O_SCHED_EP, 0, "sched-ep", "SCHED_EP",
-	  "the core scheduling endpoint (default: " EP_CORE_SCHED ")" },
+	OPT_STATS_EP_1X,
+	OPT_SCHED_EP_1X,
 	{ O_POLL_INTERVAL, 0, "poll-interval", "POLL_INTERVAL",
 	  "seconds between rebalancing rounds (default: 5)" },
 	{ O_LOGLEVEL, 0, "loglevel", "LOGLEVEL",
@@ -195,19 +198,16 @@ static const struct opt_1x core_scheduler_opts[] = {
 	  "to be applied (default: 0.25)" },
 	{ O_GLOBAL_NUMA_OPT, 0, "global-numa-opt", NULL,
 	  "place relays on any NUMA node (default: their own)" },
-	{ N_OPTS, 0, NULL, NULL, NULL },
+	OPT_END_1X,
 };
 
 static const struct opt_1x config_opts[] = {
 	OPT_HELP_1X,
 	{ O_CONFIG_EP, 0, "config-ep", "CONFIG_EP",
 	  "the config endpoint (default: " EP_CONFIG ")" },
-	{ O_CRASH_AFTER_SEND, 0, "crash-after-send", NULL,
-	  "exit right after sending the request, without reading the reply "
-	  "(tests the daemon)" },
-	{ O_SEND_GARBAGE, 0, "send-garbage", NULL,
-	  "send garbage bytes instead of the request (tests the daemon)" },
-	{ N_OPTS, 0, NULL, NULL, NULL },
+	OPT_CRASH_1X,
+	OPT_GARBAGE_1X,
+	OPT_END_1X,
 };
 
 /* ------------------------------------------------------------------ */
@@ -252,52 +252,30 @@ print_usage(FILE *f, const struct tool_1x *t)
 	fputc('\n', f);
 }
 
-/* Writes 'text' from HELP_COLUMN on, wrapped at HELP_WIDTH; the caller
- * has written 'col' columns of the line already. */
+/*
+ * Writes 'text' wrapped at HELP_WIDTH, each line from column 'indent' on;
+ * the caller has written 'col' columns of the first line already, and
+ * when fewer than two blanks would be left, the text starts on the next
+ * line, as argparse does.
+ */
 static void
-print_wrapped(FILE *f, const char *text, size_t col)
+print_wrapped(FILE *f, const char *text, size_t indent, size_t col)
 {
 	const char *p = text;
 
-	if (col > HELP_COLUMN - 2) {
+	if (col > 0 && col + 2 > indent) {
 		fputc('\n', f);
 		col = 0;
 	}
-	fprintf(f, "%*s", (int)(HELP_COLUMN - col), "");
-	col = HELP_COLUMN;
+	fprintf(f, "%*s", (int)(indent - col), "");
+	col = indent;
 	while (*p) {
 		size_t n = strcspn(p, " ");
 
-		if (col > HELP_COLUMN && col + 1 + n > HELP_WIDTH) {
-			fprintf(f, "\n%*s", HELP_COLUMN, "");
-			col = HELP_COLUMN;
-		} else if (col > HELP_COLUMN) {
-			fputc(' ', f);
-			col++;
-		}
-		fprintf(f, "%.*s", (int)n, p);
-		col += n;
-		p += n;
-		while (*p == ' ')
-			p++;
-	}
-	fputc('\n', f);
-}
-
-/* A paragraph wrapped at HELP_WIDTH. */
-static void
-print_paragraph(FILE *f, const char *text)
-{
-	const char *p = text;
-	size_t col = 0;
-
-	while (*p) {
-		size_t n = strcspn(p, " ");
-
-		if (col > 0 && col + 1 + n > HELP_WIDTH) {
-			fputc('\n', f);
-			col = 0;
-		} else if (col > 0) {
+		if (col > indent && col + 1 + n > HELP_WIDTH) {
+			fprintf(f, "\n%*s", (int)indent, "");
+			col = indent;
+		} else if (col > indent) {
 			fputc(' ', f);
 			col++;
 		}
@@ -318,11 +296,12 @@ print_help(const struct tool_1x *t)
 
 	print_usage(stdout, t);
 	printf("\n");
-	print_paragraph(stdout, t->description);
+	print_wrapped(stdout, t->description, 0, 0);
 	if (t->positional) {
 		printf("\npositional arguments:\n");
 		printf("  %s", t->positional);
-		print_wrapped(stdout, t->positional_help, 2 + strlen(t->positional));
+		print_wrapped(stdout, t->positional_help, HELP_COLUMN,
+			      2 + strlen(t->positional));
 	}
 	printf("\noptional arguments:\n");
 	for (o = t->opts; o->long_name; o++) {
@@ -334,7 +313,7 @@ print_help(const struct tool_1x *t)
 		else
 			snprintf(inv, sizeof(inv), "--%s", o->long_name);
 		printf("  %s", inv);
-		print_wrapped(stdout, o->help, 2 + strlen(inv));
+		print_wrapped(stdout, o->help, HELP_COLUMN, 2 + strlen(inv));
 	}
 	printf("\nThis is vfwdctl(1) standing in for the tool of this name of\n"
 	       "virtio-forwarder 1.x, with its flags and output.\n");
@@ -412,6 +391,15 @@ store(const struct tool_1x *t, struct args_1x *a, const struct opt_1x *o,
 	return 0;
 }
 
+/* Adds 'arg' to the unrecognized arguments of 'extra' (of 'len' bytes). */
+static void
+add_extra(char *extra, size_t len, size_t *used, const char *arg)
+{
+	if (*used < len)
+		*used += (size_t)snprintf(extra + *used, len - *used, "%s%s",
+					  *used ? " " : "", arg);
+}
+
 /*
  * Parses argv as argparse did: options in any order, long options by
  * unambiguous prefix, values attached with '=' or in the next word, short
@@ -444,9 +432,7 @@ parse_1x(const struct tool_1x *t, int argc, char **argv, struct args_1x *a)
 			if (rc != 0)
 				return rc;
 			if (o == NULL) {
-				n_extra += (size_t)snprintf(extra + n_extra, n_extra <
-					sizeof(extra) ? sizeof(extra) - n_extra : 0,
-					"%s%s", n_extra ? " " : "", arg);
+				add_extra(extra, sizeof(extra), &n_extra, arg);
 				continue;
 			}
 			if (arg[2 + n] == '=') {
@@ -466,10 +452,7 @@ parse_1x(const struct tool_1x *t, int argc, char **argv, struct args_1x *a)
 					if (o->short_name == *p)
 						break;
 				if (o->long_name == NULL) {
-					n_extra += (size_t)snprintf(extra + n_extra,
-						n_extra < sizeof(extra) ?
-						sizeof(extra) - n_extra : 0, "%s%s",
-						n_extra ? " " : "", arg);
+					add_extra(extra, sizeof(extra), &n_extra, arg);
 					break;
 				}
 				if (o->id == O_HELP)
@@ -478,13 +461,10 @@ parse_1x(const struct tool_1x *t, int argc, char **argv, struct args_1x *a)
 			}
 			continue;
 		} else {
-			if (t->positional && a->positional == NULL) {
+			if (t->positional && a->positional == NULL)
 				a->positional = arg;
-			} else {
-				n_extra += (size_t)snprintf(extra + n_extra, n_extra <
-					sizeof(extra) ? sizeof(extra) - n_extra : 0,
-					"%s%s", n_extra ? " " : "", arg);
-			}
+			else
+				add_extra(extra, sizeof(extra), &n_extra, arg);
 			continue;
 		}
 		if (o->id == O_HELP)
@@ -621,6 +601,59 @@ exchange(struct ctl *c, const struct args_1x *a, enum ctl_service s,
 	return 0;
 }
 
+/* Is the 'status' field of reply 'm' its enum's OK? */
+static bool
+reply_ok(const ProtobufCMessage *m)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "status");
+	const ProtobufCEnumValue *ok;
+
+	if (f == NULL || f->type != PROTOBUF_C_TYPE_ENUM)
+		return false;
+	ok = protobuf_c_enum_descriptor_get_value_by_name(f->descriptor, "OK");
+	return ok != NULL && *(const int *)((const char *)m + f->offset) == ok->value;
+}
+
+/*
+ * Prints reply 'm' as 1.x's tools did, on stdout whatever it says, and
+ * returns the exit status: 0 when its status is OK, else 1.
+ */
+static int
+print_reply(const ProtobufCMessage *m)
+{
+	ctl_print_text(stdout, m);
+	return reply_ok(m) ? CTL_EXIT_OK : CTL_EXIT_FAIL;
+}
+
+/*
+ * Sends the request of 'a' (or garbage) to service 's' and prints the
+ * reply, a message 'd', as 1.x did; returns the exit status.
+ */
+static int
+request_and_print(struct ctl *c, const struct args_1x *a, enum ctl_service s,
+		  const ProtobufCMessage *req, const ProtobufCMessageDescriptor *d)
+{
+	ProtobufCMessage *r;
+	uint8_t *reply = NULL;
+	size_t len;
+	int rc;
+
+	rc = exchange(c, a, s, req, &reply, &len);
+	if (rc != 0)
+		return rc;
+	r = protobuf_c_message_unpack(d, NULL, len, reply);
+	free(reply);
+	if (r == NULL) {
+		ctl_error(c, "the answer is not a %s (is %s the %s endpoint?)",
+			  d->short_name, ctl_endpoint(c, s), ctl_service_name(s));
+		return CTL_EXIT_FAIL;
+	}
+	rc = print_reply(r);
+	protobuf_c_message_free_unpacked(r, NULL);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* The tools                                                           */
 /* ------------------------------------------------------------------ */
@@ -635,10 +668,8 @@ run_port_control(struct ctl *c, const struct tool_1x *t, const struct args_1x *a
 	Virtioforwarder__PortControlRequest q = VIRTIOFORWARDER__PORT_CONTROL_REQUEST__INIT;
 	Virtioforwarder__PortControlRequest__PciAddress pa[MAX_PCI_ADDRS];
 	Virtioforwarder__PortControlRequest__PciAddress *pap[MAX_PCI_ADDRS];
-	Virtioforwarder__PortControlResponse *r;
-	uint8_t *reply = NULL;
 	unsigned int i;
-	size_t len, op;
+	size_t op;
 	long v;
 	int rc;
 
@@ -690,22 +721,8 @@ run_port_control(struct ctl *c, const struct tool_1x *t, const struct args_1x *a
 	set_endpoint(c, a, CTL_SVC_PORT_CONTROL, O_ZMQ_EP, "--zmq_ep",
 		     EP_PORT_CONTROL);
 
-	rc = exchange(c, a, CTL_SVC_PORT_CONTROL, &q.base, &reply, &len);
-	if (rc != 0)
-		return rc;
-	r = virtioforwarder__port_control_response__unpack(NULL, len, reply);
-	free(reply);
-	if (r == NULL) {
-		ctl_error(c, "the answer is not a PortControlResponse (is %s the port "
-			  "control endpoint?)", ctl_endpoint(c, CTL_SVC_PORT_CONTROL));
-		return CTL_EXIT_FAIL;
-	}
-	/* 1.x printed the reply, whatever it said, on stdout. */
-	ctl_print_text(stdout, &r->base);
-	rc = r->status == VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__OK ?
-	     CTL_EXIT_OK : CTL_EXIT_FAIL;
-	virtioforwarder__port_control_response__free_unpacked(r, NULL);
-	return rc;
+	return request_and_print(c, a, CTL_SVC_PORT_CONTROL, &q.base,
+				 &virtioforwarder__port_control_response__descriptor);
 }
 
 static int
@@ -826,9 +843,7 @@ run_core_pinner(struct ctl *c, const struct tool_1x *t, const struct args_1x *a)
 		ctl_error(c, "%s", err);
 		return CTL_EXIT_FAIL;
 	}
-	ctl_print_text(stdout, &r->base);
-	rc = r->status == VIRTIOFORWARDER__CORE_SCHED_RESPONSE__STATUS__OK ?
-	     CTL_EXIT_OK : CTL_EXIT_FAIL;
+	rc = print_reply(&r->base);
 	virtioforwarder__core_sched_response__free_unpacked(r, NULL);
 	return rc;
 }
@@ -906,28 +921,11 @@ static int
 run_config(struct ctl *c, const struct tool_1x *t, const struct args_1x *a)
 {
 	Virtioforwarder__ConfigRequest q = VIRTIOFORWARDER__CONFIG_REQUEST__INIT;
-	Virtioforwarder__ConfigResponse *r;
-	uint8_t *reply = NULL;
-	size_t len;
-	int rc;
 
 	(void)t;
 	set_endpoint(c, a, CTL_SVC_CONFIG, O_CONFIG_EP, "--config-ep", EP_CONFIG);
-	rc = exchange(c, a, CTL_SVC_CONFIG, &q.base, &reply, &len);
-	if (rc != 0)
-		return rc;
-	r = virtioforwarder__config_response__unpack(NULL, len, reply);
-	free(reply);
-	if (r == NULL) {
-		ctl_error(c, "the answer is not a ConfigResponse (is %s the config "
-			  "endpoint?)", ctl_endpoint(c, CTL_SVC_CONFIG));
-		return CTL_EXIT_FAIL;
-	}
-	ctl_print_text(stdout, &r->base);
-	rc = r->status == VIRTIOFORWARDER__CONFIG_RESPONSE__STATUS__OK ?
-	     CTL_EXIT_OK : CTL_EXIT_FAIL;
-	virtioforwarder__config_response__free_unpacked(r, NULL);
-	return rc;
+	return request_and_print(c, a, CTL_SVC_CONFIG, &q.base,
+				 &virtioforwarder__config_response__descriptor);
 }
 
 static const struct tool_1x tools[] = {

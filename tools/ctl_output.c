@@ -258,6 +258,50 @@ ctl_print_json(FILE *f, const ProtobufCMessage *m, bool compact)
 
 static void flat_msg(FILE *out, const ProtobufCMessage *m, const char *prefix);
 
+/*
+ * Prints the value at 'p' when field 'f' is an integer (in decimal), a
+ * bool ("true" or "false") or an enum (its name), as both machine formats
+ * write those, and says whether it was one of them.
+ */
+static bool
+print_scalar(FILE *out, const ProtobufCFieldDescriptor *f, const void *p)
+{
+	const char *name;
+
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+		fprintf(out, "%" PRId32, *(const int32_t *)p);
+		return true;
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+		fprintf(out, "%" PRIu32, *(const uint32_t *)p);
+		return true;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+		fprintf(out, "%" PRId64, *(const int64_t *)p);
+		return true;
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+		fprintf(out, "%" PRIu64, *(const uint64_t *)p);
+		return true;
+	case PROTOBUF_C_TYPE_BOOL:
+		fputs(*(const protobuf_c_boolean *)p ? "true" : "false", out);
+		return true;
+	case PROTOBUF_C_TYPE_ENUM:
+		name = enum_name(f, *(const int *)p);
+		if (name)
+			fputs(name, out);
+		else
+			fprintf(out, "%d", *(const int *)p);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Strings are printed up to the end of the line; a control character
  * would break "one key per line", so it becomes '?'. */
 static void
@@ -271,8 +315,6 @@ static void
 flat_value(FILE *out, const ProtobufCFieldDescriptor *f, const void *p,
 	   const char *key)
 {
-	const char *name;
-
 	if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
 		const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)p;
 
@@ -281,40 +323,16 @@ flat_value(FILE *out, const ProtobufCFieldDescriptor *f, const void *p,
 		return;
 	}
 	fprintf(out, "%s=", key);
+	if (print_scalar(out, f, p)) {
+		fputc('\n', out);
+		return;
+	}
 	switch (f->type) {
-	case PROTOBUF_C_TYPE_INT32:
-	case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32:
-		fprintf(out, "%" PRId32, *(const int32_t *)p);
-		break;
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32:
-		fprintf(out, "%" PRIu32, *(const uint32_t *)p);
-		break;
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-		fprintf(out, "%" PRId64, *(const int64_t *)p);
-		break;
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-		fprintf(out, "%" PRIu64, *(const uint64_t *)p);
-		break;
 	case PROTOBUF_C_TYPE_FLOAT:
 		fprintf(out, "%.3f", (double)*(const float *)p);
 		break;
 	case PROTOBUF_C_TYPE_DOUBLE:
 		fprintf(out, "%.3f", *(const double *)p);
-		break;
-	case PROTOBUF_C_TYPE_BOOL:
-		fputs(*(const protobuf_c_boolean *)p ? "true" : "false", out);
-		break;
-	case PROTOBUF_C_TYPE_ENUM:
-		name = enum_name(f, *(const int *)p);
-		if (name)
-			fputs(name, out);
-		else
-			fprintf(out, "%d", *(const int *)p);
 		break;
 	case PROTOBUF_C_TYPE_STRING:
 		if (*(const char *const *)p)
@@ -740,7 +758,6 @@ text_value(FILE *out, const ProtobufCFieldDescriptor *f, const void *p,
 	   int indent)
 {
 	char num[64];
-	const char *name;
 
 	if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
 		const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)p;
@@ -752,25 +769,11 @@ text_value(FILE *out, const ProtobufCFieldDescriptor *f, const void *p,
 		return;
 	}
 	fprintf(out, "%*s%s: ", indent, "", f->name);
+	if (print_scalar(out, f, p)) {
+		fputc('\n', out);
+		return;
+	}
 	switch (f->type) {
-	case PROTOBUF_C_TYPE_INT32:
-	case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32:
-		fprintf(out, "%" PRId32, *(const int32_t *)p);
-		break;
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32:
-		fprintf(out, "%" PRIu32, *(const uint32_t *)p);
-		break;
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-		fprintf(out, "%" PRId64, *(const int64_t *)p);
-		break;
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-		fprintf(out, "%" PRIu64, *(const uint64_t *)p);
-		break;
 	case PROTOBUF_C_TYPE_FLOAT:
 		python_float32(*(const float *)p, num, sizeof(num));
 		fputs(num, out);
@@ -778,16 +781,6 @@ text_value(FILE *out, const ProtobufCFieldDescriptor *f, const void *p,
 	case PROTOBUF_C_TYPE_DOUBLE:
 		ctl_python_float(*(const double *)p, num, sizeof(num));
 		fputs(num, out);
-		break;
-	case PROTOBUF_C_TYPE_BOOL:
-		fputs(*(const protobuf_c_boolean *)p ? "true" : "false", out);
-		break;
-	case PROTOBUF_C_TYPE_ENUM:
-		name = enum_name(f, *(const int *)p);
-		if (name)
-			fputs(name, out);
-		else
-			fprintf(out, "%d", *(const int *)p);
 		break;
 	case PROTOBUF_C_TYPE_STRING:
 		text_string(out, *(const char *const *)p ? *(const char *const *)p : "");
@@ -852,24 +845,51 @@ flat_1x_str(FILE *f, const char *prefix, const char *key, const char *v)
 	fputc('\n', f);
 }
 
-/* One statistic line of 1.x's flat format, unless -z drops it. */
-static void
-flat_1x_u64(FILE *f, const char *prefix, const char *key, uint64_t v, bool nz)
-{
-	if (!nz || v != 0)
-		fprintf(f, "%s.%s=%" PRIu64 "\n", prefix, key, v);
-}
+/*
+ * The statistics of a direction (VFtoVM or VMtoVF, whose fields have the
+ * same numbers) in 1.x's order: packets and bytes received and sent, the
+ * four rates, then the drops.
+ */
+static const unsigned int flat_1x_order[] = { 3, 4, 5, 6, 11, 12, 13, 14, 7, 8, 9, 10 };
 
+/*
+ * One direction 'dir' ("vf_to_vm") of an active relay: its active and
+ * internal_state lines, then its statistics under "cpu_<cpu>", those that
+ * are zero left out with 'nz' (-z).  1.x printed Python's float, the
+ * double a float32 widens to.
+ */
 static void
-flat_1x_float(FILE *f, const char *prefix, const char *key, float v, bool nz)
+flat_1x_direction(FILE *f, const char *prefix, const char *dir,
+		  const ProtobufCMessage *m, int cpu, bool nz)
 {
-	char num[64];
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const ProtobufCFieldDescriptor *fd;
+	char key[128], num[64];
+	size_t i;
 
-	if (nz && v == 0)
-		return;
-	/* 1.x printed Python's float, the double the float32 widens to. */
-	ctl_python_float((double)v, num, sizeof(num));
-	fprintf(f, "%s.%s=%s\n", prefix, key, num);
+	fd = protobuf_c_message_descriptor_get_field(d, 1);
+	fprintf(f, "%s.%s.active=%s\n", prefix, dir,
+		*(const protobuf_c_boolean *)field_value(m, fd, 0) ? "True" : "False");
+	fd = protobuf_c_message_descriptor_get_field(d, 2);
+	snprintf(key, sizeof(key), "%s.internal_state", dir);
+	flat_1x_str(f, prefix, key, *(const char *const *)field_value(m, fd, 0));
+	for (i = 0; i < sizeof(flat_1x_order) / sizeof(flat_1x_order[0]); i++) {
+		fd = protobuf_c_message_descriptor_get_field(d, flat_1x_order[i]);
+		if (fd->type == PROTOBUF_C_TYPE_FLOAT) {
+			float v = *(const float *)field_value(m, fd, 0);
+
+			if (nz && v == 0)
+				continue;
+			ctl_python_float((double)v, num, sizeof(num));
+		} else {
+			uint64_t v = *(const uint64_t *)field_value(m, fd, 0);
+
+			if (nz && v == 0)
+				continue;
+			snprintf(num, sizeof(num), "%" PRIu64, v);
+		}
+		fprintf(f, "%s.%s.cpu_%d.%s=%s\n", prefix, dir, cpu, fd->name, num);
+	}
 }
 
 void
@@ -877,7 +897,7 @@ ctl_print_flat_1x(FILE *f, const Virtioforwarder__StatsResponse *r,
 		  bool suppress_zero)
 {
 	const Virtioforwarder__RelayState **sorted;
-	char p[64], q[96];
+	char p[64];
 	size_t i, j, n = r->n_relay;
 
 	/* 1.x listed the relays in id order, whatever the answer's order. */
@@ -915,56 +935,10 @@ ctl_print_flat_1x(FILE *f, const Virtioforwarder__StatsResponse *r,
 					    b->internal_state);
 			continue;
 		}
-		if (a != NULL) {
-			fprintf(f, "%s.vf_to_vm.active=%s\n", p, a->active ? "True" : "False");
-			flat_1x_str(f, p, "vf_to_vm.internal_state", a->internal_state);
-			snprintf(q, sizeof(q), "%s.vf_to_vm.cpu_%d", p, c0);
-			flat_1x_u64(f, q, "pkts_rx_from_vf", a->pkts_rx_from_vf, suppress_zero);
-			flat_1x_u64(f, q, "bytes_rx_from_vf", a->bytes_rx_from_vf, suppress_zero);
-			flat_1x_u64(f, q, "pkts_tx_to_vm", a->pkts_tx_to_vm, suppress_zero);
-			flat_1x_u64(f, q, "bytes_tx_to_vm", a->bytes_tx_to_vm, suppress_zero);
-			flat_1x_float(f, q, "pkt_rate_rx_from_vf", a->pkt_rate_rx_from_vf,
-				      suppress_zero);
-			flat_1x_float(f, q, "byte_rate_rx_from_vf", a->byte_rate_rx_from_vf,
-				      suppress_zero);
-			flat_1x_float(f, q, "pkt_rate_tx_to_vm", a->pkt_rate_tx_to_vm,
-				      suppress_zero);
-			flat_1x_float(f, q, "byte_rate_tx_to_vm", a->byte_rate_tx_to_vm,
-				      suppress_zero);
-			flat_1x_u64(f, q, "pkts_dropped_vm_queue_full",
-				    a->pkts_dropped_vm_queue_full, suppress_zero);
-			flat_1x_u64(f, q, "bytes_dropped_vm_queue_full",
-				    a->bytes_dropped_vm_queue_full, suppress_zero);
-			flat_1x_u64(f, q, "pkts_dropped_vm_not_connected",
-				    a->pkts_dropped_vm_not_connected, suppress_zero);
-			flat_1x_u64(f, q, "bytes_dropped_vm_not_connected",
-				    a->bytes_dropped_vm_not_connected, suppress_zero);
-		}
-		if (b != NULL) {
-			fprintf(f, "%s.vm_to_vf.active=%s\n", p, b->active ? "True" : "False");
-			flat_1x_str(f, p, "vm_to_vf.internal_state", b->internal_state);
-			snprintf(q, sizeof(q), "%s.vm_to_vf.cpu_%d", p, c1);
-			flat_1x_u64(f, q, "pkts_rx_from_vm", b->pkts_rx_from_vm, suppress_zero);
-			flat_1x_u64(f, q, "bytes_rx_from_vm", b->bytes_rx_from_vm, suppress_zero);
-			flat_1x_u64(f, q, "pkts_tx_to_vf", b->pkts_tx_to_vf, suppress_zero);
-			flat_1x_u64(f, q, "bytes_tx_to_vf", b->bytes_tx_to_vf, suppress_zero);
-			flat_1x_float(f, q, "pkt_rate_rx_from_vm", b->pkt_rate_rx_from_vm,
-				      suppress_zero);
-			flat_1x_float(f, q, "byte_rate_rx_from_vm", b->byte_rate_rx_from_vm,
-				      suppress_zero);
-			flat_1x_float(f, q, "pkt_rate_tx_to_vf", b->pkt_rate_tx_to_vf,
-				      suppress_zero);
-			flat_1x_float(f, q, "byte_rate_tx_to_vf", b->byte_rate_tx_to_vf,
-				      suppress_zero);
-			flat_1x_u64(f, q, "pkts_dropped_vf_queue_full",
-				    b->pkts_dropped_vf_queue_full, suppress_zero);
-			flat_1x_u64(f, q, "bytes_dropped_vf_queue_full",
-				    b->bytes_dropped_vf_queue_full, suppress_zero);
-			flat_1x_u64(f, q, "pkts_dropped_vf_not_connected",
-				    b->pkts_dropped_vf_not_connected, suppress_zero);
-			flat_1x_u64(f, q, "bytes_dropped_vf_not_connected",
-				    b->bytes_dropped_vf_not_connected, suppress_zero);
-		}
+		if (a != NULL)
+			flat_1x_direction(f, p, "vf_to_vm", &a->base, c0, suppress_zero);
+		if (b != NULL)
+			flat_1x_direction(f, p, "vm_to_vf", &b->base, c1, suppress_zero);
 	}
 	free(sorted);
 }

@@ -273,6 +273,20 @@ def parse_stats(block):
     return relays
 
 
+# The one warning of a daemon given both an explicit ZeroMQ port control
+# endpoint and the IPC flag, as 1.x's shipped file does.
+ZMQ_OVER_IPC_WARNING = (
+    "virtio-forwarder: warning: port control: ZeroMQ port control "
+    "(VIRTIOFWD_ZMQ_PORT_CONTROL_EP) is used, as 1.x did; IPC file port control "
+    "(VIRTIOFWD_IPC_PORT_CONTROL) is off; to use it instead, set "
+    "VIRTIOFWD_ZMQ_PORT_CONTROL_EP empty")
+
+
+def port_control_warnings(daemon):
+    """The port control warnings in the daemon's log."""
+    return [ln for ln in daemon.proc.err.splitlines() if "warning: port control:" in ln]
+
+
 def control_endpoints(tmp):
     """ZeroMQ endpoints private to one test daemon."""
     return {

@@ -262,12 +262,8 @@ def tools(daemon, tmp_path_factory):
 
 def test_started_as_1x_did(daemon):
     # 1.x's precedence: ZeroMQ port control, one warning for IPC.
-    warnings = [ln for ln in daemon.proc.err.splitlines() if "warning: port control:" in ln]
-    assert warnings == [
-        "virtio-forwarder: warning: port control: ZeroMQ port control "
-        "(VIRTIOFWD_ZMQ_PORT_CONTROL_EP) is used, as 1.x did; IPC file port control "
-        "(VIRTIOFWD_IPC_PORT_CONTROL) is off; to use it instead, set "
-        "VIRTIOFWD_ZMQ_PORT_CONTROL_EP empty"], daemon.proc.err
+    assert harness.port_control_warnings(daemon) == [harness.ZMQ_OVER_IPC_WARNING], \
+        daemon.proc.err
     # Nothing else was refused or noted.
     assert "notice:" not in daemon.proc.err
     assert "unknown variable" not in daemon.proc.err

@@ -8,8 +8,9 @@ import os
 import stat
 import time
 
-from harness import (Daemon, VethNs, receive_start, relay_up,
-                     send, sh, vm_peer, wait_for, wire_peer)
+from harness import (ZMQ_OVER_IPC_WARNING, Daemon, VethNs, port_control_warnings,
+                     receive_start, relay_up, run_daemon_expect_error, send, sh, vm_peer,
+                     wait_for, wire_peer)
 
 MAX_FILE = 64 * 1024
 MAX_LINE = 512
@@ -432,12 +433,7 @@ def test_zeromq_takes_precedence(reg, sockdir):
     ipcdir = os.path.join(str(sockdir), "ipc")
     d = reg.add(Daemon(sockdir, {"VIRTIOFWD_IPC_PORT_CONTROL": "1",
                                  "VIRTIOFWD_IPC_DIR": ipcdir}))
-    warnings = [ln for ln in d.proc.err.splitlines() if "port control:" in ln]
-    assert warnings == [
-        "virtio-forwarder: warning: port control: ZeroMQ port control "
-        "(VIRTIOFWD_ZMQ_PORT_CONTROL_EP) is used, as 1.x did; IPC file port "
-        "control (VIRTIOFWD_IPC_PORT_CONTROL) is off; to use it instead, set "
-        "VIRTIOFWD_ZMQ_PORT_CONTROL_EP empty"], d.proc.err
+    assert port_control_warnings(d) == [ZMQ_OVER_IPC_WARNING], d.proc.err
     assert "port control service on ipc://" in d.proc.err
     assert "IPC port control: watching" not in d.proc.err
     assert not os.path.exists(ipcdir)

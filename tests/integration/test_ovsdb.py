@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from harness import (Daemon, Proc, VethNs, receive_start, relay_up,
-                     run_daemon_expect_error, send, vm_peer, wait_for, wire_peer)
+from harness import (Daemon, Proc, VethNs, port_control_warnings, receive_start, relay_up,
+                     send, vm_peer, wait_for, wire_peer)
 
 SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 MARK = "external_ids:virtio_forwarder"
@@ -575,7 +575,7 @@ def test_port_control_precedence(reg, sockdir, ovs, variables, args, runs, off):
     args = [a.format(sock=ovs.sock) for a in args]
     variables.setdefault("VIRTIOFWD_IPC_DIR", os.path.join(str(sockdir), "ipc"))
     d = reg.add(Daemon(sockdir, variables, args))
-    warnings = [ln for ln in d.proc.err.splitlines() if "warning: port control:" in ln]
+    warnings = port_control_warnings(d)
     assert len(warnings) == 1, d.proc.err
     for words in off:
         assert words in warnings[0], warnings[0]

@@ -19,7 +19,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -30,6 +29,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "sysfs_tree.h"
 #include "vfio_bind.h"
 
 /* config.c wants these from its user; nothing here should say anything. */
@@ -65,7 +65,6 @@ void vfwd_config_notice(const char *fmt, ...)
 #define BAD_OVERRIDE "0000:0a:00.1"  /* driver_override cannot be written */
 #define STUCK "0000:0b:00.1"         /* its driver's unbind cannot be written */
 
-static char root[PATH_MAX];
 static pthread_t kernel;
 static atomic_bool kernel_stop;
 /* What the daemon would have logged. */
@@ -81,47 +80,6 @@ note(const char *line)
 
 /* ---- building the tree ---- */
 
-static void
-mkdirs(const char *rel)
-{
-	char path[PATH_MAX], *p;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (p = path + strlen(root) + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(path, 0755) != 0 && errno != EEXIST)
-				fail_msg("mkdir %s: %s", path, strerror(errno));
-			*p = '/';
-		}
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		fail_msg("mkdir %s: %s", path, strerror(errno));
-}
-
-static void
-link_at(const char *target, const char *rel)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	if (symlink(target, path) != 0)
-		fail_msg("symlink %s -> %s: %s", path, target, strerror(errno));
-}
-
-static void
-write_at(const char *rel, const char *text)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	if (f == NULL)
-		fail_msg("%s: %s", path, strerror(errno));
-	fputs(text, f);
-	fclose(f);
-}
-
 /* The text of file 'rel' under root ("" when missing), first line only. */
 static const char *
 read_at(const char *rel)
@@ -131,7 +89,7 @@ read_at(const char *rel)
 	FILE *f;
 
 	buf[0] = '\0';
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(path, sizeof(path), "%s/%s", tree_root, rel);
 	f = fopen(path, "r");
 	if (f != NULL) {
 		if (fgets(buf, sizeof(buf), f) == NULL)
@@ -149,13 +107,13 @@ driver(const char *name)
 	char rel[PATH_MAX];
 
 	snprintf(rel, sizeof(rel), "bus/pci/drivers/%s", name);
-	mkdirs(rel);
+	tree_mkdirs(rel);
 	snprintf(rel, sizeof(rel), "bus/pci/drivers/%s/bind", name);
-	write_at(rel, "");
+	tree_write(rel, "");
 	snprintf(rel, sizeof(rel), "bus/pci/drivers/%s/unbind", name);
-	write_at(rel, "");
+	tree_write(rel, "");
 	snprintf(rel, sizeof(rel), "bus/pci/drivers/%s/new_id", name);
-	write_at(rel, "");
+	tree_write(rel, "");
 }
 
 /* A PCI function with vendor and device IDs, its driver_override (unless
@@ -166,26 +124,26 @@ pci_function(const char *addr, const char *drv, bool old_kernel)
 	char rel[PATH_MAX], target[PATH_MAX];
 
 	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s", addr);
-	mkdirs(rel);
+	tree_mkdirs(rel);
 	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/subsystem", addr);
-	link_at("../../../bus/pci", rel);
+	tree_link("../../../bus/pci", rel);
 	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/vendor", addr);
-	write_at(rel, "0x8086\n");
+	tree_write(rel, "0x8086\n");
 	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/device", addr);
-	write_at(rel, "0x10ed\n");
+	tree_write(rel, "0x10ed\n");
 	if (!old_kernel) {
 		snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/driver_override",
 			 addr);
-		write_at(rel, "(null)\n");
+		tree_write(rel, "(null)\n");
 	}
 	if (drv != NULL) {
 		snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/driver", addr);
 		snprintf(target, sizeof(target), "../../../bus/pci/drivers/%s", drv);
-		link_at(target, rel);
+		tree_link(target, rel);
 	}
 	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", addr);
 	snprintf(target, sizeof(target), "../../../devices/pci0000:00/%s", addr);
-	link_at(target, rel);
+	tree_link(target, rel);
 }
 
 static void
@@ -195,10 +153,10 @@ virtfn(const char *pf, int n, const char *vf)
 
 	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/virtfn%d", pf, n);
 	snprintf(target, sizeof(target), "../%s", vf);
-	link_at(target, rel);
+	tree_link(target, rel);
 	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/physfn", vf);
 	snprintf(target, sizeof(target), "../%s", pf);
-	link_at(target, rel);
+	tree_link(target, rel);
 }
 
 static void
@@ -207,12 +165,12 @@ netdev(const char *ifname, const char *addr)
 	char rel[PATH_MAX], target[PATH_MAX];
 
 	snprintf(rel, sizeof(rel), "class/net/%s", ifname);
-	mkdirs(rel);
+	tree_mkdirs(rel);
 	if (addr != NULL) {
 		snprintf(rel, sizeof(rel), "class/net/%s/device", ifname);
 		snprintf(target, sizeof(target), "../../../devices/pci0000:00/%s",
 			 addr);
-		link_at(target, rel);
+		tree_link(target, rel);
 	}
 }
 
@@ -226,7 +184,7 @@ driver_of(const char *addr)
 	char path[PATH_MAX], target[PATH_MAX];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/driver", root, addr);
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/driver", tree_root, addr);
 	n = readlink(path, target, sizeof(target) - 1);
 	if (n < 0)
 		return "";
@@ -248,10 +206,10 @@ kernel_bind(const char *addr, const char *drv)
 	snprintf(override, sizeof(override), "%s", read_at(rel));
 	if (override[0] && strcmp(override, "(null)") && strcmp(override, drv))
 		return;
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/noiommu", root, addr);
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/noiommu", tree_root, addr);
 	if (!strcmp(drv, "vfio-pci") && access(path, F_OK) == 0)
 		return;
-	snprintf(rel, sizeof(rel), "%s/bus/pci/devices/%s/driver", root, addr);
+	snprintf(rel, sizeof(rel), "%s/bus/pci/devices/%s/driver", tree_root, addr);
 	snprintf(target, sizeof(target), "../../../bus/pci/drivers/%s", drv);
 	if (symlink(target, rel) != 0)
 		fprintf(stderr, "fake kernel: symlink %s: %s\n", rel, strerror(errno));
@@ -264,7 +222,7 @@ take(const char *rel, char *out, size_t len)
 	char path[PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(path, sizeof(path), "%s/%s", tree_root, rel);
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
 		return false;
 	snprintf(out, len, "%s", read_at(rel));
@@ -279,7 +237,7 @@ kernel_new_id(const char *id)
 	struct dirent *de;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "%s/bus/pci/devices", root);
+	snprintf(path, sizeof(path), "%s/bus/pci/devices", tree_root);
 	d = opendir(path);
 	if (d == NULL)
 		return;
@@ -315,7 +273,7 @@ kernel_main(void *arg)
 				char path[PATH_MAX];
 
 				snprintf(path, sizeof(path),
-					 "%s/bus/pci/devices/%s/driver", root, v);
+					 "%s/bus/pci/devices/%s/driver", tree_root, v);
 				unlink(path);
 			}
 			/*
@@ -328,7 +286,7 @@ kernel_main(void *arg)
 				const char *cur = driver_of(v);
 
 				if (cur[0] && strcmp(cur, drivers[i]))
-					write_at(rel, v);
+					tree_write(rel, v);
 				else
 					kernel_bind(v, drivers[i]);
 			}
@@ -350,19 +308,17 @@ setup(void **state)
 	char path[PATH_MAX];
 
 	(void)state;
-	snprintf(root, sizeof(root), "%s/vfwd-vfio-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(root) == NULL)
+	if (tree_create("vfio") != 0)
 		return -1;
-	mkdirs("bus/pci/devices");
-	mkdirs("class/net");
+	tree_mkdirs("bus/pci/devices");
+	tree_mkdirs("class/net");
 	driver("ixgbevf");
 	driver("stuckdrv");
 	driver("vfio-pci");
 	/* stuckdrv's unbind cannot be written to. */
-	snprintf(path, sizeof(path), "%s/bus/pci/drivers/stuckdrv/unbind", root);
+	snprintf(path, sizeof(path), "%s/bus/pci/drivers/stuckdrv/unbind", tree_root);
 	unlink(path);
-	mkdirs("bus/pci/drivers/stuckdrv/unbind");
+	tree_mkdirs("bus/pci/drivers/stuckdrv/unbind");
 
 	pci_function(PF, NULL, false);
 	pci_function(VF0, "ixgbevf", false);
@@ -378,12 +334,12 @@ setup(void **state)
 	pci_function(UNBOUND, NULL, false);
 	pci_function(OLD_KERNEL, "ixgbevf", true);
 	pci_function(NO_IOMMU, "ixgbevf", false);
-	write_at("devices/pci0000:00/" NO_IOMMU "/noiommu", "");
+	tree_write("devices/pci0000:00/" NO_IOMMU "/noiommu", "");
 	pci_function(BAD_OVERRIDE, "ixgbevf", false);
 	snprintf(path, sizeof(path), "%s/devices/pci0000:00/" BAD_OVERRIDE
-		 "/driver_override", root);
+		 "/driver_override", tree_root);
 	unlink(path);
-	mkdirs("devices/pci0000:00/" BAD_OVERRIDE "/driver_override");
+	tree_mkdirs("devices/pci0000:00/" BAD_OVERRIDE "/driver_override");
 	pci_function(STUCK, "stuckdrv", false);
 
 	netdev("ens3", PF);
@@ -396,21 +352,12 @@ setup(void **state)
 }
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 teardown(void **state)
 {
 	(void)state;
 	atomic_store(&kernel_stop, true);
 	pthread_join(kernel, NULL);
-	return nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return tree_remove(tree_root);
 }
 
 /* Binds the entries of 'list' (VIRTIOFWD_BIND_VFIO_PCI's syntax). */
@@ -426,7 +373,7 @@ bind_list(const char *list, char *err, size_t errlen)
 			    sizeof(cerr)) != 0)
 		fail_msg("'%s' refused: %s", list, cerr);
 	err[0] = '\0';
-	return vfwd_vfio_bind(root, cfg.vfio_bind, cfg.n_vfio_bind, note, err,
+	return vfwd_vfio_bind(tree_root, cfg.vfio_bind, cfg.n_vfio_bind, note, err,
 			      errlen);
 }
 
@@ -449,7 +396,7 @@ test_pci_address(void **state)
 			    VF2 ": bound to vfio-pci (was on ixgbevf)\n");
 	/* Again: nothing to do, said so, nothing written. */
 	notes[0] = '\0';
-	write_at("devices/pci0000:00/" VF1 "/driver_override", "(null)\n");
+	tree_write("devices/pci0000:00/" VF1 "/driver_override", "(null)\n");
 	assert_int_equal(bind_list("05:02.1", err, sizeof(err)), 0);
 	assert_string_equal(notes, VF1 ": already bound to vfio-pci\n");
 	assert_string_equal(read_at("bus/pci/devices/" VF1 "/driver_override"),
@@ -557,26 +504,26 @@ test_step_errors(void **state)
 	assert_int_equal(bind_list("0000:0f:00.1", err, sizeof(err)), -ENODEV);
 	snprintf(want, sizeof(want), "VIRTIOFWD_BIND_VFIO_PCI: 0000:0f:00.1: no "
 		 "such PCI device (%s/bus/pci/devices/0000:0f:00.1 is missing)",
-		 root);
+		 tree_root);
 	assert_string_equal(err, want);
 
 	assert_int_equal(bind_list(BAD_OVERRIDE, err, sizeof(err)), -EISDIR);
 	snprintf(want, sizeof(want), BAD_OVERRIDE ": writing 'vfio-pci' to "
 		 "%s/bus/pci/devices/" BAD_OVERRIDE "/driver_override: Is a "
-		 "directory", root);
+		 "directory", tree_root);
 	assert_string_equal(err, want);
 	assert_string_equal(driver_of(BAD_OVERRIDE), "ixgbevf");
 
 	assert_int_equal(bind_list(STUCK, err, sizeof(err)), -EISDIR);
 	snprintf(want, sizeof(want), STUCK ": unbinding from stuckdrv (writing "
 		 STUCK " to %s/bus/pci/devices/" STUCK "/driver/unbind): Is a "
-		 "directory", root);
+		 "directory", tree_root);
 	assert_string_equal(err, want);
 
 	assert_int_equal(bind_list(NO_IOMMU, err, sizeof(err)), -EIO);
 	snprintf(want, sizeof(want), NO_IOMMU ": not bound to vfio-pci after "
 		 "writing to its bind file (%s/bus/pci/devices/" NO_IOMMU
-		 "/driver is missing); see the kernel log", root);
+		 "/driver is missing); see the kernel log", tree_root);
 	assert_string_equal(err, want);
 
 	/* Devices before a failure stay bound. */
@@ -594,13 +541,13 @@ test_driver_missing(void **state)
 	char err[VFWD_ERR_MAX], want[PATH_MAX * 2], path[PATH_MAX];
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/bus/pci/drivers/vfio-pci", root);
-	assert_int_equal(nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	snprintf(path, sizeof(path), "%s/bus/pci/drivers/vfio-pci", tree_root);
+	assert_int_equal(tree_remove(path), 0);
 	assert_int_equal(bind_list("ens3:1,05:02.2", err, sizeof(err)), -ENOENT);
 	snprintf(want, sizeof(want), "VIRTIOFWD_BIND_VFIO_PCI: cannot bind "
 		 VF10 " and the others to vfio-pci: the vfio-pci driver is not "
 		 "loaded (%s/bus/pci/drivers/vfio-pci is missing); load it with "
-		 "'modprobe vfio-pci' (at boot: /etc/modules-load.d/)", root);
+		 "'modprobe vfio-pci' (at boot: /etc/modules-load.d/)", tree_root);
 	assert_string_equal(err, want);
 	assert_string_equal(driver_of(VF10), "ixgbevf");
 	assert_int_equal(bind_list(UNBOUND, err, sizeof(err)), -ENOENT);
