@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* The 1.x defaults (configuration.md). */
 #define DEF_CPU_MASK "1,2"
@@ -63,6 +64,8 @@
 #define DEF_FILE_PREFIX "virtio-forwarder"
 #define DEF_POLL_MODE "busy"
 #define DEF_POLL_SLEEP_MAX_US "1000"
+/* What 1.x's VIRTIOFWD_VFIO_VF_TOKEN=0 stands for (its "default token"). */
+#define DEF_VFIO_VF_TOKEN "14d63f20-8445-11ea-8900-1f9ce7d5650d"
 
 /* The longest a unix socket path can be (sun_path less its NUL). */
 #define SUN_PATH_MAX 107
@@ -141,12 +144,18 @@ const struct vfwd_setting vfwd_settings[] = {
 			"with log_syslog, log to syslog, not stderr",
 	},
 	{
-		/* A full path; the file has only the directory, below. */
-		.kind = VFWD_V_PATH, FIELD(pid_path),
+		/*
+		 * 1.x's start script passed -p "$VIRTIOFWD_PID_DIR": a
+		 * directory.  A path ending in ".pid" that is no directory
+		 * names the file itself, as earlier 2.0 builds took it.
+		 */
+		.kind = VFWD_V_PID_PATH, FIELD(pid_path),
 		OPT("pid-path", 'p', "PATH"),
-		.help = "pid file, default " DEF_PID_DIR "/" PID_FILE_NAME "\n"
-			"[the file sets its directory with\n"
-			"VIRTIOFWD_PID_DIR]",
+		.help = "directory of the pid file " PID_FILE_NAME "\n"
+			"(default " DEF_PID_DIR "), or the pid file\n"
+			"itself when PATH ends in .pid and is no\n"
+			"directory [the file sets the directory\n"
+			"with VIRTIOFWD_PID_DIR]",
 	},
 	{
 		.name = "VIRTIOFWD_HUGETLBFS_MOUNT_POINT", .kind = VFWD_V_PATH,
@@ -213,7 +222,7 @@ const struct vfwd_setting vfwd_settings[] = {
 			"[VIRTIOFWD_VHOST_CLIENT]",
 	},
 	{
-		.name = "VIRTIOFWD_DYNAMIC_SOCKETS", .kind = VFWD_V_BOOL,
+		.name = "VIRTIOFWD_DYNAMIC_SOCKETS", .kind = VFWD_V_FLAG,
 		FIELD(dynamic_sockets),
 		OPT_SWITCH("dynamic-sockets", 'd'),
 		.help = "create no sockets at start; port control\n"
@@ -236,6 +245,16 @@ const struct vfwd_setting vfwd_settings[] = {
 		.name = "VIRTIOFWD_TSO", .kind = VFWD_V_FLAG, FIELD(tso),
 		OPT_SWITCH("enable-tso", 'T'),
 		.help = "TSO and checksum offloads [VIRTIOFWD_TSO]",
+	},
+	{
+		.name = "VIRTIOFWD_ZERO_COPY", .kind = VFWD_V_FLAG,
+		FIELD(zero_copy),
+		OPT_SWITCH("zero-copy", 0),
+		.on_notice = "DPDK removed vhost dequeue zero-copy in 20.11; "
+			     "the setting is accepted and has no effect",
+		.help = "accepted for 1.x, no effect: DPDK has no\n"
+			"dequeue zero-copy any more\n"
+			"[VIRTIOFWD_ZERO_COPY]",
 	},
 
 	/* ---- Devices and CPUs ---- */
@@ -266,8 +285,18 @@ const struct vfwd_setting vfwd_settings[] = {
 		.name = "VIRTIOFWD_VFIO_VF_TOKEN", .kind = VFWD_V_UUID,
 		FIELD(vfio_vf_token),
 		OPT("vfio-vf-token", 't', "UUID"),
-		.help = "VF token for vfio-pci bound VFs\n"
-			"[VIRTIOFWD_VFIO_VF_TOKEN]",
+		.help = "VF token for vfio-pci bound VFs; 0 is\n"
+			"1.x's default token [VIRTIOFWD_VFIO_VF_TOKEN]",
+	},
+	{
+		.name = "VIRTIOFWD_BIND_VFIO_PCI", .kind = VFWD_V_VFIO_BIND,
+		FIELD(vfio_bind),
+		OPT("bind-vfio-pci", 0, "LIST"),
+		.help = "bind these devices to vfio-pci at start:\n"
+			"PCI addresses, PF interfaces (all their\n"
+			"VFs) or IFNAME:N (the first N VFs),\n"
+			"','-separated; repeatable\n"
+			"[VIRTIOFWD_BIND_VFIO_PCI]",
 	},
 
 	/* ---- Control ---- */
@@ -341,7 +370,7 @@ const struct vfwd_setting vfwd_settings[] = {
 		FIELD(ipc_dir), .def = DEF_IPC_DIR,
 	},
 	{
-		.name = "VIO4WD_CORE_SCHED_ENABLE", .kind = VFWD_V_BOOL,
+		.name = "VIO4WD_CORE_SCHED_ENABLE", .kind = VFWD_V_TRUE_ONLY,
 		FIELD(core_sched_enable),
 	},
 	{
@@ -363,6 +392,10 @@ const struct vfwd_setting vfwd_settings[] = {
 		.name = "VIO4WD_CORE_SCHED_GLOBAL_NUMA_OPT", .kind = VFWD_V_FLAG,
 		FIELD(sched_global_numa),
 	},
+	{
+		/* The daemon 1.x's start script ran: systemd decides here. */
+		.name = "VIRTIOFWD_BINARY", .kind = VFWD_V_IGNORED,
+	},
 };
 
 const size_t vfwd_n_settings = sizeof vfwd_settings / sizeof vfwd_settings[0];
@@ -382,7 +415,7 @@ bool
 vfwd_setting_is_list(const struct vfwd_setting *s)
 {
 	return s->kind == VFWD_V_STATIC_VFS || s->kind == VFWD_V_PINS
-	       || s->kind == VFWD_V_EAL_ARGS;
+	       || s->kind == VFWD_V_EAL_ARGS || s->kind == VFWD_V_VFIO_BIND;
 }
 
 /* ------------------------------------------------------------------ */
@@ -398,11 +431,12 @@ strcase_in(const char *s, const char *const *words)
 	return false;
 }
 
+/*
+ * Values of a 1.x "non-empty enables" flag that were surely meant as off.
+ * 1.x read them as on; they are off here, with a notice.
+ */
 static const char *const false_words[] = {
 	"false", "no", "off", "0", "n", NULL
-};
-static const char *const true_words[] = {
-	"true", "yes", "on", "1", "y", NULL
 };
 
 static int
@@ -469,7 +503,8 @@ check_uuid(const char *v, char *why, size_t len)
 	}
 	if (i < 36 || v[36] != '\0')
 		return vfwd_fail(why, len, "must be a UUID like "
-				 "14d63f20-8445-11ea-8900-1f9ce7d5650d");
+				 DEF_VFIO_VF_TOKEN ", or 0 for that one (1.x's "
+				 "default token), or empty (none)");
 	return 0;
 }
 
@@ -595,7 +630,32 @@ add_eal_arg(struct vfwd_config *cfg, const char *tok, char *why, size_t len)
 	return 0;
 }
 
-/* The tokens of a list value are separated by whitespace (and ';'). */
+static int
+add_vfio_bind(struct vfwd_config *cfg, const char *tok, char *why, size_t len)
+{
+	struct vfwd_vfio_bind b;
+	unsigned int i;
+	int r;
+
+	r = vfwd_parse_vfio_bind(tok, &b, why, len);
+	if (r < 0)
+		return r;
+	for (i = 0; i < cfg->n_vfio_bind; i++)
+		if (cfg->vfio_bind[i].is_pci == b.is_pci
+		    && !strcmp(cfg->vfio_bind[i].name, b.name))
+			return vfwd_fail(why, len, "is given twice (as %s)",
+					 b.name);
+	if (cfg->n_vfio_bind == VFWD_VFIO_BIND_MAX)
+		return vfwd_fail(why, len, "more than %d devices or interfaces",
+				 VFWD_VFIO_BIND_MAX);
+	cfg->vfio_bind[cfg->n_vfio_bind++] = b;
+	return 0;
+}
+
+/*
+ * The tokens of a list value are separated by whitespace, and also by ';'
+ * (pins) or ',' (devices to bind, as 1.x wrote them).
+ */
 static const char *
 next_token(const char **sp, const char *seps, size_t *n)
 {
@@ -620,7 +680,8 @@ append_list(struct vfwd_config *cfg, const struct vfwd_setting *s,
 	    const char *v, char *why, size_t len)
 {
 	const char *seps = s->kind == VFWD_V_PINS ? " \t\r\n\v\f;"
-						  : " \t\r\n\v\f";
+			   : s->kind == VFWD_V_VFIO_BIND ? " \t\r\n\v\f,"
+			   : " \t\r\n\v\f";
 	char tok[VFWD_EAL_ARGS_MAX + VFWD_DEVSPEC_MAX];
 	const char *whole = v, *t;
 	size_t n;
@@ -639,6 +700,9 @@ append_list(struct vfwd_config *cfg, const struct vfwd_setting *s,
 			break;
 		case VFWD_V_PINS:
 			r = add_pin(cfg, tok, inner, sizeof inner);
+			break;
+		case VFWD_V_VFIO_BIND:
+			r = add_vfio_bind(cfg, tok, inner, sizeof inner);
 			break;
 		default:
 			r = add_eal_arg(cfg, tok, inner, sizeof inner);
@@ -661,6 +725,8 @@ vfwd_setting_clear_list(struct vfwd_config *cfg, const struct vfwd_setting *s)
 		cfg->n_static_devs = 0;
 	else if (s->kind == VFWD_V_PINS)
 		cfg->n_pins = 0;
+	else if (s->kind == VFWD_V_VFIO_BIND)
+		cfg->n_vfio_bind = 0;
 	else
 		cfg->eal_args[0] = '\0';
 }
@@ -676,12 +742,57 @@ set_string(char *field, const char *v)
 	memcpy(field, v, strlen(v) + 1);
 }
 
+/* Writes "<dir>/virtio-forwarder.pid" into the pid path field of 's'. */
+static int
+set_pid_in_dir(char *field, const struct vfwd_setting *s, const char *dir,
+	       char *why, size_t len)
+{
+	size_t n = strlen(dir);
+	int k;
+
+	k = snprintf(field, s->size, "%s%s" PID_FILE_NAME, dir,
+		     n && dir[n - 1] == '/' ? "" : "/");
+	if (k < 0 || (size_t)k >= s->size)
+		return vfwd_fail(why, len, "is too long (at most %zu bytes with "
+				 "/" PID_FILE_NAME ")",
+				 s->size - 1 - strlen("/" PID_FILE_NAME));
+	return 0;
+}
+
+/*
+ * Is 'path' meant as the directory of the pid file?  1.x's -p named a
+ * directory, so it is one unless it names no existing directory and its
+ * last component ends in ".pid".
+ */
+static bool
+pid_path_is_dir(const char *path)
+{
+	const char *base = strrchr(path, '/') + 1;
+	size_t n = strlen(base);
+	struct stat st;
+
+	if (stat(path, &st) == 0)
+		return S_ISDIR(st.st_mode);
+	return !(n > 4 && !strcmp(base + n - 4, ".pid"));
+}
+
+/* The name of 's' in messages: its variable, else its option. */
+static const char *
+setting_label(const struct vfwd_setting *s, char *buf, size_t len)
+{
+	if (s->name)
+		return s->name;
+	snprintf(buf, len, "--%s", s->long_opt);
+	return buf;
+}
+
 /* Applies 'v' to the field of 's'; see vfwd_setting_apply(). */
 static int
 apply_kind(struct vfwd_config *cfg, const struct vfwd_setting *s,
 	   const char *v, bool empty, char *why, size_t len)
 {
 	char *field = (char *)cfg + s->off;
+	char label[64], shown[VFWD_SHOWN_MAX];
 	unsigned long ul;
 	int r = 0;
 
@@ -723,23 +834,14 @@ apply_kind(struct vfwd_config *cfg, const struct vfwd_setting *s,
 	case VFWD_V_OVSDB:
 		r = check_ovsdb(v, s->size, why, len);
 		break;
-	case VFWD_V_PID_DIR: {
-		char path[PATH_MAX];
-		size_t n = strlen(v);
-		int k;
-
+	case VFWD_V_PID_DIR:
 		r = check_path(v, s->size, why, len);
-		if (r < 0)
-			return r;
-		k = snprintf(path, sizeof path, "%s%s" PID_FILE_NAME, v,
-			     v[n - 1] == '/' ? "" : "/");
-		if (k < 0 || (size_t)k >= s->size)
-			return vfwd_fail(why, len, "is too long (at most %zu "
-					 "bytes with /" PID_FILE_NAME ")",
-					 s->size - 1);
-		set_string(field, path);
-		return 0;
-	}
+		return r < 0 ? r : set_pid_in_dir(field, s, v, why, len);
+	case VFWD_V_PID_PATH:
+		r = check_path(v, s->size, why, len);
+		if (r < 0 || pid_path_is_dir(v))
+			return r < 0 ? r : set_pid_in_dir(field, s, v, why, len);
+		break;
 	case VFWD_V_PATTERN:
 		r = vfwd_check_socket_pattern(v, why, len);
 		break;
@@ -752,21 +854,35 @@ apply_kind(struct vfwd_config *cfg, const struct vfwd_setting *s,
 		break;
 	case VFWD_V_FLAG:
 		*(bool *)field = !empty && !strcase_in(v, false_words);
+		if (!empty && !*(bool *)field)
+			vfwd_config_notice("%s=%s: off; 1.x read any non-empty "
+					   "value as on, this one too (an empty "
+					   "value is off in both)",
+					   setting_label(s, label, sizeof label),
+					   vfwd_show_value(v, shown,
+							   sizeof shown));
+		else if (*(bool *)field && s->on_notice)
+			vfwd_config_notice("%s: %s", setting_label(s, label,
+				sizeof label), s->on_notice);
 		return 0;
-	case VFWD_V_BOOL:
-		if (empty || strcase_in(v, false_words))
-			*(bool *)field = false;
-		else if (strcase_in(v, true_words))
-			*(bool *)field = true;
-		else
-			return vfwd_fail(why, len, "must be true or false "
-					 "(yes/no, on/off and 1/0 are accepted "
-					 "too)");
+	case VFWD_V_TRUE_ONLY:
+		*(bool *)field = !strcmp(v, "true");
+		if (!empty && !*(bool *)field && strcmp(v, "false"))
+			vfwd_config_notice("%s=%s: off; only 'true' turns it on, "
+					   "as in 1.x",
+					   setting_label(s, label, sizeof label),
+					   vfwd_show_value(v, shown,
+							   sizeof shown));
 		return 0;
 	case VFWD_V_UUID:
-		if (!empty)
+		/* 1.x documented 0 as "the default token". */
+		if (!strcmp(v, "0"))
+			v = DEF_VFIO_VF_TOKEN;
+		else if (!empty)
 			r = check_uuid(v, why, len);
 		break;
+	case VFWD_V_IGNORED:
+		return 0;
 	case VFWD_V_FILE_PREFIX:
 		if (strspn(v, "abcdefghijklmnopqrstuvwxyz"
 			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -792,6 +908,7 @@ apply_kind(struct vfwd_config *cfg, const struct vfwd_setting *s,
 	case VFWD_V_STATIC_VFS:
 	case VFWD_V_PINS:
 	case VFWD_V_EAL_ARGS:
+	case VFWD_V_VFIO_BIND:
 		return append_list(cfg, s, v, why, len);
 	}
 	/* The string kinds that break out of the switch: store the value. */
@@ -935,20 +1052,118 @@ vfwd_config_warn(const char *fmt, ...)
 	fprintf(stderr, "virtio-forwarder: warning: %s\n", msg);
 }
 
+/* Notices go to stderr, replaceable as vfwd_config_warn() is. */
+__attribute__((weak)) void
+vfwd_config_notice(const char *fmt, ...)
+{
+	char msg[VFWD_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "virtio-forwarder: notice: %s\n", msg);
+}
+
 /* ------------------------------------------------------------------ */
 /* Relations between values                                            */
 /* ------------------------------------------------------------------ */
 
+/* The port control sources in 1.x's order of precedence. */
+static const struct {
+	enum vfwd_port_control pc;
+	const char *variable;
+	const char *what;
+} port_controls[] = {
+	{ VFWD_PORT_CONTROL_ZMQ, "VIRTIOFWD_ZMQ_PORT_CONTROL_EP",
+	  "ZeroMQ port control" },
+	{ VFWD_PORT_CONTROL_IPC, "VIRTIOFWD_IPC_PORT_CONTROL",
+	  "IPC file port control" },
+	{ VFWD_PORT_CONTROL_OVSDB, "VIRTIOFWD_OVSDB_SOCK_PATH",
+	  "the OVSDB monitor" },
+};
+#define N_PORT_CONTROLS (sizeof port_controls / sizeof port_controls[0])
+
+/* Was port control source 'i' of port_controls[] enabled explicitly? */
+static bool
+port_control_enabled(const struct vfwd_config *cfg, size_t i)
+{
+	switch (port_controls[i].pc) {
+	case VFWD_PORT_CONTROL_ZMQ:
+		return cfg->zmq_port_control_set
+		       && cfg->zmq_port_control_ep[0] != '\0';
+	case VFWD_PORT_CONTROL_IPC:
+		return cfg->ipc_port_control;
+	default:
+		return cfg->ovsdb_sock_set;
+	}
+}
+
 enum vfwd_port_control
 vfwd_config_port_control(const struct vfwd_config *cfg)
 {
-	if (cfg->ipc_port_control)
-		return VFWD_PORT_CONTROL_IPC;
-	if (cfg->ovsdb_sock_set)
-		return VFWD_PORT_CONTROL_OVSDB;
+	size_t i;
+
+	for (i = 0; i < N_PORT_CONTROLS; i++)
+		if (port_control_enabled(cfg, i))
+			return port_controls[i].pc;
+	/* None explicitly: ZeroMQ on its default endpoint, as in 1.x. */
 	if (cfg->zmq_port_control_ep[0] != '\0')
 		return VFWD_PORT_CONTROL_ZMQ;
 	return VFWD_PORT_CONTROL_NONE;
+}
+
+/* Appends to the message 'buf' of 'len' bytes, of which '*used' are. */
+static void __attribute__((format(printf, 4, 5)))
+append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*used >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *used, len - *used, fmt, ap);
+	va_end(ap);
+	*used = n < 0 ? len : *used + (size_t)n;
+}
+
+/*
+ * 1.x ran with the first port control source enabled and ignored the
+ * others without a word; its shipped file enables two.  Say, in one line,
+ * which sources are left off and how to have one of them instead: empty
+ * the variables of every source enabled before it.
+ */
+static void
+warn_port_controls(const struct vfwd_config *cfg)
+{
+	size_t i, j, winner = N_PORT_CONTROLS, n_off = 0, used = 0;
+	char msg[VFWD_ERR_MAX];
+
+	msg[0] = '\0';
+	for (i = 0; i < N_PORT_CONTROLS; i++) {
+		if (!port_control_enabled(cfg, i))
+			continue;
+		if (winner == N_PORT_CONTROLS) {
+			winner = i;
+			append(msg, sizeof msg, &used, "port control: %s (%s) is "
+			       "used, as 1.x did", port_controls[i].what,
+			       port_controls[i].variable);
+			continue;
+		}
+		n_off++;
+		append(msg, sizeof msg, &used, "%s %s (%s) is off; to use it "
+		       "instead, set", n_off == 1 ? ";" : "; and",
+		       port_controls[i].what, port_controls[i].variable);
+		for (j = 0; j < i; j++)
+			if (port_control_enabled(cfg, j))
+				append(msg, sizeof msg, &used, "%s %s",
+				       j == winner ? "" : " and",
+				       port_controls[j].variable);
+		append(msg, sizeof msg, &used, " empty");
+	}
+	if (n_off)
+		vfwd_config_warn("%s", msg);
 }
 
 int
@@ -972,21 +1187,7 @@ vfwd_config_validate(const struct vfwd_config *cfg,
 {
 	char workers[VFWD_ERR_MAX / 2], why[VFWD_ERR_MAX];
 	char path[PATH_MAX + VFWD_SOCKET_PATTERN_MAX + 16];
-	bool zmq_pc = cfg->zmq_port_control_set && cfg->zmq_port_control_ep[0];
 	unsigned int i, j;
-
-	if (zmq_pc + cfg->ipc_port_control + cfg->ovsdb_sock_set > 1)
-		return vfwd_fail(err, errlen, "port control sources are "
-			"mutually exclusive, but %s%s%s%s%s are all enabled; "
-			"keep one (an empty VIRTIOFWD_ZMQ_PORT_CONTROL_EP turns "
-			"ZeroMQ port control off)",
-			zmq_pc ? "VIRTIOFWD_ZMQ_PORT_CONTROL_EP" : "",
-			zmq_pc && (cfg->ipc_port_control || cfg->ovsdb_sock_set)
-			? " and " : "",
-			cfg->ipc_port_control ? "VIRTIOFWD_IPC_PORT_CONTROL" : "",
-			cfg->ipc_port_control && cfg->ovsdb_sock_set
-			? " and " : "",
-			cfg->ovsdb_sock_set ? "VIRTIOFWD_OVSDB_SOCK_PATH" : "");
 
 	vfwd_cpuset_format(&cfg->workers, workers, sizeof workers);
 	if (!vfwd_cpuset_count(&cfg->workers))
@@ -1045,5 +1246,6 @@ vfwd_config_validate(const struct vfwd_config *cfg,
 				 "but VIRTIOFWD_ZMQ_CORE_SCHED_EP "
 				 "(--zmq-core-sched-ep) is empty; give an "
 				 "endpoint");
+	warn_port_controls(cfg);
 	return 0;
 }

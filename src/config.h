@@ -62,6 +62,9 @@ struct vfwd_config {
 	char eal_args[VFWD_EAL_ARGS_MAX];    /* extra EAL args, space separated */
 	char file_prefix[VFWD_NAME_MAX];
 	char vfio_vf_token[VFWD_NAME_MAX];
+	/* Devices bound to vfio-pci before EAL starts (1.x's start script). */
+	struct vfwd_vfio_bind vfio_bind[VFWD_VFIO_BIND_MAX];
+	unsigned int n_vfio_bind;
 
 	/* vhost-user sockets. */
 	char socket_dir[PATH_MAX];
@@ -78,6 +81,7 @@ struct vfwd_config {
 	bool mrgbuf;
 	bool tso;
 	bool same_numa;
+	bool zero_copy;                      /* 1.x; accepted, no effect */
 
 	/* Devices and pins. */
 	struct vfwd_static_dev static_devs[VFWD_MAX_RELAYS];
@@ -152,7 +156,9 @@ int vfwd_config_from_args(struct vfwd_config *cfg, int argc, char **argv,
 /*
  * Checks the relations between values that no single value shows: the main
  * lcore is not a worker, pins name workers, static devices use distinct
- * relays, the socket pattern fits.  Call after everything is applied.
+ * relays, the socket pattern fits.  Warns when two port control sources
+ * are enabled (see vfwd_config_port_control()).  Call once, after
+ * everything is applied.
  */
 int vfwd_config_validate(const struct vfwd_config *cfg,
 			 char *err, size_t errlen);
@@ -169,15 +175,24 @@ enum vfwd_port_control {
 };
 
 /*
- * The port control source 'cfg' selects: IPC when VIRTIOFWD_IPC_PORT_CONTROL
- * is on, OVSDB when VIRTIOFWD_OVSDB_SOCK_PATH (-O) was given, else ZeroMQ
- * unless its endpoint is empty.  (vfwd_config_validate() refuses two
- * explicit ones.)
+ * The port control source 'cfg' selects, in 1.x's order of precedence:
+ * ZeroMQ when VIRTIOFWD_ZMQ_PORT_CONTROL_EP (-Z) was given a non-empty
+ * endpoint, else IPC when VIRTIOFWD_IPC_PORT_CONTROL is on, else OVSDB when
+ * VIRTIOFWD_OVSDB_SOCK_PATH (-O) was given, else ZeroMQ on the default
+ * endpoint unless that is empty.  vfwd_config_validate() warns, once, when
+ * more than one was enabled.
  */
 enum vfwd_port_control vfwd_config_port_control(const struct vfwd_config *cfg);
 
 /* Reports a warning about the configuration (stderr; replaceable in tests). */
 void vfwd_config_warn(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/*
+ * Reports a notice: a value accepted as it is, but read differently from
+ * 1.x or without effect (stderr; replaceable in tests and tools).
+ */
+void vfwd_config_notice(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
 /* Builds the socket path of relay 'id' from 'cfg'. -ENAMETOOLONG on overflow. */

@@ -23,18 +23,21 @@ enum vfwd_value_kind {
 	VFWD_V_PATH,         /* absolute path */
 	VFWD_V_OVSDB,        /* ovsdb-server: path, unix:PATH or tcp:IP:PORT */
 	VFWD_V_PID_DIR,      /* directory of the pid file */
+	VFWD_V_PID_PATH,     /* -p: the pid file, or its directory as in 1.x */
 	VFWD_V_PATTERN,      /* socket file name pattern */
 	VFWD_V_USER,         /* user or group name; empty: do not chown */
 	VFWD_V_EP,           /* ZeroMQ endpoint; empty: off */
 	VFWD_V_FLAG,         /* 1.x "non-empty enables" */
-	VFWD_V_BOOL,         /* 1.x "true or false" */
-	VFWD_V_UUID,
+	VFWD_V_TRUE_ONLY,    /* 1.x "only 'true' enables" */
+	VFWD_V_UUID,         /* a UUID; 1.x's "0" is the default token */
+	VFWD_V_IGNORED,      /* accepted for 1.x, no effect */
 	VFWD_V_FILE_PREFIX,
 	VFWD_V_LOG_TARGET,   /* --nodaemon's "log_syslog" */
 	VFWD_V_POLL_MODE,    /* "busy" or "adaptive" */
 	VFWD_V_STATIC_VFS,   /* list: <device>=<relay> */
 	VFWD_V_PINS,         /* list: RELAY:CPU[,CPU] */
 	VFWD_V_EAL_ARGS,     /* list: EAL arguments */
+	VFWD_V_VFIO_BIND,    /* list: devices to bind to vfio-pci */
 };
 
 /*
@@ -82,6 +85,11 @@ struct vfwd_setting {
 	 * core scheduling was on.
 	 */
 	size_t enable_off;
+	/*
+	 * VFWD_V_FLAG: a notice given when the flag is turned on, for a 1.x
+	 * setting that has no effect any more; NULL: none.
+	 */
+	const char *on_notice;
 	/* The --help section that starts with this option, or NULL. */
 	const char *heading;
 	/* The --help text; each '\n' starts a line in the text column. */
@@ -96,7 +104,8 @@ extern const size_t vfwd_n_settings;
 /* The setting of file variable 'name', or NULL. */
 const struct vfwd_setting *vfwd_setting_find(const char *name);
 
-/* Does 's' hold a list (static devices, pins, EAL arguments)? */
+/* Does 's' hold a list (static devices, pins, EAL arguments, devices to
+ * bind to vfio-pci)? */
 bool vfwd_setting_is_list(const struct vfwd_setting *s);
 
 /* Empties the list of 's' in 'cfg'. */

@@ -43,6 +43,28 @@ find_port(const char *name, uint16_t *port)
 	return -ENODEV;
 }
 
+/* The MTU of VIRTIOFWD_JUMBO, when the device takes it. */
+#define JUMBO_MTU 9000u
+
+/*
+ * The MTU jumbo frames get on a device: 9000, or the largest the device
+ * takes.  A device may bound its frames by max_rx_pktlen only (max_mtu
+ * left at UINT16_MAX); ethdev then counts an Ethernet header and CRC of
+ * overhead, and so must we, or configuring the port fails.
+ */
+static uint32_t
+jumbo_mtu(const struct rte_eth_dev_info *info)
+{
+	uint32_t overhead = RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+	uint32_t mtu = RTE_MIN(JUMBO_MTU, (uint32_t)info->max_mtu);
+
+	if (info->max_mtu != UINT16_MAX && info->max_rx_pktlen > info->max_mtu)
+		overhead = info->max_rx_pktlen - info->max_mtu;
+	if (info->max_rx_pktlen > overhead)
+		mtu = RTE_MIN(mtu, info->max_rx_pktlen - overhead);
+	return RTE_MAX(mtu, (uint32_t)info->min_mtu);
+}
+
 /* Builds the port configuration from what the device can do. */
 static void
 port_conf(const struct rte_eth_dev_info *info, const struct vfwd_device_opts *opts,
@@ -64,11 +86,13 @@ port_conf(const struct rte_eth_dev_info *info, const struct vfwd_device_opts *op
 			RTE_ETH_RX_OFFLOAD_RSS_HASH;
 	}
 	if (opts->jumbo) {
-		uint32_t mtu = RTE_MIN(9000u, (uint32_t)info->max_mtu);
+		uint32_t mtu = jumbo_mtu(info);
 
-		if (mtu < 9000)
-			VLOG_WARN("%s: jumbo frames: the device allows MTU %u at most",
-				  name, mtu);
+		if (mtu < JUMBO_MTU)
+			VLOG_WARN("%s: jumbo frames: the device takes frames of %u "
+				  "bytes at most (MTU %u), so it runs at MTU %u "
+				  "instead of %u", name, info->max_rx_pktlen, mtu,
+				  mtu, JUMBO_MTU);
 		conf->rxmode.mtu = mtu;
 		conf->rxmode.offloads |= info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER;
 	}

@@ -23,9 +23,8 @@ vfwd_ifname_valid(const char *s)
 	return 1;
 }
 
-/* The last path component a symlink points to, e.g. a PCI address. */
-static int
-link_name(const char *path, char *out, size_t len)
+int
+vfwd_sysfs_link_name(const char *path, char *out, size_t len)
 {
 	char target[PATH_MAX];
 	ssize_t n = readlink(path, target, sizeof(target) - 1);
@@ -42,8 +41,8 @@ link_name(const char *path, char *out, size_t len)
 	return 0;
 }
 
-static int
-read_line(const char *path, char *out, size_t len)
+int
+vfwd_sysfs_read_line(const char *path, char *out, size_t len)
 {
 	FILE *f = fopen(path, "re");
 
@@ -101,14 +100,14 @@ vfwd_ifmap(const char *sysfs, const char *ifname, char *dev, size_t devlen,
 		return -ENODEV;
 	}
 	snprintf(path, sizeof(path), "%s/class/net/%s/device", sysfs, ifname);
-	if (link_name(path, pci, sizeof(pci)) != 0) {
+	if (vfwd_sysfs_link_name(path, pci, sizeof(pci)) != 0) {
 		WHY("%s: no PCI device behind it (a veth, tap or bridge?); name "
 		    "the device explicitly (external_ids:virtio_forwarder_device "
 		    "or a devargs string)", ifname);
 		return -ENODEV;
 	}
 	snprintf(path, sizeof(path), "%s/class/net/%s/device/subsystem", sysfs, ifname);
-	if (link_name(path, sub, sizeof(sub)) != 0 || strcmp(sub, "pci") != 0 ||
+	if (vfwd_sysfs_link_name(path, sub, sizeof(sub)) != 0 || strcmp(sub, "pci") != 0 ||
 	    !pci_ok(pci)) {
 		WHY("%s: its device %s is not a PCI device", ifname, pci);
 		return -ENODEV;
@@ -116,11 +115,11 @@ vfwd_ifmap(const char *sysfs, const char *ifname, char *dev, size_t devlen,
 
 	/* A representor names its VF in phys_port_name. */
 	snprintf(path, sizeof(path), "%s/class/net/%s/phys_port_name", sysfs, ifname);
-	if (read_line(path, port_name, sizeof(port_name)) == 0 &&
+	if (vfwd_sysfs_read_line(path, port_name, sizeof(port_name)) == 0 &&
 	    (idx = vf_index(port_name)) >= 0) {
 		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/virtfn%d", sysfs,
 			 pci, idx);
-		if (link_name(path, vf_pci, sizeof(vf_pci)) != 0 || !pci_ok(vf_pci)) {
+		if (vfwd_sysfs_link_name(path, vf_pci, sizeof(vf_pci)) != 0 || !pci_ok(vf_pci)) {
 			WHY("%s: representor of VF %d (%s), but PF %s has no virtfn%d",
 			    ifname, idx, port_name, pci, idx);
 			return -ENODEV;

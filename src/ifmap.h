@@ -32,4 +32,13 @@ int vfwd_ifmap(const char *sysfs, const char *ifname, char *dev, size_t devlen,
 /* Is 's' a valid Linux interface name (1-15 bytes, no '/', no space)? */
 int vfwd_ifname_valid(const char *s);
 
+/*
+ * Writes the last path component that the symlink 'path' points to (a PCI
+ * address, a driver's name) into 'out'.  0, or a negative errno.
+ */
+int vfwd_sysfs_link_name(const char *path, char *out, size_t len);
+
+/* Reads the first line of file 'path', without its newline.  0 or -errno. */
+int vfwd_sysfs_read_line(const char *path, char *out, size_t len);
+
 #endif /* VFWD_IFMAP_H */

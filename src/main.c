@@ -37,6 +37,7 @@
 #include "portctl.h"
 #include "relay.h"
 #include "stats.h"
+#include "vfio_bind.h"
 #include "vhost.h"
 
 /* ------------------------------------------------------------------ */
@@ -81,24 +82,58 @@ pidfile_open(const char *path, char *err, size_t errlen)
 /* Start-up                                                            */
 /* ------------------------------------------------------------------ */
 
-/* Opens the static sockets and attaches the static devices. */
+/* Logs what binding to vfio-pci did to one device. */
 static void
-open_static_relays(const struct vfwd_config *cfg)
+vfio_note(const char *line)
 {
-	char err[VFWD_ERR_MAX], path[PATH_MAX];
-	unsigned int i, ok = 0;
+	VLOG_INFO("VIRTIOFWD_BIND_VFIO_PCI: %s", line);
+}
+
+/*
+ * What 1.x's start script did before starting the daemon: bind the devices
+ * of VIRTIOFWD_BIND_VFIO_PCI to vfio-pci (before EAL scans the bus) and
+ * create the socket directory.  The directories of ipc:// endpoints are
+ * made when the services open (ctl_zmq.c).
+ */
+static int
+prepare_host(const struct vfwd_config *cfg, char *err, size_t errlen)
+{
+	int rc;
+
+	rc = vfwd_vfio_bind("/sys", cfg->vfio_bind, cfg->n_vfio_bind, vfio_note,
+			    err, errlen);
+	if (rc == 0)
+		rc = vfwd_vhost_make_dir(cfg->socket_dir, err, errlen);
+	return rc;
+}
+
+/*
+ * Opens the static sockets and attaches the static devices.  A socket that
+ * cannot be opened fails the start, naming the path and the reason: a
+ * daemon that says it is ready while no VM can reach it helps nobody.
+ * A device that fails is logged and skipped.
+ */
+static int
+open_static_relays(const struct vfwd_config *cfg, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	unsigned int i;
+	int rc;
 
 	if (!cfg->dynamic_sockets) {
 		for (i = 0; i < VFWD_MAX_RELAYS; i++) {
-			if (vfwd_socket_path(cfg, i, path, sizeof(path)) != 0 ||
-			    vfwd_relay_add_socket(i, path, err, sizeof(err)) != 0) {
-				VLOG_ERR("relay %u: %s", i, err);
-				continue;
+			rc = vfwd_socket_path(cfg, i, path, sizeof(path));
+			if (rc != 0) {
+				snprintf(err, errlen, "relay %u: socket path too "
+					 "long", i);
+				return rc;
 			}
-			ok++;
+			rc = vfwd_relay_add_socket(i, path, err, errlen);
+			if (rc != 0)
+				return rc;
 		}
-		VLOG_INFO("%u vhost-user %s for relays 0-%u (%s/%s)", ok,
-			  cfg->vhost_client ? "clients" : "sockets",
+		VLOG_INFO("%u vhost-user %s for relays 0-%u (%s/%s)",
+			  VFWD_MAX_RELAYS, cfg->vhost_client ? "clients" : "sockets",
 			  VFWD_MAX_RELAYS - 1, cfg->socket_dir, cfg->socket_pattern);
 	}
 	/* A device that fails to come up is logged and skipped: the other
@@ -106,9 +141,10 @@ open_static_relays(const struct vfwd_config *cfg)
 	for (i = 0; i < cfg->n_static_devs; i++) {
 		const struct vfwd_static_dev *d = &cfg->static_devs[i];
 
-		if (vfwd_relay_attach(d->relay, d->spec, err, sizeof(err)) != 0)
+		if (vfwd_relay_attach(d->relay, d->spec, err, errlen) != 0)
 			VLOG_ERR("VIRTIOFWD_STATIC_VFS: relay %u: %s", d->relay, err);
 	}
+	return 0;
 }
 
 static void
@@ -288,6 +324,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "virtio-forwarder: %s\n", err);
 		goto out_cfg;
 	}
+	if (prepare_host(cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "virtio-forwarder: %s\n", err);
+		goto out_pid;
+	}
 	rc = signals_open(&sigs);
 	if (rc == 0 && (sfd = signalfd(-1, &sigs, SFD_CLOEXEC)) < 0)
 		rc = -errno;
@@ -317,7 +357,10 @@ main(int argc, char **argv)
 	vfwd_portctl_init(cfg);
 	if (vfwd_dp_start() != 0)
 		goto out_workers;
-	open_static_relays(cfg);
+	if (open_static_relays(cfg, err, sizeof(err)) != 0) {
+		VLOG_ERR("cannot open the vhost-user sockets: %s", err);
+		goto out_relays;
+	}
 	tfd = sample_timer();
 	if (tfd < 0) {
 		VLOG_ERR("stats timer: %s", strerror(errno));

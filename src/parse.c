@@ -6,6 +6,7 @@
  * one thing here must not mean another to DPDK or to the shell.
  */
 #include "parse.h"
+#include "ifmap.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -589,5 +590,61 @@ vfwd_build_socket_path(const char *dir, const char *pattern, unsigned int id,
 		return n;
 	if ((size_t)n >= len - dirlen)
 		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Devices bound to vfio-pci at start                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Does 's' look like an attempt at a PCI address: hex digits, ':' and
+ * '.' only, with both a ':' and a '.'?  Then a refusal should explain PCI
+ * addresses, not interface names.
+ */
+static bool
+looks_like_pci(const char *s)
+{
+	return strchr(s, '.') != NULL && strchr(s, ':') != NULL
+	       && strspn(s, "0123456789abcdefABCDEF:.") == strlen(s);
+}
+
+int
+vfwd_parse_vfio_bind(const char *s, struct vfwd_vfio_bind *b,
+		     char *err, size_t errlen)
+{
+	uint32_t domain, bus, slot, function;
+	const char *colon = strrchr(s, ':');
+	unsigned long count = 0;
+	size_t n;
+
+	memset(b, 0, sizeof *b);
+	if (vfwd_parse_pci(s, &domain, &bus, &slot, &function) == 0) {
+		b->is_pci = true;
+		snprintf(b->name, sizeof b->name, "%04x:%02x:%02x.%x", domain,
+			 bus, slot, function);
+		return 0;
+	}
+	if (looks_like_pci(s))
+		return vfwd_fail(err, errlen, "is not a PCI address "
+				 "(DDDD:BB:SS.F or BB:SS.F in hex, slot up to "
+				 "1f, function up to 7)");
+	n = colon ? (size_t)(colon - s) : strlen(s);
+	if (colon && !vfwd_parse_ulong(colon + 1, 1, VFWD_VFIO_BIND_MAX_COUNT,
+				       &count))
+		return vfwd_fail(err, errlen, "the number of VFs after ':' "
+				 "must be an integer from 1 to %d",
+				 VFWD_VFIO_BIND_MAX_COUNT);
+	/* An interface name has at most 15 bytes: longer is refused here. */
+	if (n < sizeof b->name) {
+		memcpy(b->name, s, n);
+		b->name[n] = '\0';
+	}
+	if (n >= sizeof b->name || !vfwd_ifname_valid(b->name))
+		return vfwd_fail(err, errlen, "must be a PCI address "
+				 "(0000:01:02.3 or 01:02.3), the interface name "
+				 "of a PF (all its VFs), or NAME:COUNT (its "
+				 "first COUNT VFs)");
+	b->count = (unsigned int)count;
 	return 0;
 }

@@ -49,6 +49,24 @@ struct vfwd_pin {
 	int cpu_vm_to_vf;
 };
 
+/* Entries VIRTIOFWD_BIND_VFIO_PCI holds at most. */
+#define VFWD_VFIO_BIND_MAX 64
+/* VFs one "NETDEV:COUNT" entry of VIRTIOFWD_BIND_VFIO_PCI names at most. */
+#define VFWD_VFIO_BIND_MAX_COUNT 4096
+
+/*
+ * One entry of VIRTIOFWD_BIND_VFIO_PCI (1.x): a PCI device, or the VFs of
+ * a PF's network interface, all of them or the first 'count' in PCI
+ * address order.
+ */
+struct vfwd_vfio_bind {
+	bool is_pci;
+	/* "DDDD:BB:SS.F" (normalised, lower-case) or an interface name. */
+	char name[24];
+	/* An interface's first 'count' VFs; 0: all of them. */
+	unsigned int count;
+};
+
 /* A device given at start: what to probe, and the relay it joins. */
 struct vfwd_static_dev {
 	char spec[VFWD_DEVSPEC_MAX];
@@ -96,6 +114,14 @@ int vfwd_parse_static_dev(const char *s, struct vfwd_static_dev *dev,
  */
 int vfwd_parse_pci(const char *s, uint32_t *domain, uint32_t *bus,
 		   uint32_t *slot, uint32_t *function);
+
+/*
+ * Parses one entry of VIRTIOFWD_BIND_VFIO_PCI: "0000:01:02.3" or "01:02.3"
+ * (domain 0000), "NETDEV" (every VF of that PF) or "NETDEV:COUNT" (its
+ * first COUNT VFs, 1 to VFWD_VFIO_BIND_MAX_COUNT).
+ */
+int vfwd_parse_vfio_bind(const char *s, struct vfwd_vfio_bind *b,
+			 char *err, size_t errlen);
 
 /*
  * Checks a socket file name pattern: exactly one "%u", no other

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <rte_vhost.h>
@@ -63,6 +66,97 @@ vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Creates one directory of the socket path, or finds it there.  Returns 1
+ * when it was created, 0 when it existed, or a negative errno.
+ */
+static int
+make_one_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+	int rc;
+
+	if (mkdir(dir, 0755) == 0)
+		return 1;
+	rc = -errno;
+	if (rc == -EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	if (rc == -EEXIST)
+		rc = -ENOTDIR;
+	ERR("VIRTIOFWD_SOCKET_DIR: cannot create %s: %s", dir, strerror(-rc));
+	return rc;
+}
+
+int
+vfwd_vhost_make_dir(const char *dir, char *err, size_t errlen)
+{
+	char path[PATH_MAX], *p;
+	int rc = 0;
+
+	if (strlen(dir) >= sizeof(path)) {
+		ERR("VIRTIOFWD_SOCKET_DIR: %s: too long", dir);
+		return -ENAMETOOLONG;
+	}
+	snprintf(path, sizeof(path), "%s", dir);
+	/* mkdir -p: each parent, then the directory itself. */
+	for (p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		rc = make_one_dir(path, err, errlen);
+		*p = '/';
+		if (rc < 0)
+			return rc;
+	}
+	rc = make_one_dir(path, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return 0;
+	/* mkdir's mode passed through the umask; QEMU must get in. */
+	if (chmod(path, 0755) != 0)
+		VLOG_WARN("%s: chmod: %s", path, strerror(errno));
+	/*
+	 * Only a directory created here changes owner: an existing one
+	 * (/tmp, /var/run) belongs to whoever made it.
+	 */
+	if ((sock_uid != (uid_t)-1 || sock_gid != (gid_t)-1) &&
+	    chown(path, sock_uid, sock_gid) != 0)
+		VLOG_WARN("%s: chown: %s", path, strerror(errno));
+	VLOG_INFO("created the socket directory %s", path);
+	return 0;
+}
+
+/*
+ * Binds a unix socket at 'path' and removes it again, to learn why the
+ * vhost library could not: it only logs that binding failed, not why.
+ */
+static int
+check_bindable(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, rc = 0;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		ERR("%s: too long for a unix socket (at most %zu bytes)", path,
+		    sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;       /* cannot tell; the library will try anyway */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		rc = -errno;
+		ERR("%s: cannot create the vhost-user socket: %s", path,
+		    strerror(-rc));
+	} else {
+		unlink(path);
+	}
+	close(fd);
+	return rc;
+}
+
 /* Removes a socket file a killed daemon left behind, and nothing else. */
 static int
 remove_stale(const char *path, char *err, size_t errlen)
@@ -96,6 +190,8 @@ vfwd_vhost_open(const char *path, const struct rte_vhost_device_ops *ops,
 		flags |= RTE_VHOST_USER_CLIENT;
 	} else {
 		rc = remove_stale(path, err, errlen);
+		if (rc == 0)
+			rc = check_bindable(path, err, errlen);
 		if (rc != 0)
 			return rc;
 	}

@@ -24,10 +24,19 @@ struct rte_vhost_device_ops;
 int vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen);
 
 /*
+ * Creates the socket directory 'dir' with its parents, as 1.x's start
+ * script did (mkdir -p), mode 0755; a directory created here is given to
+ * the socket owner and group.  An existing directory is left as it is.
+ * Call after vfwd_vhost_init().
+ */
+int vfwd_vhost_make_dir(const char *dir, char *err, size_t errlen);
+
+/*
  * Registers and starts the vhost-user socket 'path', whose events the
  * library reports to 'ops' from its own thread.  In server mode a stale
  * socket file is removed first (a regular file in the way is an error),
- * and owner, group and mode 0660 are applied.
+ * a socket that cannot be bound is reported with the reason, and owner,
+ * group and mode 0660 are applied.
  */
 int vfwd_vhost_open(const char *path, const struct rte_vhost_device_ops *ops,
 		    char *err, size_t errlen);

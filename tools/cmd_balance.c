@@ -35,16 +35,11 @@ enum {
 /* Below this many packets per second in all, load is noise: no moves. */
 #define MIN_TOTAL_PPS 1000.0
 
+/* What the command line gave, before the file's values fill the rest. */
 struct balance_args {
-	bool once;
-	bool dry_run;
-	bool any_node;
-	bool keep_pins;
-	double interval;
+	struct ctl_balance b;
 	bool interval_set;
-	double sensitivity;
 	bool sensitivity_set;
-	unsigned long log_level;
 	bool log_level_set;
 };
 
@@ -91,7 +86,8 @@ balance_help(const struct ctl *c)
 static int
 balance_option(struct ctl *c, void *ctx, int opt, const char *arg)
 {
-	struct balance_args *a = ctx;
+	struct balance_args *args = ctx;
+	struct ctl_balance *a = &args->b;
 	int rc;
 
 	switch (opt) {
@@ -102,7 +98,7 @@ balance_option(struct ctl *c, void *ctx, int opt, const char *arg)
 		a->dry_run = true;
 		return 0;
 	case OPT_INTERVAL:
-		a->interval_set = true;
+		args->interval_set = true;
 		return ctl_parse_seconds(c, "--interval", arg, &a->interval);
 	case OPT_SENSITIVITY: {
 		char *end;
@@ -113,7 +109,7 @@ balance_option(struct ctl *c, void *ctx, int opt, const char *arg)
 		    a->sensitivity > MAX_SENSITIVITY)
 			return ctl_usage_error(c, "--sensitivity=%s: not a number from 0 "
 					       "to %g", arg, MAX_SENSITIVITY);
-		a->sensitivity_set = true;
+		args->sensitivity_set = true;
 		return 0;
 	}
 	case OPT_ANY_NODE:
@@ -124,7 +120,7 @@ balance_option(struct ctl *c, void *ctx, int opt, const char *arg)
 		return 0;
 	case OPT_LOG_LEVEL:
 		rc = ctl_parse_uint(c, "--log-level", arg, 0, 7, &a->log_level);
-		a->log_level_set = rc == 0;
+		args->log_level_set = rc == 0;
 		return rc;
 	}
 	return ctl_usage_error(c, "unknown option");
@@ -228,7 +224,7 @@ pinned(const struct vfwd_config *cfg, unsigned int relay)
  * snapshot: the daemon cannot change its workers in between).  Returns 0,
  * or a negative errno with 'err' filled. */
 static int
-read_tasks(struct ctl *c, const struct balance_args *a, unsigned int window_ms,
+read_tasks(struct ctl *c, const struct ctl_balance *a, unsigned int window_ms,
 	   struct round *rd, char *err, size_t errlen)
 {
 	Virtioforwarder__StatsRequest q = VIRTIOFORWARDER__STATS_REQUEST__INIT;
@@ -321,7 +317,7 @@ same_moves(const struct balance_state *st, const struct vfwd_pin *pins, unsigned
 /* One round: CTL_EXIT_OK whether or not anything moved, CTL_EXIT_FAIL
  * when the daemon could not be asked or refused the moves. */
 static int
-round_once(struct ctl *c, const struct balance_args *a, unsigned int window_ms,
+round_once(struct ctl *c, const struct ctl_balance *a, unsigned int window_ms,
 	   struct balance_state *st)
 {
 	struct round *rd = calloc(1, sizeof(*rd));
@@ -407,13 +403,12 @@ out:
 int
 ctl_cmd_balance(struct ctl *c, int argc, char **argv)
 {
-	struct balance_state st = { .reachable = true };
-	struct balance_args a = { 0 };
+	struct balance_args args = { 0 };
+	struct ctl_balance *a = &args.b;
 	const struct vfwd_config *cfg;
-	unsigned int window_ms;
 	int rc;
 
-	rc = ctl_parse(c, argc, argv, balance_options, "", balance_option, &a);
+	rc = ctl_parse(c, argc, argv, balance_options, "", balance_option, &args);
 	if (rc == CTL_PARSE_HELP)
 		balance_help(c);
 	if (rc != 0)
@@ -428,38 +423,48 @@ ctl_cmd_balance(struct ctl *c, int argc, char **argv)
 		ctl_error(c, "%s", c->load_err);
 		return CTL_EXIT_USAGE;
 	}
-	if (!a.interval_set)
-		a.interval = cfg->sched_poll_interval;
-	if (!a.sensitivity_set)
-		a.sensitivity = cfg->sched_sensitivity;
-	if (!a.log_level_set)
-		a.log_level = (unsigned long)cfg->sched_log_level;
+	if (!args.interval_set)
+		a->interval = cfg->sched_poll_interval;
+	if (!args.sensitivity_set)
+		a->sensitivity = cfg->sched_sensitivity;
+	if (!args.log_level_set)
+		a->log_level = (unsigned long)cfg->sched_log_level;
 	if (cfg->sched_global_numa)
-		a.any_node = true;
-	if (a.interval < 0.1)
-		a.interval = 0.1;
-	log_level = a.log_level;
+		a->any_node = true;
+	return ctl_balance_run(c, a);
+}
+
+int
+ctl_balance_run(struct ctl *c, const struct ctl_balance *opts)
+{
+	struct balance_state st = { .reachable = true };
+	struct ctl_balance o = *opts, *a = &o;
+	unsigned int window_ms;
+
+	if (a->interval < 0.1)
+		a->interval = 0.1;
+	log_level = a->log_level;
 	journal = stdout_is_journal();
 
 	/* Rates over the time since the last round, as far as the daemon's
 	 * history reaches; --once looks at the last second. */
-	window_ms = a.once ? 1000 : (unsigned int)(a.interval * 1000);
+	window_ms = a->once ? 1000 : (unsigned int)(a->interval * 1000);
 	if (window_ms > MAX_WINDOW_MS)
 		window_ms = MAX_WINDOW_MS;
 	if (window_ms < 100)
 		window_ms = 100;
 
-	if (a.once)
-		return round_once(c, &a, window_ms, &st);
+	if (a->once)
+		return round_once(c, a, window_ms, &st);
 
 	ctl_catch_signals();
-	note(6, "balancing every %g s, sensitivity %g, %s, %s", a.interval,
-	     a.sensitivity, a.any_node ? "any NUMA node" : "NUMA-local",
-	     a.keep_pins ? "keeping pinned relays" : "pinned relays too");
+	note(6, "balancing every %g s, sensitivity %g, %s, %s", a->interval,
+	     a->sensitivity, a->any_node ? "any NUMA node" : "NUMA-local",
+	     a->keep_pins ? "keeping pinned relays" : "pinned relays too");
 	while (!ctl_stop) {
-		double left = a.interval;
+		double left = a->interval;
 
-		round_once(c, &a, window_ms, &st);
+		round_once(c, a, window_ms, &st);
 		/* In steps of at most a second: a SIGTERM that lands just before
 		 * a sleep starts is then seen within a second, not an interval. */
 		while (left > 0 && !ctl_stop) {

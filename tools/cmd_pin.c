@@ -31,7 +31,7 @@ static const struct option pin_options[] = {
 static void
 pin_help(const struct ctl *c)
 {
-	const char *cmd = c->legacy ? "" : " pin";
+	const char *cmd = " pin";
 
 	printf(
 "Usage: %s%s                       show the relay-to-CPU map\n"
@@ -52,7 +52,7 @@ pin_help(const struct ctl *c)
 "  --config=FILE, --timeout=MS, -q/--quiet, -h/--help: see '%s --help'\n"
 "A load balancer, if one runs, may move the relays again.\n",
 	       c->prog, cmd, c->prog, cmd, c->prog, cmd,
-	       c->legacy ? "vfwdctl" : c->prog);
+	       c->prog);
 }
 
 /* "1:2,3" or "1:2;3:4,5": every pin checked by the daemon's own parser. */

@@ -47,7 +47,7 @@ static const struct option port_options[] = {
 	{ "vhost-path",     required_argument, NULL, OPT_VHOST_PATH },
 	{ "no-conditional", no_argument,       NULL, OPT_NO_CONDITIONAL },
 	{ "conditional",    no_argument,       NULL, OPT_CONDITIONAL },
-	/* 1.x's short name of the endpoint option. */
+	/* A short name of the endpoint option. */
 	{ "ep",             required_argument, NULL, OPT_PORT_CONTROL_EP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -104,15 +104,7 @@ static const char *const option_names[] = {
 static void
 port_help(const struct ctl *c, enum ctl_port_op op)
 {
-	size_t i;
-
-	if (op == CTL_PORT_NONE) {
-		printf("Usage: %s [OPTIONS] OPERATION ...\n", c->prog);
-		for (i = 0; i < N_OPS; i++)
-			printf("  %s %s\n", c->prog, ops[i].usage);
-	} else {
-		printf("Usage: %s %s\n", c->prog, ops[op].usage);
-	}
+	printf("Usage: %s %s\n", c->prog, ops[op].usage);
 	printf(
 "\n"
 "Asks the port control service to attach or detach devices and sockets.\n"
@@ -133,7 +125,7 @@ port_help(const struct ctl *c, enum ctl_port_op op)
 "                        the port control endpoint [VIRTIOFWD_ZMQ_PORT_CONTROL_EP]\n"
 "  --config=FILE, --timeout=MS, -q/--quiet, -h/--help: see '%s --help'\n"
 "Socket operations need a daemon with VIRTIOFWD_DYNAMIC_SOCKETS=true.\n",
-	       VFWD_BOND_MAX_MEMBERS, c->legacy ? "vfwdctl" : c->prog);
+	       VFWD_BOND_MAX_MEMBERS, c->prog);
 }
 
 static int
@@ -448,20 +440,6 @@ out:
 	return rc;
 }
 
-static enum ctl_port_op
-find_op(const char *word)
-{
-	size_t i;
-
-	for (i = 0; i < N_OPS; i++)
-		if (strcmp(word, ops[i].name) == 0)
-			return (enum ctl_port_op)i;
-	/* The op's name in the protocol, which some 1.x scripts used. */
-	if (strcmp(word, "query_pci") == 0)
-		return CTL_PORT_QUERY;
-	return CTL_PORT_NONE;
-}
-
 int
 ctl_cmd_port(struct ctl *c, enum ctl_port_op op, int argc, char **argv)
 {
@@ -482,24 +460,6 @@ ctl_cmd_port(struct ctl *c, enum ctl_port_op op, int argc, char **argv)
 		goto out;
 	}
 
-	/* Under the 1.x name the operation is the first word that is not an
-	 * option (getopt has moved the words to the end). */
-	if (op == CTL_PORT_NONE) {
-		if (optind >= argc) {
-			rc = ctl_usage_error(c, "no operation given (allowed: add, remove, "
-					     "add_sock, remove_sock, query)");
-			goto out;
-		}
-		op = find_op(argv[optind]);
-		if (op == CTL_PORT_NONE) {
-			rc = ctl_usage_error(c, "'%s': no such operation (allowed: add, "
-					     "remove, add_sock, remove_sock, query)",
-					     argv[optind]);
-			goto out;
-		}
-		c->cmd = ops[op].name;
-		optind++;
-	}
 	if (optind < argc) {
 		rc = ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
 		goto out;

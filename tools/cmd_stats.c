@@ -95,8 +95,7 @@ stats_help(const struct ctl *c)
 "                        the stats endpoint [VIRTIOFWD_ZMQ_STATS_EP]\n"
 "  --config=FILE, --timeout=MS, -h/--help: see '%s --help'\n"
 "The table folds relays with no device, no guest and no traffic into one line.\n",
-	       c->prog, c->legacy ? "" : " stats", MAX_DELAY_MS,
-	       c->legacy ? "vfwdctl" : c->prog);
+	       c->prog, " stats", MAX_DELAY_MS, c->prog);
 }
 
 static void
@@ -114,7 +113,7 @@ load_help(const struct ctl *c)
 "  --stats-ep=EP, --ep=EP, --zmq-stats-ep=EP\n"
 "                        the stats endpoint [VIRTIOFWD_ZMQ_STATS_EP]\n"
 "  --config=FILE, --timeout=MS, -h/--help: see '%s --help'\n",
-	       c->prog, c->legacy ? "" : " load", c->legacy ? "vfwdctl" : c->prog);
+	       c->prog, " load", c->prog);
 }
 
 /* "--relay=1", "-r 1,3": adds to the list, each relay once. */
@@ -348,9 +347,7 @@ ctl_cmd_stats(struct ctl *c, int argc, char **argv)
 int
 ctl_cmd_load(struct ctl *c, int argc, char **argv)
 {
-	Virtioforwarder__StatsResponse *r;
 	struct view_args a;
-	bool first = true;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
@@ -362,23 +359,35 @@ ctl_cmd_load(struct ctl *c, int argc, char **argv)
 		return ctl_parse_status(rc);
 	if (optind < argc)
 		return ctl_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	return ctl_load_run(c, a.interval, a.once, NULL);
+}
 
-	if (!a.once)
+int
+ctl_load_run(struct ctl *c, double interval, bool once,
+	     const struct vfwd_cpuset *only)
+{
+	Virtioforwarder__StatsResponse *r;
+	struct view_args a;
+	bool first = true;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if (!once)
 		ctl_catch_signals();
 	for (;;) {
 		/* The load over the interval between two frames. */
-		r = fetch(c, &a, (unsigned int)(a.interval * 1000 + 0.5), &rc);
+		r = fetch(c, &a, (unsigned int)(interval * 1000 + 0.5), &rc);
 		if (r == NULL)
 			return rc;
-		if (!a.once)
-			frame_start("worker load", a.interval, first);
-		ctl_print_load(stdout, r);
+		if (!once)
+			frame_start("worker load", interval, first);
+		ctl_print_load(stdout, r, only);
 		virtioforwarder__stats_response__free_unpacked(r, NULL);
 		fflush(stdout);
 		first = false;
-		if (a.once)
+		if (once)
 			break;
-		ctl_sleep(a.interval);
+		ctl_sleep(interval);
 		if (ctl_stop)
 			break;
 	}

@@ -108,12 +108,14 @@ ctl_endpoint(struct ctl *c, enum ctl_service s)
 	}
 }
 
-/* The advice that ends every "cannot reach" message. */
+/* The advice that ends every "cannot reach" message, naming the option
+ * of the program that runs (a 1.x tool name has its own). */
 static void
-advice(enum ctl_service s, char *buf, size_t len)
+advice(const struct ctl *c, enum ctl_service s, char *buf, size_t len)
 {
 	snprintf(buf, len, "check that virtio-forwarder runs and serves it, and "
-		 "the endpoint (%s, %s)", services[s].option, services[s].variable);
+		 "the endpoint (%s, %s)", c->ep_option[s] ? c->ep_option[s] :
+		 services[s].option, services[s].variable);
 }
 
 /*
@@ -123,7 +125,8 @@ advice(enum ctl_service s, char *buf, size_t len)
  * listens or the endpoint is not a plain ipc path.
  */
 static int
-ipc_precheck(const char *ep, enum ctl_service s, char *err, size_t errlen)
+ipc_precheck(const struct ctl *c, const char *ep, enum ctl_service s,
+	     char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = ep + 6;
@@ -143,7 +146,7 @@ ipc_precheck(const char *ep, enum ctl_service s, char *err, size_t errlen)
 	close(fd);
 	if (rc == 0)
 		return 0;
-	advice(s, adv, sizeof(adv));
+	advice(c, s, adv, sizeof(adv));
 	if (rc == -EACCES || rc == -EPERM)
 		snprintf(err, errlen, "cannot reach the %s service at %s: %s (run as "
 			 "root or as a member of the daemon's socket group)",
@@ -167,13 +170,34 @@ int
 ctl_request(struct ctl *c, enum ctl_service s, const ProtobufCMessage *req,
 	    uint8_t **reply, size_t *len, char *err, size_t errlen)
 {
+	uint8_t *buf;
+	size_t n;
+	int rc;
+
+	n = protobuf_c_message_get_packed_size(req);
+	buf = malloc(n ? n : 1);
+	if (buf == NULL) {
+		snprintf(err, errlen, "out of memory");
+		*reply = NULL;
+		*len = 0;
+		return -ENOMEM;
+	}
+	protobuf_c_message_pack(req, buf);
+	rc = ctl_request_raw(c, s, buf, n, false, reply, len, err, errlen);
+	free(buf);
+	return rc;
+}
+
+int
+ctl_request_raw(struct ctl *c, enum ctl_service s, const uint8_t *buf, size_t n,
+		bool send_only, uint8_t **reply, size_t *len, char *err,
+		size_t errlen)
+{
 	const char *ep;
 	char adv[256];
-	uint8_t *buf = NULL;
 	void *sock = NULL;
 	zmq_msg_t msg;
 	int64_t deadline;
-	size_t n;
 	int linger = 0, rc;
 
 	/* Every return leaves a string in 'err', empty for -EINTR. */
@@ -192,7 +216,7 @@ ctl_request(struct ctl *c, enum ctl_service s, const ProtobufCMessage *req,
 			 services[s].variable, services[s].option);
 		return -ENOENT;
 	}
-	rc = ipc_precheck(ep, s, err, errlen);
+	rc = ipc_precheck(c, ep, s, err, errlen);
 	if (rc != 0)
 		return rc;
 
@@ -203,14 +227,6 @@ ctl_request(struct ctl *c, enum ctl_service s, const ProtobufCMessage *req,
 			return -ENOMEM;
 		}
 	}
-	n = protobuf_c_message_get_packed_size(req);
-	buf = malloc(n ? n : 1);
-	if (buf == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	protobuf_c_message_pack(req, buf);
-
 	sock = zmq_socket(zctx, ZMQ_REQ);
 	if (sock == NULL) {
 		snprintf(err, errlen, "ZeroMQ socket: %s", zmq_strerror(zmq_errno()));
@@ -237,9 +253,16 @@ ctl_request(struct ctl *c, enum ctl_service s, const ProtobufCMessage *req,
 		rc = -zmq_errno();
 		if (rc == -EINTR && ctl_stop)
 			goto out;
-		advice(s, adv, sizeof(adv));
+		advice(c, s, adv, sizeof(adv));
 		snprintf(err, errlen, "cannot send to the %s service at %s: %s; %s",
 			 services[s].name, ep, zmq_strerror(-rc), adv);
+		goto out;
+	}
+	if (send_only) {
+		/* Let the request go out before the socket is closed: closing
+		 * waits up to the timeout for it, and so does ctl_client_close(). */
+		zmq_setsockopt(sock, ZMQ_LINGER, &c->timeout_ms, sizeof(c->timeout_ms));
+		rc = 0;
 		goto out;
 	}
 
@@ -250,7 +273,7 @@ ctl_request(struct ctl *c, enum ctl_service s, const ProtobufCMessage *req,
 		int64_t left = deadline - ctl_now_ms();
 
 		if (left <= 0) {
-			advice(s, adv, sizeof(adv));
+			advice(c, s, adv, sizeof(adv));
 			snprintf(err, errlen, "no answer from the %s service at %s within "
 				 "%d ms; %s", services[s].name, ep, c->timeout_ms, adv);
 			rc = -ETIMEDOUT;
@@ -295,7 +318,6 @@ ctl_request(struct ctl *c, enum ctl_service s, const ProtobufCMessage *req,
 out:
 	if (sock != NULL)
 		zmq_close(sock);
-	free(buf);
 	return rc;
 }
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Printing the answers: the stats table, the load bars, and two machine
- * formats, JSON and flat key=value lines.
+ * formats, JSON and flat key=value lines; and for the 1.x tool names,
+ * 1.x's flat stats lines and the protobuf text format, as the Python
+ * tools of 1.x printed them.
  *
  * The machine formats walk the message through protobuf-c's descriptors
  * rather than naming fields one by one: every field the daemon sends is
@@ -256,6 +258,50 @@ ctl_print_json(FILE *f, const ProtobufCMessage *m, bool compact)
 
 static void flat_msg(FILE *out, const ProtobufCMessage *m, const char *prefix);
 
+/*
+ * Prints the value at 'p' when field 'f' is an integer (in decimal), a
+ * bool ("true" or "false") or an enum (its name), as both machine formats
+ * write those, and says whether it was one of them.
+ */
+static bool
+print_scalar(FILE *out, const ProtobufCFieldDescriptor *f, const void *p)
+{
+	const char *name;
+
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+		fprintf(out, "%" PRId32, *(const int32_t *)p);
+		return true;
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+		fprintf(out, "%" PRIu32, *(const uint32_t *)p);
+		return true;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+		fprintf(out, "%" PRId64, *(const int64_t *)p);
+		return true;
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+		fprintf(out, "%" PRIu64, *(const uint64_t *)p);
+		return true;
+	case PROTOBUF_C_TYPE_BOOL:
+		fputs(*(const protobuf_c_boolean *)p ? "true" : "false", out);
+		return true;
+	case PROTOBUF_C_TYPE_ENUM:
+		name = enum_name(f, *(const int *)p);
+		if (name)
+			fputs(name, out);
+		else
+			fprintf(out, "%d", *(const int *)p);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Strings are printed up to the end of the line; a control character
  * would break "one key per line", so it becomes '?'. */
 static void
@@ -269,8 +315,6 @@ static void
 flat_value(FILE *out, const ProtobufCFieldDescriptor *f, const void *p,
 	   const char *key)
 {
-	const char *name;
-
 	if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
 		const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)p;
 
@@ -279,40 +323,16 @@ flat_value(FILE *out, const ProtobufCFieldDescriptor *f, const void *p,
 		return;
 	}
 	fprintf(out, "%s=", key);
+	if (print_scalar(out, f, p)) {
+		fputc('\n', out);
+		return;
+	}
 	switch (f->type) {
-	case PROTOBUF_C_TYPE_INT32:
-	case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32:
-		fprintf(out, "%" PRId32, *(const int32_t *)p);
-		break;
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32:
-		fprintf(out, "%" PRIu32, *(const uint32_t *)p);
-		break;
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-		fprintf(out, "%" PRId64, *(const int64_t *)p);
-		break;
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-		fprintf(out, "%" PRIu64, *(const uint64_t *)p);
-		break;
 	case PROTOBUF_C_TYPE_FLOAT:
 		fprintf(out, "%.3f", (double)*(const float *)p);
 		break;
 	case PROTOBUF_C_TYPE_DOUBLE:
 		fprintf(out, "%.3f", *(const double *)p);
-		break;
-	case PROTOBUF_C_TYPE_BOOL:
-		fputs(*(const protobuf_c_boolean *)p ? "true" : "false", out);
-		break;
-	case PROTOBUF_C_TYPE_ENUM:
-		name = enum_name(f, *(const int *)p);
-		if (name)
-			fputs(name, out);
-		else
-			fprintf(out, "%d", *(const int *)p);
 		break;
 	case PROTOBUF_C_TYPE_STRING:
 		if (*(const char *const *)p)
@@ -552,7 +572,8 @@ ctl_print_stats_table(FILE *f, const Virtioforwarder__StatsResponse *r, bool que
 #define BAR_WIDTH 40
 
 void
-ctl_print_load(FILE *f, const Virtioforwarder__StatsResponse *r)
+ctl_print_load(FILE *f, const Virtioforwarder__StatsResponse *r,
+	       const struct vfwd_cpuset *only)
 {
 	char bar[BAR_WIDTH + 1], list[512];
 	size_t i, j;
@@ -565,6 +586,8 @@ ctl_print_load(FILE *f, const Virtioforwarder__StatsResponse *r)
 		struct vfwd_cpuset relays;
 		int filled;
 
+		if (only != NULL && !vfwd_cpuset_has(only, (int)w->cpu))
+			continue;
 		if (load < 0)
 			load = 0;
 		if (load > 1)
@@ -594,4 +617,336 @@ ctl_print_load(FILE *f, const Virtioforwarder__StatsResponse *r)
 			fprintf(f, "  asleep %5.1f%%", w->has_sleep ? w->sleep * 100.0 : 0.0);
 		fputc('\n', f);
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The formats of 1.x's Python tools                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Writes 'v' as Python's repr() does: the shortest digits that read back
+ * as the same double; positional from 1e-4 up to below 1e16, with ".0"
+ * when whole ("2140744.25", "0.0", "22172006.0"), else "1e+16", "1e-05".
+ */
+void
+ctl_python_float(double v, char *buf, size_t len)
+{
+	char tmp[64], digits[32], *p, *e;
+	int prec, exp10, decpt, nd, i;
+	size_t used = 0;
+
+	if (isnan(v)) {
+		snprintf(buf, len, "nan");
+		return;
+	}
+	if (isinf(v)) {
+		snprintf(buf, len, "%sinf", v < 0 ? "-" : "");
+		return;
+	}
+	/* The shortest "%.Ne" that reads back as 'v'; 17 digits always do. */
+	for (prec = 0; prec < 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	/* tmp: [-]d[.ddd]e[+-]XX */
+	p = tmp;
+	if (*p == '-') {
+		used += (size_t)snprintf(buf + used, len - used, "-");
+		p++;
+	}
+	e = strchr(p, 'e');
+	exp10 = atoi(e + 1);
+	nd = 0;
+	for (; p < e; p++)
+		if (*p != '.')
+			digits[nd++] = *p;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	digits[nd] = '\0';
+	if (v == 0)
+		exp10 = 0;
+	decpt = exp10 + 1;      /* digits are 0.DIGITS x 10^decpt */
+	if (decpt <= -4 || decpt > 16) {
+		snprintf(buf + used, len - used, "%c%s%se%c%02d", digits[0],
+			 nd > 1 ? "." : "", digits + 1, exp10 < 0 ? '-' : '+',
+			 exp10 < 0 ? -exp10 : exp10);
+	} else if (decpt <= 0) {
+		used += (size_t)snprintf(buf + used, len - used, "0.");
+		for (i = 0; i < -decpt && used < len; i++)
+			used += (size_t)snprintf(buf + used, len - used, "0");
+		snprintf(buf + used, len - used, "%s", digits);
+	} else if (decpt >= nd) {
+		used += (size_t)snprintf(buf + used, len - used, "%s", digits);
+		for (i = nd; i < decpt && used < len; i++)
+			used += (size_t)snprintf(buf + used, len - used, "0");
+		snprintf(buf + used, len - used, ".0");
+	} else {
+		snprintf(buf + used, len - used, "%.*s.%s", decpt, digits,
+			 digits + decpt);
+	}
+}
+
+/*
+ * A float field as 1.x's Python tools printed it in the text format: the
+ * shortest decimal (from 6 digits on) that reads back as the same float,
+ * then as repr() writes that number.
+ */
+static void
+python_float32(float v, char *buf, size_t len)
+{
+	char tmp[64];
+	double r = v;
+	int prec;
+
+	if (isfinite(v))
+		for (prec = 6; prec <= 9; prec++) {
+			snprintf(tmp, sizeof(tmp), "%.*g", prec, (double)v);
+			r = strtod(tmp, NULL);
+			if ((float)r == v)
+				break;
+		}
+	ctl_python_float(r, buf, len);
+}
+
+/*
+ * The fields a 1.x client knows: those after these numbers are new, and
+ * 1.x's Python tools, which skip unknown fields, never printed them.
+ */
+static bool
+known_to_1x(const ProtobufCMessageDescriptor *d, unsigned int id)
+{
+	if (d == &virtioforwarder__stats_response__descriptor)
+		return id <= 2;
+	if (d == &virtioforwarder__relay_state__descriptor)
+		return id <= 9;
+	if (d == &virtioforwarder__port_control_response__descriptor)
+		return id <= 7;
+	return true;
+}
+
+/* A string as the text format quotes it (C escapes, octal for the rest). */
+static void
+text_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		switch (ch) {
+		case '\n':
+			fputs("\\n", out);
+			break;
+		case '\r':
+			fputs("\\r", out);
+			break;
+		case '\t':
+			fputs("\\t", out);
+			break;
+		case '"':
+		case '\'':
+		case '\\':
+			fputc('\\', out);
+			fputc(ch, out);
+			break;
+		default:
+			if (ch < 0x20 || ch >= 0x7f)
+				fprintf(out, "\\%03o", ch);
+			else
+				fputc(ch, out);
+		}
+	}
+	fputc('"', out);
+}
+
+static void text_msg(FILE *out, const ProtobufCMessage *m, int indent);
+
+static void
+text_value(FILE *out, const ProtobufCFieldDescriptor *f, const void *p,
+	   int indent)
+{
+	char num[64];
+
+	if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+		const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)p;
+
+		fprintf(out, "%*s%s {\n", indent, "", f->name);
+		if (sub != NULL)
+			text_msg(out, sub, indent + 2);
+		fprintf(out, "%*s}\n", indent, "");
+		return;
+	}
+	fprintf(out, "%*s%s: ", indent, "", f->name);
+	if (print_scalar(out, f, p)) {
+		fputc('\n', out);
+		return;
+	}
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_FLOAT:
+		python_float32(*(const float *)p, num, sizeof(num));
+		fputs(num, out);
+		break;
+	case PROTOBUF_C_TYPE_DOUBLE:
+		ctl_python_float(*(const double *)p, num, sizeof(num));
+		fputs(num, out);
+		break;
+	case PROTOBUF_C_TYPE_STRING:
+		text_string(out, *(const char *const *)p ? *(const char *const *)p : "");
+		break;
+	case PROTOBUF_C_TYPE_BYTES: {
+		const ProtobufCBinaryData *b = p;
+		size_t i;
+
+		fputc('"', out);
+		for (i = 0; i < b->len; i++)
+			fprintf(out, "\\%03o", b->data[i]);
+		fputc('"', out);
+		break;
+	}
+	default:
+		break;
+	}
+	fputc('\n', out);
+}
+
+/* The fields of 'm' in the order of their numbers, as the text format has
+ * them. */
+static void
+text_msg(FILE *out, const ProtobufCMessage *m, int indent)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	unsigned int i, next, last = 0;
+	size_t j, n;
+
+	for (;;) {
+		const ProtobufCFieldDescriptor *f = NULL;
+
+		/* The field with the smallest number above the last one. */
+		for (i = 0; i < d->n_fields; i++) {
+			next = d->fields[i].id;
+			if (next > last && (f == NULL || next < f->id))
+				f = &d->fields[i];
+		}
+		if (f == NULL)
+			break;
+		last = f->id;
+		if (!known_to_1x(d, f->id))
+			continue;
+		n = field_count(m, f);
+		for (j = 0; j < n; j++)
+			text_value(out, f, field_value(m, f, j), indent);
+	}
+}
+
+void
+ctl_print_text(FILE *f, const ProtobufCMessage *m)
+{
+	text_msg(f, m, 0);
+}
+
+/* A string line of 1.x's flat format. */
+static void
+flat_1x_str(FILE *f, const char *prefix, const char *key, const char *v)
+{
+	fprintf(f, "%s.%s=", prefix, key);
+	flat_string(f, v ? v : "");
+	fputc('\n', f);
+}
+
+/*
+ * The statistics of a direction (VFtoVM or VMtoVF, whose fields have the
+ * same numbers) in 1.x's order: packets and bytes received and sent, the
+ * four rates, then the drops.
+ */
+static const unsigned int flat_1x_order[] = { 3, 4, 5, 6, 11, 12, 13, 14, 7, 8, 9, 10 };
+
+/*
+ * One direction 'dir' ("vf_to_vm") of an active relay: its active and
+ * internal_state lines, then its statistics under "cpu_<cpu>", those that
+ * are zero left out with 'nz' (-z).  1.x printed Python's float, the
+ * double a float32 widens to.
+ */
+static void
+flat_1x_direction(FILE *f, const char *prefix, const char *dir,
+		  const ProtobufCMessage *m, int cpu, bool nz)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const ProtobufCFieldDescriptor *fd;
+	char key[128], num[64];
+	size_t i;
+
+	fd = protobuf_c_message_descriptor_get_field(d, 1);
+	fprintf(f, "%s.%s.active=%s\n", prefix, dir,
+		*(const protobuf_c_boolean *)field_value(m, fd, 0) ? "True" : "False");
+	fd = protobuf_c_message_descriptor_get_field(d, 2);
+	snprintf(key, sizeof(key), "%s.internal_state", dir);
+	flat_1x_str(f, prefix, key, *(const char *const *)field_value(m, fd, 0));
+	for (i = 0; i < sizeof(flat_1x_order) / sizeof(flat_1x_order[0]); i++) {
+		fd = protobuf_c_message_descriptor_get_field(d, flat_1x_order[i]);
+		if (fd->type == PROTOBUF_C_TYPE_FLOAT) {
+			float v = *(const float *)field_value(m, fd, 0);
+
+			if (nz && v == 0)
+				continue;
+			ctl_python_float((double)v, num, sizeof(num));
+		} else {
+			uint64_t v = *(const uint64_t *)field_value(m, fd, 0);
+
+			if (nz && v == 0)
+				continue;
+			snprintf(num, sizeof(num), "%" PRIu64, v);
+		}
+		fprintf(f, "%s.%s.cpu_%d.%s=%s\n", prefix, dir, cpu, fd->name, num);
+	}
+}
+
+void
+ctl_print_flat_1x(FILE *f, const Virtioforwarder__StatsResponse *r,
+		  bool suppress_zero)
+{
+	const Virtioforwarder__RelayState **sorted;
+	char p[64];
+	size_t i, j, n = r->n_relay;
+
+	/* 1.x listed the relays in id order, whatever the answer's order. */
+	sorted = calloc(n ? n : 1, sizeof(*sorted));
+	if (sorted == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		for (j = i; j > 0 && sorted[j - 1]->id > r->relay[i]->id; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = r->relay[i];
+	}
+	for (i = 0; i < n; i++) {
+		const Virtioforwarder__RelayState *rs = sorted[i];
+		const Virtioforwarder__RelayState__VFtoVM *a = rs->vf_to_vm;
+		const Virtioforwarder__RelayState__VMtoVF *b = rs->vm_to_vf;
+		const Virtioforwarder__RelayState__CPU *cpu = rs->cpu;
+		int c0 = cpu && cpu->has_vf_to_vm ? cpu->vf_to_vm : -1;
+		int c1 = cpu && cpu->has_vm_to_vf ? cpu->vm_to_vf : -1;
+
+		snprintf(p, sizeof(p), "relay_%u", rs->id);
+		fprintf(f, "%s.active=%s\n", p, rs->active ? "True" : "False");
+		fprintf(f, "%s.cpu.vf_to_vm=%d\n%s.cpu.vm_to_vf=%d\n", p, c0, p, c1);
+		if (rs->vf != NULL && rs->vf->pci_addr_str != NULL)
+			flat_1x_str(f, p, "vf.pci_addr_str", rs->vf->pci_addr_str);
+		if (rs->vhost != NULL)
+			flat_1x_str(f, p, "vhost.vhost_socket_name",
+				    rs->vhost->vhost_socket_name);
+		if (!rs->active) {
+			/* Inactive: the states, not the counters. */
+			if (a != NULL)
+				flat_1x_str(f, p, "vf_to_vm.internal_state",
+					    a->internal_state);
+			if (b != NULL)
+				flat_1x_str(f, p, "vm_to_vf.internal_state",
+					    b->internal_state);
+			continue;
+		}
+		if (a != NULL)
+			flat_1x_direction(f, p, "vf_to_vm", &a->base, c0, suppress_zero);
+		if (b != NULL)
+			flat_1x_direction(f, p, "vm_to_vf", &b->base, c1, suppress_zero);
+	}
+	free(sorted);
 }

@@ -4,10 +4,10 @@
  *
  *   vfwdctl [global options] COMMAND [options]
  *
- * It also stands in for the four Python scripts of 1.x, which scripts and
- * runbooks call by name from /usr/lib[64]/virtio-forwarder/: installed as
- * symlinks to this program, the name it is run under picks the command
- * and the 1.x option spellings.
+ * It also stands in for the six Python tools of 1.x, which scripts and
+ * runbooks call by name: installed as symlinks to this program, the name
+ * it is run under picks the 1.x tool, with 1.x's own command line
+ * (cmd_1x.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -28,12 +28,19 @@ volatile sig_atomic_t ctl_stop;
 
 /*
  * The configuration parser warns about variables it does not know (of the
- * load balancer, say).  Those are the daemon's business; the client reads
- * the file only for its endpoints and should not repeat them on every run.
- * This definition replaces the library's weak one.
+ * load balancer, say) and notes values read differently from 1.x.  Those
+ * are the daemon's business; the client reads the file only for its
+ * endpoints and should not repeat them on every run.  These definitions
+ * replace the library's weak ones.
  */
 void
 vfwd_config_warn(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+void
+vfwd_config_notice(const char *fmt, ...)
 {
 	(void)fmt;
 }
@@ -393,17 +400,6 @@ static const struct command commands[] = {
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-/* The 1.x scripts this program stands in for, and what they are now. */
-static const struct {
-	const char *name;
-	const char *command;
-} legacy_names[] = {
-	{ "virtioforwarder_port_control", NULL },
-	{ "virtioforwarder_stats", "stats" },
-	{ "virtioforwarder_core_pinner", "pin" },
-	{ "virtioforwarder_monitor_load", "load" },
-};
-
 static void
 usage(FILE *f, const char *prog)
 {
@@ -432,10 +428,11 @@ usage(FILE *f, const char *prog)
 "  --version               print the version\n"
 "\n"
 "Exit status: 0 done, 1 the daemon refused or did not answer, 2 usage error.\n"
-"Installed under the 1.x names virtioforwarder_port_control.py,\n"
-"virtioforwarder_stats.py, virtioforwarder_core_pinner.py and\n"
-"virtioforwarder_monitor_load.py it behaves as those scripts did.\n"
-"See vfwdctl(1).\n", CTL_DEFAULT_TIMEOUT_MS, prog);
+"Run as one of the six 1.x tool names (virtioforwarder_port_control.py,\n"
+"virtioforwarder_stats.py, virtioforwarder_core_pinner.py,\n"
+"virtioforwarder_monitor_load.py, virtioforwarder_core_scheduler.py,\n"
+"virtioforwarder_config.py) it takes that tool's 1.x flags and prints its\n"
+"1.x output.  See vfwdctl(1).\n", CTL_DEFAULT_TIMEOUT_MS, prog);
 }
 
 static const struct command *
@@ -478,34 +475,6 @@ cmd_help(struct ctl *c, int argc, char **argv)
 	args[1] = (char *)"--help";
 	args[2] = NULL;
 	return run_command(c, cmd, 2, args);
-}
-
-/* Which 1.x script is 'base' ("virtioforwarder_stats.py", also without
- * ".py")?  Returns its index or -1. */
-static int
-legacy_index(const char *base)
-{
-	size_t i, n;
-
-	for (i = 0; i < sizeof(legacy_names) / sizeof(legacy_names[0]); i++) {
-		n = strlen(legacy_names[i].name);
-		if (strncmp(base, legacy_names[i].name, n) == 0 &&
-		    (base[n] == '\0' || strcmp(base + n, ".py") == 0))
-			return (int)i;
-	}
-	return -1;
-}
-
-static int
-run_legacy(struct ctl *c, int idx, int argc, char **argv)
-{
-	const char *name = legacy_names[idx].command;
-
-	c->legacy = true;
-	c->cmd = NULL;
-	if (name == NULL)
-		return ctl_cmd_port(c, CTL_PORT_NONE, argc, argv);
-	return find_command(name)->run(c, argc, argv);
 }
 
 static int
@@ -566,11 +535,11 @@ main(int argc, char **argv)
 	/* Output of a pipe is read line by line (watch mode, tests). */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	idx = legacy_index(base);
+	idx = ctl_1x_index(base);
 	if (argc < 1)
 		rc = ctl_usage_error(&c, "no arguments at all");
 	else if (idx >= 0)
-		rc = run_legacy(&c, idx, argc, argv);
+		rc = ctl_1x_run(&c, idx, argc, argv);
 	else
 		rc = run_vfwdctl(&c, argc, argv);
 	ctl_client_close();

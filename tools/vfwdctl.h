@@ -10,6 +10,7 @@
  *   cmd_pin.c     relay-to-CPU map and core scheduling
  *   cmd_migrate.c migrate-check: a migration destination's virtio features
  *   cmd_balance.c balance: the CPU load balancer's rounds (plan: balance.c)
+ *   cmd_1x.c      the six 1.x tool names, with 1.x's flags and formats
  *   ctl_output.c  printing: tables, JSON, flat key=value, load bars
  */
 #ifndef VFWDCTL_H
@@ -70,6 +71,8 @@ struct ctl {
 	int timeout_ms;
 	bool quiet;
 	bool legacy;                     /* run under a 1.x script name */
+	/* The endpoint options named in messages, when not vfwdctl's. */
+	const char *ep_option[CTL_N_SVC];
 	bool loaded;                     /* 'cfg' holds the configuration */
 	int load_rc;                     /* 0, or why the file was not read */
 	char load_err[VFWD_ERR_MAX];
@@ -163,6 +166,16 @@ const char *ctl_endpoint(struct ctl *c, enum ctl_service s);
 int ctl_request(struct ctl *c, enum ctl_service s, const ProtobufCMessage *req,
 		uint8_t **reply, size_t *len, char *err, size_t errlen);
 
+/*
+ * ctl_request() for a request already serialized, or any bytes at all (the
+ * 1.x tools' --send-garbage).  With 'send_only' it returns once the bytes
+ * are sent, without waiting for the reply (--crash-after-send); the bytes
+ * still go out before ctl_client_close() returns.
+ */
+int ctl_request_raw(struct ctl *c, enum ctl_service s, const uint8_t *buf,
+		    size_t n, bool send_only, uint8_t **reply, size_t *len,
+		    char *err, size_t errlen);
+
 /* Closes the ZeroMQ context, if one was made. */
 void ctl_client_close(void);
 
@@ -180,6 +193,12 @@ enum ctl_port_op {
 int ctl_cmd_port(struct ctl *c, enum ctl_port_op op, int argc, char **argv);
 int ctl_cmd_stats(struct ctl *c, int argc, char **argv);
 int ctl_cmd_load(struct ctl *c, int argc, char **argv);
+/*
+ * The live load view: a frame every 'interval' seconds until Ctrl-C, or
+ * one with 'once'; only the workers in 'only', unless it is NULL.
+ */
+int ctl_load_run(struct ctl *c, double interval, bool once,
+		 const struct vfwd_cpuset *only);
 /*
  * Asks the stats service of 'c' for 'q'; NULL after printing why (or,
  * quietly, when Ctrl-C cut the wait short: then '*status' is CTL_EXIT_OK).
@@ -216,6 +235,33 @@ int ctl_core_sched_update(struct ctl *c, const struct vfwd_pin *pins, unsigned i
 /* balance: the CPU load balancer (1.x: vio4wd_core_scheduler). */
 int ctl_cmd_balance(struct ctl *c, int argc, char **argv);
 
+/* How the load balancer runs, whoever parsed its command line. */
+struct ctl_balance {
+	bool once;                       /* one round, then exit */
+	bool dry_run;                    /* say what would move, move nothing */
+	bool any_node;                   /* relays may go to any NUMA node */
+	bool keep_pins;                  /* leave VIRTIOFWD_CPU_PINS' relays */
+	double interval;                 /* seconds between rounds */
+	double sensitivity;              /* how much better a plan must be */
+	unsigned long log_level;         /* 0-7 */
+};
+
+/*
+ * Runs the load balancer: one round with 'once', else rounds until SIGINT
+ * or SIGTERM.  Returns the exit status.
+ */
+int ctl_balance_run(struct ctl *c, const struct ctl_balance *opts);
+
+/* ---- cmd_1x.c: the six 1.x tool names ---- */
+
+/* Which 1.x tool is 'base' (a program name, with or without ".py")?
+ * Its index, or -1. */
+int ctl_1x_index(const char *base);
+
+/* Runs 1.x tool 'index' with its 1.x command line; returns the exit
+ * status. */
+int ctl_1x_run(struct ctl *c, int index, int argc, char **argv);
+
 /* ---- ctl_output.c ---- */
 
 /* Formats of the stats command. */
@@ -234,7 +280,27 @@ void ctl_print_stats_table(FILE *f, const Virtioforwarder__StatsResponse *r,
 int ctl_print_json(FILE *f, const ProtobufCMessage *m, bool compact);
 void ctl_print_flat(FILE *f, const ProtobufCMessage *m);
 
-/* Prints one bar per worker of 'r'. */
-void ctl_print_load(FILE *f, const Virtioforwarder__StatsResponse *r);
+/* Prints one bar per worker of 'r' (only those in 'only', unless NULL). */
+void ctl_print_load(FILE *f, const Virtioforwarder__StatsResponse *r,
+		    const struct vfwd_cpuset *only);
+
+/*
+ * Prints a message in the protobuf text format, as 1.x's Python tools
+ * printed replies ("status: ERROR", nested "relay {" blocks, strings
+ * quoted and escaped, floats as Python writes them), with only the
+ * fields 1.x knew: its tools skipped the new ones.
+ */
+void ctl_print_text(FILE *f, const ProtobufCMessage *m);
+
+/*
+ * Prints a StatsResponse in 1.x's flat format: "relay_1.active=True",
+ * "relay_1.vf_to_vm.cpu_1.pkts_rx_from_vf=N"..., relays in id order;
+ * 'suppress_zero' leaves out the statistics that are zero (-z).
+ */
+void ctl_print_flat_1x(FILE *f, const Virtioforwarder__StatsResponse *r,
+		       bool suppress_zero);
+
+/* Writes 'v' as Python's repr() of a float does ("0.0", "1e+16"). */
+void ctl_python_float(double v, char *buf, size_t len);
 
 #endif /* VFWDCTL_H */

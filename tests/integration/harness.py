@@ -141,11 +141,17 @@ def config_text(variables):
 
 
 class Daemon:
-    """The real virtio-forwarder, started from a config file in 'tmp'."""
+    """The real virtio-forwarder, started from a config file in 'tmp'.
 
-    def __init__(self, tmp, variables=None, args=(), name="vfwd", wait_ready=True):
+    'text', when given, is the file written instead of one made from the
+    variables (which the helpers below still read); with config=False the
+    daemon gets no --config at all, only 'args'.  'ready' replaces the
+    check that the daemon is up (its log says "ready")."""
+
+    def __init__(self, tmp, variables=None, args=(), name="vfwd", wait_ready=True,
+                 text=None, config=True, ready=None, prefix=None):
         self.tmp = str(tmp)
-        self.prefix = unique("vfwdt")
+        self.prefix = prefix or unique("vfwdt")
         self.vars = {
             "VIRTIOFWD_CPU_MASK": "1",
             "VIRTIOFWD_MASTER_LCORE": "0",
@@ -161,8 +167,10 @@ class Daemon:
         self.vars.update(variables or {})
         self.conf = os.path.join(self.tmp, name + ".conf")
         with open(self.conf, "w") as f:
-            f.write(config_text(self.vars))
+            f.write(config_text(self.vars) if text is None else text)
         self.args = list(args)
+        self.use_config = config
+        self.ready = ready or (lambda: "]: ready" in self.proc.err)
         self.proc = None
         self.start(wait_ready)
 
@@ -171,9 +179,10 @@ class Daemon:
             check_sanitizers(self.proc.err)
         env = dict(os.environ)
         env.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
-        self.proc = Proc([DAEMON, "--config", self.conf] + self.args, env=env)
+        conf = ["--config", self.conf] if self.use_config else []
+        self.proc = Proc([DAEMON] + conf + self.args, env=env)
         if wait_ready:
-            wait_for(lambda: "]: ready" in self.proc.err or not self.proc.alive(),
+            wait_for(lambda: self.ready() or not self.proc.alive(),
                      timeout=30, what="daemon ready")
             assert self.proc.alive(), "daemon died:\n" + self.proc.output()
 
@@ -262,6 +271,20 @@ def parse_stats(block):
             workers[int(m.group(1))] = dict(kv.split("=", 1) for kv in m.group(2).split())
     relays["workers"] = workers
     return relays
+
+
+# The one warning of a daemon given both an explicit ZeroMQ port control
+# endpoint and the IPC flag, as 1.x's shipped file does.
+ZMQ_OVER_IPC_WARNING = (
+    "virtio-forwarder: warning: port control: ZeroMQ port control "
+    "(VIRTIOFWD_ZMQ_PORT_CONTROL_EP) is used, as 1.x did; IPC file port control "
+    "(VIRTIOFWD_IPC_PORT_CONTROL) is off; to use it instead, set "
+    "VIRTIOFWD_ZMQ_PORT_CONTROL_EP empty")
+
+
+def port_control_warnings(daemon):
+    """The port control warnings in the daemon's log."""
+    return [ln for ln in daemon.proc.err.splitlines() if "warning: port control:" in ln]
 
 
 def control_endpoints(tmp):

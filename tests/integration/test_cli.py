@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The operator CLI, vfwdctl, and its 1.x names, against the real daemon.
+"""The operator CLI, vfwdctl, against the real daemon.  Its six 1.x tool
+names, which take 1.x's command lines, are tested in test_dropin.py.
 
 One daemon (static sockets, core scheduling and config services on) is
 shared by the tests of this module to keep it fast; each test uses its own
@@ -17,10 +18,6 @@ import time
 import pytest
 
 import harness
-
-LEGACY = ("virtioforwarder_port_control.py", "virtioforwarder_stats.py",
-          "virtioforwarder_core_pinner.py", "virtioforwarder_monitor_load.py")
-
 
 def run(prog, *args, timeout=30):
     """Runs the CLI (or one of its 1.x names) and returns the result."""
@@ -59,15 +56,6 @@ def conf(daemon):
 @pytest.fixture(scope="module")
 def eps(daemon):
     return harness.control_endpoints(daemon.tmp)
-
-
-@pytest.fixture(scope="module")
-def legacy(tmp_path_factory):
-    """The 1.x names, as symlinks to the built program."""
-    d = tmp_path_factory.mktemp("legacy")
-    for name in LEGACY:
-        os.symlink(harness.CTL, str(d / name))
-    return {name: str(d / name) for name in LEGACY}
 
 
 def stats_json(conf, *args):
@@ -134,29 +122,7 @@ def test_add_error_reply(daemon, conf):
     one_line_error(p, 1, "add_sock:", "dynamic sockets")
 
 
-def test_legacy_port_control(daemon, eps, legacy):
-    """The 1.x script's name and spellings: the op is the first word."""
-    pc = legacy["virtioforwarder_port_control.py"]
-    ep = eps["VIRTIOFWD_ZMQ_PORT_CONTROL_EP"]
-    dev = vhost_dev(daemon, 2)
-    p = run(pc, "add", "--virtio-id=2", "--device=" + dev, "--zmq-port-control-ep=" + ep)
-    assert p.returncode == 0, p.stderr
-    conf = ["--config", daemon.conf]
-    assert relay_device(conf, 2).startswith("net_vhost2")
-    # Options before the op, and the short --ep spelling.
-    p = run(pc, "--ep", ep, "remove", "--virtio-id=2", "--device=" + dev)
-    assert p.returncode == 0, p.stderr
-    assert relay_device(conf, 2) is None
-    # Errors are named after the script.
-    p = run(pc, "--ep", ep, "add", "--virtio-id=2", "--pci-addr=0000:05:08.1")
-    one_line_error(p, 1, "virtioforwarder_port_control.py: add: ", "0000:05:08.1")
-    p = run(pc, "--ep", ep)
-    one_line_error(p, 2, "no operation given")
-    p = run(pc, "--ep", ep, "frobnicate")
-    one_line_error(p, 2, "'frobnicate': no such operation")
-
-
-def test_bond(daemon, conf, eps, legacy):
+def test_bond(daemon, conf, eps):
     p = ctl(*conf, "add", "--virtio-id=3", "--device=net_null31", "--device=net_null32",
             "--name=net_bonding3")
     assert p.returncode == 0, p.stderr
@@ -169,20 +135,19 @@ def test_bond(daemon, conf, eps, legacy):
     assert p.returncode == 0, p.stderr
     assert relay_device(conf, 3) is None
 
-    # The man page's 1.x example: add --virtio-id --name --pci-addr... --mode,
-    # remove --virtio-id --name (devices as devargs: there is no PCI VF here).
-    pc = legacy["virtioforwarder_port_control.py"]
+    # The 1.x manual's order of options: --name before the devices, --mode
+    # last; the endpoint by its daemon option name.
     ep = "--zmq-port-control-ep=" + eps["VIRTIOFWD_ZMQ_PORT_CONTROL_EP"]
-    p = run(pc, ep, "add", "--virtio-id=4", "--name=net_bonding4",
+    p = ctl(ep, "add", "--virtio-id=4", "--name=net_bonding4",
             "--device=net_null41", "--device=net_null42", "--mode=1")
     assert p.returncode == 0, p.stderr
     assert relay_device(conf, 4) == "net_bonding4"
-    p = run(pc, ep, "remove", "--virtio-id=4", "--name=net_bonding4")
+    p = ctl(ep, "remove", "--virtio-id=4", "--name=net_bonding4")
     assert p.returncode == 0, p.stderr
     assert relay_device(conf, 4) is None
 
 
-def test_sockets(reg, sockdir, legacy):
+def test_sockets(reg, sockdir):
     d = reg.add(harness.Daemon(sockdir, {"VIRTIOFWD_DYNAMIC_SOCKETS": "true"}))
     conf = ["--config", d.conf]
     path = os.path.join(str(sockdir), "dyn1.sock")
@@ -205,18 +170,18 @@ def test_sockets(reg, sockdir, legacy):
     p = ctl(*conf, "query", "--vhost-path=" + path)
     one_line_error(p, 1, "vfwdctl: query: ", path)
 
-    # The 1.x name, a relative path (made absolute), removal by device.
-    pc = legacy["virtioforwarder_port_control.py"]
+    # A relative path (made absolute), removal by device.
     ep = "--zmq-port-control-ep=" + harness.control_endpoints(str(sockdir))[
         "VIRTIOFWD_ZMQ_PORT_CONTROL_EP"]
     dev = vhost_dev(d, 8)
-    p = subprocess.run([pc, ep, "add_sock", "--vhost-path=dyn2.sock", "--device=" + dev],
+    p = subprocess.run([harness.CTL, ep, "add_sock", "--vhost-path=dyn2.sock",
+                        "--device=" + dev],
                        capture_output=True, text=True, timeout=30, cwd=str(sockdir))
     assert p.returncode == 0, p.stderr
     assert os.path.join(str(sockdir), "dyn2.sock") in p.stdout
-    p = run(pc, ep, "query", "--vhost-path=" + os.path.join(str(sockdir), "dyn2.sock"))
+    p = ctl(ep, "query", "--vhost-path=" + os.path.join(str(sockdir), "dyn2.sock"))
     assert p.stdout.strip().startswith("net_vhost8"), p.stderr
-    p = run(pc, ep, "remove_sock", "--device=" + dev)
+    p = ctl(ep, "remove_sock", "--device=" + dev)
     assert p.returncode == 0, p.stderr
     assert not os.path.exists(os.path.join(str(sockdir), "dyn2.sock"))
 
@@ -284,29 +249,15 @@ def test_stats_formats(daemon, conf, busy_relay):
     assert relay_of(doc, 5) is not None and len(doc["relay"]) == 64
 
 
-def test_legacy_stats(daemon, eps, legacy, busy_relay):
-    st = legacy["virtioforwarder_stats.py"]
-    ep = "--stats-ep=" + eps["VIRTIOFWD_ZMQ_STATS_EP"]
-    p = run(st, ep, "--delay=200", "-r", "5", "--flat")
-    assert p.returncode == 0, p.stderr
-    assert re.search(r"^relay\.5\.vm_to_vf\.pkts_tx_to_vf=\d+$", p.stdout, re.M)
-    assert not re.search(r"^relay\.6\.", p.stdout, re.M)
-    p = run(st, ep, "--relay=5", "--relay=6", "--json")
-    assert [r["id"] for r in json.loads(p.stdout)["relay"]] == [5, 6]
-    p = run(st, ep, "--bogus")
-    one_line_error(p, 2, "virtioforwarder_stats.py: ", "'--bogus'")
-
-
-def test_watch_and_load(daemon, conf, eps, legacy, busy_relay):
+def test_watch_and_load(daemon, conf, eps, busy_relay):
     """--watch and the live load view repeat until SIGINT, then exit 0."""
     stats_ep = "--stats-ep=" + eps["VIRTIOFWD_ZMQ_STATS_EP"]
     frames = [r"^relay 5 ", r"^status=OK$", r"^cpu +1 \["]
     procs = [
         harness.Proc([harness.CTL] + conf + ["stats", "--watch", "--interval=0.5",
                                              "-r", "5"]),
-        harness.Proc([legacy["virtioforwarder_stats.py"], "--watch", "--flat", stats_ep]),
-        harness.Proc([legacy["virtioforwarder_monitor_load.py"], "--poll-interval=0.5",
-                      stats_ep]),
+        harness.Proc([harness.CTL, stats_ep, "stats", "--watch", "--flat"]),
+        harness.Proc([harness.CTL, stats_ep, "load", "--poll-interval=0.5"]),
     ]
     try:
         # About two seconds, more when the machine is busy: two frames each.
@@ -337,7 +288,7 @@ def test_watch_and_load(daemon, conf, eps, legacy, busy_relay):
 # Core pinning
 # ----------------------------------------------------------------------
 
-def test_pin(daemon, conf, eps, legacy):
+def test_pin(daemon, conf, eps):
     dev = vhost_dev(daemon, 6)
     assert ctl(*conf, "add", "--virtio-id=6", "--device=" + dev).returncode == 0
     try:
@@ -366,15 +317,13 @@ def test_pin(daemon, conf, eps, legacy):
         assert p.returncode == 0, p.stderr
         assert re.search(r"^6 +1 +1$", p.stdout, re.M), p.stdout
 
-        cp = legacy["virtioforwarder_core_pinner.py"]
+        # The endpoints by their daemon option names.
         sched = "--zmq-core-sched-ep=" + eps["VIRTIOFWD_ZMQ_CORE_SCHED_EP"]
         cfg = "--zmq-config-ep=" + eps["VIRTIOFWD_ZMQ_CONFIG_EP"]
-        p = run(cp, sched, "--virtio-cpu=6:1")
+        p = ctl(sched, "pin", "--virtio-cpu=6:1")
         assert p.returncode == 0, p.stderr
-        p = run(cp, cfg)
+        p = ctl(cfg, "pin")
         assert re.search(r"^6 +1 +1$", p.stdout, re.M), p.stdout + p.stderr
-        p = run(cp, sched, "--virtio-cpu=6:0")
-        one_line_error(p, 1, "virtioforwarder_core_pinner.py: ", "not a worker CPU")
     finally:
         ctl(*conf, "remove", "--device=" + dev)
 
@@ -383,7 +332,7 @@ def test_pin(daemon, conf, eps, legacy):
 # Errors without a daemon, and usage errors
 # ----------------------------------------------------------------------
 
-def test_no_daemon(tmp_path, legacy):
+def test_no_daemon(tmp_path):
     ep = "ipc://%s/nothing" % tmp_path
     cases = [
         ["--stats-ep=" + ep, "stats"],
@@ -395,14 +344,6 @@ def test_no_daemon(tmp_path, legacy):
     for args in cases:
         p = ctl(*args)
         one_line_error(p, 1, ep, "check that virtio-forwarder runs")
-    for name, args in [("virtioforwarder_stats.py", ["--stats-ep=" + ep]),
-                       ("virtioforwarder_port_control.py",
-                        ["query", "--vhost-path=/x", "--ep=" + ep]),
-                       ("virtioforwarder_core_pinner.py", ["--zmq-core-sched-ep=" + ep,
-                                                           "--virtio-cpu=1:1"]),
-                       ("virtioforwarder_monitor_load.py", ["--stats-ep=" + ep])]:
-        p = run(legacy[name], *args)
-        one_line_error(p, 1, name + ": ", ep)
     # A tcp endpoint where nobody answers: the timeout, then one line.
     t = time.monotonic()
     p = ctl("--stats-ep=tcp://127.0.0.1:9", "--timeout=300", "stats")
@@ -464,7 +405,7 @@ def test_usage_errors(args, word):
     assert p.stdout == ""
 
 
-def test_help(legacy):
+def test_help():
     p = ctl("--help")
     assert p.returncode == 0 and "Usage: vfwdctl" in p.stdout
     for cmd in ("add", "remove", "add_sock", "remove_sock", "query", "stats", "pin",
@@ -472,9 +413,6 @@ def test_help(legacy):
         p = ctl(cmd, "--help")
         assert p.returncode == 0 and p.stdout.startswith("Usage: vfwdctl %s" % cmd), cmd
         assert ctl("help", cmd).stdout == p.stdout
-    for name, path in legacy.items():
-        p = run(path, "-h")
-        assert p.returncode == 0 and p.stdout.startswith("Usage: " + name), name
     p = ctl("--version")
     assert p.returncode == 0 and p.stdout.startswith("vfwdctl (virtio-forwarder) ")
 

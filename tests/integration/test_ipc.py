@@ -8,8 +8,9 @@ import os
 import stat
 import time
 
-from harness import (Daemon, VethNs, receive_start, relay_up, run_daemon_expect_error,
-                     send, sh, vm_peer, wait_for, wire_peer)
+from harness import (ZMQ_OVER_IPC_WARNING, Daemon, VethNs, port_control_warnings,
+                     receive_start, relay_up, run_daemon_expect_error, send, sh, vm_peer,
+                     wait_for, wire_peer)
 
 MAX_FILE = 64 * 1024
 MAX_LINE = 512
@@ -425,15 +426,16 @@ def test_long_file_name_answered(reg, sockdir):
     assert devices(d) == {0: "net_null0"}
 
 
-def test_exclusive_with_zeromq(sockdir):
+def test_zeromq_takes_precedence(reg, sockdir):
     """IPC and an explicit ZeroMQ port control endpoint (the harness sets
-    one) are refused together, before the directory is made."""
+    one), as in 1.x's shipped file: ZeroMQ runs, as it did in 1.x, with one
+    warning saying how to have IPC instead; the directory is not made."""
     ipcdir = os.path.join(str(sockdir), "ipc")
-    rc, err = run_daemon_expect_error(sockdir, {"VIRTIOFWD_IPC_PORT_CONTROL": "1",
-                                                "VIRTIOFWD_IPC_DIR": ipcdir})
-    assert rc != 0
-    assert "port control sources are mutually exclusive" in err, err
-    assert "VIRTIOFWD_ZMQ_PORT_CONTROL_EP and VIRTIOFWD_IPC_PORT_CONTROL" in err, err
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_IPC_PORT_CONTROL": "1",
+                                 "VIRTIOFWD_IPC_DIR": ipcdir}))
+    assert port_control_warnings(d) == [ZMQ_OVER_IPC_WARNING], d.proc.err
+    assert "port control service on ipc://" in d.proc.err
+    assert "IPC port control: watching" not in d.proc.err
     assert not os.path.exists(ipcdir)
 
 

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from harness import (Daemon, Proc, VethNs, receive_start, relay_up,
-                     run_daemon_expect_error, send, vm_peer, wait_for, wire_peer)
+from harness import (Daemon, Proc, VethNs, port_control_warnings, receive_start, relay_up,
+                     send, vm_peer, wait_for, wire_peer)
 
 SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 MARK = "external_ids:virtio_forwarder"
@@ -544,32 +544,47 @@ def test_tcp_target(reg, sockdir, ovs):
     wait_devices(d, {})
 
 
-@pytest.mark.parametrize("variables,args,named", [
+ZMQ_ON = "port control service on ipc://"
+IPC_ON = "IPC port control: watching"
+OVSDB_ON = "ovsdb: connected to"
+
+
+@pytest.mark.parametrize("variables,args,runs,off", [
     # The harness sets an explicit ZeroMQ port control endpoint.
-    ({"VIRTIOFWD_OVSDB_SOCK_PATH": "{sock}"}, (),
-     ["VIRTIOFWD_ZMQ_PORT_CONTROL_EP", "VIRTIOFWD_OVSDB_SOCK_PATH"]),
+    ({"VIRTIOFWD_OVSDB_SOCK_PATH": "{sock}"}, (), ZMQ_ON,
+     ["the OVSDB monitor (VIRTIOFWD_OVSDB_SOCK_PATH) is off; to use it instead, "
+      "set VIRTIOFWD_ZMQ_PORT_CONTROL_EP empty"]),
     ({"VIRTIOFWD_OVSDB_SOCK_PATH": "{sock}", "VIRTIOFWD_IPC_PORT_CONTROL": "1",
-      "VIRTIOFWD_ZMQ_PORT_CONTROL_EP": ""}, (),
-     ["VIRTIOFWD_IPC_PORT_CONTROL", "VIRTIOFWD_OVSDB_SOCK_PATH"]),
+      "VIRTIOFWD_ZMQ_PORT_CONTROL_EP": ""}, (), IPC_ON,
+     ["the OVSDB monitor (VIRTIOFWD_OVSDB_SOCK_PATH) is off; to use it instead, "
+      "set VIRTIOFWD_IPC_PORT_CONTROL empty"]),
     ({"VIRTIOFWD_OVSDB_SOCK_PATH": "{sock}", "VIRTIOFWD_IPC_PORT_CONTROL": "1"}, (),
-     ["VIRTIOFWD_ZMQ_PORT_CONTROL_EP", "VIRTIOFWD_IPC_PORT_CONTROL",
-      "VIRTIOFWD_OVSDB_SOCK_PATH"]),
-    ({"VIRTIOFWD_ZMQ_PORT_CONTROL_EP": ""}, ("--ovsdb-sock={sock}", "--ipc"),
-     ["VIRTIOFWD_IPC_PORT_CONTROL", "VIRTIOFWD_OVSDB_SOCK_PATH"]),
+     ZMQ_ON,
+     ["IPC file port control (VIRTIOFWD_IPC_PORT_CONTROL) is off; to use it "
+      "instead, set VIRTIOFWD_ZMQ_PORT_CONTROL_EP empty",
+      "the OVSDB monitor (VIRTIOFWD_OVSDB_SOCK_PATH) is off; to use it instead, "
+      "set VIRTIOFWD_ZMQ_PORT_CONTROL_EP and VIRTIOFWD_IPC_PORT_CONTROL empty"]),
+    ({"VIRTIOFWD_ZMQ_PORT_CONTROL_EP": ""}, ("--ovsdb-sock={sock}", "--ipc"), IPC_ON,
+     ["the OVSDB monitor (VIRTIOFWD_OVSDB_SOCK_PATH) is off"]),
 ], ids=["ovsdb+zmq", "ovsdb+ipc", "all-three", "options"])
-def test_exclusive_port_control(sockdir, ovs, variables, args, named):
+def test_port_control_precedence(reg, sockdir, ovs, variables, args, runs, off):
+    """Two or three sources enabled: the one 1.x used runs (ZeroMQ, then
+    IPC, then OVSDB), and one warning names the others and how to have
+    them instead; those are not started."""
     variables = {k: v.format(sock=ovs.sock) for k, v in variables.items()}
     args = [a.format(sock=ovs.sock) for a in args]
     variables.setdefault("VIRTIOFWD_IPC_DIR", os.path.join(str(sockdir), "ipc"))
-    rc, err = run_daemon_expect_error(sockdir, variables, args)
-    assert rc != 0
-    assert "port control sources are mutually exclusive" in err, err
-    for n in named:
-        assert n in err, "%s not named: %s" % (n, err)
-    assert "an empty VIRTIOFWD_ZMQ_PORT_CONTROL_EP turns ZeroMQ port control off" in err
-    # Refused before anything was created or watched.
-    assert not any(n.endswith(".sock") and n != "db.sock" for n in os.listdir(str(sockdir)))
-    assert not os.path.exists(os.path.join(str(sockdir), "ipc"))
+    d = reg.add(Daemon(sockdir, variables, args))
+    warnings = port_control_warnings(d)
+    assert len(warnings) == 1, d.proc.err
+    for words in off:
+        assert words in warnings[0], warnings[0]
+    assert runs in d.proc.err, d.proc.err
+    time.sleep(0.5)   # an OVSDB connection would be logged by now
+    for other in (ZMQ_ON, IPC_ON, OVSDB_ON):
+        if other != runs:
+            assert other not in d.proc.err, (other, d.proc.err)
+    assert os.path.exists(os.path.join(str(sockdir), "ipc")) == (runs == IPC_ON)
 
 
 def test_ident_from_iface_id(ovsd):

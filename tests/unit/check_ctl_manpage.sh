@@ -3,7 +3,8 @@
 #
 # Checks that vfwdctl(1) documents the client's command line: every
 # command that `vfwdctl --help` lists, and every long option named by
-# `vfwdctl --help` or `vfwdctl COMMAND --help`, must appear in the page.
+# `vfwdctl --help` or `vfwdctl COMMAND --help`, must appear in the page;
+# so must each of the six 1.x tool names and every flag of its --help.
 #
 # Usage: check_ctl_manpage.sh VFWDCTL MANPAGE
 # Exits 0 when all are documented, 1 naming each one that is missing.
@@ -53,8 +54,41 @@ for opt in "${options[@]}"; do
 		status=1
 	fi
 done
+
+# The six 1.x tool names: each, and every flag of its help, in the section
+# "1.x NAMES".
+names=(virtioforwarder_port_control.py virtioforwarder_stats.py
+	virtioforwarder_core_pinner.py virtioforwarder_monitor_load.py
+	virtioforwarder_core_scheduler.py virtioforwarder_config.py)
+section=$(printf '%s\n' "$plain" | awk '/^\.SH/ { on = ($0 ~ /1\.x NAMES/); next } on')
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n_flags=0
+for name in "${names[@]}"; do
+	ln -s "$(readlink -f "$ctl")" "$tmp/$name"
+	if ! out=$("$tmp/$name" --help 2>&1); then
+		echo "FAIL: '$name --help' failed:" >&2
+		printf '%s\n' "$out" >&2
+		exit 1
+	fi
+	if ! printf '%s\n' "$section" | grep -qF -- "$name"; then
+		echo "FAIL: $name is not documented in 1.x NAMES of $manpage"
+		status=1
+	fi
+	while read -r flag; do
+		n_flags=$((n_flags + 1))
+		if ! printf '%s\n' "$section" |
+			grep -qE -- "(^|[^[:alnum:]_-])${flag}([^[:alnum:]_-]|\$)"; then
+			echo "FAIL: $name's $flag is not documented in 1.x NAMES of $manpage"
+			status=1
+		fi
+	done < <(printf '%s\n' "$out" | sed -n '/^optional arguments:/,$p' |
+		grep -oE -- '^  (-[a-z], )?--[a-z_-]+' | grep -oE -- '--[a-z_-]+')
+done
+
 if [ $status -eq 0 ]; then
 	echo "ok: ${#commands[@]} commands and ${#options[@]} long options" \
-		"of vfwdctl are documented in $manpage"
+		"of vfwdctl, and ${#names[@]} 1.x names with $n_flags flags, are" \
+		"documented in $manpage"
 fi
 exit $status

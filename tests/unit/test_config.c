@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -32,6 +33,20 @@ void vfwd_config_warn(const char *fmt, ...)
 	vsnprintf(last_warning, sizeof last_warning, fmt, ap);
 	va_end(ap);
 	n_warnings++;
+}
+
+/* And so are notices. */
+static char last_notice[VFWD_ERR_MAX];
+static unsigned int n_notices;
+
+void vfwd_config_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_notice, sizeof last_notice, fmt, ap);
+	va_end(ap);
+	n_notices++;
 }
 
 static char err[VFWD_ERR_MAX];
@@ -205,73 +220,88 @@ test_scalar_variables(void **state)
 static void
 test_boolean_variables(void **state)
 {
-	/* 1.x "non-empty enables" flags. */
+	/* 1.x "set to anything non-null to enable" flags. */
 	static const char *const flags[] = {
 		"VIRTIOFWD_VHOST_CLIENT", "VIRTIOFWD_IPC_PORT_CONTROL",
 		"VIRTIOFWD_JUMBO", "VIRTIOFWD_MRGBUF", "VIRTIOFWD_TSO",
-		"VIRTIOFWD_CPU_NIC_SAME_NUMA",
-		"VIO4WD_CORE_SCHED_GLOBAL_NUMA_OPT",
+		"VIRTIOFWD_CPU_NIC_SAME_NUMA", "VIRTIOFWD_DYNAMIC_SOCKETS",
+		"VIRTIOFWD_ZERO_COPY", "VIO4WD_CORE_SCHED_GLOBAL_NUMA_OPT",
 	};
+	/* on: the value; notice: an explicit negative 1.x read as on. */
 	static const struct {
 		const char *value;
 		bool on;
+		bool notice;
 	} flag_values[] = {
-		{ "", false }, { "false", false }, { "No", false },
-		{ "OFF", false }, { "0", false }, { "n", false },
-		{ "1", true }, { "yes", true }, { "true", true },
-		{ "enabled", true }, { "'x y'", true },
+		{ "", false, false }, { "''", false, false },
+		{ "false", false, true }, { "No", false, true },
+		{ "OFF", false, true }, { "0", false, true }, { "n", false, true },
+		{ "1", true, false }, { "y", true, false }, { "yes", true, false },
+		{ "true", true, false }, { "enabled", true, false },
+		{ "2", true, false }, { "'x y'", true, false },
 	};
-	/* 1.x "true or false" switches. */
-	static const char *const bools[] = {
-		"VIRTIOFWD_DYNAMIC_SOCKETS", "VIO4WD_CORE_SCHED_ENABLE",
-	};
+	/* 1.x: "anything else than 'true' equates to disabled". */
 	static const struct {
 		const char *value;
-		int on;         /* -1: refused */
-	} bool_values[] = {
-		{ "", 0 }, { "false", 0 }, { "FALSE", 0 }, { "no", 0 },
-		{ "off", 0 }, { "0", 0 }, { "true", 1 }, { "True", 1 },
-		{ "yes", 1 }, { "on", 1 }, { "1", 1 }, { "2", -1 },
-		{ "enabled", -1 }, { "truex", -1 },
+		bool on;
+		bool notice;
+	} true_values[] = {
+		{ "", false, false }, { "false", false, false },
+		{ "true", true, false }, { "'true'", true, false },
+		{ "True", false, true }, { "TRUE", false, true },
+		{ "yes", false, true }, { "1", false, true },
+		{ "on", false, true }, { "enabled", false, true },
 	};
 	struct vfwd_config cfg;
-	char text[256];
+	char text[256], expected[256];
 	size_t i, j;
 
 	(void)state;
 	for (i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		bool zero_copy = !strcmp(flags[i], "VIRTIOFWD_ZERO_COPY");
+
 		for (j = 0; j < sizeof flag_values / sizeof flag_values[0]; j++) {
 			snprintf(text, sizeof text, "%s=%s\n", flags[i],
 				 flag_values[j].value);
+			n_notices = 0;
+			last_notice[0] = '\0';
 			load_ok(&cfg, text);
 			assert_int_equal(cfg.vhost_client + cfg.ipc_port_control
 					 + cfg.jumbo + cfg.mrgbuf + cfg.tso
-					 + cfg.same_numa + cfg.sched_global_numa,
+					 + cfg.same_numa + cfg.sched_global_numa
+					 + cfg.dynamic_sockets + cfg.zero_copy,
 					 flag_values[j].on);
+			if (flag_values[j].notice) {
+				/* One line: off, and why 1.x differs. */
+				assert_int_equal(n_notices, 1);
+				snprintf(expected, sizeof expected, "%s=%s: off; "
+					 "1.x read any non-empty value as on, "
+					 "this one too (an empty value is off in "
+					 "both)", flags[i], flag_values[j].value);
+				assert_string_equal(last_notice, expected);
+			} else if (zero_copy && flag_values[j].on) {
+				assert_int_equal(n_notices, 1);
+				assert_string_equal(last_notice,
+					"VIRTIOFWD_ZERO_COPY: DPDK removed vhost "
+					"dequeue zero-copy in 20.11; the setting "
+					"is accepted and has no effect");
+			} else {
+				assert_int_equal(n_notices, 0);
+			}
 		}
 	}
-	for (i = 0; i < sizeof bools / sizeof bools[0]; i++) {
-		for (j = 0; j < sizeof bool_values / sizeof bool_values[0]; j++) {
-			int r;
-
-			snprintf(text, sizeof text, "%s=%s\n", bools[i],
-				 bool_values[j].value);
-			r = load(&cfg, text);
-			if (bool_values[j].on < 0) {
-				char expected[256];
-
-				assert_int_equal(r, -EINVAL);
-				snprintf(expected, sizeof expected,
-					 "t.conf:1: %s=%s: must be true or "
-					 "false", bools[i],
-					 bool_values[j].value);
-				assert_contains(err, expected);
-				continue;
-			}
-			assert_int_equal(r, 0);
-			assert_int_equal(cfg.dynamic_sockets
-					 + cfg.core_sched_enable,
-					 bool_values[j].on);
+	for (j = 0; j < sizeof true_values / sizeof true_values[0]; j++) {
+		snprintf(text, sizeof text, "VIO4WD_CORE_SCHED_ENABLE=%s\n",
+			 true_values[j].value);
+		n_notices = 0;
+		load_ok(&cfg, text);
+		assert_int_equal(cfg.core_sched_enable, true_values[j].on);
+		assert_int_equal(n_notices, true_values[j].notice);
+		if (true_values[j].notice) {
+			snprintf(expected, sizeof expected,
+				 "VIO4WD_CORE_SCHED_ENABLE=%s: off; only 'true' "
+				 "turns it on, as in 1.x", true_values[j].value);
+			assert_string_equal(last_notice, expected);
 		}
 	}
 }
@@ -1477,6 +1507,7 @@ sample_value(const struct vfwd_setting *s)
 	case VFWD_V_PATH:
 	case VFWD_V_OVSDB:
 	case VFWD_V_PID_DIR:
+	case VFWD_V_PID_PATH:
 		return "/run/sample";
 	case VFWD_V_PATTERN:
 		return "sample%u.sock";
@@ -1498,6 +1529,8 @@ sample_value(const struct vfwd_setting *s)
 		return "3:4";
 	case VFWD_V_EAL_ARGS:
 		return "--no-pci";
+	case VFWD_V_VFIO_BIND:
+		return "0000:05:00.1";
 	default:
 		return "1";
 	}
@@ -1639,14 +1672,383 @@ test_validate(void **state)
 	cfg.dynamic_sockets = true;     /* paths come with ADD_SOCK */
 	assert_int_equal(vfwd_config_validate(&cfg, err, sizeof err), 0);
 
-	load_ok(&cfg, "VIO4WD_CORE_SCHED_ENABLE=yes\n"
+	load_ok(&cfg, "VIO4WD_CORE_SCHED_ENABLE=true\n"
 		"VIRTIOFWD_ZMQ_CORE_SCHED_EP=\n");
 	assert_int_equal(vfwd_config_validate(&cfg, err, sizeof err), -EINVAL);
 	assert_contains(err, "VIO4WD_CORE_SCHED_ENABLE is true but "
 			"VIRTIOFWD_ZMQ_CORE_SCHED_EP");
 }
 
-int main(void)
+
+/* ---- 1.x compatibility ---- */
+
+/* The non-comment lines of the last 1.x's shipped file, as installed
+ * (1x-operator-surface.md), @BINDIR@ filled in. */
+static const char shipped_1x[] =
+	"VIRTIOFWD_CPU_MASK=1,2\n"
+	"VIRTIOFWD_LOG_LEVEL=6\n"
+	"VIRTIOFWD_IPC_PORT_CONTROL=y\n"
+	"VIRTIOFWD_OVSDB_SOCK_PATH=\n"
+	"VIRTIOFWD_JUMBO=y\n"
+	"VIRTIOFWD_MRGBUF=y\n"
+	"VIRTIOFWD_TSO=\n"
+	"VIRTIOFWD_SOCKET_OWNER=\n"
+	"VIRTIOFWD_SOCKET_GROUP=\n"
+	"VIRTIOFWD_HUGETLBFS_MOUNT_POINT=/dev/hugepages\n"
+	"VIRTIOFWD_STATIC_VFS=\n"
+	"VIRTIOFWD_DYNAMIC_SOCKETS=\n"
+	"VIRTIOFWD_CPU_NIC_SAME_NUMA=\n"
+	"VIRTIOFWD_VFIO_VF_TOKEN=\n"
+	"VIO4WD_CORE_SCHED_ENABLE=true\n"
+	"VIO4WD_CORE_SCHED_SENSITIVITY=\n"
+	"VIO4WD_CORE_SCHED_LOG_LEVEL=6\n"
+	"VIO4WD_CORE_SCHED_POLL_INTERVAL=\n"
+	"VIO4WD_CORE_SCHED_GLOBAL_NUMA_OPT=\n"
+	"VIRTIOFWD_CPU_PINS=\n"
+	"VIRTIOFWD_PID_DIR=/var/run\n"
+	"VIRTIOFWD_ZMQ_CONFIG_EP=\n"
+	"VIRTIOFWD_ZMQ_PORT_CONTROL_EP=ipc:///var/run/virtio-forwarder/port_control\n"
+	"VIRTIOFWD_ZMQ_STATS_EP=ipc:///var/run/virtio-forwarder/stats\n"
+	"VIRTIOFWD_ZMQ_CORE_SCHED_EP=ipc:///var/run/virtio-forwarder/core_sched\n"
+	"VIRTIOFWD_SOCKET_DIR=/tmp/virtio-forwarder\n"
+	"VIRTIOFWD_SOCKET_FNAME_PATTERN=\n"
+	"VIRTIOFWD_BINARY=/usr/bin/virtio-forwarder\n"
+	"VIRTIOFWD_MASTER_LCORE=\n"
+	"VIRTIOFWD_VHOST_CLIENT=y\n"
+	"VIRTIOFWD_ZERO_COPY=\n"
+	"VIRTIOFWD_BIND_VFIO_PCI=\n";
+
+/* The shipped 1.x file is taken unchanged: every variable is known, the
+ * configuration is valid, and the one thing to say is which port control
+ * source runs. */
+static void
+test_shipped_1x_file(void **state)
+{
+	struct vfwd_config cfg;
+
+	(void)state;
+	n_warnings = n_notices = 0;
+	load_ok(&cfg, shipped_1x);
+	assert_int_equal(n_warnings, 0);        /* no unknown variable */
+	assert_int_equal(n_notices, 0);
+	assert_int_equal(vfwd_config_validate(&cfg, err, sizeof err), 0);
+	assert_int_equal(n_warnings, 1);
+	assert_string_equal(last_warning, "port control: ZeroMQ port control "
+			    "(VIRTIOFWD_ZMQ_PORT_CONTROL_EP) is used, as 1.x "
+			    "did; IPC file port control (VIRTIOFWD_IPC_PORT_"
+			    "CONTROL) is off; to use it instead, set VIRTIOFWD_"
+			    "ZMQ_PORT_CONTROL_EP empty");
+	assert_int_equal(vfwd_config_port_control(&cfg), VFWD_PORT_CONTROL_ZMQ);
+	assert_cpus(&cfg.workers, "1-2");
+	assert_int_equal(cfg.main_lcore, 0);
+	assert_true(cfg.jumbo && cfg.mrgbuf && cfg.vhost_client
+		    && cfg.core_sched_enable && cfg.ipc_port_control);
+	assert_false(cfg.tso || cfg.dynamic_sockets || cfg.same_numa
+		     || cfg.zero_copy || cfg.ovsdb_sock_set
+		     || cfg.sched_global_numa);
+	assert_string_equal(cfg.socket_dir, "/tmp/virtio-forwarder");
+	assert_string_equal(cfg.socket_pattern, "virtio-forwarder%u.sock");
+	assert_string_equal(cfg.socket_owner, "");
+	assert_string_equal(cfg.vfio_vf_token, "");
+	assert_string_equal(cfg.pid_path, "/var/run/virtio-forwarder.pid");
+	assert_string_equal(cfg.zmq_config_ep, "");
+	assert_true(cfg.sched_sensitivity == 0.25);
+	assert_int_equal(cfg.sched_poll_interval, 5);
+	assert_int_equal(cfg.n_vfio_bind, 0);
+}
+
+/* 1.x's precedence of port control sources: ZeroMQ, IPC files, OVSDB;
+ * one warning naming each source left off and how to have it instead. */
+static void
+test_port_control_precedence(void **state)
+{
+	static const struct {
+		const char *text;
+		enum vfwd_port_control pc;
+		const char *warning;     /* NULL: none */
+	} cases[] = {
+		{ "", VFWD_PORT_CONTROL_ZMQ, NULL },
+		{ "VIRTIOFWD_ZMQ_PORT_CONTROL_EP=\n", VFWD_PORT_CONTROL_NONE,
+		  NULL },
+		{ "VIRTIOFWD_IPC_PORT_CONTROL=1\n", VFWD_PORT_CONTROL_IPC, NULL },
+		{ "VIRTIOFWD_OVSDB_SOCK_PATH=/run/db.sock\n",
+		  VFWD_PORT_CONTROL_OVSDB, NULL },
+		{ "VIRTIOFWD_ZMQ_PORT_CONTROL_EP=\nVIRTIOFWD_IPC_PORT_CONTROL=1\n",
+		  VFWD_PORT_CONTROL_IPC, NULL },
+		{ "VIRTIOFWD_ZMQ_PORT_CONTROL_EP=ipc:///x\n"
+		  "VIRTIOFWD_OVSDB_SOCK_PATH=/run/db.sock\n",
+		  VFWD_PORT_CONTROL_ZMQ, "port control: ZeroMQ port control "
+		  "(VIRTIOFWD_ZMQ_PORT_CONTROL_EP) is used, as 1.x did; the "
+		  "OVSDB monitor (VIRTIOFWD_OVSDB_SOCK_PATH) is off; to use it "
+		  "instead, set VIRTIOFWD_ZMQ_PORT_CONTROL_EP empty" },
+		{ "VIRTIOFWD_IPC_PORT_CONTROL=y\n"
+		  "VIRTIOFWD_OVSDB_SOCK_PATH=/run/db.sock\n",
+		  VFWD_PORT_CONTROL_IPC, "port control: IPC file port control "
+		  "(VIRTIOFWD_IPC_PORT_CONTROL) is used, as 1.x did; the OVSDB "
+		  "monitor (VIRTIOFWD_OVSDB_SOCK_PATH) is off; to use it "
+		  "instead, set VIRTIOFWD_IPC_PORT_CONTROL empty" },
+		{ "VIRTIOFWD_ZMQ_PORT_CONTROL_EP=ipc:///x\n"
+		  "VIRTIOFWD_IPC_PORT_CONTROL=y\n"
+		  "VIRTIOFWD_OVSDB_SOCK_PATH=/run/db.sock\n",
+		  VFWD_PORT_CONTROL_ZMQ, "port control: ZeroMQ port control "
+		  "(VIRTIOFWD_ZMQ_PORT_CONTROL_EP) is used, as 1.x did; IPC "
+		  "file port control (VIRTIOFWD_IPC_PORT_CONTROL) is off; to "
+		  "use it instead, set VIRTIOFWD_ZMQ_PORT_CONTROL_EP empty; and "
+		  "the OVSDB monitor (VIRTIOFWD_OVSDB_SOCK_PATH) is off; to use "
+		  "it instead, set VIRTIOFWD_ZMQ_PORT_CONTROL_EP and "
+		  "VIRTIOFWD_IPC_PORT_CONTROL empty" },
+		/* An explicit negative is off, not a second source. */
+		{ "VIRTIOFWD_ZMQ_PORT_CONTROL_EP=ipc:///x\n"
+		  "VIRTIOFWD_IPC_PORT_CONTROL=no\n", VFWD_PORT_CONTROL_ZMQ,
+		  NULL },
+	};
+	struct vfwd_config cfg;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		load_ok(&cfg, cases[i].text);
+		n_warnings = 0;
+		assert_int_equal(vfwd_config_validate(&cfg, err, sizeof err), 0);
+		assert_int_equal(vfwd_config_port_control(&cfg), cases[i].pc);
+		assert_int_equal(n_warnings, cases[i].warning != NULL);
+		if (cases[i].warning)
+			assert_string_equal(last_warning, cases[i].warning);
+	}
+}
+
+/* VIRTIOFWD_VFIO_VF_TOKEN: empty (none), a UUID, or 1.x's 0. */
+static void
+test_vfio_token(void **state)
+{
+	static const char *const bad[] = {
+		"00", "1", "default", "14d63f20-8445-11ea-8900-1f9ce7d5650",
+		"14d63f20_8445_11ea_8900_1f9ce7d5650d",
+	};
+	struct vfwd_config cfg;
+	char text[128];
+	size_t i;
+
+	(void)state;
+	load_ok(&cfg, "VIRTIOFWD_VFIO_VF_TOKEN=0\n");
+	assert_string_equal(cfg.vfio_vf_token,
+			    "14d63f20-8445-11ea-8900-1f9ce7d5650d");
+	load_ok(&cfg, "VIRTIOFWD_VFIO_VF_TOKEN=\n");
+	assert_string_equal(cfg.vfio_vf_token, "");
+	load_ok(&cfg, "VIRTIOFWD_VFIO_VF_TOKEN=5B1D93A4-0000-4000-8000-"
+		"00000000abcd\n");
+	assert_string_equal(cfg.vfio_vf_token,
+			    "5B1D93A4-0000-4000-8000-00000000abcd");
+	ARGS_OK(&cfg, "-t0");
+	assert_string_equal(cfg.vfio_vf_token,
+			    "14d63f20-8445-11ea-8900-1f9ce7d5650d");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "VIRTIOFWD_VFIO_VF_TOKEN=%s\n",
+			 bad[i]);
+		assert_int_equal(load(&cfg, text), -EINVAL);
+		snprintf(text, sizeof text, "VIRTIOFWD_VFIO_VF_TOKEN=%s: must be "
+			 "a UUID like 14d63f20-8445-11ea-8900-1f9ce7d5650d, or "
+			 "0 for that one (1.x's default token), or empty (none)",
+			 bad[i]);
+		assert_contains(err, text);
+	}
+}
+
+/* -p: 1.x's pid directory, or a file where that is unambiguous. */
+static void
+test_pid_path(void **state)
+{
+	char dir[] = "/tmp/test_config_pid.XXXXXX", arg[PATH_MAX];
+	char expected[PATH_MAX];
+	struct vfwd_config cfg;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* An existing directory, as 1.x's start script passed it. */
+	ARGS_OK(&cfg, "-p", dir);
+	snprintf(expected, sizeof expected, "%s/virtio-forwarder.pid", dir);
+	assert_string_equal(cfg.pid_path, expected);
+	snprintf(arg, sizeof arg, "-p%s/", dir);
+	ARGS_OK(&cfg, arg);
+	assert_string_equal(cfg.pid_path, expected);
+	/* An existing directory whose name ends in .pid is a directory. */
+	snprintf(arg, sizeof arg, "%s/x.pid", dir);
+	assert_int_equal(mkdir(arg, 0700), 0);
+	ARGS_OK(&cfg, "--pid-path", arg);
+	snprintf(expected, sizeof expected, "%s/x.pid/virtio-forwarder.pid",
+		 dir);
+	assert_string_equal(cfg.pid_path, expected);
+	assert_int_equal(rmdir(arg), 0);
+	/* No such directory: a .pid name is the file, else a directory. */
+	ARGS_OK(&cfg, "-p", "/run/nonexistent-vfwd/v.pid");
+	assert_string_equal(cfg.pid_path, "/run/nonexistent-vfwd/v.pid");
+	ARGS_OK(&cfg, "--pid-path=/run/nonexistent-vfwd");
+	assert_string_equal(cfg.pid_path,
+			    "/run/nonexistent-vfwd/virtio-forwarder.pid");
+	ARGS_OK(&cfg, "-p", "/var/run");
+	assert_string_equal(cfg.pid_path, "/var/run/virtio-forwarder.pid");
+	ARGS_OK(&cfg, "-p", "/");
+	assert_string_equal(cfg.pid_path, "/virtio-forwarder.pid");
+	/* An existing file is a file: replaced as a stale pid file would be. */
+	snprintf(arg, sizeof arg, "%s/my.pid", dir);
+	fclose(fopen(arg, "w"));
+	ARGS_OK(&cfg, "-p", arg);
+	assert_string_equal(cfg.pid_path, arg);
+	assert_int_equal(unlink(arg), 0);
+	assert_int_equal(rmdir(dir), 0);
+	/* Bad values. */
+	ARGS_FAIL(&cfg, "--pid-path=run: must be an absolute path", "-p",
+		  "run");
+	ARGS_FAIL(&cfg, "--pid-path=: must be an absolute path", "-p", "");
+	{
+		char longdir[PATH_MAX + 8];
+
+		memset(longdir, 'd', sizeof longdir - 1);
+		longdir[0] = '/';
+		longdir[PATH_MAX - 10] = '\0';
+		ARGS_FAIL(&cfg, "is too long (at most 4074 bytes with "
+			  "/virtio-forwarder.pid)", "-p", longdir);
+	}
+	/* The file's variable is always a directory. */
+	load_ok(&cfg, "VIRTIOFWD_PID_DIR=/run/v.pid\n");
+	assert_string_equal(cfg.pid_path, "/run/v.pid/virtio-forwarder.pid");
+}
+
+/* VIRTIOFWD_BIND_VFIO_PCI: every notation of 1.x, and what is refused. */
+static void
+test_vfio_bind_list(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *msg;
+	} bad[] = {
+		{ "01:02.8", "=01:02.8: is not a PCI address (DDDD:BB:SS.F or "
+		  "BB:SS.F in hex, slot up to 1f, function up to 7)" },
+		{ "0000:01:20.1", "=0000:01:20.1: is not a PCI address" },
+		{ "ens3:0", "=ens3:0: the number of VFs after ':' must be an "
+		  "integer from 1 to 4096" },
+		{ "ens3:4097", "from 1 to 4096" },
+		{ "ens3:", "the number of VFs after ':'" },
+		{ "ens3:x", "the number of VFs after ':'" },
+		{ "ens3:-1", "the number of VFs after ':'" },
+		{ "a:b:2", "=a:b:2: must be a PCI address (0000:01:02.3 or "
+		  "01:02.3), the interface name of a PF (all its VFs), or "
+		  "NAME:COUNT (its first COUNT VFs)" },
+		{ "abcdefghijklmnop", "must be a PCI address" },
+		{ "abcdefghijklmnopqrstuvwxyz0123456789:2", "must be a PCI "
+		  "address" },
+		{ ":4", "must be a PCI address" },
+		{ "a/b", "must be a PCI address" },
+		{ "..", "must be a PCI address" },
+		{ "ens3,ens3", "VIRTIOFWD_BIND_VFIO_PCI=ens3,ens3: 'ens3': is "
+		  "given twice (as ens3)" },
+		{ "01:02.3,0000:01:02.3", "'0000:01:02.3': is given twice (as "
+		  "0000:01:02.3)" },
+		{ "ens3,ens4:0", "=ens3,ens4:0: 'ens4:0': the number of VFs" },
+	};
+	struct vfwd_config cfg;
+	char text[256];
+	size_t i;
+
+	(void)state;
+	/* The 1.x example: a PF's VFs, a PCI device, a PF's first 16. */
+	load_ok(&cfg, "VIRTIOFWD_BIND_VFIO_PCI=ens3,0000:01:02.3,ens4:16\n");
+	assert_int_equal(cfg.n_vfio_bind, 3);
+	assert_false(cfg.vfio_bind[0].is_pci);
+	assert_string_equal(cfg.vfio_bind[0].name, "ens3");
+	assert_int_equal(cfg.vfio_bind[0].count, 0);
+	assert_true(cfg.vfio_bind[1].is_pci);
+	assert_string_equal(cfg.vfio_bind[1].name, "0000:01:02.3");
+	assert_false(cfg.vfio_bind[2].is_pci);
+	assert_string_equal(cfg.vfio_bind[2].name, "ens4");
+	assert_int_equal(cfg.vfio_bind[2].count, 16);
+	/* Without a domain, in upper case, as an array, with blanks. */
+	load_ok(&cfg, "VIRTIOFWD_BIND_VFIO_PCI=\"01:02.3, 1A:1F.7\"\n");
+	assert_int_equal(cfg.n_vfio_bind, 2);
+	assert_string_equal(cfg.vfio_bind[0].name, "0000:01:02.3");
+	assert_string_equal(cfg.vfio_bind[1].name, "0000:1a:1f.7");
+	load_ok(&cfg, "VIRTIOFWD_BIND_VFIO_PCI=(ens3 10000:01:02.3 "
+		"enp5s0f0np0:4096)\n");
+	assert_int_equal(cfg.n_vfio_bind, 3);
+	assert_string_equal(cfg.vfio_bind[1].name, "10000:01:02.3");
+	assert_int_equal(cfg.vfio_bind[2].count, 4096);
+	load_ok(&cfg, "VIRTIOFWD_BIND_VFIO_PCI=,ens3,,\n");
+	assert_int_equal(cfg.n_vfio_bind, 1);
+	load_ok(&cfg, "VIRTIOFWD_BIND_VFIO_PCI=ens3\nVIRTIOFWD_BIND_VFIO_PCI=\n");
+	assert_int_equal(cfg.n_vfio_bind, 0);
+	/* The option: repeatable, replaces the file's list. */
+	ARGS_OK(&cfg, "--bind-vfio-pci=ens3:2", "--bind-vfio-pci", "05:00.1");
+	assert_int_equal(cfg.n_vfio_bind, 2);
+	assert_string_equal(cfg.vfio_bind[1].name, "0000:05:00.1");
+	ARGS_FAIL(&cfg, "--bind-vfio-pci=ens3:0: the number of VFs after ':'",
+		  "--bind-vfio-pci=ens3:0");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "VIRTIOFWD_BIND_VFIO_PCI=%s\n",
+			 bad[i].text);
+		if (load(&cfg, text) != -EINVAL)
+			fail_msg("'%s' was not refused", bad[i].text);
+		assert_contains(err, bad[i].msg);
+		assert_true(strncmp(err, "t.conf:1: VIRTIOFWD_BIND_VFIO_PCI=",
+				    34) == 0);
+		assert_int_equal(cfg.n_vfio_bind, 0);
+	}
+	/* At most 64 entries. */
+	{
+		char many[2048] = "VIRTIOFWD_BIND_VFIO_PCI=(";
+
+		for (i = 0; i < 65; i++)
+			sprintf(many + strlen(many), " eth%zu", i);
+		strcat(many, ")\n");
+		assert_int_equal(load(&cfg, many), -EINVAL);
+		assert_contains(err, "VIRTIOFWD_BIND_VFIO_PCI=eth64: more than 64 devices or "
+				"interfaces");
+	}
+}
+
+/* The packaged file (its path is the test's argument) loads without a
+ * notice or warning and gives a valid configuration. */
+static const char *packaged_file;
+
+static void
+test_packaged_file(void **state)
+{
+	struct vfwd_config cfg;
+
+	(void)state;
+	if (packaged_file == NULL)
+		skip();
+	vfwd_config_defaults(&cfg);
+	n_notices = n_warnings = 0;
+	if (vfwd_config_load_file(&cfg, packaged_file, err, sizeof err) != 0)
+		fail_msg("%s: %s", packaged_file, err);
+	assert_int_equal(vfwd_config_validate(&cfg, err, sizeof err), 0);
+	if (n_notices + n_warnings)
+		fail_msg("%s: %s%s", packaged_file, last_notice, last_warning);
+	assert_int_equal(vfwd_config_port_control(&cfg), VFWD_PORT_CONTROL_ZMQ);
+}
+
+/* The 1.x start-script knobs: accepted, without effect. */
+static void
+test_start_script_knobs(void **state)
+{
+	struct vfwd_config cfg, def;
+
+	(void)state;
+	n_notices = n_warnings = 0;
+	load_ok(&cfg, "VIRTIOFWD_BINARY=@BINDIR@/virtio-forwarder\n");
+	vfwd_config_defaults(&def);
+	assert_memory_equal(&cfg, &def, sizeof cfg);
+	load_ok(&cfg, "VIRTIOFWD_BINARY=\n");
+	assert_int_equal(n_notices + n_warnings, 0);
+	/* --zero-copy, as 1.x's start script passed it: one notice. */
+	ARGS_OK(&cfg, "--zero-copy");
+	assert_true(cfg.zero_copy);
+	assert_int_equal(n_notices, 1);
+	assert_contains(last_notice, "VIRTIOFWD_ZERO_COPY");
+	assert_contains(last_notice, "no effect");
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
@@ -1676,7 +2078,17 @@ int main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_settings_table),
 		cmocka_unit_test(test_options_from_table),
+		cmocka_unit_test(test_shipped_1x_file),
+		cmocka_unit_test(test_port_control_precedence),
+		cmocka_unit_test(test_vfio_token),
+		cmocka_unit_test(test_pid_path),
+		cmocka_unit_test(test_vfio_bind_list),
+		cmocka_unit_test(test_start_script_knobs),
+		cmocka_unit_test(test_packaged_file),
 	};
+
+	if (argc > 1)
+		packaged_file = argv[1];
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "sysfs_tree.h"
 #include "ifmap.h"
 
 /* config.c wants this from its user; nothing here should warn. */
@@ -40,51 +40,7 @@ void vfwd_config_warn(const char *fmt, ...)
 			 (needle));                                     \
 } while (0)
 
-static char root[PATH_MAX];
-
 /* ---- building the tree ---- */
-
-static void
-mkdirs(const char *rel)
-{
-	char path[PATH_MAX], *p;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (p = path + strlen(root) + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(path, 0755) != 0 && errno != EEXIST)
-				fail_msg("mkdir %s: %s", path, strerror(errno));
-			*p = '/';
-		}
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		fail_msg("mkdir %s: %s", path, strerror(errno));
-}
-
-/* A symlink 'rel' (under root) pointing at 'target' (relative, as in sysfs). */
-static void
-link_at(const char *target, const char *rel)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	if (symlink(target, path) != 0)
-		fail_msg("symlink %s -> %s: %s", path, target, strerror(errno));
-}
-
-static void
-write_at(const char *rel, const char *text)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	if (f == NULL)
-		fail_msg("%s: %s", path, strerror(errno));
-	fputs(text, f);
-	fclose(f);
-}
 
 /* A PCI function under devices/pci0000:00/, with its bus/pci/devices link. */
 static void
@@ -93,12 +49,12 @@ pci_function(const char *addr)
 	char rel[PATH_MAX], target[PATH_MAX];
 
 	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s", addr);
-	mkdirs(rel);
+	tree_mkdirs(rel);
 	snprintf(rel, sizeof(rel), "devices/pci0000:00/%s/subsystem", addr);
-	link_at("../../../bus/pci", rel);
+	tree_link("../../../bus/pci", rel);
 	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", addr);
 	snprintf(target, sizeof(target), "../../../devices/pci0000:00/%s", addr);
-	link_at(target, rel);
+	tree_link(target, rel);
 }
 
 /* class/net/<ifname>, with its device link when 'devrel' is given (a path
@@ -109,16 +65,16 @@ netdev(const char *ifname, const char *devrel, const char *port_name)
 	char rel[PATH_MAX], target[PATH_MAX];
 
 	snprintf(rel, sizeof(rel), "class/net/%s", ifname);
-	mkdirs(rel);
+	tree_mkdirs(rel);
 	if (devrel != NULL) {
 		snprintf(rel, sizeof(rel), "class/net/%s/device", ifname);
 		snprintf(target, sizeof(target), "../../../devices/%s", devrel);
-		link_at(target, rel);
+		tree_link(target, rel);
 	}
 	if (port_name != NULL) {
 		snprintf(rel, sizeof(rel), "class/net/%s/phys_port_name", ifname);
 		snprintf(target, sizeof(target), "%s\n", port_name);
-		write_at(rel, target);
+		tree_write(rel, target);
 	}
 }
 
@@ -126,28 +82,26 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(root, sizeof(root), "%s/vfwd-ifmap-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(root) == NULL)
+	if (tree_create("ifmap") != 0)
 		return -1;
-	mkdirs("bus/pci/devices");
-	mkdirs("bus/usb/devices");
-	mkdirs("class/net");
+	tree_mkdirs("bus/pci/devices");
+	tree_mkdirs("bus/usb/devices");
+	tree_mkdirs("class/net");
 
 	/* A PF with two VFs; only VF 3 (0000:05:00.4) and VF 4 are there. */
 	pci_function(PF);
 	pci_function(VF3);
 	pci_function(VF4);
-	link_at("../" VF3, "devices/pci0000:00/" PF "/virtfn3");
-	link_at("../" VF4, "devices/pci0000:00/" PF "/virtfn4");
-	link_at("../" PF, "devices/pci0000:00/" VF3 "/physfn");
-	link_at("../" PF, "devices/pci0000:00/" VF4 "/physfn");
+	tree_link("../" VF3, "devices/pci0000:00/" PF "/virtfn3");
+	tree_link("../" VF4, "devices/pci0000:00/" PF "/virtfn4");
+	tree_link("../" PF, "devices/pci0000:00/" VF3 "/physfn");
+	tree_link("../" PF, "devices/pci0000:00/" VF4 "/physfn");
 	/* A plain NIC without SR-IOV. */
 	pci_function(NIC);
 
 	/* A USB network adapter. */
-	mkdirs("devices/usb1/1-1");
-	link_at("../../../bus/usb", "devices/usb1/1-1/subsystem");
+	tree_mkdirs("devices/usb1/1-1");
+	tree_link("../../../bus/usb", "devices/usb1/1-1/subsystem");
 
 	netdev("enp5s0f0", "pci0000:00/" PF, "p0");         /* the PF (uplink) */
 	netdev("enp5s0v3", "pci0000:00/" VF3, NULL);        /* VF 3's netdev */
@@ -160,26 +114,17 @@ setup(void **state)
 	netdev("veth0", NULL, NULL);                        /* no device */
 	netdev("usb0", "usb1/1-1", NULL);                   /* not PCI */
 	/* A device link whose name is not a PCI address, on the PCI bus. */
-	mkdirs("devices/platform/ff000000.eth");
-	link_at("../../../bus/pci", "devices/platform/ff000000.eth/subsystem");
+	tree_mkdirs("devices/platform/ff000000.eth");
+	tree_link("../../../bus/pci", "devices/platform/ff000000.eth/subsystem");
 	netdev("plat0", "platform/ff000000.eth", NULL);
 	return 0;
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	return nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return tree_remove(tree_root);
 }
 
 /* ---- the rules ---- */
@@ -188,7 +133,7 @@ static int
 map(const char *ifname, char *dev, size_t devlen, char *why, size_t whylen)
 {
 	dev[0] = why[0] = '\0';
-	return vfwd_ifmap(root, ifname, dev, devlen, why, whylen);
+	return vfwd_ifmap(tree_root, ifname, dev, devlen, why, whylen);
 }
 
 /* Rule 1: a VF netdev maps to its own PCI address. */
@@ -327,7 +272,7 @@ test_other_root(void **state)
 	char dev[VFWD_DEVSPEC_MAX], why[VFWD_ERR_MAX], other[PATH_MAX];
 
 	(void)state;
-	snprintf(other, sizeof(other), "%s/bus", root);
+	snprintf(other, sizeof(other), "%s/bus", tree_root);
 	assert_int_equal(vfwd_ifmap(other, "enp5s0v3", dev, sizeof(dev), why,
 				    sizeof(why)), -ENODEV);
 	assert_contains(why, "no such interface");
