@@ -12,6 +12,7 @@
 #include <rte_ethdev.h>
 #include <rte_vhost.h>
 
+#include "log.h"
 #include "sleep.h"
 
 /* The first timer sleep; each next one doubles, up to max_ns. */
@@ -119,6 +120,9 @@ arm_device(struct vfwd_sleeper *s, struct vfwd_unit *u)
 	}
 	return true;
 none:
+	/* Once per unit and publication, and only when idle. */
+	VLOG_DBG("relay %u: port %u RX queue %u has no interrupt; an idle "
+		 "worker polls it on a timer", u->relay_id, port, q);
 	u->no_intr = 1;
 	return false;
 }
