@@ -587,3 +587,37 @@ def test_migration_tap_booted_guest_onto_relay(reg, sockdir, guest_kit):
         src.close()
         dst.close()
     print("; ".join(report) + "; test %.1f s" % (time.monotonic() - t0))
+
+
+def test_guest_adaptive_poll_mode(reg, sockdir, guest_kit):
+    """VIRTIOFWD_POLL_MODE=adaptive with a real guest: between the guest's
+    pings (every 0.5 s) the worker sleeps; each ping's kick wakes it, every
+    reply comes back, and the namespace's pings (af_packet: no RX
+    interrupt, a timer wakes the worker) are all answered too."""
+    t0 = time.monotonic()
+    veth = reg.add(VethNs(HOST_IP + "/24"))
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_POLL_MODE": "adaptive",
+                                 "VIRTIOFWD_STATIC_VFS":
+                                 ["net_af_packet0,iface=%s=3" % veth.host]}))
+    g = reg.add(Guest(sockdir, d.socket(3), GUEST_IP + "/24", peer=HOST_IP,
+                      mode="pingloop", interval=0.5, cpus=0))
+    g.wait_ready()
+    wait_for(lambda: g.replies_at_least(2), timeout=60, what="the guest's first replies")
+    w0, n0 = d.stats()["workers"][0], len(g.ping_replies())
+    time.sleep(4)
+    w1, n1 = d.stats()["workers"][0], len(g.ping_replies())
+    assert n1 - n0 >= 6, g.console
+    slept = int(w1["sleep_cycles"]) - int(w0["sleep_cycles"])
+    total = (int(w1["busy_cycles"]) + int(w1["idle_cycles"])
+             - int(w0["busy_cycles"]) - int(w0["idle_cycles"]))
+    assert slept / total > 0.5, (w0, w1)
+    assert int(w1["wakeups"]) - int(w0["wakeups"]) >= n1 - n0, (w0, w1)
+
+    p = veth.ns_exec("ping", "-c", "5", "-i", "0.3", "-W", "2", GUEST_IP, check=False)
+    assert p.returncode == 0, p.stdout + p.stderr + g.console
+    assert " 0% packet loss" in p.stdout
+    s = d.settled_stats(3)
+    for direction in ("vf_to_vm", "vm_to_vf"):
+        assert s[direction]["rx_pkts"] == s[direction]["tx_pkts"], s
+        assert s[direction]["drop_full_pkts"] == 0, s
+    print("guest ready after %.1f s, test %.1f s" % (g.ready_s, time.monotonic() - t0))
