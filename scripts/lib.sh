@@ -8,9 +8,9 @@ VFWD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VFWD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
   dpdk dpdk-dev libdpdk-dev libnuma-dev libsystemd-dev
   libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libjansson-dev
-  libcmocka-dev python3 python3-pytest
+  libcmocka-dev libmicrohttpd-dev python3 python3-pytest
   python3-zmq python3-protobuf protobuf-compiler
-  openvswitch-switch
+  openvswitch-switch prometheus
   qemu-system-x86 busybox-static cpio kmod ethtool xz-utils
   iproute2 iputils-ping procps coreutils"
 

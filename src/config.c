@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 /* The 1.x defaults (configuration.md). */
@@ -358,6 +359,15 @@ const struct vfwd_setting vfwd_settings[] = {
 		OPT_SWITCH("ipc", 'I'),
 		.help = "file-based port control\n"
 			"[VIRTIOFWD_IPC_PORT_CONTROL]",
+	},
+
+	{
+		.name = "VIRTIOFWD_METRICS_EP", .kind = VFWD_V_LISTEN,
+		FIELD(metrics_ep), .empty_means_off = true,
+		OPT("metrics-ep", 0, "[ADDR:]PORT"),
+		.help = "serve Prometheus metrics over HTTP on\n"
+			"PORT (127.0.0.1), IPV4:PORT or [IPV6]:PORT;\n"
+			"off by default [VIRTIOFWD_METRICS_EP]",
 	},
 
 	/* ---- File only ---- */
@@ -890,6 +900,17 @@ apply_kind(struct vfwd_config *cfg, const struct vfwd_setting *s,
 		    || strlen(v) >= s->size)
 			return vfwd_fail(why, len, "must be 1 to %zu letters, "
 					 "digits, '_' or '-'", s->size - 1);
+		break;
+	case VFWD_V_LISTEN:
+		if (!empty) {
+			struct sockaddr_storage ss;
+			unsigned int sl;
+
+			if (strlen(v) >= s->size)
+				return vfwd_fail(why, len, "is too long (at most "
+						 "%zu bytes)", s->size - 1);
+			r = vfwd_parse_listen(v, &ss, &sl, why, len);
+		}
 		break;
 	case VFWD_V_POLL_MODE:
 		if (strcmp(v, "busy") == 0)

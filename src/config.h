@@ -100,6 +100,7 @@ struct vfwd_config {
 	bool ovsdb_sock_set;
 	bool ipc_port_control;
 	char ipc_dir[PATH_MAX];              /* where IPC command files go */
+	char metrics_ep[VFWD_EP_MAX];        /* Prometheus endpoint, "": off */
 
 	/* Load balancer (read here so that both programs share one parser). */
 	double sched_sensitivity;

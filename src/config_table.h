@@ -34,6 +34,7 @@ enum vfwd_value_kind {
 	VFWD_V_FILE_PREFIX,
 	VFWD_V_LOG_TARGET,   /* --nodaemon's "log_syslog" */
 	VFWD_V_POLL_MODE,    /* "busy" or "adaptive" */
+	VFWD_V_LISTEN,       /* TCP listening address; empty: off */
 	VFWD_V_STATIC_VFS,   /* list: <device>=<relay> */
 	VFWD_V_PINS,         /* list: RELAY:CPU[,CPU] */
 	VFWD_V_EAL_ARGS,     /* list: EAL arguments */

@@ -34,6 +34,7 @@
 #include "dataplane.h"
 #include "eal.h"
 #include "log.h"
+#include "metrics.h"
 #include "portctl.h"
 #include "relay.h"
 #include "stats.h"
@@ -387,6 +388,12 @@ main(int argc, char **argv)
 		}
 	}
 
+	if (cfg->metrics_ep[0] != '\0' &&
+	    vfwd_metrics_start(cfg->metrics_ep, err, sizeof(err)) != 0) {
+		VLOG_ERR("%s", err);
+		goto out_ctl;
+	}
+
 	sd_notify(0, "READY=1");
 	VLOG_NOTICE("ready: %u worker(s), %s mode, %s sockets", vfwd_dp_n_workers(),
 		    cfg->vhost_client ? "vhost-user client" : "vhost-user server",
@@ -398,6 +405,7 @@ main(int argc, char **argv)
 	status = EXIT_SUCCESS;
 	vfwd_ctl_ipc_close();
 out_ctl:
+	vfwd_metrics_stop();
 	vfwd_ovsdb_stop();
 	vfwd_ctl_zmq_close();
 out_relays:

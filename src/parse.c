@@ -8,11 +8,14 @@
 #include "parse.h"
 #include "ifmap.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
@@ -647,4 +650,55 @@ vfwd_parse_vfio_bind(const char *s, struct vfwd_vfio_bind *b,
 				 "first COUNT VFs)");
 	b->count = (unsigned int)count;
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Listening addresses                                                 */
+/* ------------------------------------------------------------------ */
+
+int
+vfwd_parse_listen(const char *s, struct sockaddr_storage *addr,
+		  unsigned int *addrlen, char *err, size_t errlen)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)addr;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port = s, *colon;
+	unsigned long p;
+	size_t n;
+
+	memset(addr, 0, sizeof(*addr));
+	colon = strrchr(s, ':');
+	host[0] = '\0';
+	if (colon != NULL) {
+		n = (size_t)(colon - s);
+		if (n == 0 || n >= sizeof(host))
+			goto bad;
+		memcpy(host, s, n);
+		host[n] = '\0';
+		port = colon + 1;
+	}
+	if (!vfwd_parse_ulong(port, 1, 65535, &p))
+		goto bad;
+	if (host[0] == '[') {
+		n = strlen(host);
+		if (n < 3 || host[n - 1] != ']')
+			goto bad;
+		host[n - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &in6->sin6_addr) != 1)
+			goto bad;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)p);
+		*addrlen = sizeof(*in6);
+		return 0;
+	}
+	if (inet_pton(AF_INET, host[0] ? host : "127.0.0.1", &in4->sin_addr) != 1)
+		goto bad;
+	in4->sin_family = AF_INET;
+	in4->sin_port = htons((uint16_t)p);
+	*addrlen = sizeof(*in4);
+	return 0;
+bad:
+	return vfwd_fail(err, errlen, "must be PORT (on 127.0.0.1), IPV4:PORT "
+			 "or [IPV6]:PORT, with a port from 1 to 65535");
 }

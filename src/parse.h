@@ -213,4 +213,14 @@ int vfwd_fail(char *err, size_t errlen, const char *fmt, ...)
  */
 const char *vfwd_show_value(const char *v, char *buf, size_t len);
 
+/*
+ * Parses a TCP listening address: "PORT" (loopback, 127.0.0.1),
+ * "IPV4:PORT" or "[IPV6]:PORT", with a port from 1 to 65535; no host
+ * names (nothing is looked up).  Fills 'addr' (a struct sockaddr_in or
+ * sockaddr_in6) and '*addrlen'.
+ */
+struct sockaddr_storage;
+int vfwd_parse_listen(const char *s, struct sockaddr_storage *addr,
+		      unsigned int *addrlen, char *err, size_t errlen);
+
 #endif /* VFWD_PARSE_H */

@@ -1523,6 +1523,8 @@ sample_value(const struct vfwd_setting *s)
 		return "log_syslog";
 	case VFWD_V_POLL_MODE:
 		return "adaptive";
+	case VFWD_V_LISTEN:
+		return "127.0.0.1:9479";
 	case VFWD_V_STATIC_VFS:
 		return "net_tap0=3";
 	case VFWD_V_PINS:
