@@ -74,6 +74,9 @@ struct worker {
 	uint64_t idle_cycles;
 	uint64_t sleep_cycles;
 	uint64_t wakeups;
+	uint64_t passes;                  /* the watchdog's sign of life */
+	bool asleep;                      /* adaptive mode: in a sleep */
+	uint64_t passes_seen;             /* main thread: at the last check */
 	struct vfwd_sleeper sleeper;      /* adaptive mode */
 	struct dir_slot ctr[VFWD_MAX_RELAYS][VFWD_N_DIRS];
 	/* Per direction first: the two directions of a relay may run on
@@ -147,6 +150,7 @@ free_workers(unsigned int n)
 static inline void
 account(struct worker *w, unsigned int got, uint64_t cycles)
 {
+	__atomic_store_n(&w->passes, w->passes + 1, __ATOMIC_RELAXED);
 	if (got != 0)
 		__atomic_store_n(&w->busy_cycles, w->busy_cycles + cycles,
 				 __ATOMIC_RELAXED);
@@ -267,7 +271,9 @@ loop_adaptive(struct worker *w)
 			}
 		}
 		rte_rcu_qsbr_thread_offline(qsbr, w->idx);
+		__atomic_store_n(&w->asleep, true, __ATOMIC_RELAXED);
 		woke = !stop_requested && vfwd_sleep_wait(&w->sleeper, evented);
+		__atomic_store_n(&w->asleep, false, __ATOMIC_RELAXED);
 		rte_rcu_qsbr_thread_online(qsbr, w->idx);
 		now = rte_rdtsc();
 		__atomic_store_n(&w->sleep_cycles, w->sleep_cycles + (now - prev),
@@ -423,6 +429,24 @@ vfwd_dp_worker_info(unsigned int w, struct vfwd_worker_info *out)
 	out->idle_cycles = __atomic_load_n(&wk->idle_cycles, __ATOMIC_RELAXED);
 	out->sleep_cycles = __atomic_load_n(&wk->sleep_cycles, __ATOMIC_RELAXED);
 	out->wakeups = __atomic_load_n(&wk->wakeups, __ATOMIC_RELAXED);
+}
+
+int
+vfwd_dp_stalled_worker(void)
+{
+	unsigned int i;
+	int stalled = -1;
+
+	for (i = 0; i < n_workers; i++) {
+		struct worker *w = &workers[i];
+		uint64_t passes = __atomic_load_n(&w->passes, __ATOMIC_RELAXED);
+
+		if (passes == w->passes_seen && running &&
+		    !__atomic_load_n(&w->asleep, __ATOMIC_RELAXED) && stalled < 0)
+			stalled = (int)i;
+		w->passes_seen = passes;
+	}
+	return stalled;
 }
 
 void

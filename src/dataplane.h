@@ -114,6 +114,13 @@ void vfwd_dp_fini(void);
  */
 void vfwd_dp_wake_all(void);
 
+/*
+ * The index of a worker that has made no pass over its poll list since
+ * the previous call (and is not asleep), or -1 when all have: the
+ * watchdog's check.  Main thread only.
+ */
+int vfwd_dp_stalled_worker(void);
+
 /* Number of workers. */
 unsigned int vfwd_dp_n_workers(void);
 

@@ -25,8 +25,6 @@
 #include <rte_lcore.h>
 #include <rte_version.h>
 
-#include <systemd/sd-daemon.h>
-
 #include "config.h"
 #include "ctl_ipc.h"
 #include "ctl_ovsdb.h"
@@ -37,6 +35,7 @@
 #include "metrics.h"
 #include "portctl.h"
 #include "relay.h"
+#include "service.h"
 #include "stats.h"
 #include "vfio_bind.h"
 #include "vhost.h"
@@ -250,8 +249,10 @@ main_loop(int sfd, int tfd, const struct sources *src)
 		if (items[1].revents & ZMQ_POLLIN) {
 			uint64_t ticks;
 
-			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 				vfwd_stats_sample();
+				vfwd_service_tick();
+			}
 		}
 		if (ipc >= 0 && (items[ipc].revents & ZMQ_POLLIN))
 			vfwd_ctl_ipc_serve();
@@ -394,12 +395,12 @@ main(int argc, char **argv)
 		goto out_ctl;
 	}
 
-	sd_notify(0, "READY=1");
+	vfwd_service_ready();
 	VLOG_NOTICE("ready: %u worker(s), %s mode, %s sockets", vfwd_dp_n_workers(),
 		    cfg->vhost_client ? "vhost-user client" : "vhost-user server",
 		    cfg->dynamic_sockets ? "dynamic" : "static");
 	main_loop(sfd, tfd, &src);
-	sd_notify(0, "STOPPING=1");
+	vfwd_service_stopping();
 
 	vfwd_stats_dump(stdout);
 	status = EXIT_SUCCESS;
