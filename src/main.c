@@ -111,13 +111,17 @@ prepare_host(const struct vfwd_config *cfg, char *err, size_t errlen)
  * Opens the static sockets and attaches the static devices.  A socket that
  * cannot be opened fails the start, naming the path and the reason: a
  * daemon that says it is ready while no VM can reach it helps nobody.
- * A device that fails is logged and skipped.
+ * Except when the name is taken by something the daemon must not replace
+ * (a file, link or directory, a live socket, another user's socket): in
+ * a shared directory any user can do that, and one relay taken must not
+ * cost the others theirs.  That relay is reported and left without a
+ * socket.  A device that fails is logged and skipped.
  */
 static int
 open_static_relays(const struct vfwd_config *cfg, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
-	unsigned int i;
+	unsigned int i, taken = 0;
 	int rc;
 
 	if (!cfg->dynamic_sockets) {
@@ -129,12 +133,24 @@ open_static_relays(const struct vfwd_config *cfg, char *err, size_t errlen)
 				return rc;
 			}
 			rc = vfwd_relay_add_socket(i, path, err, errlen);
+			if (rc == -EEXIST) {
+				VLOG_ERR("relay %u gets no socket: %s", i, err);
+				taken++;
+				continue;
+			}
 			if (rc != 0)
 				return rc;
 		}
-		VLOG_INFO("%u vhost-user %s for relays 0-%u (%s/%s)",
-			  VFWD_MAX_RELAYS, cfg->vhost_client ? "clients" : "sockets",
-			  VFWD_MAX_RELAYS - 1, cfg->socket_dir, cfg->socket_pattern);
+		if (taken == VFWD_MAX_RELAYS) {
+			snprintf(err, errlen, "the names of all %u sockets in %s are "
+				 "taken (see above)", VFWD_MAX_RELAYS, cfg->socket_dir);
+			return -EEXIST;
+		}
+		VLOG_INFO("%u vhost-user %s for relays 0-%u (%s/%s)%s",
+			  VFWD_MAX_RELAYS - taken,
+			  cfg->vhost_client ? "clients" : "sockets",
+			  VFWD_MAX_RELAYS - 1, cfg->socket_dir, cfg->socket_pattern,
+			  taken ? "; the others' names are taken (see above)" : "");
 	}
 	/* A device that fails to come up is logged and skipped: the other
 	 * relays (and their VMs) keep working. */
