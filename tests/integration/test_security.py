@@ -19,6 +19,7 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -455,3 +456,55 @@ def test_socket_directory(users, work, reg):
     assert rc == 1, err
     assert ("VIRTIOFWD_SOCKET_DIR %s: reached through symbolic link %s of user %s"
             % (link, link, users.user)) in err, err
+
+
+# ----------------------------------------------------------------------
+# The pid file and its lock
+# ----------------------------------------------------------------------
+
+def test_pid_lock(users, work, reg):
+    """In a shared pid directory a user pre-creates the lock file (and
+    holds a lock on it) and puts a link at the pid file's name; later they
+    hold a shared lock on the readable pid file while the daemon is
+    killed.  The daemon starts, restarts, and touches nothing of theirs."""
+    piddir = work.sub("pid", 0o1777)
+    pidfile = os.path.join(piddir, "virtio-forwarder.pid")
+    lock = pidfile + ".lock"
+    precious = os.path.join(work.path, "precious")
+    with open(precious, "w") as f:
+        f.write("keep me\n")
+    held = reg.add(Holder(users, "user", "flock_ex", lock))
+    p = users.run("user", ["ln", "-s", precious, pidfile])
+    assert p.returncode == 0, p.stderr
+
+    d = reg.add(Daemon(work.sub("d"), {"VIRTIOFWD_PID_DIR": piddir}))
+    assert ("lock file %s: not a file only the daemon's user can open; replacing it"
+            % lock) in d.proc.err, d.proc.err
+    with open(precious) as f:
+        assert f.read() == "keep me\n"
+    st = os.lstat(pidfile)
+    assert stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o644
+    with open(pidfile) as f:
+        assert int(f.read()) == d.proc.pid
+    st = os.lstat(lock)
+    assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (0, 0o600)
+    held.close()
+    # The user cannot open the lock, so cannot hold it.
+    p = users.run("user", [sys.executable, "-c", HOLDER, "open", lock])
+    assert p.stdout.startswith("refused 13"), (p.stdout, p.stderr)
+
+    # A second daemon on the same pid file is refused.
+    rc, err = run_daemon_expect_error(work.sub("d2"), {"VIRTIOFWD_PID_DIR": piddir})
+    assert rc == 1, err
+    assert "another virtio-forwarder is running (pid %d, pid file %s, lock %s)" % (
+        d.proc.pid, pidfile, lock) in err, err
+
+    # Killed while the user holds a shared lock on the pid file: the
+    # restart succeeds all the same.
+    reader = reg.add(Holder(users, "user", "flock_sh", pidfile))
+    assert d.stop(signal.SIGKILL) != 0
+    d.start()
+    with open(pidfile) as f:
+        assert int(f.read()) == d.proc.pid
+    assert "another virtio-forwarder" not in d.proc.err
+    reader.close()
