@@ -229,6 +229,15 @@ const struct vfwd_setting vfwd_settings[] = {
 		.help = "create no sockets at start; port control\n"
 			"adds them [VIRTIOFWD_DYNAMIC_SOCKETS]",
 	},
+	{
+		.name = "VIRTIOFWD_DYNAMIC_SOCKET_DIRS", .kind = VFWD_V_DIRS,
+		FIELD(socket_dirs),
+		OPT("dynamic-socket-dir", 0, "DIR"),
+		.help = "a directory where port control may put\n"
+			"dynamic sockets, besides the socket\n"
+			"directory; repeatable\n"
+			"[VIRTIOFWD_DYNAMIC_SOCKET_DIRS]",
+	},
 
 	/* ---- Features offered to guests ---- */
 	{
@@ -425,7 +434,8 @@ bool
 vfwd_setting_is_list(const struct vfwd_setting *s)
 {
 	return s->kind == VFWD_V_STATIC_VFS || s->kind == VFWD_V_PINS
-	       || s->kind == VFWD_V_EAL_ARGS || s->kind == VFWD_V_VFIO_BIND;
+	       || s->kind == VFWD_V_EAL_ARGS || s->kind == VFWD_V_VFIO_BIND
+	       || s->kind == VFWD_V_DIRS;
 }
 
 /* ------------------------------------------------------------------ */
@@ -663,6 +673,37 @@ add_vfio_bind(struct vfwd_config *cfg, const char *tok, char *why, size_t len)
 }
 
 /*
+ * A directory for dynamic sockets: an absolute path, short enough that a
+ * socket in it fits a unix socket path, given once.  A trailing '/' is
+ * dropped, so that the daemon compares directories as realpath(3) names
+ * them.
+ */
+static int
+add_dir(struct vfwd_config *cfg, const char *tok, char *why, size_t len)
+{
+	char dir[VFWD_SOCKET_DIR_SIZE];
+	size_t n = strlen(tok);
+	unsigned int i;
+	int r;
+
+	r = check_path(tok, sizeof dir, why, len);
+	if (r < 0)
+		return r;
+	while (n > 1 && tok[n - 1] == '/')
+		n--;
+	memset(dir, 0, sizeof dir);
+	memcpy(dir, tok, n);
+	for (i = 0; i < cfg->n_socket_dirs; i++)
+		if (!strcmp(cfg->socket_dirs[i], dir))
+			return vfwd_fail(why, len, "%s is given twice", dir);
+	if (cfg->n_socket_dirs == VFWD_SOCKET_DIRS_MAX)
+		return vfwd_fail(why, len, "more than %d directories",
+				 VFWD_SOCKET_DIRS_MAX);
+	memcpy(cfg->socket_dirs[cfg->n_socket_dirs++], dir, sizeof dir);
+	return 0;
+}
+
+/*
  * The tokens of a list value are separated by whitespace, and also by ';'
  * (pins) or ',' (devices to bind, as 1.x wrote them).
  */
@@ -714,6 +755,9 @@ append_list(struct vfwd_config *cfg, const struct vfwd_setting *s,
 		case VFWD_V_VFIO_BIND:
 			r = add_vfio_bind(cfg, tok, inner, sizeof inner);
 			break;
+		case VFWD_V_DIRS:
+			r = add_dir(cfg, tok, inner, sizeof inner);
+			break;
 		default:
 			r = add_eal_arg(cfg, tok, inner, sizeof inner);
 			break;
@@ -737,7 +781,10 @@ vfwd_setting_clear_list(struct vfwd_config *cfg, const struct vfwd_setting *s)
 		cfg->n_pins = 0;
 	else if (s->kind == VFWD_V_VFIO_BIND)
 		cfg->n_vfio_bind = 0;
-	else
+	else if (s->kind == VFWD_V_DIRS) {
+		cfg->n_socket_dirs = 0;
+		memset(cfg->socket_dirs, 0, sizeof cfg->socket_dirs);
+	} else
 		cfg->eal_args[0] = '\0';
 }
 
@@ -930,6 +977,7 @@ apply_kind(struct vfwd_config *cfg, const struct vfwd_setting *s,
 	case VFWD_V_PINS:
 	case VFWD_V_EAL_ARGS:
 	case VFWD_V_VFIO_BIND:
+	case VFWD_V_DIRS:
 		return append_list(cfg, s, v, why, len);
 	}
 	/* The string kinds that break out of the switch: store the value. */
@@ -1261,6 +1309,11 @@ vfwd_config_validate(const struct vfwd_config *cfg,
 					 "a unix socket path can hold", path,
 					 SUN_PATH_MAX);
 	}
+
+	if (cfg->n_socket_dirs > 0 && !cfg->dynamic_sockets)
+		vfwd_config_warn("VIRTIOFWD_DYNAMIC_SOCKET_DIRS "
+				 "(--dynamic-socket-dir) has no effect without "
+				 "dynamic sockets (VIRTIOFWD_DYNAMIC_SOCKETS)");
 
 	if (cfg->core_sched_enable && !cfg->zmq_core_sched_ep[0])
 		return vfwd_fail(err, errlen, "VIO4WD_CORE_SCHED_ENABLE is true "

@@ -31,6 +31,11 @@
 #define VFWD_EP_MAX 256
 #define VFWD_NAME_MAX 64
 #define VFWD_EAL_ARGS_MAX 1024
+/* Directories besides the socket directory where dynamic sockets may be,
+ * at most; each short enough to leave room in a unix socket path for a
+ * '/' and a name. */
+#define VFWD_SOCKET_DIRS_MAX 16
+#define VFWD_SOCKET_DIR_SIZE 106
 
 /* Where the daemon's own log lines go. */
 enum vfwd_log_target {
@@ -75,6 +80,9 @@ struct vfwd_config {
 	bool socket_group_set;
 	bool vhost_client;
 	bool dynamic_sockets;
+	/* Where else port control may put dynamic sockets. */
+	char socket_dirs[VFWD_SOCKET_DIRS_MAX][VFWD_SOCKET_DIR_SIZE];
+	unsigned int n_socket_dirs;
 
 	/* Virtio features offered to guests. */
 	bool jumbo;

@@ -39,6 +39,7 @@ enum vfwd_value_kind {
 	VFWD_V_PINS,         /* list: RELAY:CPU[,CPU] */
 	VFWD_V_EAL_ARGS,     /* list: EAL arguments */
 	VFWD_V_VFIO_BIND,    /* list: devices to bind to vfio-pci */
+	VFWD_V_DIRS,         /* list: directories (absolute paths) */
 };
 
 /*
@@ -106,7 +107,7 @@ extern const size_t vfwd_n_settings;
 const struct vfwd_setting *vfwd_setting_find(const char *name);
 
 /* Does 's' hold a list (static devices, pins, EAL arguments, devices to
- * bind to vfio-pci)? */
+ * bind to vfio-pci, directories)? */
 bool vfwd_setting_is_list(const struct vfwd_setting *s);
 
 /* Empties the list of 's' in 'cfg'. */

@@ -312,6 +312,11 @@ fill_relay(struct relay_msg *m, bool queues, unsigned int window)
 		m->rs.has_offered_features = true;
 		m->rs.offered_features = ri->offered;
 	}
+	if (ri->pool_size != 0) {
+		m->rs.has_pool_size = m->rs.has_pool_in_use = true;
+		m->rs.pool_size = ri->pool_size;
+		m->rs.pool_in_use = ri->pool_in_use;
+	}
 
 	dir_state(ri, VFWD_DIR_VF_TO_VM, m->f2m_state, sizeof(m->f2m_state));
 	m->f2m.active = active && ri->rxq_enabled != 0;

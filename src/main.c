@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -45,35 +46,126 @@
 /* ------------------------------------------------------------------ */
 
 /*
- * Creates and locks the pid file.  The lock, not the file's existence,
- * tells whether another daemon runs: a file a killed daemon left behind
- * does not stop a restart.
+ * Opens the lock file 'path', creating it when missing: a regular file of
+ * the daemon's user, mode 0600, one link, so that no other user can open
+ * it, and so none can lock it.  Anything else at the path (another user's
+ * file, a link, a file others may open) is removed and created anew: who
+ * can open a file can flock(2) it, and who holds that lock stops every
+ * start.  Returns the descriptor or a negative errno.
+ */
+static int
+lockfile_open(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, rc, tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		fd = open(path, O_RDWR | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT) {
+			fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+				  O_NOCTTY | O_CLOEXEC, 0600);
+			if (fd >= 0)
+				return fd;
+			if (errno == EEXIST)
+				continue;       /* another start made it: look again */
+		}
+		if (fd < 0 && errno != ELOOP && errno != EACCES && errno != EISDIR)
+			goto fail;
+		if (fd >= 0) {
+			if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+			    st.st_uid == geteuid() && (st.st_mode & 077) == 0 &&
+			    st.st_nlink == 1)
+				return fd;
+			close(fd);
+		}
+		VLOG_WARN("lock file %s: not a file only the daemon's user can open; "
+			  "replacing it", path);
+		if (unlink(path) != 0 && errno != ENOENT)
+			goto fail;
+	}
+	snprintf(err, errlen, "lock file %s: keeps changing while the daemon starts",
+		 path);
+	return -EAGAIN;
+fail:
+	rc = -errno;
+	snprintf(err, errlen, "lock file %s: %s (set VIRTIOFWD_PID_DIR or -p)", path,
+		 strerror(-rc));
+	return rc;
+}
+
+/*
+ * Writes our pid into a new file and renames it over 'path': readers never
+ * see a half-written file, and whatever was at 'path' (a link someone put
+ * in a shared directory, say) is replaced, never followed.
+ */
+static int
+pidfile_write(const char *path, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX], buf[32];
+	int fd, n, rc = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
+		snprintf(err, errlen, "pid file %s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "pid file %s: %s (set VIRTIOFWD_PID_DIR or -p)",
+			 path, strerror(-rc));
+		return rc;
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (write(fd, buf, (size_t)n) != n || fchmod(fd, 0644) != 0 ||
+	    rename(tmp, path) != 0) {
+		rc = errno != 0 ? -errno : -EIO;
+		snprintf(err, errlen, "pid file %s: %s", path, strerror(-rc));
+		unlink(tmp);
+	}
+	close(fd);
+	return rc;
+}
+
+/*
+ * Takes the daemon's lock and writes the pid file; returns the lock's
+ * descriptor, to keep open while the daemon runs.  The lock, not the pid
+ * file's existence, tells whether another daemon runs: a file a killed
+ * daemon left behind does not stop a restart.  The lock lives on its own
+ * root-only file, "<pid file>.lock", never removed (removing it could let
+ * two daemons lock two different files); the pid file stays readable by
+ * all (mode 0644), and a lock another user takes on it stops nothing.
  */
 static int
 pidfile_open(const char *path, char *err, size_t errlen)
 {
-	char buf[32];
-	int fd, n;
+	char lock[PATH_MAX], buf[32];
+	int fd, pfd, n, rc;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(err, errlen, "pid file %s: %s (set VIRTIOFWD_PID_DIR or -p)",
-			 path, strerror(errno));
-		return -errno;
+	if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", path) >= sizeof(lock)) {
+		snprintf(err, errlen, "pid file %s: path too long", path);
+		return -ENAMETOOLONG;
 	}
+	fd = lockfile_open(lock, err, errlen);
+	if (fd < 0)
+		return fd;
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		n = (int)read(fd, buf, sizeof(buf) - 1);
-		buf[n > 0 ? n : 0] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
+		buf[0] = '\0';
+		pfd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (pfd >= 0) {
+			n = (int)read(pfd, buf, sizeof(buf) - 1);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			close(pfd);
+		}
 		snprintf(err, errlen, "another virtio-forwarder is running (pid %s, "
-			 "pid file %s)", buf[0] ? buf : "?", path);
+			 "pid file %s, lock %s)", buf[0] ? buf : "?", path, lock);
 		close(fd);
 		return -EBUSY;
 	}
-	if (ftruncate(fd, 0) == 0) {
-		n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-		if (write(fd, buf, (size_t)n) != n)
-			VLOG_WARN("pid file %s: short write", path);
+	rc = pidfile_write(path, err, errlen);
+	if (rc != 0) {
+		close(fd);
+		return rc;
 	}
 	return fd;
 }
@@ -111,13 +203,17 @@ prepare_host(const struct vfwd_config *cfg, char *err, size_t errlen)
  * Opens the static sockets and attaches the static devices.  A socket that
  * cannot be opened fails the start, naming the path and the reason: a
  * daemon that says it is ready while no VM can reach it helps nobody.
- * A device that fails is logged and skipped.
+ * Except when the name is taken by something the daemon must not replace
+ * (a file, link or directory, a live socket, another user's socket): in
+ * a shared directory any user can do that, and one relay taken must not
+ * cost the others theirs.  That relay is reported and left without a
+ * socket.  A device that fails is logged and skipped.
  */
 static int
 open_static_relays(const struct vfwd_config *cfg, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
-	unsigned int i;
+	unsigned int i, taken = 0;
 	int rc;
 
 	if (!cfg->dynamic_sockets) {
@@ -129,12 +225,24 @@ open_static_relays(const struct vfwd_config *cfg, char *err, size_t errlen)
 				return rc;
 			}
 			rc = vfwd_relay_add_socket(i, path, err, errlen);
+			if (rc == -EEXIST) {
+				VLOG_ERR("relay %u gets no socket: %s", i, err);
+				taken++;
+				continue;
+			}
 			if (rc != 0)
 				return rc;
 		}
-		VLOG_INFO("%u vhost-user %s for relays 0-%u (%s/%s)",
-			  VFWD_MAX_RELAYS, cfg->vhost_client ? "clients" : "sockets",
-			  VFWD_MAX_RELAYS - 1, cfg->socket_dir, cfg->socket_pattern);
+		if (taken == VFWD_MAX_RELAYS) {
+			snprintf(err, errlen, "the names of all %u sockets in %s are "
+				 "taken (see above)", VFWD_MAX_RELAYS, cfg->socket_dir);
+			return -EEXIST;
+		}
+		VLOG_INFO("%u vhost-user %s for relays 0-%u (%s/%s)%s",
+			  VFWD_MAX_RELAYS - taken,
+			  cfg->vhost_client ? "clients" : "sockets",
+			  VFWD_MAX_RELAYS - 1, cfg->socket_dir, cfg->socket_pattern,
+			  taken ? "; the others' names are taken (see above)" : "");
 	}
 	/* A device that fails to come up is logged and skipped: the other
 	 * relays (and their VMs) keep working. */

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "portctl.h"
 #include "relay.h"
+#include "vhost.h"
 
 static bool dynamic_sockets;
 
@@ -140,6 +141,16 @@ vfwd_portctl_add_sock(const char *path, const struct vfwd_portctl_dev *d,
 	rc = check_dev(d, err, errlen);
 	if (rc != 0)
 		return rc;
+	/*
+	 * The daemon runs as root and the client may be any member of the
+	 * socket group: where it may create (and, for a stale socket,
+	 * remove) a file is the operator's choice, not the client's.
+	 */
+	rc = vfwd_vhost_check_path(path, err, errlen);
+	if (rc != 0) {
+		VLOG_WARN("port control: refused socket path: %s", err);
+		return rc;
+	}
 	id = vfwd_relay_find_socket(path);
 	if (id >= 0) {
 		if (conditional && has_device((unsigned int)id, d)) {
@@ -155,6 +166,11 @@ vfwd_portctl_add_sock(const char *path, const struct vfwd_portctl_dev *d,
 		return id;
 	}
 	rc = vfwd_relay_add_socket((unsigned int)id, path, err, errlen);
+	if (rc == -EEXIST && vfwd_relay_find_socket(path) < 0) {
+		/* Not another relay's: something in the way we leave alone. */
+		VLOG_WARN("port control: refused socket path: %s", err);
+		return rc;
+	}
 	if (rc != 0)
 		return rc;
 	rc = attach((unsigned int)id, d, err, errlen);

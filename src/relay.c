@@ -132,18 +132,30 @@ sync_dataplane(const struct relay *r)
 	vfwd_dp_set_relay(r->id, &d);
 }
 
-/* Frees what an idle relay still holds; its counters start again at 0.
- * Nothing of it is published any more, so no worker holds either. */
+/*
+ * Gives back what 'r' no longer needs; call after sync_dataplane().
+ *
+ * The buffer pool goes as soon as the relay has neither a guest nor a
+ * device, whatever its socket: only vhost dequeue (published with the
+ * guest) and the device's RX rings (gone with the device) take buffers
+ * from it, so once both are gone and the workers have synced, every
+ * buffer is back in it.  Keeping it for a socket alone would pin about
+ * 65 MB per relay ever used, and with a socket on each of the 64 relays
+ * the hugepages run out after a handful.  An idle relay (no socket
+ * either) also starts its counters again at zero.
+ */
 static void
-release_if_idle(struct relay *r)
+release_unused(struct relay *r)
 {
-	if (!vfwd_relay_state_idle(&r->st))
-		return;
-	if (r->pool != NULL) {
+	if (r->pool != NULL && !vfwd_relay_state_needs_buffers(&r->st)) {
+		VLOG_DBG("relay %u: buffer pool %s freed (%u buffers)", r->id,
+			 r->pool->name, r->pool->size);
 		rte_mempool_free(r->pool);
 		r->pool = NULL;
+		r->pool_numa = -1;
 	}
-	vfwd_dp_reset_counters(r->id);
+	if (vfwd_relay_state_idle(&r->st))
+		vfwd_dp_reset_counters(r->id);
 }
 
 /* Forgets the guest of 'r' (whose socket still exists), then its queue
@@ -354,7 +366,7 @@ vfwd_relay_add_socket(unsigned int id, const char *path, char *err, size_t errle
 		if (r->st.guest)
 			drop_guest(r);
 		step(r, VFWD_EV_SOCKET_FAILED);
-		release_if_idle(r);
+		release_unused(r);
 	}
 	pthread_mutex_unlock(&relay_lock);
 	return rc;
@@ -393,7 +405,7 @@ vfwd_relay_remove_socket(unsigned int id, char *err, size_t errlen)
 	r->q_enabled[VFWD_DIR_VF_TO_VM] = r->q_enabled[VFWD_DIR_VM_TO_VF] = 0;
 	r->mask_vid = -1;
 	pthread_mutex_unlock(&vring_lock);
-	release_if_idle(r);
+	release_unused(r);
 	pthread_mutex_unlock(&relay_lock);
 	return 0;
 }
@@ -454,7 +466,7 @@ attach(unsigned int id, const struct attach_req *req, char *err, size_t errlen)
 	else
 		rc = vfwd_device_probe(req->name, &dev_opts, &dev, err, errlen);
 	if (rc != 0) {
-		release_if_idle(r);
+		release_unused(r);
 		goto out;
 	}
 	/* The VM's node wins when the guest is already there. */
@@ -479,7 +491,7 @@ attach(unsigned int id, const struct attach_req *req, char *err, size_t errlen)
 
 fail_dev:
 	vfwd_device_detach(&dev);
-	release_if_idle(r);
+	release_unused(r);
 out:
 	pthread_mutex_unlock(&relay_lock);
 	return rc;
@@ -528,7 +540,7 @@ vfwd_relay_detach(unsigned int id, char *err, size_t errlen)
 	VLOG_INFO("relay %u: device %s detached", id, r->dev.name);
 	r->ident[0] = '\0';
 	r->n_members = 0;
-	release_if_idle(r);
+	release_unused(r);
 out:
 	pthread_mutex_unlock(&relay_lock);
 	return rc;
@@ -613,6 +625,10 @@ vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
 	info->port_id = r->st.device ? r->dev.port_id : -1;
 	snprintf(info->ident, sizeof(info->ident), "%s", r->ident);
 	info->numa = r->pool != NULL ? r->pool_numa : -1;
+	/* The pool cannot go while we hold relay_lock; the count sums the
+	 * workers' caches without stopping them, so it is a snapshot. */
+	info->pool_size = r->pool != NULL ? r->pool->size : 0;
+	info->pool_in_use = r->pool != NULL ? rte_mempool_in_use_count(r->pool) : 0;
 	vfwd_dp_relay_cpus(id, info->cpu, info->pin);
 	info->dev_rxq = r->st.device ? r->dev.nb_rxq : 0;
 	info->dev_txq = r->st.device ? r->dev.nb_txq : 0;
@@ -740,7 +756,7 @@ on_destroy_device(int vid)
 	if (r != NULL && r->st.guest && r->vid == vid) {
 		drop_guest(r);
 		VLOG_INFO("relay %u: guest disconnected from %s", r->id, path);
-		release_if_idle(r);
+		release_unused(r);
 	}
 	pthread_mutex_unlock(&relay_lock);
 }

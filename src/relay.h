@@ -32,6 +32,8 @@ struct vfwd_relay_info {
 	char ident[VFWD_NAME_MAX];          /* external label, "" when none */
 	int port_id;
 	int numa;                           /* node of the buffers, -1 none */
+	unsigned int pool_size;             /* buffers in its pool, 0: none */
+	unsigned int pool_in_use;           /* ... out of the pool now */
 	int cpu[VFWD_N_DIRS];               /* CPU serving each direction */
 	int pin[VFWD_N_DIRS];               /* configured pin, -1 none */
 	uint32_t rxq_enabled, txq_enabled;  /* guest queue bitmaps */

@@ -97,6 +97,12 @@ vfwd_relay_state_idle(const struct vfwd_relay_state *s)
 }
 
 bool
+vfwd_relay_state_needs_buffers(const struct vfwd_relay_state *s)
+{
+	return s->guest || s->device;
+}
+
+bool
 vfwd_relay_state_has_path(const struct vfwd_relay_state *s)
 {
 	return s->sock != VFWD_SOCK_NONE;

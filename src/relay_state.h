@@ -56,8 +56,12 @@ struct vfwd_relay_state {
 int vfwd_relay_step(struct vfwd_relay_state *s, enum vfwd_relay_event ev);
 
 /* Does the relay hold nothing (no socket, guest or device), so that its
- * buffers can go and its counters start again? */
+ * counters start again? */
 bool vfwd_relay_state_idle(const struct vfwd_relay_state *s);
+
+/* Does the relay need packet buffers: a guest (vhost dequeue) or a device
+ * (its RX rings)?  A socket alone needs none. */
+bool vfwd_relay_state_needs_buffers(const struct vfwd_relay_state *s);
 
 /* Does the relay own its socket path, i.e. is a socket open or on its
  * way in or out? */

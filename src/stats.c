@@ -163,14 +163,16 @@ dump_relay(FILE *f, const struct vfwd_relay_info *ri)
 
 	fprintf(f, "relay %u socket=%s device=%s ident=%s port=%d guest=%s numa=%d "
 		"cpu_vf_to_vm=%d cpu_vm_to_vf=%d guest_rxq=0x%x guest_txq=0x%x "
-		"dev_rxq=%u dev_txq=%u features=0x%" PRIx64 " migrating=%s\n",
+		"dev_rxq=%u dev_txq=%u features=0x%" PRIx64 " migrating=%s "
+		"pool_size=%u pool_in_use=%u\n",
 		ri->id, ri->has_socket ? ri->socket : "-",
 		ri->has_device ? ri->device : "-", ri->ident[0] ? ri->ident : "-",
 		ri->port_id,
 		ri->guest_connected ? "connected" : "none", ri->numa,
 		ri->cpu[VFWD_DIR_VF_TO_VM], ri->cpu[VFWD_DIR_VM_TO_VF],
 		ri->rxq_enabled, ri->txq_enabled, ri->dev_rxq, ri->dev_txq,
-		ri->features, ri->dirty_logging ? "yes" : "no");
+		ri->features, ri->dirty_logging ? "yes" : "no",
+		ri->pool_size, ri->pool_in_use);
 	for (d = 0; d < VFWD_N_DIRS; d++) {
 		const struct vfwd_dir_counters *s = &ri->dir[d];
 
@@ -201,7 +203,8 @@ void
 vfwd_stats_dump(FILE *f)
 {
 	struct vfwd_relay_info ri;
-	unsigned int i;
+	uint64_t mbufs = 0, in_use = 0;
+	unsigned int i, pools = 0;
 
 	fprintf(f, "stats begin\n");
 	for (i = 0; i < vfwd_dp_n_workers(); i++) {
@@ -214,9 +217,21 @@ vfwd_stats_dump(FILE *f)
 			wi.idle_cycles, vfwd_stats_worker_load(i, 0), wi.sleep_cycles,
 			wi.wakeups, vfwd_stats_worker_sleep(i, 0));
 	}
-	for (i = 0; i < VFWD_MAX_RELAYS; i++)
-		if (vfwd_relay_info(i, &ri) == 0 && (ri.has_device || ri.guest_connected))
+	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
+		if (vfwd_relay_info(i, &ri) != 0)
+			continue;
+		if (ri.pool_size > 0) {
+			pools++;
+			mbufs += ri.pool_size;
+			in_use += ri.pool_in_use;
+		}
+		if (ri.has_device || ri.guest_connected)
 			dump_relay(f, &ri);
+	}
+	/* Every relay's pool, also one a dump line above does not show, so
+	 * that memory kept by a relay nobody looks at shows up here. */
+	fprintf(f, "buffers pools=%u mbufs=%" PRIu64 " in_use=%" PRIu64 "\n",
+		pools, mbufs, in_use);
 	fprintf(f, "stats end\n");
 	fflush(f);
 }

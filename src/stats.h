@@ -43,7 +43,8 @@ float vfwd_stats_worker_load(unsigned int w, unsigned int window_ms);
 /* Share (0-1) of that time worker 'w' spent asleep (adaptive mode). */
 float vfwd_stats_worker_sleep(unsigned int w, unsigned int window_ms);
 
-/* Writes the state and counters of every relay in use to 'f'. */
+/* Writes the state and counters of every relay in use to 'f', and the
+ * packet buffers all relays hold ("buffers pools= mbufs= in_use="). */
 void vfwd_stats_dump(FILE *f);
 
 #endif /* VFWD_STATS_H */

@@ -14,6 +14,7 @@
 
 #include "errmsg.h"
 #include "log.h"
+#include "sockpath.h"
 #include "vhost.h"
 #include "virtio_features.h"
 
@@ -21,10 +22,75 @@ static bool client_mode;
 static uint64_t disabled_features;
 static uid_t sock_uid = (uid_t)-1;
 static gid_t sock_gid = (gid_t)-1;
+/* Who may own the socket directories and a stale socket we replace:
+ * root, the daemon's user, and the socket owner it gives sockets to. */
+static struct vfwd_sock_owners owners;
+/* Where dynamic sockets may be: the socket directory, then the list. */
+static char allowed_dirs[1 + VFWD_SOCKET_DIRS_MAX][PATH_MAX];
+static const char *allowed[1 + VFWD_SOCKET_DIRS_MAX];
+static size_t n_allowed;
+
+static void
+add_owner(uid_t uid)
+{
+	size_t i;
+
+	for (i = 0; i < owners.n; i++)
+		if (owners.uid[i] == uid)
+			return;
+	if (owners.n < sizeof(owners.uid) / sizeof(owners.uid[0]))
+		owners.uid[owners.n++] = uid;
+}
+
+/* Reports a socket directory that every user may write. */
+static void
+warn_world_writable(const char *what, const char *dir)
+{
+	VLOG_WARN("%s %s is writable by every user: any of them can take a "
+		  "relay's socket name there first, with a file, a link or a "
+		  "socket of their own; use a directory only root can write, such "
+		  "as /run/virtio-forwarder (the daemon creates a missing one "
+		  "root-owned)", what, dir);
+}
+
+/*
+ * Checks the extra directories of dynamic sockets as the socket directory
+ * is checked at start: one another user owns is refused now, rather than
+ * at the first request; a missing one is only noted, it may come later.
+ */
+static int
+check_extra_dirs(const struct vfwd_config *cfg, char *err, size_t errlen)
+{
+	unsigned int i;
+	bool ww;
+	int rc;
+
+	if (!cfg->dynamic_sockets)
+		return 0;
+	for (i = 0; i < cfg->n_socket_dirs; i++) {
+		rc = vfwd_sockdir_check(cfg->socket_dirs[i],
+					"VIRTIOFWD_DYNAMIC_SOCKET_DIRS:", &owners, &ww,
+					err, errlen);
+		if (rc == -ENOENT) {
+			VLOG_NOTICE("VIRTIOFWD_DYNAMIC_SOCKET_DIRS: %s does not exist "
+				    "(yet); no socket can be added there until it "
+				    "does", cfg->socket_dirs[i]);
+			continue;
+		}
+		if (rc != 0)
+			return rc;
+		if (ww)
+			warn_world_writable("VIRTIOFWD_DYNAMIC_SOCKET_DIRS:",
+					    cfg->socket_dirs[i]);
+	}
+	return 0;
+}
 
 int
 vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen)
 {
+	unsigned int i;
+
 	client_mode = cfg->vhost_client;
 	/* The same function tells vfwdctl migrate-check what we offer. */
 	disabled_features = vfwd_features_disabled(cfg);
@@ -63,7 +129,21 @@ vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen)
 				  "(set VIRTIOFWD_SOCKET_GROUP)", cfg->socket_group);
 		}
 	}
-	return 0;
+
+	owners.n = 0;
+	add_owner(0);
+	add_owner(geteuid());
+	if (sock_uid != (uid_t)-1)
+		add_owner(sock_uid);
+	n_allowed = 0;
+	snprintf(allowed_dirs[n_allowed++], sizeof(allowed_dirs[0]), "%s",
+		 cfg->socket_dir);
+	for (i = 0; i < cfg->n_socket_dirs; i++)
+		snprintf(allowed_dirs[n_allowed++], sizeof(allowed_dirs[0]), "%s",
+			 cfg->socket_dirs[i]);
+	for (i = 0; i < n_allowed; i++)
+		allowed[i] = allowed_dirs[i];
+	return check_extra_dirs(cfg, err, errlen);
 }
 
 /*
@@ -87,10 +167,39 @@ make_one_dir(const char *dir, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * Gives the socket directory the daemon just created its owner and mode.
+ * It stays root's, so that no other user can take a socket name in it or
+ * replace a socket.  In server mode only the daemon creates sockets there:
+ * mode 0755, group the socket group.  In client mode QEMU creates them:
+ * with a socket group, mode 1770 for that group (the sticky bit keeps one
+ * QEMU from removing another's socket); with only a socket owner, the
+ * directory is that user's (QEMU's user must write there, as 1.x's start
+ * script arranged).
+ */
+static void
+own_new_dir(const char *path)
+{
+	uid_t uid = (uid_t)-1;
+	gid_t gid = sock_gid;
+	mode_t mode = 0755;
+
+	if (client_mode && sock_gid != (gid_t)-1)
+		mode = 01770;
+	else if (client_mode && sock_uid != (uid_t)-1)
+		uid = sock_uid;
+	/* mkdir's mode passed through the umask; QEMU must get in. */
+	if (chmod(path, mode) != 0)
+		VLOG_WARN("%s: chmod: %s", path, strerror(errno));
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(path, uid, gid) != 0)
+		VLOG_WARN("%s: chown: %s", path, strerror(errno));
+}
+
 int
 vfwd_vhost_make_dir(const char *dir, char *err, size_t errlen)
 {
 	char path[PATH_MAX], *p;
+	bool ww;
 	int rc = 0;
 
 	if (strlen(dir) >= sizeof(path)) {
@@ -111,20 +220,31 @@ vfwd_vhost_make_dir(const char *dir, char *err, size_t errlen)
 	rc = make_one_dir(path, err, errlen);
 	if (rc < 0)
 		return rc;
-	if (rc == 0)
-		return 0;
-	/* mkdir's mode passed through the umask; QEMU must get in. */
-	if (chmod(path, 0755) != 0)
-		VLOG_WARN("%s: chmod: %s", path, strerror(errno));
 	/*
-	 * Only a directory created here changes owner: an existing one
-	 * (/tmp, /var/run) belongs to whoever made it.
+	 * Only a directory created here is given an owner and mode: an
+	 * existing one (/tmp, /var/run) belongs to whoever made it.  But it
+	 * must be one no other user controls: a /tmp/virtio-forwarder made
+	 * by someone else before the first start would hand them every
+	 * relay's socket, and with them the VMs' traffic.
 	 */
-	if ((sock_uid != (uid_t)-1 || sock_gid != (gid_t)-1) &&
-	    chown(path, sock_uid, sock_gid) != 0)
-		VLOG_WARN("%s: chown: %s", path, strerror(errno));
-	VLOG_INFO("created the socket directory %s", path);
+	if (rc == 1) {
+		own_new_dir(path);
+		VLOG_INFO("created the socket directory %s", path);
+	}
+	rc = vfwd_sockdir_check(path, "VIRTIOFWD_SOCKET_DIR", &owners, &ww, err,
+				errlen);
+	if (rc != 0)
+		return rc;
+	if (ww)
+		warn_world_writable("VIRTIOFWD_SOCKET_DIR", path);
 	return 0;
+}
+
+int
+vfwd_vhost_check_path(const char *path, char *err, size_t errlen)
+{
+	return vfwd_sockpath_check_dynamic(path, allowed, n_allowed, &owners, err,
+					   errlen);
 }
 
 /*
@@ -148,8 +268,15 @@ check_bindable(const char *path, char *err, size_t errlen)
 		return 0;       /* cannot tell; the library will try anyway */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		rc = -errno;
-		ERR("%s: cannot create the vhost-user socket: %s", path,
-		    strerror(-rc));
+		/* Something appeared since remove_stale() looked: taken. */
+		if (rc == -EADDRINUSE)
+			ERR("%s: something was created there meanwhile; not "
+			    "replacing it", path);
+		else
+			ERR("%s: cannot create the vhost-user socket: %s", path,
+			    strerror(-rc));
+		if (rc == -EADDRINUSE)
+			rc = -EEXIST;
 	} else {
 		unlink(path);
 	}
@@ -157,26 +284,16 @@ check_bindable(const char *path, char *err, size_t errlen)
 	return rc;
 }
 
-/* Removes a socket file a killed daemon left behind, and nothing else. */
+/* Removes a socket file a killed daemon left behind, and nothing else
+ * (see vfwd_sockpath_claim()). */
 static int
 remove_stale(const char *path, char *err, size_t errlen)
 {
-	struct stat st;
+	int rc = vfwd_sockpath_claim(path, &owners, err, errlen);
 
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode)) {
-		ERR("%s: exists and is not a socket; refusing to replace it", path);
-		return -EEXIST;
-	}
-	if (unlink(path) != 0) {
-		int rc = -errno;
-
-		ERR("%s: cannot remove stale socket: %s", path, strerror(-rc));
-		return rc;
-	}
-	VLOG_INFO("%s: removed stale socket", path);
-	return 0;
+	if (rc == 1)
+		VLOG_INFO("%s: removed stale socket", path);
+	return rc < 0 ? rc : 0;
 }
 
 int
@@ -234,11 +351,14 @@ unregister:
 void
 vfwd_vhost_close(const char *path)
 {
-	/* The library waits for its own thread to leave our callbacks for
-	 * this socket, and calls destroy_device for a connected guest. */
+	/*
+	 * The library waits for its own thread to leave our callbacks for
+	 * this socket, and calls destroy_device for a connected guest.  In
+	 * server mode it also removes the socket file; we remove nothing
+	 * ourselves, least of all when it was not registered: whatever is
+	 * at the path then is not ours.
+	 */
 	if (rte_vhost_driver_unregister(path) != 0)
 		VLOG_WARN("%s: was not registered", path);
-	if (!client_mode && unlink(path) != 0 && errno != ENOENT)
-		VLOG_WARN("%s: cannot remove socket: %s", path, strerror(errno));
 	VLOG_DBG("%s: vhost-user socket closed", path);
 }

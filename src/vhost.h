@@ -20,23 +20,40 @@ struct rte_vhost_device_ops;
  * Reads what the socket side needs from 'cfg' and resolves the socket
  * owner and group.  A missing user or group is an error when it was set
  * explicitly, a warning (sockets stay root's) when it is the 1.x default.
+ * With dynamic sockets, each directory of VIRTIOFWD_DYNAMIC_SOCKET_DIRS
+ * that exists must pass the checks of the socket directory (see below).
  */
 int vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen);
 
 /*
  * Creates the socket directory 'dir' with its parents, as 1.x's start
- * script did (mkdir -p), mode 0755; a directory created here is given to
- * the socket owner and group.  An existing directory is left as it is.
+ * script did (mkdir -p).  A directory created here stays root's and is
+ * not world-writable (mode 0755 with the socket group in server mode;
+ * 1770 for the socket group in client mode, where QEMU creates the
+ * sockets).  An existing directory is left as it is, but refused when a
+ * user other than root, the daemon's or the socket owner owns it (or a
+ * link on the way to it), and reported when every user may write it.
  * Call after vfwd_vhost_init().
  */
 int vfwd_vhost_make_dir(const char *dir, char *err, size_t errlen);
 
 /*
+ * Checks a socket path a port control client asked for: a plain absolute
+ * path directly in the socket directory or one of
+ * VIRTIOFWD_DYNAMIC_SOCKET_DIRS, reached through no symbolic link and not
+ * one itself (sockpath.h).  -EPERM or -EINVAL with the path and the
+ * reason in 'err'.
+ */
+int vfwd_vhost_check_path(const char *path, char *err, size_t errlen);
+
+/*
  * Registers and starts the vhost-user socket 'path', whose events the
- * library reports to 'ops' from its own thread.  In server mode a stale
- * socket file is removed first (a regular file in the way is an error),
- * a socket that cannot be bound is reported with the reason, and owner,
- * group and mode 0660 are applied.
+ * library reports to 'ops' from its own thread.  In server mode whatever
+ * is at 'path' is replaced only when it is a socket a killed daemon left
+ * (owned by the daemon's user or the socket owner, nobody listening);
+ * anything else is -EEXIST, with what is there in 'err'.  A socket that
+ * cannot be bound is reported with the reason, and owner, group and mode
+ * 0660 are applied.
  */
 int vfwd_vhost_open(const char *path, const struct rte_vhost_device_ops *ops,
 		    char *err, size_t errlen);

@@ -487,7 +487,7 @@ static void
 print_relay(FILE *f, const Virtioforwarder__RelayState *rs, bool queues)
 {
 	struct dir_row r[2];
-	char c0[16], c1[16], numa[16];
+	char c0[16], c1[16], numa[16], bufs[48] = "";
 	size_t i;
 
 	fmt_cpu(rs->cpu, true, c0, sizeof(c0));
@@ -498,9 +498,12 @@ print_relay(FILE *f, const Virtioforwarder__RelayState *rs, bool queues)
 		snprintf(numa, sizeof(numa), "%u", rs->socket_id);
 	fprintf(f, "relay %u  %s  socket %s\n", rs->id, rs->active ? "active" : "inactive",
 		rs->vhost && rs->vhost->vhost_socket_name ? rs->vhost->vhost_socket_name : "-");
-	fprintf(f, "  device %s  cpu %s (VF to VM) %s (VM to VF)  numa %s%s%s\n",
+	if (rs->has_pool_size)
+		snprintf(bufs, sizeof(bufs), "  buffers %u/%u in use",
+			 rs->has_pool_in_use ? rs->pool_in_use : 0, rs->pool_size);
+	fprintf(f, "  device %s  cpu %s (VF to VM) %s (VM to VF)  numa %s%s%s%s\n",
 		rs->vf && rs->vf->pci_addr_str ? rs->vf->pci_addr_str : "none", c0, c1,
-		numa, rs->ident ? "  ident " : "", rs->ident ? rs->ident : "");
+		numa, bufs, rs->ident ? "  ident " : "", rs->ident ? rs->ident : "");
 	fprintf(f, "  %-9s %12s %12s %9s %9s %11s %10s %11s %10s  %s\n", "direction",
 		"rx pkts", "tx pkts", "drop_full", "drop_nc", "rx pps", "rx Mbit/s",
 		"tx pps", "tx Mbit/s", "state");
@@ -529,12 +532,19 @@ ctl_print_stats_table(FILE *f, const Virtioforwarder__StatsResponse *r, bool que
 {
 	struct vfwd_cpuset idle;
 	char list[512];
-	unsigned int n_idle = 0;
+	unsigned int n_idle = 0, pools = 0;
+	uint64_t mbufs = 0, in_use = 0;
 	size_t i;
 
 	memset(&idle, 0, sizeof(idle));
 	for (i = 0; i < r->n_relay; i++) {
 		const Virtioforwarder__RelayState *rs = r->relay[i];
+
+		if (rs->has_pool_size) {
+			pools++;
+			mbufs += rs->pool_size;
+			in_use += rs->has_pool_in_use ? rs->pool_in_use : 0;
+		}
 
 		/* Relay ids are below 64, so a CPU set holds them. */
 		if (is_idle(rs) && rs->id < VFWD_MAX_CPUS) {
@@ -551,6 +561,10 @@ ctl_print_stats_table(FILE *f, const Virtioforwarder__StatsResponse *r, bool que
 		vfwd_cpuset_format(&idle, list, sizeof(list));
 		fprintf(f, "idle relays (no device, no guest, no traffic): %s\n\n", list);
 	}
+	/* A daemon older than the pool fields sends none: say nothing. */
+	if (pools > 0)
+		fprintf(f, "packet buffers: %" PRIu64 " of %" PRIu64 " in use, in %u "
+			"pool(s)\n\n", in_use, mbufs, pools);
 	for (i = 0; i < r->n_worker; i++) {
 		const Virtioforwarder__WorkerLoad *w = r->worker[i];
 

@@ -269,8 +269,38 @@ def parse_stats(block):
         m = re.match(r"worker (\d+) (.*)", line)
         if m:
             workers[int(m.group(1))] = dict(kv.split("=", 1) for kv in m.group(2).split())
+            continue
+        m = re.match(r"buffers (.*)", line)
+        if m:
+            relays["buffers"] = {k: int(v) for k, v in
+                                 (kv.split("=") for kv in m.group(1).split())}
     relays["workers"] = workers
     return relays
+
+
+def telemetry(prefix, command):
+    """Asks the DPDK telemetry socket of the process with EAL file prefix
+    'prefix' (/var/run/dpdk/<prefix>/dpdk_telemetry.v2) one command, such
+    as "/eal/heap_info,0"; returns the answer's value."""
+    import json
+    import socket
+    path = os.path.join("/var/run/dpdk", prefix, "dpdk_telemetry.v2")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        s.settimeout(10)
+        s.connect(path)
+        json.loads(s.recv(4096))             # the greeting
+        s.send(command.encode())
+        answer = json.loads(s.recv(1 << 20))
+    finally:
+        s.close()
+    return answer[command.split(",", 1)[0]]
+
+
+def heap_free(prefix):
+    """The free bytes of all DPDK heaps of a process, from telemetry."""
+    return sum(telemetry(prefix, "/eal/heap_info,%d" % h)["Free_size"]
+               for h in telemetry(prefix, "/eal/heap_list"))
 
 
 # The one warning of a daemon given both an explicit ZeroMQ port control

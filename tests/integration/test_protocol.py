@@ -65,6 +65,8 @@ NEW_FIELDS = {
     ("RelayState", "queue", 10),
     ("RelayState", "negotiated_features", 11),
     ("RelayState", "offered_features", 12),
+    ("RelayState", "pool_size", 13),
+    ("RelayState", "pool_in_use", 14),
     ("StatsResponse", "worker", 3),
 }
 NEW_MESSAGES = {"WorkerLoad", "RelayState.Queue"}

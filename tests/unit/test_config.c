@@ -1533,6 +1533,8 @@ sample_value(const struct vfwd_setting *s)
 		return "--no-pci";
 	case VFWD_V_VFIO_BIND:
 		return "0000:05:00.1";
+	case VFWD_V_DIRS:
+		return "/run/sample";
 	default:
 		return "1";
 	}
@@ -2007,6 +2009,79 @@ test_vfio_bind_list(void **state)
 	}
 }
 
+/* VIRTIOFWD_DYNAMIC_SOCKET_DIRS: a list of absolute directories. */
+static void
+test_dynamic_socket_dirs(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *msg;
+	} bad[] = {
+		{ "run/x", "=run/x: must be an absolute path" },
+		{ "/a /b /a/", "=/a /b /a/: '/a/': /a is given twice" },
+		/* 105 bytes at most: a '/' and a name must still fit. */
+		{ "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "is too long "
+		  "(at most 105 bytes)" },
+	};
+	struct vfwd_config cfg;
+	char text[512];
+	size_t i;
+
+	(void)state;
+	vfwd_config_defaults(&cfg);
+	assert_int_equal(cfg.n_socket_dirs, 0);
+	load_ok(&cfg, "VIRTIOFWD_DYNAMIC_SOCKET_DIRS=\"/run/vhost /var/lib/vms/\"\n");
+	assert_int_equal(cfg.n_socket_dirs, 2);
+	assert_string_equal(cfg.socket_dirs[0], "/run/vhost");
+	/* Compared as realpath(3) names directories: no trailing '/'. */
+	assert_string_equal(cfg.socket_dirs[1], "/var/lib/vms");
+	load_ok(&cfg, "VIRTIOFWD_DYNAMIC_SOCKET_DIRS=(/ /srv//)\n");
+	assert_int_equal(cfg.n_socket_dirs, 2);
+	assert_string_equal(cfg.socket_dirs[0], "/");
+	assert_string_equal(cfg.socket_dirs[1], "/srv");
+	load_ok(&cfg, "VIRTIOFWD_DYNAMIC_SOCKET_DIRS=/a\n"
+		"VIRTIOFWD_DYNAMIC_SOCKET_DIRS=\n");
+	assert_int_equal(cfg.n_socket_dirs, 0);
+	/* The option: repeatable. */
+	ARGS_OK(&cfg, "--dynamic-socket-dir=/run/a", "--dynamic-socket-dir", "/run/b");
+	assert_int_equal(cfg.n_socket_dirs, 2);
+	assert_string_equal(cfg.socket_dirs[1], "/run/b");
+	ARGS_FAIL(&cfg, "--dynamic-socket-dir=x: must be an absolute path",
+		  "--dynamic-socket-dir=x");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "VIRTIOFWD_DYNAMIC_SOCKET_DIRS=\"%s\"\n",
+			 bad[i].text);
+		if (load(&cfg, text) != -EINVAL)
+			fail_msg("'%s' was not refused", bad[i].text);
+		assert_contains(err, bad[i].msg);
+		assert_int_equal(cfg.n_socket_dirs, 0);
+	}
+	/* At most 16. */
+	{
+		char many[512] = "VIRTIOFWD_DYNAMIC_SOCKET_DIRS=(";
+
+		for (i = 0; i < 17; i++)
+			sprintf(many + strlen(many), " /d%zu", i);
+		strcat(many, ")\n");
+		assert_int_equal(load(&cfg, many), -EINVAL);
+		assert_contains(err, "VIRTIOFWD_DYNAMIC_SOCKET_DIRS=/d16: more than 16 "
+				"directories");
+	}
+	/* Without dynamic sockets it does nothing, and says so. */
+	load_ok(&cfg, "VIRTIOFWD_DYNAMIC_SOCKET_DIRS=/run/a\n");
+	n_warnings = 0;
+	assert_int_equal(vfwd_config_validate(&cfg, err, sizeof err), 0);
+	assert_int_equal(n_warnings, 1);
+	assert_contains(last_warning, "VIRTIOFWD_DYNAMIC_SOCKET_DIRS "
+			"(--dynamic-socket-dir) has no effect without dynamic sockets");
+	load_ok(&cfg, "VIRTIOFWD_DYNAMIC_SOCKET_DIRS=/run/a\n"
+		"VIRTIOFWD_DYNAMIC_SOCKETS=y\n");
+	n_warnings = 0;
+	assert_int_equal(vfwd_config_validate(&cfg, err, sizeof err), 0);
+	assert_int_equal(n_warnings, 0);
+}
+
 /* The packaged file (its path is the test's argument) loads without a
  * notice or warning and gives a valid configuration. */
 static const char *packaged_file;
@@ -2085,6 +2160,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_vfio_token),
 		cmocka_unit_test(test_pid_path),
 		cmocka_unit_test(test_vfio_bind_list),
+		cmocka_unit_test(test_dynamic_socket_dirs),
 		cmocka_unit_test(test_start_script_knobs),
 		cmocka_unit_test(test_packaged_file),
 	};

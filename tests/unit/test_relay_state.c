@@ -248,6 +248,38 @@ test_path_and_idle(void **state)
 				 all[i].sock != VFWD_SOCK_NONE);
 		assert_int_equal(vfwd_relay_state_idle(&all[i]),
 				 all[i].sock == VFWD_SOCK_NONE && !all[i].device);
+		/* Buffers follow the guest and the device, never the socket. */
+		assert_int_equal(vfwd_relay_state_needs_buffers(&all[i]),
+				 all[i].guest || all[i].device);
+	}
+}
+
+/* The static-socket life of a relay: its socket stays from start to stop
+ * while devices and guests come and go; its buffers must go each time. */
+static void
+test_buffers_without_socket_change(void **state)
+{
+	static const enum vfwd_relay_event evs[] = {
+		VFWD_EV_SOCKET_ADD, VFWD_EV_SOCKET_OPENED,
+		VFWD_EV_DEVICE_ATTACH, VFWD_EV_DEVICE_DETACH,
+		VFWD_EV_GUEST_UP, VFWD_EV_DEVICE_ATTACH, VFWD_EV_GUEST_DOWN,
+		VFWD_EV_DEVICE_DETACH,
+	};
+	static const bool needs[] = {
+		false, false, true, false, true, true, true, false,
+	};
+	struct vfwd_relay_state s = { 0 };
+	size_t i;
+
+	(void)state;
+	assert_false(vfwd_relay_state_needs_buffers(&s));
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		assert_int_equal(vfwd_relay_step(&s, evs[i]), 0);
+		if (vfwd_relay_state_needs_buffers(&s) != needs[i])
+			fail_msg("after event %zu (%s): needs buffers %d, expected %d",
+				 i, vfwd_relay_event_name(evs[i]),
+				 vfwd_relay_state_needs_buffers(&s), needs[i]);
+		assert_false(vfwd_relay_state_idle(&s));
 	}
 }
 
@@ -274,6 +306,7 @@ main(void)
 		cmocka_unit_test(test_closed_under_events),
 		cmocka_unit_test(test_lifecycles),
 		cmocka_unit_test(test_path_and_idle),
+		cmocka_unit_test(test_buffers_without_socket_change),
 		cmocka_unit_test(test_names),
 	};
 
