@@ -16,6 +16,7 @@
 # from tests/fuzz/corpus/ and tests/fuzz/regress/.  A crash leaves its
 # input in build-fuzz/artifacts/<target>/: fix the bug and add the input
 # to tests/fuzz/regress/<target>/, where the unit tests replay it.
+# libFuzzer's output of the last run of each target: build-fuzz/logs/.
 # Exit status: 0 when no target crashed, 1 otherwise.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -63,8 +64,7 @@ dict_of() {
 	esac
 }
 
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+mkdir -p build-fuzz/logs
 table="target seconds executions exec/s coverage features corpus result"
 crashed=0
 for t in $targets; do
@@ -72,6 +72,7 @@ for t in $targets; do
 	[ -x "$bin" ] || { echo "fuzz.sh: no target '$t' (have: $ALL)" >&2; exit 2; }
 	corpus=build-fuzz/corpus/$t
 	art=build-fuzz/artifacts/$t
+	out=build-fuzz/logs/$t.log     # libFuzzer's own output, kept
 	mkdir -p "$corpus" "$art"
 	cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null
 	find tests/fuzz/regress/"$t" -type f ! -name '.*' -exec cp -n {} "$corpus"/ \;
