@@ -9,6 +9,7 @@ VFWD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
   dpdk dpdk-dev libdpdk-dev libnuma-dev libsystemd-dev
   libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libjansson-dev
   libcmocka-dev libmicrohttpd-dev python3 python3-pytest
+  clang libclang-rt-14-dev
   python3-zmq python3-protobuf protobuf-compiler
   openvswitch-switch prometheus
   qemu-system-x86 busybox-static cpio kmod ethtool xz-utils

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Builds everything and runs all tests: unit tests, unit tests again under
-# ASan/UBSan, and the integration tests that start the real daemon against
-# real DPDK peers.  Installs missing Debian packages first.
+# ASan/UBSan, each fuzz target for a short while (VFWD_FUZZ_SECONDS, 20 s
+# by default; scripts/fuzz.sh soaks them longer), and the integration
+# tests that start the real daemon against real DPDK peers (their soak
+# tests at a tenth of the full counts; VFWD_SOAK_SCALE=1 for all of
+# them).  Installs missing Debian packages first.
 #
 #   sudo scripts/test.sh            all tests
 #   sudo scripts/test.sh -k client  only integration tests matching 'client'
@@ -31,6 +34,10 @@ echo "==> unit tests under ASan/UBSan"
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --print-errorlogs --suite unit
 count $? "unit tests (ASan/UBSan)"
+
+echo "==> fuzz targets, ${VFWD_FUZZ_SECONDS:-20} s each (scripts/fuzz.sh)"
+bash scripts/fuzz.sh -t "${VFWD_FUZZ_SECONDS:-20}"
+count $? "fuzz targets"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ctl_ipc.h"
+#include "ctl_slice.h"
 #include "errmsg.h"
 #include "ifmap.h"
 #include "log.h"
@@ -21,6 +22,25 @@
 
 static int ifd = -1;
 static char ipc_dir[PATH_MAX];
+
+/* The command file being run, a few lines per loop pass. */
+static struct {
+	bool active;
+	char name[NAME_MAX + 1];
+	char *text;               /* its contents */
+	size_t len, pos;          /* bytes, and where the next line starts */
+	int lineno;
+	FILE *out;                /* its answer, in 'res' */
+	char *res;
+	size_t reslen;
+} job;
+
+/* Command files waiting to run, oldest first (a ring of names). */
+static struct {
+	char **names;
+	size_t head, len, cap;
+	bool rescan;              /* the directory holds files not queued */
+} queue;
 
 /* ------------------------------------------------------------------ */
 /* Commands                                                            */
@@ -148,47 +168,66 @@ run_line(char *line, char *ok, size_t oklen, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+/* What one line of a command file came to. */
+enum line_result {
+	LINE_END = -1,       /* no line left */
+	LINE_BLANK,          /* blank or a comment */
+	LINE_OK,
+	LINE_FAILED,
+};
+
+/*
+ * Runs the line of 'text' (of 'len' bytes) at '*pos' and moves '*pos' and
+ * '*lineno' past it, writing its result line to 'out'.
+ */
+static enum line_result
+next_line(const char *text, size_t len, size_t *pos, int *lineno, FILE *out)
+{
+	const char *nl;
+	char line[VFWD_IPC_MAX_LINE + 2], ok[VFWD_ERR_MAX], err[VFWD_ERR_MAX], *p;
+	size_t n;
+
+	if (*pos >= len)
+		return LINE_END;
+	nl = memchr(text + *pos, '\n', len - *pos);
+	n = nl ? (size_t)(nl - (text + *pos)) : len - *pos;
+	++*lineno;
+	if (n > VFWD_IPC_MAX_LINE) {
+		fprintf(out, "error: line %d: longer than %d characters\n", *lineno,
+			VFWD_IPC_MAX_LINE);
+		*pos += n + 1;
+		return LINE_FAILED;
+	}
+	memcpy(line, text + *pos, n);
+	line[n] = '\0';
+	*pos += n + 1;
+	if (memchr(line, '\0', n) != NULL) {
+		fprintf(out, "error: line %d: contains a NUL byte\n", *lineno);
+		return LINE_FAILED;
+	}
+	p = line + strspn(line, " \t\r");
+	if (*p == '\0' || *p == '#')
+		return LINE_BLANK;
+	if (run_line(p, ok, sizeof(ok), err, sizeof(err)) == 0) {
+		fprintf(out, "%s\n", ok);
+		VLOG_INFO("ipc: %s", ok);
+		return LINE_OK;
+	}
+	fprintf(out, "error: line %d: %s\n", *lineno, err);
+	/* Whoever can write command files can repeat a bad one at will. */
+	VLOG_WARN_RL("ipc: line %d: %s", *lineno, err);
+	return LINE_FAILED;
+}
+
 int
 vfwd_ctl_ipc_run(const char *text, size_t len, void *results)
 {
-	FILE *out = results;
-	char line[VFWD_IPC_MAX_LINE + 2];
+	enum line_result r;
 	size_t pos = 0;
 	int lineno = 0, failed = 0;
 
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-		char ok[VFWD_ERR_MAX], err[VFWD_ERR_MAX], *p;
-
-		lineno++;
-		if (n > VFWD_IPC_MAX_LINE) {
-			fprintf(out, "error: line %d: longer than %d characters\n", lineno,
-				VFWD_IPC_MAX_LINE);
-			failed++;
-			pos += n + 1;
-			continue;
-		}
-		memcpy(line, text + pos, n);
-		line[n] = '\0';
-		pos += n + 1;
-		if (memchr(line, '\0', n) != NULL) {
-			fprintf(out, "error: line %d: contains a NUL byte\n", lineno);
-			failed++;
-			continue;
-		}
-		p = line + strspn(line, " \t\r");
-		if (*p == '\0' || *p == '#')
-			continue;
-		if (run_line(p, ok, sizeof(ok), err, sizeof(err)) == 0) {
-			fprintf(out, "%s\n", ok);
-			VLOG_INFO("ipc: %s", ok);
-		} else {
-			fprintf(out, "error: line %d: %s\n", lineno, err);
-			VLOG_WARN("ipc: line %d: %s", lineno, err);
-			failed++;
-		}
-	}
+	while ((r = next_line(text, len, &pos, &lineno, results)) != LINE_END)
+		failed += r == LINE_FAILED;
 	return failed;
 }
 
@@ -243,13 +282,18 @@ write_result(const char *name, const char *text, size_t len)
 	}
 }
 
+/*
+ * Starts running command file 'name': reads it whole and removes it (a
+ * file is processed once; a new file of the same name is a new command
+ * file), then its lines run a few per loop pass (run_job()).  A file that
+ * cannot be run is answered at once.
+ */
 static void
-take_file(const char *name)
+start_job(const char *name)
 {
-	char path[PATH_MAX], *text = NULL, *res = NULL;
-	size_t reslen = 0;
+	char path[PATH_MAX];
 	struct stat st;
-	FILE *out;
+	bool answer = false;
 	ssize_t n;
 	int fd;
 
@@ -258,50 +302,125 @@ take_file(const char *name)
 	snprintf(path, sizeof(path), "%s/%s", ipc_dir, name);
 	/* No answer could be written for it: refuse before running anything. */
 	if (strlen(name) + strlen(".result") > NAME_MAX) {
-		VLOG_ERR("ipc: command file name longer than %zu bytes (no room for "
-			 "its .result); removed without running it",
-			 NAME_MAX - strlen(".result"));
+		VLOG_ERR_RL("ipc: command file name longer than %zu bytes (no room "
+			    "for its .result); removed without running it",
+			    NAME_MAX - strlen(".result"));
 		unlink(path);
 		return;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return;          /* gone already, or a link: not ours */
-	out = open_memstream(&res, &reslen);
-	if (out == NULL || fstat(fd, &st) != 0)
-		goto done;
+	memset(&job, 0, sizeof(job));
+	snprintf(job.name, sizeof(job.name), "%s", name);
+	job.out = open_memstream(&job.res, &job.reslen);
+	if (job.out == NULL || fstat(fd, &st) != 0)
+		goto fail;
 	if (!S_ISREG(st.st_mode)) {
-		fprintf(out, "error: not a regular file\n");
-		goto answer;
-	}
-	if (st.st_size > VFWD_IPC_MAX_FILE) {
-		fprintf(out, "error: file larger than %d bytes; nothing done\n",
+		fprintf(job.out, "error: not a regular file\n");
+		answer = true;
+	} else if (st.st_size > VFWD_IPC_MAX_FILE) {
+		fprintf(job.out, "error: file larger than %d bytes; nothing done\n",
 			VFWD_IPC_MAX_FILE);
-		goto answer;
+		answer = true;
+	} else {
+		job.text = malloc((size_t)st.st_size + 1);
+		if (job.text == NULL)
+			goto fail;
+		n = read(fd, job.text, (size_t)st.st_size);
+		if (n < 0) {
+			fprintf(job.out, "error: cannot read: %s\n", strerror(errno));
+			answer = true;
+		} else {
+			job.len = (size_t)n;
+			VLOG_INFO("ipc: command file %s", name);
+		}
 	}
-	text = malloc((size_t)st.st_size + 1);
-	if (text == NULL)
-		goto done;
-	n = read(fd, text, (size_t)st.st_size);
-	if (n < 0) {
-		fprintf(out, "error: cannot read: %s\n", strerror(errno));
-		goto answer;
-	}
-	VLOG_INFO("ipc: command file %s", name);
-	vfwd_ctl_ipc_run(text, (size_t)n, out);
-answer:
-	/* Processed once: the command file goes, its answer stays. */
-	if (unlink(path) != 0 && errno != ENOENT)
-		VLOG_WARN("ipc: cannot remove %s: %s; it will run again when the "
-			  "directory is next scanned", path, strerror(errno));
-	fflush(out);
-	write_result(name, res, reslen);
-done:
-	if (out != NULL)
-		fclose(out);
-	free(res);
-	free(text);
 	close(fd);
+	/* Processed once: the command file goes, its answer will stay. */
+	if (unlink(path) != 0 && errno != ENOENT)
+		VLOG_WARN_RL("ipc: cannot remove %s: %s; it will run again when the "
+			     "directory is next scanned", path, strerror(errno));
+	job.active = true;
+	if (answer)
+		job.len = job.pos = 0;
+	return;
+fail:
+	close(fd);
+	if (job.out != NULL)
+		fclose(job.out);
+	free(job.res);
+	free(job.text);
+	memset(&job, 0, sizeof(job));
+}
+
+/* Writes the answer of the job whose lines are all run, and ends it. */
+static void
+finish_job(void)
+{
+	fflush(job.out);
+	write_result(job.name, job.res, job.reslen);
+	fclose(job.out);
+	free(job.res);
+	free(job.text);
+	memset(&job, 0, sizeof(job));
+}
+
+/* ------------------------------------------------------------------ */
+/* The queue of command files                                          */
+/* ------------------------------------------------------------------ */
+
+/* Adds command file 'name' to the queue; when the queue is full, the
+ * directory is scanned once it drains instead. */
+static void
+enqueue(const char *name)
+{
+	char *copy;
+
+	if (!wanted(name))
+		return;
+	if (queue.len == VFWD_IPC_MAX_QUEUED) {
+		queue.rescan = true;
+		return;
+	}
+	if (queue.len == queue.cap) {
+		size_t cap = queue.cap ? queue.cap * 2 : 64;
+		char **p = malloc(cap * sizeof(*p));
+		size_t i;
+
+		if (p == NULL) {
+			queue.rescan = true;
+			return;
+		}
+		/* Unrolled from the ring into the new array's start. */
+		for (i = 0; i < queue.len; i++)
+			p[i] = queue.names[(queue.head + i) % queue.cap];
+		free(queue.names);
+		queue.names = p;
+		queue.cap = cap;
+		queue.head = 0;
+	}
+	copy = strdup(name);
+	if (copy == NULL) {
+		queue.rescan = true;
+		return;
+	}
+	queue.names[(queue.head + queue.len) % queue.cap] = copy;
+	queue.len++;
+}
+
+/* Takes the oldest name off the queue; NULL when empty.  Freed by the caller. */
+static char *
+dequeue(void)
+{
+	char *name;
+
+	if (queue.len == 0)
+		return NULL;
+	name = queue.names[queue.head];
+	queue.head = (queue.head + 1) % queue.cap;
+	queue.len--;
+	return name;
 }
 
 /* Creates the directory, or checks that the existing one is safe. */
@@ -355,7 +474,7 @@ make_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* Takes every command file in the directory. */
+/* Queues every command file in the directory. */
 static void
 scan_dir(void)
 {
@@ -369,7 +488,7 @@ scan_dir(void)
 	}
 	while ((de = readdir(d)) != NULL)
 		if (de->d_type == DT_REG)
-			take_file(de->d_name);
+			enqueue(de->d_name);
 	closedir(d);
 }
 
@@ -395,8 +514,8 @@ vfwd_ctl_ipc_open(const char *dir, char *err, size_t errlen)
 		return rc;
 	}
 	VLOG_INFO("IPC port control: watching %s", dir);
-	/* Files that arrived while the daemon was down. */
-	scan_dir();
+	/* Files that arrived while the daemon was down: run by the loop. */
+	queue.rescan = true;
 	return ifd;
 }
 
@@ -427,28 +546,77 @@ vfwd_ctl_ipc_serve(void)
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t n;
 
-	while ((n = read(ifd, buf, sizeof(buf))) > 0) {
+	/* Reading the events only queues names: cheap, however many. */
+	while (ifd >= 0 && (n = read(ifd, buf, sizeof(buf))) > 0) {
 		char *p = buf;
 
 		while (p < buf + n) {
 			struct inotify_event *ev = (struct inotify_event *)p;
 
 			if (ev->len > 0 && !(ev->mask & IN_ISDIR))
-				take_file(ev->name);
+				enqueue(ev->name);
 			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
 				rewatch();
 			/* Events were lost: look at what is there. */
 			if (ev->mask & IN_Q_OVERFLOW)
-				scan_dir();
+				queue.rescan = true;
 			p += sizeof(*ev) + ev->len;
 		}
+	}
+}
+
+bool
+vfwd_ctl_ipc_busy(void)
+{
+	return job.active || queue.len > 0 || queue.rescan;
+}
+
+void
+vfwd_ctl_ipc_work(void)
+{
+	struct vfwd_slice sl;
+
+	vfwd_slice_start(&sl, VFWD_IPC_LINES_PER_PASS);
+	while (vfwd_slice_more(&sl)) {
+		if (job.active) {
+			enum line_result r = next_line(job.text, job.len, &job.pos,
+						       &job.lineno, job.out);
+
+			if (r == LINE_END)
+				finish_job();
+			else if (r != LINE_BLANK)
+				sl.done++;
+			continue;
+		}
+		if (queue.len > 0) {
+			char *name = dequeue();
+
+			start_job(name);
+			free(name);
+			sl.done++;
+			continue;
+		}
+		if (!queue.rescan)
+			break;
+		queue.rescan = false;
+		scan_dir();
+		sl.done++;
 	}
 }
 
 void
 vfwd_ctl_ipc_close(void)
 {
+	char *name;
+
 	if (ifd >= 0)
 		close(ifd);
 	ifd = -1;
+	/* A file half run is answered with what was done. */
+	if (job.active)
+		finish_job();
+	while ((name = dequeue()) != NULL)
+		free(name);
+	free(queue.names);
+	memset(&queue, 0, sizeof(queue));
 }

@@ -9,13 +9,18 @@
  * ('#' comments and blank lines allowed).  A file is taken once it is
  * complete: renamed into the directory, or closed after writing; names
  * starting with '.' or ending in ".tmp" or ".result" are left alone.
- * Each file is processed once, then removed, and answered with
+ * Each file is read and removed, then processed once, and answered with
  * "<name>.result": one line per command, "ok ..." or "error: <reason>".
  * A malformed line is refused with the reason and changes nothing.
+ *
+ * Files are queued as they arrive and run a few lines per main loop pass
+ * (ctl_slice.h), so that the other control sources keep answering while
+ * a 64 KiB file or thousands of files are processed.
  */
 #ifndef VFWD_CTL_IPC_H
 #define VFWD_CTL_IPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -25,18 +30,29 @@
 /* Limits on what a command file may hold. */
 #define VFWD_IPC_MAX_FILE (64 * 1024)
 #define VFWD_IPC_MAX_LINE 512
+/* Command lines run per main loop pass at most (within the slice). */
+#define VFWD_IPC_LINES_PER_PASS 4
+/* Names queued at most; past that the directory is scanned again later. */
+#define VFWD_IPC_MAX_QUEUED 4096
 
 /*
  * Creates the directory 'dir' (root-only, 0700) if needed and starts
  * watching it; files already there are processed at once.  Returns the
- * inotify fd to poll, or a negative errno.
+ * inotify fd to poll, or a negative errno.  Files already there are
+ * queued; vfwd_ctl_ipc_work() runs them.
  */
 int vfwd_ctl_ipc_open(const char *dir, char *err, size_t errlen);
 
-/* Processes what the inotify fd reported. */
+/* Queues the command files the inotify fd reported. */
 void vfwd_ctl_ipc_serve(void);
 
-/* Stops watching. */
+/* Is there work left for vfwd_ctl_ipc_work()? */
+bool vfwd_ctl_ipc_busy(void);
+
+/* Runs queued command files, a slice's worth of lines. */
+void vfwd_ctl_ipc_work(void);
+
+/* Stops watching; a file half run is answered with what was done. */
 void vfwd_ctl_ipc_close(void);
 
 /*

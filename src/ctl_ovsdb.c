@@ -6,24 +6,44 @@
  * change work out the relays the table asks for ("desired") and bring the
  * relays we own in line, through the same port control operations as the
  * other sources.
+ *
+ * Nothing here blocks the control thread: the socket is non-blocking from
+ * the connect on, what we send is queued and flushed when the socket is
+ * writable, a message is parsed only once all of it arrived (json_frame.h
+ * finds its end, however the stream was split), and the session is a
+ * small state machine in the manner of Open vSwitch's reconnect module:
+ *
+ *     BACKOFF --(delay over)--> CONNECTING --(connected)--> ACTIVE
+ *        ^                          |                          |
+ *        +---- failure, timeout ----+---- error, EOF, silence --+
+ *
+ * A server that stops answering is probed with an echo after
+ * OVSDB_PROBE_MS of silence and dropped after twice that; one that does
+ * not read what we send is dropped once OVSDB_MAX_OUTPUT bytes wait.
+ * Reconciling after a change is done a few relays per loop pass
+ * (ctl_slice.h), like the input, so the other control sources keep
+ * answering during a large resynchronisation.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "backoff.h"
 #include "config.h"
 #include "ctl_ovsdb.h"
+#include "ctl_slice.h"
 #include "errmsg.h"
 #include "ifmap.h"
+#include "json_frame.h"
 #include "log.h"
 #include "portctl.h"
 #include "relay.h"
@@ -31,9 +51,20 @@
 /* Limits on what the server can make us hold. */
 #define OVSDB_MAX_ROWS 4096
 #define OVSDB_MAX_INPUT (16 * 1024 * 1024)
+/* What we queue for a server that does not read, at most. */
+#define OVSDB_MAX_OUTPUT (1024 * 1024)
+/* Bytes read per loop pass at most, and messages handled. */
+#define OVSDB_READ_PER_PASS (256 * 1024)
+#define OVSDB_MSGS_PER_PASS 16
+/* Relay changes made per loop pass at most, while reconciling. */
+#define OVSDB_CHANGES_PER_PASS 4
 /* Reconnection delays: a restarted server is seen within 16 s. */
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 16000
+/* A connect that has not completed by then has failed. */
+#define OVSDB_CONNECT_TIMEOUT_MS 5000
+/* Silence after which the server is probed; twice that, it is dropped. */
+#define OVSDB_PROBE_MS 5000
 #define MONITOR_ID 1
 
 /* One row of the Interface table, as far as we care. */
@@ -48,36 +79,55 @@ struct row {
 	char t_dev[VFWD_DEVSPEC_MAX];
 };
 
+/* Where the session is (see the diagram at the top). */
+enum session_state {
+	S_BACKOFF,          /* waiting until next_try_ms to connect */
+	S_CONNECTING,       /* a non-blocking connect is under way */
+	S_ACTIVE,           /* connected; monitoring once 'synced' */
+};
+
+/* Where a reconciling round is: removals first, then additions. */
+enum reconcile_phase {
+	R_IDLE,
+	R_REMOVE,
+	R_ADD,
+};
+
 static struct {
 	char target[256];
 	int fd;
+	enum session_state state;
 	bool synced;                       /* initial table received */
-	uint64_t next_try_ms;
+	uint64_t next_try_ms;              /* S_BACKOFF: when to connect */
+	uint64_t connect_start_ms;         /* S_CONNECTING: since when */
+	uint64_t last_rx_ms;               /* S_ACTIVE: last bytes received */
+	bool probe_sent;                   /* an echo asks whether it is alive */
 	struct vfwd_backoff backoff;
 	bool down_logged;
 	char *in;                          /* bytes not parsed yet */
 	size_t in_len, in_cap;
-	struct row *rows;
-	unsigned int n_rows;
+	struct vfwd_json_frame frame;      /* the end of the next message */
+	bool in_ready;                     /* a whole message may be waiting */
+	char *out;                         /* bytes not sent yet, from out_off */
+	size_t out_off, out_len, out_cap;
+	bool started;                      /* vfwd_ovsdb_start() succeeded */
+	struct row *rows;                  /* grows as the table does */
+	unsigned int n_rows, rows_cap;
+	/* The reconciling round under way: what each relay should have. */
+	enum reconcile_phase phase;
+	unsigned int next_relay;
+	struct row *want[VFWD_MAX_RELAYS];
 	/* Relays this source attached, and with what. */
 	bool owned[VFWD_MAX_RELAYS];
 	char owned_dev[VFWD_MAX_RELAYS][VFWD_DEVSPEC_MAX];
 } mon = { .fd = -1 };
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* ------------------------------------------------------------------ */
 /* Reconciling relays with the table                                   */
 /* ------------------------------------------------------------------ */
 
-/* Logs a row's problem once, until the problem changes. */
+/* Logs a row's problem once, until the problem changes: limited by
+ * itself, and each row's line matters, so no rate limit. */
 static void
 row_problem(struct row *r, const char *why)
 {
@@ -148,13 +198,19 @@ set_ident(unsigned int relay, const struct row *r)
 	vfwd_relay_set_ident(relay, r->iface_id[0] ? r->iface_id : r->name);
 }
 
+/*
+ * Starts a reconciling round: works out which row gets each relay (and
+ * logs the rows that cannot have theirs); reconcile_step() then makes
+ * the changes, a few per loop pass.  A change of the table starts a new
+ * round, since rows move in the mirror; rows do not change during one.
+ */
 static void
-reconcile(void)
+reconcile_start(void)
 {
-	struct row *want[VFWD_MAX_RELAYS] = { NULL };
-	char err[VFWD_ERR_MAX];
+	struct row **want = mon.want;
 	unsigned int i, relay;
 
+	memset(mon.want, 0, sizeof(mon.want));
 	for (i = 0; i < mon.n_rows; i++) {
 		struct row *r = &mon.rows[i];
 
@@ -180,43 +236,83 @@ reconcile(void)
 		row_problem(r, why);
 	}
 
-	/* Removals first: a device may move to another relay. */
-	for (relay = 0; relay < VFWD_MAX_RELAYS; relay++) {
-		if (!mon.owned[relay])
-			continue;
-		if (want[relay] != NULL && strcmp(want[relay]->t_dev, mon.owned_dev[relay]) == 0) {
-			want[relay]->logged[0] = '\0';
-			set_ident(relay, want[relay]);
-			continue;
-		}
-		if (vfwd_portctl_remove((int)relay, mon.owned_dev[relay], true, err,
-					sizeof(err)) != 0)
-			VLOG_WARN("ovsdb: relay %u: cannot remove %s: %s", relay,
-				  mon.owned_dev[relay], err);
-		else
-			VLOG_INFO("ovsdb: relay %u: %s removed", relay, mon.owned_dev[relay]);
-		mon.owned[relay] = false;
-	}
-	for (relay = 0; relay < VFWD_MAX_RELAYS; relay++) {
-		struct vfwd_portctl_dev d = { .n = 1 };
-		struct row *r = want[relay];
+	mon.phase = R_REMOVE;
+	mon.next_relay = 0;
+}
 
-		if (r == NULL || mon.owned[relay])
-			continue;
-		d.devs[0] = r->t_dev;
-		/* Not conditional: a relay whose device came from elsewhere (a
-		 * static device) is not ours to take over, even when it is the
-		 * same device. */
-		if (vfwd_portctl_add(relay, &d, false, err, sizeof(err)) != 0) {
-			row_problem(r, err);
-			continue;
+/* Removes what relay 'relay' has that the table no longer asks for. */
+static bool
+reconcile_remove(unsigned int relay)
+{
+	struct row **want = mon.want;
+	char err[VFWD_ERR_MAX];
+
+	if (!mon.owned[relay])
+		return false;
+	if (want[relay] != NULL && strcmp(want[relay]->t_dev, mon.owned_dev[relay]) == 0) {
+		want[relay]->logged[0] = '\0';
+		set_ident(relay, want[relay]);
+		return false;
+	}
+	if (vfwd_portctl_remove((int)relay, mon.owned_dev[relay], true, err,
+				sizeof(err)) != 0)
+		VLOG_WARN_RL("ovsdb: relay %u: cannot remove %s: %s", relay,
+			     mon.owned_dev[relay], err);
+	else
+		VLOG_INFO("ovsdb: relay %u: %s removed", relay, mon.owned_dev[relay]);
+	mon.owned[relay] = false;
+	return true;
+}
+
+/* Gives relay 'relay' the device the table asks for, if it has none of ours. */
+static bool
+reconcile_add(unsigned int relay)
+{
+	struct vfwd_portctl_dev d = { .n = 1 };
+	struct row *r = mon.want[relay];
+	char err[VFWD_ERR_MAX];
+
+	if (r == NULL || mon.owned[relay])
+		return false;
+	d.devs[0] = r->t_dev;
+	/* Not conditional: a relay whose device came from elsewhere (a
+	 * static device) is not ours to take over, even when it is the
+	 * same device. */
+	if (vfwd_portctl_add(relay, &d, false, err, sizeof(err)) != 0) {
+		row_problem(r, err);
+		return true;
+	}
+	mon.owned[relay] = true;
+	snprintf(mon.owned_dev[relay], sizeof(mon.owned_dev[relay]), "%s", r->t_dev);
+	r->logged[0] = '\0';     /* a problem coming back is news again */
+	set_ident(relay, r);
+	VLOG_INFO("ovsdb: relay %u: %s (interface %s) added", relay, r->t_dev,
+		  r->name);
+	return true;
+}
+
+/*
+ * Makes the changes of the round under way, a slice's worth.  Removals
+ * come first: a device may move to another relay.
+ */
+static void
+reconcile_step(void)
+{
+	struct vfwd_slice sl;
+
+	vfwd_slice_start(&sl, OVSDB_CHANGES_PER_PASS);
+	while (mon.phase != R_IDLE && vfwd_slice_more(&sl)) {
+		unsigned int relay = mon.next_relay;
+		bool changed;
+
+		changed = mon.phase == R_REMOVE ? reconcile_remove(relay)
+						: reconcile_add(relay);
+		if (changed)
+			sl.done++;
+		if (++mon.next_relay == VFWD_MAX_RELAYS) {
+			mon.next_relay = 0;
+			mon.phase = mon.phase == R_REMOVE ? R_ADD : R_IDLE;
 		}
-		mon.owned[relay] = true;
-		snprintf(mon.owned_dev[relay], sizeof(mon.owned_dev[relay]), "%s", r->t_dev);
-		r->logged[0] = '\0';     /* a problem coming back is news again */
-		set_ident(relay, r);
-		VLOG_INFO("ovsdb: relay %u: %s (interface %s) added", relay, r->t_dev,
-			  r->name);
 	}
 }
 
@@ -272,6 +368,26 @@ read_external_ids(json_t *ids, struct row *r)
 	}
 }
 
+/* Makes room for more rows, up to OVSDB_MAX_ROWS.  Rows move: callers
+ * start a new reconciling round after a change of the table anyway. */
+static bool
+grow_rows(void)
+{
+	unsigned int cap = mon.rows_cap ? mon.rows_cap * 2 : 64;
+	struct row *p;
+
+	if (mon.rows_cap >= OVSDB_MAX_ROWS)
+		return false;
+	if (cap > OVSDB_MAX_ROWS)
+		cap = OVSDB_MAX_ROWS;
+	p = realloc(mon.rows, cap * sizeof(*p));
+	if (p == NULL)
+		return false;
+	mon.rows = p;
+	mon.rows_cap = cap;
+	return true;
+}
+
 /* Applies one table-updates object: {"Interface": {uuid: {old, new}}}. */
 static void
 apply_updates(json_t *updates)
@@ -292,9 +408,9 @@ apply_updates(json_t *updates)
 		}
 		r = find_row(uuid);
 		if (r == NULL) {
-			if (mon.n_rows == OVSDB_MAX_ROWS) {
-				VLOG_WARN("ovsdb: more than %d interfaces; ignoring the rest",
-					  OVSDB_MAX_ROWS);
+			if (mon.n_rows == mon.rows_cap && !grow_rows()) {
+				VLOG_WARN_RL("ovsdb: more than %u interfaces; ignoring the "
+					     "rest", mon.rows_cap);
 				continue;
 			}
 			r = &mon.rows[mon.n_rows++];
@@ -307,34 +423,82 @@ apply_updates(json_t *updates)
 	}
 }
 
+
 /* ------------------------------------------------------------------ */
 /* The session                                                         */
 /* ------------------------------------------------------------------ */
 
+static void disconnect(const char *why);
+
+/* Sends what is queued, as far as the socket takes it now. */
+static int
+flush_output(void)
+{
+	while (mon.out_off < mon.out_len) {
+		ssize_t n = send(mon.fd, mon.out + mon.out_off, mon.out_len - mon.out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;       /* the rest when the socket is writable */
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		mon.out_off += (size_t)n;
+	}
+	mon.out_off = mon.out_len = 0;
+	return 0;
+}
+
+/* Queues 'msg' and sends what the socket takes; -errno when the session
+ * cannot go on (the caller disconnects). */
 static int
 send_json(json_t *msg)
 {
 	char *text = json_dumps(msg, JSON_COMPACT);
-	size_t len, off = 0;
-	int rc = 0;
+	size_t len;
 
 	if (text == NULL)
 		return -ENOMEM;
 	len = strlen(text);
-	while (off < len) {
-		ssize_t n = send(mon.fd, text + off, len - off, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			/* send() of a non-empty buffer returns 0 for nothing. */
-			rc = n < 0 ? -errno : -EIO;
-			break;
-		}
-		off += (size_t)n;
+	if (mon.out_off > 0) {
+		memmove(mon.out, mon.out + mon.out_off, mon.out_len - mon.out_off);
+		mon.out_len -= mon.out_off;
+		mon.out_off = 0;
 	}
+	if (mon.out_len + len > OVSDB_MAX_OUTPUT) {
+		free(text);
+		return -ENOBUFS;
+	}
+	if (mon.out_len + len > mon.out_cap) {
+		size_t cap = mon.out_len + len + 4096;
+		char *p = realloc(mon.out, cap);
+
+		if (p == NULL) {
+			free(text);
+			return -ENOMEM;
+		}
+		mon.out = p;
+		mon.out_cap = cap;
+	}
+	memcpy(mon.out + mon.out_len, text, len);
+	mon.out_len += len;
 	free(text);
-	return rc;
+	return flush_output();
+}
+
+/* Says why the session could not send, in words for the log. */
+static const char *
+send_error(int rc)
+{
+	return rc == -ENOBUFS ? "the server does not read what we send" : strerror(-rc);
+}
+
+static void
+enter_backoff(void)
+{
+	mon.state = S_BACKOFF;
+	mon.next_try_ms = vfwd_mono_ms() + vfwd_backoff_next(&mon.backoff);
 }
 
 static void
@@ -342,32 +506,50 @@ disconnect(const char *why)
 {
 	if (mon.fd >= 0) {
 		close(mon.fd);
-		VLOG_WARN("ovsdb: connection to %s lost (%s); relays keep their "
-			  "devices, will resynchronise", mon.target, why);
+		if (mon.state == S_ACTIVE)
+			VLOG_WARN_RL("ovsdb: connection to %s lost (%s); relays keep "
+				     "their devices, will resynchronise", mon.target, why);
+		else if (!mon.down_logged)
+			VLOG_WARN("ovsdb: cannot connect to %s: %s; retrying in the "
+				  "background", mon.target, why);
+		mon.down_logged = mon.state != S_ACTIVE;
 	}
 	mon.fd = -1;
 	mon.synced = false;
 	mon.in_len = 0;
-	mon.next_try_ms = now_ms() + vfwd_backoff_next(&mon.backoff);
+	mon.in_ready = false;
+	vfwd_json_frame_reset(&mon.frame);
+	mon.out_off = mon.out_len = 0;
+	enter_backoff();
 }
 
-/* A connected stream socket, or -errno. */
+/*
+ * Starts a non-blocking connect to 'sa'.  Returns the socket with
+ * '*done' telling whether it connected already, or -errno.
+ */
 static int
-connect_to(int family, const struct sockaddr *sa, socklen_t len)
+connect_to(int family, const struct sockaddr *sa, socklen_t len, bool *done)
 {
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), e;
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), e;
 
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, sa, len) == 0)
+	if (connect(fd, sa, len) == 0) {
+		*done = true;
 		return fd;
+	}
+	/* A unix socket whose backlog is full says EAGAIN: a failed try. */
+	if (errno == EINPROGRESS) {
+		*done = false;
+		return fd;
+	}
 	e = -errno;
 	close(fd);
 	return e;
 }
 
 static int
-open_socket(void)
+open_socket(bool *done)
 {
 	const char *t = mon.target;
 
@@ -385,7 +567,7 @@ open_socket(void)
 		if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
 			return -EINVAL;
 		sa.sin_port = htons((uint16_t)port);
-		return connect_to(AF_INET, (struct sockaddr *)&sa, sizeof(sa));
+		return connect_to(AF_INET, (struct sockaddr *)&sa, sizeof(sa), done);
 	} else {
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
@@ -394,37 +576,76 @@ open_socket(void)
 		if (strlen(t) >= sizeof(sa.sun_path))
 			return -ENAMETOOLONG;
 		memcpy(sa.sun_path, t, strlen(t) + 1);
-		return connect_to(AF_UNIX, (struct sockaddr *)&sa, sizeof(sa));
+		return connect_to(AF_UNIX, (struct sockaddr *)&sa, sizeof(sa), done);
 	}
+}
+
+/* The connection is up: ask for the table and its changes. */
+static void
+connected(void)
+{
+	json_t *req;
+	int rc;
+
+	mon.state = S_ACTIVE;
+	mon.last_rx_ms = vfwd_mono_ms();
+	mon.probe_sent = false;
+	mon.in_len = 0;
+	vfwd_json_frame_reset(&mon.frame);
+	req = json_pack("{s:i, s:s, s:[s, n, {s:{s:[s, s]}}]}", "id", MONITOR_ID,
+			"method", "monitor", "params", "Open_vSwitch", "Interface",
+			"columns", "name", "external_ids");
+	rc = req != NULL ? send_json(req) : -ENOMEM;
+	json_decref(req);
+	if (rc != 0) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "cannot send the monitor request: %s",
+			 send_error(rc));
+		disconnect(why);
+		return;
+	}
+	VLOG_INFO("ovsdb: connected to %s, monitoring the Interface table", mon.target);
+	mon.down_logged = false;
 }
 
 static void
 try_connect(void)
 {
-	json_t *req;
-	int fd = open_socket();
+	bool done = false;
+	int fd = open_socket(&done);
 
 	if (fd < 0) {
 		if (!mon.down_logged)
 			VLOG_WARN("ovsdb: cannot connect to %s: %s; retrying in the "
 				  "background", mon.target, strerror(-fd));
 		mon.down_logged = true;
-		mon.next_try_ms = now_ms() + vfwd_backoff_next(&mon.backoff);
+		enter_backoff();
 		return;
 	}
 	mon.fd = fd;
-	mon.in_len = 0;
-	req = json_pack("{s:i, s:s, s:[s, n, {s:{s:[s, s]}}]}", "id", MONITOR_ID,
-			"method", "monitor", "params", "Open_vSwitch", "Interface",
-			"columns", "name", "external_ids");
-	if (req == NULL || send_json(req) != 0) {
-		json_decref(req);
-		disconnect("cannot send the monitor request");
+	if (done) {
+		connected();
 		return;
 	}
-	json_decref(req);
-	VLOG_INFO("ovsdb: connected to %s, monitoring the Interface table", mon.target);
-	mon.down_logged = false;
+	mon.state = S_CONNECTING;
+	mon.connect_start_ms = vfwd_mono_ms();
+}
+
+/* The non-blocking connect under way finished (the socket is writable). */
+static void
+finish_connect(void)
+{
+	int e = 0;
+	socklen_t len = sizeof(e);
+
+	if (getsockopt(mon.fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
+		e = errno;
+	if (e != 0) {
+		disconnect(strerror(e));
+		return;
+	}
+	connected();
 }
 
 static void
@@ -446,7 +667,7 @@ handle_message(json_t *msg)
 			char why[128];
 
 			snprintf(why, sizeof(why), "cannot answer the server's echo: %s",
-				 strerror(-rc));
+				 send_error(rc));
 			disconnect(why);
 		}
 		return;
@@ -454,7 +675,7 @@ handle_message(json_t *msg)
 	if (method != NULL && strcmp(method, "update") == 0) {
 		if (mon.synced) {
 			apply_updates(json_array_get(params, 1));
-			reconcile();
+			reconcile_start();
 		}
 		return;
 	}
@@ -464,7 +685,7 @@ handle_message(json_t *msg)
 		if (error != NULL && !json_is_null(error)) {
 			char *e = json_dumps(error, JSON_COMPACT);
 
-			VLOG_ERR("ovsdb: monitor refused: %s", e ? e : "?");
+			VLOG_ERR_RL("ovsdb: monitor refused: %.200s", e ? e : "?");
 			free(e);
 			disconnect("monitor refused");
 			return;
@@ -476,49 +697,68 @@ handle_message(json_t *msg)
 		mon.synced = true;
 		vfwd_backoff_reset(&mon.backoff);
 		VLOG_INFO("ovsdb: %u interfaces in the table", mon.n_rows);
-		reconcile();
+		reconcile_start();
 	}
+	/* Anything else (the answer to our probe, say) only shows the
+	 * server is alive. */
 }
 
-/* Parses every complete JSON message in the input buffer. */
+/* Handles the whole messages in the input buffer, a slice's worth. */
 static void
 parse_input(void)
 {
+	struct vfwd_slice sl;
 	size_t off = 0;
 
-	while (off < mon.in_len) {
+	vfwd_slice_start(&sl, OVSDB_MSGS_PER_PASS);
+	mon.in_ready = false;
+	while (vfwd_slice_more(&sl)) {
 		json_error_t je;
+		size_t start, end;
 		json_t *msg;
+		int rc;
 
-		while (off < mon.in_len && (mon.in[off] == ' ' || mon.in[off] == '\n' ||
-					    mon.in[off] == '\r' || mon.in[off] == '\t'))
-			off++;
-		if (off == mon.in_len)
-			break;
-		msg = json_loadb(mon.in + off, mon.in_len - off,
-				 JSON_DISABLE_EOF_CHECK, &je);
-		if (msg == NULL) {
-			if (json_error_code(&je) == json_error_premature_end_of_input)
-				break;          /* the rest is still on its way */
-			VLOG_ERR("ovsdb: bad JSON from the server: %s", je.text);
+		rc = vfwd_json_frame_next(&mon.frame, mon.in + off, mon.in_len - off,
+					  &start, &end);
+		if (rc == 0)
+			break;          /* the rest is still on its way */
+		if (rc < 0) {
+			VLOG_ERR_RL("ovsdb: bad JSON-RPC from the server: not a JSON "
+				    "object, or nested deeper than %d",
+				    VFWD_JSON_FRAME_MAX_DEPTH);
 			disconnect("protocol error");
 			return;
 		}
-		off += (size_t)je.position;
+		msg = json_loadb(mon.in + off + start, end - start, 0, &je);
+		off += end;
+		vfwd_json_frame_reset(&mon.frame);
+		sl.done++;
+		if (msg == NULL) {
+			VLOG_ERR_RL("ovsdb: bad JSON from the server: %s (line %d, "
+				    "column %d)", je.text, je.line, je.column);
+			disconnect("protocol error");
+			return;
+		}
 		if (json_is_object(msg))
 			handle_message(msg);
 		json_decref(msg);
-		if (mon.fd < 0)
+		if (mon.state != S_ACTIVE)
 			return;
 	}
+	/* Stopped by the slice: whole messages may wait, come back. */
+	if (off < mon.in_len && mon.frame.scanned == 0)
+		mon.in_ready = true;
 	memmove(mon.in, mon.in + off, mon.in_len - off);
 	mon.in_len -= off;
 }
 
+/* Reads what arrived, up to a slice's worth of bytes. */
 static void
 read_input(void)
 {
-	for (;;) {
+	size_t got = 0;
+
+	while (got < OVSDB_READ_PER_PASS) {
 		ssize_t n;
 
 		if (mon.in_cap - mon.in_len < 65536) {
@@ -540,14 +780,45 @@ read_input(void)
 		n = recv(mon.fd, mon.in + mon.in_len, mon.in_cap - mon.in_len, MSG_DONTWAIT);
 		if (n > 0) {
 			mon.in_len += (size_t)n;
+			got += (size_t)n;
+			mon.last_rx_ms = vfwd_mono_ms();
+			mon.probe_sent = false;
 			continue;
 		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 			break;
 		disconnect(n == 0 ? "closed by the server" : strerror(errno));
 		return;
 	}
 	parse_input();
+}
+
+/* Probes a silent server, and gives up on one that stays silent. */
+static void
+check_alive(uint64_t now)
+{
+	json_t *req;
+	int rc;
+
+	if (now - mon.last_rx_ms >= 2 * OVSDB_PROBE_MS) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "no answer for %d s", 2 * OVSDB_PROBE_MS / 1000);
+		disconnect(why);
+		return;
+	}
+	if (now - mon.last_rx_ms < OVSDB_PROBE_MS || mon.probe_sent)
+		return;
+	mon.probe_sent = true;
+	req = json_pack("{s:s, s:s, s:[]}", "id", "echo", "method", "echo", "params");
+	rc = req != NULL ? send_json(req) : -ENOMEM;
+	json_decref(req);
+	if (rc != 0) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "cannot probe the server: %s", send_error(rc));
+		disconnect(why);
+	}
 }
 
 int
@@ -557,43 +828,90 @@ vfwd_ovsdb_start(const char *target, char *err, size_t errlen)
 		ERR("VIRTIOFWD_OVSDB_SOCK_PATH: a socket path (or tcp:IP:PORT) is required");
 		return -EINVAL;
 	}
-	mon.rows = calloc(OVSDB_MAX_ROWS, sizeof(*mon.rows));
-	if (mon.rows == NULL) {
-		ERR("ovsdb: out of memory");
-		return -ENOMEM;
-	}
+	mon.started = true;
 	snprintf(mon.target, sizeof(mon.target), "%s", target);
 	vfwd_backoff_init(&mon.backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+	mon.down_logged = false;
+	mon.phase = R_IDLE;
 	try_connect();
 	return 0;
 }
 
 int
-vfwd_ovsdb_fd(void)
+vfwd_ovsdb_fd(short *events)
 {
+	*events = 0;
+	if (mon.fd < 0)
+		return -1;
+	if (mon.state == S_CONNECTING)
+		*events = POLLOUT;
+	else
+		*events = POLLIN | (mon.out_len > mon.out_off ? POLLOUT : 0);
 	return mon.fd;
 }
 
 int
 vfwd_ovsdb_timeout_ms(void)
 {
-	uint64_t now;
+	uint64_t now, due;
 
-	if (mon.fd >= 0 || mon.rows == NULL)
+	if (!mon.started)
 		return -1;
-	now = now_ms();
-	return mon.next_try_ms > now ? (int)(mon.next_try_ms - now) : 0;
+	if (mon.in_ready || mon.phase != R_IDLE)
+		return 0;
+	now = vfwd_mono_ms();
+	switch (mon.state) {
+	case S_BACKOFF:
+		due = mon.next_try_ms;
+		break;
+	case S_CONNECTING:
+		due = mon.connect_start_ms + OVSDB_CONNECT_TIMEOUT_MS;
+		break;
+	default:
+		due = mon.last_rx_ms + (mon.probe_sent ? 2 : 1) * OVSDB_PROBE_MS;
+		break;
+	}
+	return due > now ? (int)(due - now) : 0;
 }
 
 void
-vfwd_ovsdb_run(bool readable)
+vfwd_ovsdb_run(short revents)
 {
-	if (mon.rows == NULL)
+	uint64_t now;
+
+	if (!mon.started)
 		return;
-	if (mon.fd >= 0 && readable)
-		read_input();
-	if (mon.fd < 0 && now_ms() >= mon.next_try_ms)
-		try_connect();
+	now = vfwd_mono_ms();
+	switch (mon.state) {
+	case S_BACKOFF:
+		if (now >= mon.next_try_ms)
+			try_connect();
+		break;
+	case S_CONNECTING:
+		if (revents & (POLLOUT | POLLERR | POLLHUP))
+			finish_connect();
+		else if (now - mon.connect_start_ms >= OVSDB_CONNECT_TIMEOUT_MS)
+			disconnect("connect timed out");
+		break;
+	case S_ACTIVE:
+		if (revents & POLLOUT) {
+			int rc = flush_output();
+
+			if (rc != 0) {
+				disconnect(send_error(rc));
+				break;
+			}
+		}
+		if (revents & (POLLIN | POLLERR | POLLHUP))
+			read_input();
+		else if (mon.in_ready)
+			parse_input();
+		if (mon.state == S_ACTIVE)
+			check_alive(vfwd_mono_ms());
+		break;
+	}
+	if (mon.phase != R_IDLE)
+		reconcile_step();
 }
 
 void
@@ -602,9 +920,21 @@ vfwd_ovsdb_stop(void)
 	if (mon.fd >= 0)
 		close(mon.fd);
 	mon.fd = -1;
+	mon.state = S_BACKOFF;
+	mon.synced = false;
+	mon.phase = R_IDLE;
+	mon.n_rows = 0;
+	/* A monitor started again (the fuzz target does) owns nothing yet. */
+	memset(mon.owned, 0, sizeof(mon.owned));
+	vfwd_json_frame_reset(&mon.frame);
+	mon.in_ready = false;
 	free(mon.in);
+	free(mon.out);
 	free(mon.rows);
-	mon.in = NULL;
+	mon.in = mon.out = NULL;
 	mon.rows = NULL;
+	mon.rows_cap = 0;
+	mon.started = false;
 	mon.in_len = mon.in_cap = 0;
+	mon.out_off = mon.out_len = mon.out_cap = 0;
 }

@@ -14,6 +14,10 @@
  * back-off and resynchronises from the full table when it is back; relays
  * that are still valid keep forwarding all along.  It only ever touches
  * relays it attached itself.
+ *
+ * It never blocks the control thread: connecting, sending and receiving
+ * are non-blocking, and a large change is applied a few relays per call
+ * of vfwd_ovsdb_run() (see ctl_slice.h).
  */
 #ifndef VFWD_CTL_OVSDB_H
 #define VFWD_CTL_OVSDB_H
@@ -28,15 +32,21 @@
  */
 int vfwd_ovsdb_start(const char *target, char *err, size_t errlen);
 
-/* The socket to poll for input, or -1 while disconnected. */
-int vfwd_ovsdb_fd(void);
+/* The socket to poll, with the poll events it waits for in '*events'
+ * (POLLIN, POLLOUT), or -1 while there is none. */
+int vfwd_ovsdb_fd(short *events);
 
-/* Milliseconds until the monitor wants vfwd_ovsdb_run() called anyway
- * (a reconnection attempt), or -1. */
+/* Milliseconds until the monitor wants vfwd_ovsdb_run() called anyway (a
+ * reconnection, a connect or probe timing out), 0 when it has work left
+ * from the last call, or -1. */
 int vfwd_ovsdb_timeout_ms(void);
 
-/* Reads what arrived (when 'readable') and retries the connection when due. */
-void vfwd_ovsdb_run(bool readable);
+/*
+ * Does a slice's worth of the monitor's work: connects when due, sends
+ * and receives what the poll events 'revents' of its socket allow,
+ * handles the messages that arrived whole, and makes relay changes.
+ */
+void vfwd_ovsdb_run(short revents);
 
 /* Disconnects; the relays attached stay (the daemon is stopping). */
 void vfwd_ovsdb_stop(void);

@@ -20,6 +20,7 @@
 
 #include "virtioforwarder.pb-c.h"
 
+#include "ctl_slice.h"
 #include "ctl_zmq.h"
 #include "errmsg.h"
 #include "log.h"
@@ -215,11 +216,16 @@ handle_port_control(const uint8_t *req, size_t len, struct reply *out)
 			 "2 ADD_SOCK, 3 REMOVE_SOCK, 4 QUERY_PCI)", (int)q->op);
 		break;
 	}
-	if ((unsigned int)q->op < 5)
-		VLOG_INFO("port control: %s %s%s%s: %s%s", op_names[q->op],
+	/* Changes are always logged; refusals, which a client can repeat
+	 * without end, are rate-limited. */
+	if ((unsigned int)q->op < 5 && rc == 0)
+		VLOG_INFO("port control: %s %s%s%s: done", op_names[q->op],
 			  what ? what : "", q->vhost_path ? " " : "",
-			  q->vhost_path ? q->vhost_path : "", rc == 0 ? "done" : "failed: ",
-			  rc == 0 ? "" : err);
+			  q->vhost_path ? q->vhost_path : "");
+	else if ((unsigned int)q->op < 5)
+		VLOG_INFO_RL("port control: %s %s%s%s: failed: %s", op_names[q->op],
+			     what ? what : "", q->vhost_path ? " " : "",
+			     q->vhost_path ? q->vhost_path : "", err);
 reply:
 	port_control_reply(rc, err, NULL, id, out);
 done:
@@ -805,11 +811,39 @@ vfwd_ctl_zmq_pollitems(zmq_pollitem_t *items, int max)
 	return n;
 }
 
-/* Receives and answers every request waiting on 's'. */
+/* The handler of each service, for vfwd_ctl_zmq_handle(). */
+static const handler_fn handlers[VFWD_CTL_N_SERVICES] = {
+	[VFWD_CTL_PORT_CONTROL] = handle_port_control,
+	[VFWD_CTL_STATS] = handle_stats,
+	[VFWD_CTL_CONFIG] = handle_config,
+	[VFWD_CTL_CORE_SCHED] = handle_core_sched,
+};
+
+int
+vfwd_ctl_zmq_handle(enum vfwd_ctl_service svc, const void *req, size_t len,
+		    void **reply, size_t *reply_len)
+{
+	struct reply out = { NULL, 0 };
+
+	if ((unsigned int)svc >= VFWD_CTL_N_SERVICES)
+		return -EINVAL;
+	handlers[svc](len <= VFWD_CTL_MAX_REQUEST ? req : NULL, len, &out);
+	*reply = out.buf;
+	*reply_len = out.len;
+	return out.buf != NULL ? 0 : -ENOMEM;
+}
+
+/*
+ * Receives and answers the requests waiting on 's', a slice's worth
+ * (ctl_slice.h): a flood on one service must not keep the loop from the
+ * others.  What is left stays readable, so the next poll returns at once.
+ */
 static void
 serve_one(struct service *s)
 {
-	for (;;) {
+	struct vfwd_slice sl;
+
+	for (vfwd_slice_start(&sl, VFWD_CTL_ZMQ_PER_PASS); vfwd_slice_more(&sl); sl.done++) {
 		struct reply out = { NULL, 0 };
 		zmq_msg_t msg;
 		size_t len;
@@ -841,12 +875,15 @@ serve_one(struct service *s)
 			  len, &out);
 		zmq_msg_close(&msg);
 		if (out.buf == NULL)
-			VLOG_ERR("%s service: out of memory for a reply", s->name);
+			VLOG_ERR_RL("%s service: out of memory for a reply", s->name);
 		/* An empty frame keeps the REP socket's state machine going
-		 * even when the reply could not be built. */
-		if (zmq_send(s->sock, out.buf ? out.buf : (uint8_t *)"", out.len, 0) < 0)
-			VLOG_WARN("%s service: reply not sent: %s", s->name,
-				  zmq_strerror(zmq_errno()));
+		 * even when the reply could not be built.  A REP socket never
+		 * blocks a send (a reply to a peer gone is dropped); DONTWAIT
+		 * makes sure of it. */
+		if (zmq_send(s->sock, out.buf ? out.buf : (uint8_t *)"", out.len,
+			     ZMQ_DONTWAIT) < 0)
+			VLOG_WARN_RL("%s service: reply not sent: %s", s->name,
+				     zmq_strerror(zmq_errno()));
 		free(out.buf);
 	}
 }

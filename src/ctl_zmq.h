@@ -18,6 +18,18 @@
 #define VFWD_CTL_ZMQ_MAX_ITEMS 4
 /* Largest request served; larger ones get an error reply. */
 #define VFWD_CTL_MAX_REQUEST (64 * 1024)
+/* Requests one service answers per main loop pass at most (within its
+ * slice, ctl_slice.h); the others are served before it gets more. */
+#define VFWD_CTL_ZMQ_PER_PASS 8
+
+/* The services, for vfwd_ctl_zmq_handle(). */
+enum vfwd_ctl_service {
+	VFWD_CTL_PORT_CONTROL,
+	VFWD_CTL_STATS,
+	VFWD_CTL_CONFIG,
+	VFWD_CTL_CORE_SCHED,
+	VFWD_CTL_N_SERVICES,
+};
 
 /*
  * Binds the configured endpoints: stats always (unless empty), port
@@ -31,7 +43,18 @@ int vfwd_ctl_zmq_open(const struct vfwd_config *cfg, bool port_control,
 /* Fills 'items' with the services' sockets; returns how many. */
 int vfwd_ctl_zmq_pollitems(zmq_pollitem_t *items, int max);
 
-/* Serves every request waiting on the sockets 'items' marks readable. */
+/*
+ * Answers one request of 'len' bytes to service 'svc' as the daemon does,
+ * without a socket: '*reply' receives the packed reply (malloc'd, the
+ * caller frees it) and '*reply_len' its size.  A request longer than
+ * VFWD_CTL_MAX_REQUEST gets the size error.  For the fuzz targets and
+ * tests; -ENOMEM when no reply could be built.
+ */
+int vfwd_ctl_zmq_handle(enum vfwd_ctl_service svc, const void *req, size_t len,
+			void **reply, size_t *reply_len);
+
+/* Serves the requests waiting on the sockets 'items' marks readable, a
+ * bounded share per service (VFWD_CTL_ZMQ_PER_PASS). */
 void vfwd_ctl_zmq_serve(const zmq_pollitem_t *items, int n);
 
 /* Closes the sockets and removes the ipc socket files. */

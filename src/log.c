@@ -6,6 +6,7 @@
 
 #include <rte_log.h>
 
+#include "ctl_slice.h"
 #include "log.h"
 
 static enum vfwd_log_target log_target = VFWD_LOG_STDERR;
@@ -56,16 +57,65 @@ vfwd_log(int level, const char *fmt, ...)
 	log_write(level, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
+void
+vfwd_log_rl(struct vfwd_ratelimit *rl, int level, const char *fmt, ...)
+{
+	char buf[1024];
+	unsigned long suppressed;
+	va_list ap;
+	int n;
+
+	/* Lines below the log level are neither written nor counted. */
+	if (level > log_level || !vfwd_ratelimit_allow(rl, vfwd_mono_ms(), &suppressed))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	if (suppressed > 0)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, " [%lu more like this "
+			      "suppressed in the last %u s]", suppressed,
+			      rl->window_ms / 1000);
+	log_write(level, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+/*
+ * DPDK's warnings and errors, one limiter per log type: a guest that sends
+ * the vhost library bad messages over and over must not fill the journal
+ * (OVS limits these the same way).  Types beyond the array share the last.
+ */
+#define DPDK_RL_TYPES 128
+static struct vfwd_ratelimit dpdk_rl[DPDK_RL_TYPES] = {
+	[0 ... DPDK_RL_TYPES - 1] = VFWD_RATELIMIT_INIT(20, 10000),
+};
+
 /* DPDK levels are syslog levels plus one. */
 static ssize_t
 dpdk_log_write(void *cookie, const char *buf, size_t size)
 {
 	int level = (int)rte_log_cur_msg_loglevel() - 1;
+	int type = rte_log_cur_msg_logtype();
+	unsigned long suppressed = 0;
+	char note[96];
 
 	(void)cookie;
 	if (level < 0 || level > LOG_DEBUG)
 		level = LOG_INFO;
+	if (level <= LOG_WARNING) {
+		if (type < 0 || type >= DPDK_RL_TYPES)
+			type = DPDK_RL_TYPES - 1;
+		if (!vfwd_ratelimit_allow(&dpdk_rl[type], vfwd_mono_ms(), &suppressed))
+			return (ssize_t)size;
+	}
 	log_write(level, buf, size);
+	if (suppressed > 0) {
+		snprintf(note, sizeof(note), "[%lu more DPDK warnings of this kind "
+			 "suppressed in the last 10 s]", suppressed);
+		log_write(level, note, strlen(note));
+	}
 	return (ssize_t)size;
 }
 

@@ -316,10 +316,28 @@ struct sources {
 	bool ovsdb;          /* the OVSDB monitor runs */
 };
 
+/* poll(2) events to zmq_poll()'s, and back: the two differ. */
+static short
+to_zmq_events(short ev)
+{
+	return (short)(((ev & POLLIN) ? ZMQ_POLLIN : 0) | ((ev & POLLOUT) ? ZMQ_POLLOUT : 0));
+}
+
+static short
+from_zmq_events(short ev)
+{
+	return (short)(((ev & ZMQ_POLLIN) ? POLLIN : 0) | ((ev & ZMQ_POLLOUT) ? POLLOUT : 0) |
+		       ((ev & ZMQ_POLLERR) ? POLLERR : 0));
+}
+
 /*
  * The control thread: signals, the stats sampling timer and the control
  * sources, all in one poll.  Nothing here is on the packet path.  The
  * poll set is rebuilt each time round: the OVSDB socket comes and goes.
+ *
+ * Nothing may hold the loop up: each source does a bounded share of its
+ * work per pass (ctl_slice.h) and says when it has more, and then the
+ * poll does not wait, so the others are served in between.
  */
 static void
 main_loop(int sfd, int tfd, const struct sources *src)
@@ -334,14 +352,20 @@ main_loop(int sfd, int tfd, const struct sources *src)
 		if (src->ipc_fd >= 0) {
 			ipc = n;
 			items[n++] = (zmq_pollitem_t){ .fd = src->ipc_fd, .events = ZMQ_POLLIN };
+			if (vfwd_ctl_ipc_busy())
+				timeout = 0;
 		}
 		if (src->ovsdb) {
-			if (vfwd_ovsdb_fd() >= 0) {
+			short events;
+			int fd = vfwd_ovsdb_fd(&events), t = vfwd_ovsdb_timeout_ms();
+
+			if (fd >= 0) {
 				ovsdb = n;
-				items[n++] = (zmq_pollitem_t){ .fd = vfwd_ovsdb_fd(),
-							       .events = ZMQ_POLLIN };
+				items[n++] = (zmq_pollitem_t){ .fd = fd,
+							       .events = to_zmq_events(events) };
 			}
-			timeout = vfwd_ovsdb_timeout_ms();
+			if (t >= 0 && (timeout < 0 || t < timeout))
+				timeout = t;
 		}
 		zbase = n;
 		n += vfwd_ctl_zmq_pollitems(items + n, VFWD_CTL_ZMQ_MAX_ITEMS);
@@ -362,10 +386,13 @@ main_loop(int sfd, int tfd, const struct sources *src)
 				vfwd_service_tick();
 			}
 		}
-		if (ipc >= 0 && (items[ipc].revents & ZMQ_POLLIN))
-			vfwd_ctl_ipc_serve();
+		if (ipc >= 0) {
+			if (items[ipc].revents & ZMQ_POLLIN)
+				vfwd_ctl_ipc_serve();
+			vfwd_ctl_ipc_work();
+		}
 		if (src->ovsdb)
-			vfwd_ovsdb_run(ovsdb >= 0 && (items[ovsdb].revents & ZMQ_POLLIN));
+			vfwd_ovsdb_run(ovsdb >= 0 ? from_zmq_events(items[ovsdb].revents) : 0);
 		vfwd_ctl_zmq_serve(items + zbase, n - zbase);
 	}
 }

@@ -658,7 +658,7 @@ static int
 vid_path(int vid, char *buf, size_t len)
 {
 	if (rte_vhost_get_ifname(vid, buf, len) != 0) {
-		VLOG_ERR("vhost device %d: cannot read its socket path", vid);
+		VLOG_ERR_RL("vhost device %d: cannot read its socket path", vid);
 		return -1;
 	}
 	return 0;
@@ -698,7 +698,7 @@ on_new_device(int vid)
 	pthread_mutex_lock(&relay_lock);
 	r = by_path(path);
 	if (r == NULL) {
-		VLOG_WARN("%s: guest connected to a socket no relay owns", path);
+		VLOG_WARN_RL("%s: guest connected to a socket no relay owns", path);
 		goto out;
 	}
 	next = r->st;
@@ -706,16 +706,16 @@ on_new_device(int vid)
 	case 0:
 		break;
 	case -EEXIST:
-		VLOG_ERR("relay %u: a second guest connected to %s while the first "
+		VLOG_ERR_RL("relay %u: a second guest connected to %s while the first "
 			 "is still there; refusing it", r->id, path);
 		goto out;
 	default:
-		VLOG_WARN("relay %u: guest connected to %s while the socket is "
+		VLOG_WARN_RL("relay %u: guest connected to %s while the socket is "
 			  "closing; refusing it", r->id, path);
 		goto out;
 	}
 	if (rte_vhost_get_negotiated_features(vid, &features) != 0) {
-		VLOG_ERR("relay %u: cannot read the features the guest on %s "
+		VLOG_ERR_RL("relay %u: cannot read the features the guest on %s "
 			 "negotiated; refusing it", r->id, path);
 		goto out;
 	}
@@ -774,7 +774,7 @@ on_vring_state_changed(int vid, uint16_t vring, int enable)
 	if (vid_path(vid, path, sizeof(path)) != 0)
 		return -1;
 	if (q >= VFWD_MAX_QUEUE_PAIRS) {
-		VLOG_WARN("%s: vring %u is beyond the %u queue pairs a relay serves",
+		VLOG_WARN_RL("%s: vring %u is beyond the %u queue pairs a relay serves",
 			  path, vring, VFWD_MAX_QUEUE_PAIRS);
 		return 0;
 	}

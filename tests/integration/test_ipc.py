@@ -406,7 +406,8 @@ def test_one_result_per_file(reg, sockdir):
     # The same name again later is a new command file, answered anew.
     assert submit(d.ipcdir, "cmd00", "del_port net_null0\n") == \
         ["ok del_port net_null0: device net_null0 removed"]
-    assert taken(d, "cmd00") == 2
+    # The log line comes before the answer, but its capture may lag.
+    wait_for(lambda: taken(d, "cmd00") == 2, timeout=5, what="cmd00 taken twice")
     assert 0 not in devices(d)
 
 

@@ -1,0 +1,261 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Stats latency of the control thread, idle and while other control
+sources are pushed hard.
+
+A stats client asks the daemon's stats service (one fresh REQ socket per
+request, as 1.x tools do) every 20 ms and records how long each answer
+took, in each of these situations, one daemon per situation:
+
+  idle          nothing else happens
+  portctl       two port control clients: one adds and removes a device in
+                a loop, one sends garbage requests back to back
+  ovsdb-stall   the OVSDB server accepts, answers the monitor, then sends
+                echo requests with large params and never reads
+  ovsdb-noacc   the OVSDB server's backlog is full: it never accepts
+  ipc-64k       a 64 KiB IPC command file (add_port/del_port pairs of
+                net_null devices) is processed
+  ipc-2000      2000 IPC command files arrive at once
+
+It prints, per situation: requests, p50, p99 and max in ms, and timeouts
+(a request unanswered in 10 s).  Run as root from the repository:
+
+    bench/ctl_latency.py                       build/ (the default)
+    bench/ctl_latency.py --build /path/build   another build (before/after)
+    bench/ctl_latency.py --seconds 5 idle ipc-64k
+"""
+
+import argparse
+import os
+import socket
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+
+import zmq  # noqa: E402
+
+SITUATIONS = ["idle", "portctl", "ovsdb-stall", "ovsdb-noacc", "ipc-64k", "ipc-2000"]
+
+
+def proto():
+    from test_protocol import _protoc
+    return _protoc(os.path.join(REPO, "proto", "virtioforwarder.proto"),
+                   tempfile.mkdtemp(), "vfwd_bench_pb2")
+
+
+def request(endpoint, data, timeout):
+    """One request on a fresh REQ socket; seconds taken, or None."""
+    s = zmq.Context.instance().socket(zmq.REQ)
+    s.setsockopt(zmq.LINGER, 0)
+    try:
+        s.connect(endpoint)
+        t0 = time.monotonic()
+        s.send(data)
+        if not s.poll(int(timeout * 1000)):
+            return None
+        s.recv()
+        return time.monotonic() - t0
+    finally:
+        s.close()
+
+
+def measure(endpoint, pb, seconds, stop_early=None):
+    """Asks for stats every 20 ms for 'seconds'; returns the latencies and
+    the number of timeouts."""
+    data = pb.StatsRequest().SerializeToString()
+    lat, timeouts = [], 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if stop_early is not None and stop_early():
+            break
+        dt = request(endpoint, data, 10.0)
+        if dt is None:
+            timeouts += 1
+        else:
+            lat.append(dt)
+        time.sleep(0.02)
+    return lat, timeouts
+
+
+def summary(name, lat, timeouts, note=""):
+    lat = sorted(lat)
+    if not lat:
+        return "%-12s %6d %8s %8s %8s %8d %s" % (name, 0, "-", "-", "-", timeouts, note)
+
+    def pct(p):
+        return lat[min(len(lat) - 1, int(round(p / 100.0 * (len(lat) - 1))))] * 1000
+    return "%-12s %6d %8.1f %8.1f %8.1f %8d %s" % (name, len(lat), pct(50), pct(99),
+                                                  lat[-1] * 1000, timeouts, note)
+
+
+class Stop:
+    def __init__(self):
+        self.flag = False
+        self.threads = []
+
+    def spawn(self, fn):
+        t = threading.Thread(target=fn, daemon=True)
+        t.start()
+        self.threads.append(t)
+
+    def join(self):
+        self.flag = True
+        for t in self.threads:
+            t.join(timeout=30)
+
+
+def run(situation, build, seconds, pb):
+    import harness
+    harness.BUILD = build
+    harness.DAEMON = os.path.join(build, "src", "virtio-forwarder")
+    reg = harness.Registry()
+    tmp = tempfile.mkdtemp(prefix="vfwd-bench-")
+    stop = Stop()
+    note = ""
+    try:
+        variables = {"VIRTIOFWD_LOG_LEVEL": "6",
+                     # Memory for a relay's buffers while devices come and go.
+                     "VIRTIOFWD_EAL_ARGS": "--no-huge -m 1024 --no-pci"}
+        if situation.startswith("ovsdb"):
+            db = os.path.join(tmp, "db.sock")
+            srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            srv.bind(db)
+            variables.update({"VIRTIOFWD_ZMQ_PORT_CONTROL_EP": "",
+                              "VIRTIOFWD_OVSDB_SOCK_PATH": db})
+            if situation == "ovsdb-stall":
+                srv.listen(8)
+                stop.spawn(lambda: stall_server(srv, stop))
+            else:
+                # A full backlog: connects wait (a blocking connect hangs).
+                srv.listen(0)
+                fillers = []
+                for _ in range(4):
+                    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    c.setblocking(False)
+                    try:
+                        c.connect(db)
+                    except (BlockingIOError, OSError):
+                        pass
+                    fillers.append(c)
+        if situation.startswith("ipc"):
+            variables.update({"VIRTIOFWD_ZMQ_PORT_CONTROL_EP": "",
+                              "VIRTIOFWD_IPC_PORT_CONTROL": "true",
+                              "VIRTIOFWD_IPC_DIR": os.path.join(tmp, "ipc")})
+        d = reg.add(harness.Daemon(tmp, variables, wait_ready=False))
+        harness.wait_for(lambda: d.proc.alive() and os.path.exists(
+            d.vars["VIRTIOFWD_ZMQ_STATS_EP"][len("ipc://"):]) or not d.proc.alive(),
+            timeout=60, what="stats service")
+        time.sleep(1.0)
+        ep = d.vars["VIRTIOFWD_ZMQ_STATS_EP"]
+        if situation == "portctl":
+            port_ep = d.vars["VIRTIOFWD_ZMQ_PORT_CONTROL_EP"]
+            P = pb.PortControlRequest
+            add = P(op=P.ADD, virtio_id=5, device=["net_null5"]).SerializeToString()
+            rem = P(op=P.REMOVE, device=["net_null5"]).SerializeToString()
+            counts = {"ops": 0, "garbage": 0}
+
+            def churn():
+                while not stop.flag:
+                    request(port_ep, add, 10.0)
+                    request(port_ep, rem, 10.0)
+                    counts["ops"] += 2
+
+            def garbage():
+                while not stop.flag:
+                    request(port_ep, b"\xff" * 64, 10.0)
+                    counts["garbage"] += 1
+            stop.spawn(churn)
+            stop.spawn(garbage)
+            time.sleep(0.5)
+            lat, to = measure(ep, pb, seconds)
+            note = "(%d port operations, %d garbage requests)" % (counts["ops"],
+                                                                 counts["garbage"])
+        elif situation == "ipc-64k":
+            ipcdir = d.vars["VIRTIOFWD_IPC_DIR"]
+            lines, size, i = [], 0, 0
+            while True:
+                pair = "add_port net_null%d %d\ndel_port net_null%d\n" % (i % 8, i % 8, i % 8)
+                if size + len(pair) > 64 * 1024:
+                    break
+                lines.append(pair)
+                size += len(pair)
+                i += 1
+            tmpf = os.path.join(ipcdir, "big.tmp")
+            with open(tmpf, "w") as f:
+                f.write("".join(lines))
+            t0 = time.monotonic()
+            os.rename(tmpf, os.path.join(ipcdir, "big"))
+            res = os.path.join(ipcdir, "big.result")
+            lat, to = measure(ep, pb, 600, stop_early=lambda: os.path.exists(res))
+            note = "(%d commands in %d bytes, run in %.1f s)" % (2 * i, size,
+                                                                 time.monotonic() - t0)
+        elif situation == "ipc-2000":
+            ipcdir = d.vars["VIRTIOFWD_IPC_DIR"]
+            for i in range(2000):
+                with open(os.path.join(ipcdir, ".f%d" % i), "w") as f:
+                    f.write("del_port net_null%d\nadd_port lo\n" % i)
+            t0 = time.monotonic()
+            for i in range(2000):
+                os.rename(os.path.join(ipcdir, ".f%d" % i), os.path.join(ipcdir, "f%d" % i))
+            last = os.path.join(ipcdir, "f1999.result")
+            lat, to = measure(ep, pb, 600, stop_early=lambda: os.path.exists(last) and all(
+                os.path.exists(os.path.join(ipcdir, "f%d.result" % i)) for i in range(2000)))
+            note = "(2000 files answered in %.1f s)" % (time.monotonic() - t0)
+        else:
+            lat, to = measure(ep, pb, seconds)
+        stop.join()
+        return summary(situation, lat, to, note)
+    finally:
+        stop.join()
+        reg.cleanup()
+
+
+def stall_server(srv, stop):
+    """Accepts, answers the monitor with an empty table, then sends echo
+    requests with 16 KiB params every 10 ms and never reads."""
+    srv.settimeout(0.5)
+    pad = "x" * 16384
+    conns = []
+    while not stop.flag:
+        try:
+            c, _ = srv.accept()
+            c.setblocking(False)
+            try:
+                c.send(b'{"id":1,"result":{},"error":null}')
+            except OSError:
+                pass
+            conns.append(c)
+        except socket.timeout:
+            pass
+        for c in conns:
+            try:
+                c.send(('{"id":"x","method":"echo","params":["%s"]}' % pad).encode())
+            except OSError:
+                pass
+        time.sleep(0.01)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", default=os.path.join(REPO, "build"))
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("situations", nargs="*", default=SITUATIONS)
+    a = ap.parse_args()
+    pb = proto()
+    print("build: %s" % a.build)
+    print("%-12s %6s %8s %8s %8s %8s" % ("situation", "n", "p50 ms", "p99 ms", "max ms",
+                                         "timeouts"))
+    for s in a.situations:
+        if s not in SITUATIONS:
+            ap.error("unknown situation %s (have: %s)" % (s, " ".join(SITUATIONS)))
+        print(run(s, os.path.abspath(a.build), a.seconds, pb), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
