@@ -295,6 +295,9 @@ vfwd_device_probe(const char *spec, const struct vfwd_device_opts *opts,
 /*
  * Takes the bond apart: DPDK frees a bond only once it has no members, so
  * they are removed first (stopped, not released: the caller does that).
+ * The bond port is closed before it is freed: freeing a stopped bond
+ * skips its close, and with it the release of its queues, its VLAN
+ * filter and its arguments (about 1.2 KiB of DPDK heap per bond).
  */
 static void
 free_bond(uint16_t bond, const char *name, const uint16_t *members, unsigned int n)
@@ -305,6 +308,9 @@ free_bond(uint16_t bond, const char *name, const uint16_t *members, unsigned int
 	rte_eth_dev_stop(bond);
 	for (i = 0; i < n; i++)
 		rte_eth_bond_slave_remove(bond, members[i]);
+	rc = rte_eth_dev_close(bond);
+	if (rc != 0)
+		VLOG_WARN("%s: cannot close the bond: %s", name, rte_strerror(-rc));
 	rc = rte_eth_bond_free(name);
 	if (rc != 0)
 		VLOG_WARN("%s: cannot free the bond: %s", name, rte_strerror(-rc));
