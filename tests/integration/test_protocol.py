@@ -66,6 +66,8 @@ NEW_FIELDS = {
     ("RelayState", "negotiated_features", 11),
     ("RelayState", "offered_features", 12),
     ("StatsResponse", "worker", 3),
+    ("StatsResponse", "max_ports", 4),
+    ("StatsResponse", "ports_in_use", 5),
 }
 NEW_MESSAGES = {"WorkerLoad", "RelayState.Queue"}
 
