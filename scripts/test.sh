@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Builds everything and runs all tests: unit tests, unit tests again under
 # ASan/UBSan, and the integration tests that start the real daemon against
-# real DPDK peers.  Installs missing Debian packages first.
+# real DPDK peers; then the 64-relay tests against the daemon built on a
+# DPDK with more ports (build-64/, on the DPDK that scripts/build-dpdk.sh
+# builds once per machine and caches).  Installs missing Debian packages
+# first.
 #
 #   sudo scripts/test.sh            all tests
 #   sudo scripts/test.sh -k client  only integration tests matching 'client'
@@ -23,6 +26,18 @@ failed=0
 count() { # status name
 	if [ "$1" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $2"; fi
 }
+
+# The DPDK with more ports: built here the first time (several minutes),
+# taken from /var/cache/ after that.
+echo "==> DPDK with more ports (scripts/build-dpdk.sh, cached per machine)"
+dpdk64=
+if dpdk64=$(bash scripts/build-dpdk.sh) && [ -n "$dpdk64" ]; then
+	echo "==> building against it (build-64/, DPDK linked statically)"
+	vfwd_build_64 "$dpdk64" || dpdk64=
+else
+	dpdk64=
+fi
+[ -n "$dpdk64" ] || count 1 "the build with more DPDK ports (scripts/build-dpdk.sh, build-64/)"
 
 echo "==> unit tests"
 meson test -C build --print-errorlogs --suite unit
@@ -60,6 +75,10 @@ echo "==> integration tests"
 integration build "$@"
 echo "==> integration tests again, daemon built with ASan/UBSan"
 integration build-asan "$@"
+if [ -n "$dpdk64" ]; then
+	echo "==> 64-relay tests: build-64/ and its dpdk-testpmd ($dpdk64)"
+	VFWD_TESTPMD=$dpdk64/bin/dpdk-testpmd integration build-64 test_ports64.py "$@"
+fi
 
 echo
 echo "summary: $passed passed, $failed failed"
