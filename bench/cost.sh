@@ -31,6 +31,8 @@
 set -u -o pipefail
 
 BENCH=cost
+# Set by the caller, or chosen below for more than 31 neighbours.
+TESTPMD_GIVEN=${TESTPMD:+1}
 # Settings of the loop, checks, cleanup, starting the two ends.
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -70,10 +72,13 @@ options (environment variable in brackets):
   -o, --only K         both, dut or ref [ONLY=$ONLY]
   -i, --idle 0|1       measure idle polls too (1) or not (0) [IDLE=$IDLE]
   -p, --poll-mode M    the daemon's VIRTIOFWD_POLL_MODE, busy or adaptive [POLL_MODE=$POLL_MODE]
-  -n, --neighbours N   instead: the daemon alone and beside N (1-31) idle
+  -n, --neighbours N   instead: the daemon alone and beside N (1-63) idle
                        relays on its worker (connected but silent guests,
                        net_ring devices), in busy and in adaptive mode, at
-                       the first size only [NEIGHBOURS=$NEIGHBOURS]
+                       the first size only [NEIGHBOURS=$NEIGHBOURS]; more
+                       than 31 need the build with more DPDK ports:
+                       BUILD_DIR=build-64 (scripts/build-dpdk.sh --daemon),
+                       whose dpdk-testpmd is then the default TESTPMD
   -k, --keep-logs      keep the work directory: logs and callgrind dumps [KEEP_LOGS=1]
   -h, --help           this text
 other variables: BUILD_DIR (default $ROOT/build), DAEMON, TESTPMD,
@@ -121,8 +126,8 @@ isint "$WINDOW" && [ "$WINDOW" -ge 1 ] || die "WINDOW must be a positive integer
 isint "$IDLE_WINDOW" && [ "$IDLE_WINDOW" -ge 1 ] || die "IDLE_WINDOW must be a positive integer (seconds)"
 case "$IDLE" in 0|1) ;; *) die "IDLE must be 0 or 1" ;; esac
 case "$POLL_MODE" in busy|adaptive) ;; *) die "POLL_MODE must be busy or adaptive" ;; esac
-# Debian's DPDK has 32 ports: relay 0's device and 31 more.
-isint "$NEIGHBOURS" && [ "$NEIGHBOURS" -le 31 ] || die "NEIGHBOURS must be an integer from 0 to 31"
+# Relay 0 and 63 more; each has a device, so the DPDK must allow them.
+isint "$NEIGHBOURS" && [ "$NEIGHBOURS" -le 63 ] || die "NEIGHBOURS must be an integer from 0 to 63"
 isint "$SETTLE" || die "SETTLE must be an integer (seconds)"
 isint "$RETRIES" || die "RETRIES must be an integer"
 isint "$FWD_TIMEOUT" && [ "$FWD_TIMEOUT" -ge 1 ] || die "FWD_TIMEOUT must be a positive integer"
@@ -131,7 +136,20 @@ isint "$CONNECT_TIMEOUT" && [ "$CONNECT_TIMEOUT" -ge 1 ] || die "CONNECT_TIMEOUT
 isint "$GEN_PREALLOC" && [ "$GEN_PREALLOC" -ge 128 ] || die "GEN_PREALLOC must be an integer >= 128 (MB)"
 [ -n "$SIZES" ] || [ "$IDLE" = 1 ] || die "nothing to measure (no SIZES, IDLE=0)"
 check_common_options
+# One testpmd carries all the neighbours' guests: beyond Debian's 32
+# ports it must be the one built with the daemon's DPDK.
+if [ "$NEIGHBOURS" -gt 31 ] && [ -z "$TESTPMD_GIVEN" ]; then
+	prefix=$("$ROOT/scripts/build-dpdk.sh" --prefix) ||
+		die "NEIGHBOURS=$NEIGHBOURS: one testpmd with $NEIGHBOURS ports needs the DPDK of scripts/build-dpdk.sh (run it, or set TESTPMD)"
+	TESTPMD=$prefix/bin/dpdk-testpmd
+fi
 check_host
+if [ "$NEIGHBOURS" -gt 0 ]; then
+	max_ports=$("$DAEMON" --version | sed -n 's/^max ports: //p')
+	isint "$max_ports" || die "$DAEMON --version does not say its max ports"
+	[ $((NEIGHBOURS + 1)) -le "$max_ports" ] ||
+		die "NEIGHBOURS=$NEIGHBOURS needs $((NEIGHBOURS + 1)) DPDK ports; $DAEMON allows $max_ports: build build-64 with scripts/build-dpdk.sh --daemon and set BUILD_DIR=build-64"
+fi
 
 # valgrind, installed the way the project installs what it needs.
 if ! command -v "$VALGRIND" >/dev/null 2>&1 || ! command -v callgrind_control >/dev/null 2>&1 ||
@@ -256,18 +274,27 @@ def annotate(path):
             callers = []
     return funcs
 
+def vhost_pmd(obj, name):
+    """Is this function DPDK's vhost PMD (net_vhost)?  In its shared
+    object with Debian's DPDK; linked into the binary (build-64), known
+    by its functions' names."""
+    return "librte_net_vhost" in obj or name.rsplit(":", 1)[-1].startswith("eth_vhost_")
+
+def pmd_dequeues(funcs):
+    """The vhost dequeues that net_vhost ports made (one per poll)."""
+    return sum(c["calls"] for f in funcs if f["fn"] == "rte_vhost_dequeue_burst"
+               for c in f["callers"] if vhost_pmd(c["obj"], c["name"]))
+
 def vhost_pmd_ready(funcs):
     """In a window with no traffic: did every poll of a net_vhost port
     reach the vhost dequeue (the port was up)?  A port that is not up yet
     returns at once, and its cheaper polls would lower the cost of an
     empty poll."""
-    pmd = [f for f in funcs if "librte_net_vhost" in f["obj"] and f["calls"] > 0]
+    pmd = [f for f in funcs if vhost_pmd(f["obj"], f["fn"]) and f["calls"] > 0]
     if not pmd:
         return True
     rx_calls = max(f["calls"] for f in pmd)
-    deq = [f for f in funcs if f["fn"] == "rte_vhost_dequeue_burst"]
-    from_pmd = sum(c["calls"] for f in deq for c in f["callers"] if "librte_net_vhost" in c["obj"])
-    return from_pmd >= 0.999 * rx_calls
+    return pmd_dequeues(funcs) >= 0.999 * rx_calls
 
 def find(funcs, fn, file_suffix=None):
     """The entry of function 'fn' that has callers (code of it inlined from
@@ -328,9 +355,15 @@ def cmd_analyse(args):
     # one enqueue burst.  Neighbours' idle polls are not in this share.
     # (The PMD's own functions have no symbols in Debian's build: count
     # the dequeues it made.)
-    p0 = sum(c["calls"] for f in funcs if f["fn"] == "rte_vhost_dequeue_burst"
-             for c in f["callers"] if "librte_net_vhost" in c["obj"])
+    p0 = pmd_dequeues(funcs)
     r["empty0"] = max(0.0, (2.0 * p0 - r["bursts"]) / (2.0 * p0)) if p0 else 0.0
+    # The same without relay 0's empty polls, each at what a poll of relay
+    # 0 costs with the loop idle, its neighbours' polls in that pass
+    # included: the instructions per packet of a worker that never waits
+    # for the generator, whatever else keeps the generator off its CPU.
+    ip0 = pmd_dequeues(ifuncs)
+    if p0 and ip0:
+        r["ipp0"] = (instr - max(0, 2 * p0 - r["bursts"]) * iinstr / (2.0 * ip0)) / w["pkts"]
     # Cost of an empty poll, loop overhead included: the idle window, with
     # the loop connected but silent, has nothing else.
     ipolls = calls(ifuncs, "rte_vhost_dequeue_burst")
@@ -417,8 +450,11 @@ def cmd_summary(args):
         print("(guests connected but silent, net_ring devices); plain instructions per packet,")
         print("relay 0's empty polls in brackets (a quiet machine keeps them near 0).")
         print("ratio = alone / with neighbours: the share of its throughput the busy relay keeps.")
+        print("never waiting: the same without relay 0's empty polls (each at its cost with the")
+        print("loop idle, neighbours included), for a machine where the generator waits for a CPU.")
         print()
-        print("  %-6s  %-9s  %16s  %16s  %6s" % ("size", "mode", "alone", "with %d" % nb, "ratio"))
+        print("  %-6s  %-9s  %16s  %16s  %6s   %-17s  %6s" % ("size", "mode", "alone", "with %d" % nb,
+                                                          "ratio", "never waiting", "ratio"))
         for size in sorted({r["size"] for r in rows if r["kind"] == "dut"}):
             for mode in ("busy", "adaptive"):
                 last = {}
@@ -427,9 +463,12 @@ def cmd_summary(args):
                         last[bool(r["nbrs"])] = r
                 if False in last and True in last:
                     a, w = last[False], last[True]
-                    print("  %4d B  %-9s  %8.1f (%4.1f%%)  %8.1f (%4.1f%%)  %6.3f%s"
+                    nw = ""
+                    if a.get("ipp0") and w.get("ipp0"):
+                        nw = "   %7.1f / %7.1f  %6.3f" % (a["ipp0"], w["ipp0"], a["ipp0"] / w["ipp0"])
+                    print("  %4d B  %-9s  %8.1f (%4.1f%%)  %8.1f (%4.1f%%)  %6.3f%s%s"
                           % (size, mode, a["ipp"], 100 * a["empty0"], w["ipp"], 100 * w["empty0"],
-                             a["ipp"] / w["ipp"], " *" if a["flags"] or w["flags"] else ""))
+                             a["ipp"] / w["ipp"], nw, " *" if a["flags"] or w["flags"] else ""))
         print()
         print("time: %.0f s" % elapsed)
         return 0
@@ -617,7 +656,9 @@ nbr_static_vfs() {
 # their sockets; once the daemon has seen them all, it is stopped
 # (SIGSTOP): connected, silent, and off the generator's CPU.
 nbr_start() {
-	local i vdevs=()
+	# Under valgrind the daemon takes a second or two per guest: the
+	# time the neighbours get grows with them.
+	local i vdevs=() timeout=$((CONNECT_TIMEOUT + 4 * COST_NBRS))
 	new_prefix nbr
 	NBR_PREFIX=$REPLY
 	for ((i = 1; i <= COST_NBRS; i++)); do
@@ -627,7 +668,7 @@ nbr_start() {
 		--file-prefix="$NBR_PREFIX" --no-huge -m 1024 --no-pci "${vdevs[@]}" \
 		-- --nb-cores=1 --forward-mode=rxonly --no-mlockall \
 		--total-num-mbufs=32768 --rxd="$QUEUE_SIZE" --txd="$QUEUE_SIZE"
-	for ((i = 0; i < CONNECT_TIMEOUT * 20; i++)); do
+	for ((i = 0; i < timeout * 20; i++)); do
 		[ "$(grep -c 'guest connected' "$RUN/dut.err")" -ge "$COST_NBRS" ] && break
 		alive "$PMD_PID_nbr" || return 1
 		sleep 0.05

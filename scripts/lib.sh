@@ -4,6 +4,14 @@
 
 VFWD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
+# What scripts/build-dpdk.sh needs to build DPDK from Debian's source
+# package (its Build-Depends for the drivers it builds; libxdp-dev and
+# libibverbs-dev bring the af_xdp and mlx5 drivers in).
+VFWD_DPDK_BUILD_PACKAGES="dpkg-dev debian-archive-keyring meson ninja-build
+  pkg-config gcc python3-pyelftools libnuma-dev libbsd-dev libelf-dev
+  libpcap-dev libbpf-dev libxdp-dev libibverbs-dev libjansson-dev libssl-dev
+  zlib1g-dev libfdt-dev"
+
 # Debian packages the build and the tests need.
 VFWD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
   dpdk dpdk-dev libdpdk-dev libnuma-dev libsystemd-dev
@@ -13,7 +21,8 @@ VFWD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
   python3-zmq python3-protobuf protobuf-compiler
   openvswitch-switch prometheus
   qemu-system-x86 busybox-static cpio kmod ethtool xz-utils
-  iproute2 iputils-ping procps coreutils"
+  iproute2 iputils-ping procps coreutils
+  $VFWD_DPDK_BUILD_PACKAGES"
 
 vfwd_need_root() {
 	if [ "$(id -u)" != 0 ]; then
@@ -24,8 +33,14 @@ vfwd_need_root() {
 
 # Installs whatever of $VFWD_PACKAGES is missing, and nothing else.
 vfwd_install_deps() {
+	# shellcheck disable=SC2086
+	vfwd_install_packages $VFWD_PACKAGES
+}
+
+# Installs whatever of the packages named is missing, and nothing else.
+vfwd_install_packages() {
 	local missing=() p
-	for p in $VFWD_PACKAGES; do
+	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 			missing+=("$p")
 	done
@@ -54,4 +69,17 @@ vfwd_build() {
 			{ echo "meson setup $dir failed" >&2; return 1; }
 	fi
 	ninja -C "$dir" >/dev/null || { ninja -C "$dir"; return 1; }
+}
+
+# Configures (once) and builds build-64/: the daemon and vfwdctl linked
+# statically to the DPDK that scripts/build-dpdk.sh installed in prefix $1.
+vfwd_build_64() {
+	local prefix=$1
+	# A configuration made for another DPDK (another cache key) goes.
+	if [ -f build-64/build.ninja ] &&
+	   ! grep -qF "$prefix/lib/pkgconfig" build-64/meson-info/intro-buildoptions.json; then
+		rm -rf build-64
+	fi
+	vfwd_build build-64 -Dpkg_config_path="$prefix/lib/pkgconfig" -Ddpdk_static=true \
+		-Dtests=false
 }

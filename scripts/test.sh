@@ -5,7 +5,10 @@
 # by default; scripts/fuzz.sh soaks them longer), and the integration
 # tests that start the real daemon against real DPDK peers (their soak
 # tests at a tenth of the full counts; VFWD_SOAK_SCALE=1 for all of
-# them).  Installs missing Debian packages first.
+# them); then the 64-relay tests against the daemon built on a DPDK with
+# more ports (build-64/, on the DPDK that scripts/build-dpdk.sh builds
+# once per machine and caches: the first time in the background, at nice
+# 19, while the other tests run).  Installs missing Debian packages first.
 #
 #   sudo scripts/test.sh            all tests
 #   sudo scripts/test.sh -k client  only integration tests matching 'client'
@@ -27,6 +30,15 @@ count() { # status name
 	if [ "$1" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $2"; fi
 }
 
+# The DPDK with more ports: built here the first time (a quarter of an
+# hour or more on 2 CPUs), taken from /var/cache/ after that.  The build
+# runs at nice 19 beside the tests below, which mostly wait on peers, and
+# is waited for before the 64-relay tests.
+dpdk_log=$(mktemp)
+echo "==> DPDK with more ports (scripts/build-dpdk.sh, cached per machine), in the background: $dpdk_log"
+setsid bash scripts/build-dpdk.sh >"$dpdk_log.prefix" 2>"$dpdk_log" &
+dpdk_pid=$!
+
 echo "==> unit tests"
 meson test -C build --print-errorlogs --suite unit
 count $? "unit tests"
@@ -40,7 +52,7 @@ bash scripts/fuzz.sh -t "${VFWD_FUZZ_SECONDS:-20}"
 count $? "fuzz targets"
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$dpdk_log" "$dpdk_log.prefix"; [ -n "$dpdk_pid" ] && kill -- "-$dpdk_pid" 2>/dev/null' EXIT
 
 # Runs the integration tests against the daemon in build dir $1 and adds
 # pytest's own counts to ours.
@@ -67,6 +79,23 @@ echo "==> integration tests"
 integration build "$@"
 echo "==> integration tests again, daemon built with ASan/UBSan"
 integration build-asan "$@"
+echo "==> waiting for the DPDK with more ports"
+dpdk64=
+if wait "$dpdk_pid"; then
+	dpdk64=$(cat "$dpdk_log.prefix")
+fi
+dpdk_pid=
+cat "$dpdk_log"
+if [ -n "$dpdk64" ]; then
+	echo "==> building against it (build-64/, DPDK linked statically)"
+	vfwd_build_64 "$dpdk64" || dpdk64=
+fi
+if [ -n "$dpdk64" ]; then
+	echo "==> 64-relay tests: build-64/ and its dpdk-testpmd ($dpdk64)"
+	VFWD_TESTPMD=$dpdk64/bin/dpdk-testpmd integration build-64 test_ports64.py "$@"
+else
+	count 1 "the build with more DPDK ports (scripts/build-dpdk.sh, build-64/)"
+fi
 
 echo
 echo "summary: $passed passed, $failed failed"

@@ -22,6 +22,7 @@
 
 #include "ctl_slice.h"
 #include "ctl_zmq.h"
+#include "device.h"
 #include "errmsg.h"
 #include "log.h"
 #include "portctl.h"
@@ -463,6 +464,9 @@ handle_stats(const uint8_t *req, size_t len, struct reply *out)
 	r.relay = rsp;
 	r.n_worker = n_workers;
 	r.worker = wlp;
+	r.has_max_ports = r.has_ports_in_use = true;
+	r.max_ports = vfwd_device_max_ports();
+	r.ports_in_use = vfwd_device_ports_in_use();
 	pack(&r.base, out);
 	free(msgs);
 done:

@@ -126,8 +126,9 @@ probe_port(const char *spec, uint16_t *port, char *err, size_t errlen)
 		return -EBUSY;
 	}
 	if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS) {
-		ERR("%s: all %d DPDK ports are in use (this DPDK build's "
-		    "RTE_MAX_ETHPORTS); detach a device first", spec, RTE_MAX_ETHPORTS);
+		ERR("%s: all %d DPDK ports are in use (the port limit of this DPDK "
+		    "build, RTE_MAX_ETHPORTS); detach a device first", spec,
+		    RTE_MAX_ETHPORTS);
 		return -ENOSPC;
 	}
 	rc = rte_dev_probe(spec);
@@ -342,6 +343,16 @@ vfwd_device_probe_bond(const char *name, unsigned int mode,
 		    "2 balance, 3 broadcast, 4 802.3ad, 5 TLB, 6 ALB)", name, mode);
 		return -EINVAL;
 	}
+	/* Refused before anything is probed: a bond that runs out of ports
+	 * half-way would only be undone again. */
+	if (rte_eth_dev_count_total() + n_members + 1 > RTE_MAX_ETHPORTS) {
+		ERR("%s: a bond of %u members takes %u DPDK ports, and only %u of "
+		    "the %d this DPDK build allows (RTE_MAX_ETHPORTS) are free; "
+		    "detach a device first", name, n_members, n_members + 1,
+		    (unsigned int)(RTE_MAX_ETHPORTS - rte_eth_dev_count_total()),
+		    RTE_MAX_ETHPORTS);
+		return -ENOSPC;
+	}
 	for (i = 0; i < n_members; i++) {
 		rc = probe_port(members[i], &ports[i], err, errlen);
 		if (rc != 0)
@@ -395,4 +406,16 @@ vfwd_device_detach(struct vfwd_device *dev)
 		release_port(dev->port_id);
 	}
 	VLOG_INFO("%s: port %u released", dev->name, dev->port_id);
+}
+
+unsigned int
+vfwd_device_max_ports(void)
+{
+	return RTE_MAX_ETHPORTS;
+}
+
+unsigned int
+vfwd_device_ports_in_use(void)
+{
+	return rte_eth_dev_count_total();
 }

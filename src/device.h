@@ -78,4 +78,14 @@ int vfwd_device_start(struct vfwd_device *dev, struct rte_mempool *pool,
 /* Stops, closes and removes a probed device (and a bond's members). */
 void vfwd_device_detach(struct vfwd_device *dev);
 
+/*
+ * The DPDK ports this daemon's DPDK build allows (RTE_MAX_ETHPORTS): a
+ * device takes one, a bond one per member and one for itself.
+ */
+unsigned int vfwd_device_max_ports(void);
+
+/* The DPDK ports in use now: relays' devices, bond members, and any
+ * device EAL probed at start (VIRTIOFWD_EAL_ARGS). */
+unsigned int vfwd_device_ports_in_use(void);
+
 #endif /* VFWD_DEVICE_H */

@@ -255,15 +255,24 @@ open_static_relays(const struct vfwd_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Says what the DPDK this daemon was built with allows: its ports
+ * (RTE_MAX_ETHPORTS) bound the relays that can have a device, a bond
+ * taking one port per member and one for itself.
+ */
 static void
 log_limits(void)
 {
 	if (RTE_MAX_ETHPORTS < VFWD_MAX_RELAYS)
 		VLOG_NOTICE("this DPDK build allows %d ports (RTE_MAX_ETHPORTS): at "
 			    "most %d relays can have a device at once (relay ids "
-			    "stay 0-%d); rebuild DPDK with a larger max_ethports "
-			    "for all %d", RTE_MAX_ETHPORTS, RTE_MAX_ETHPORTS,
-			    VFWD_MAX_RELAYS - 1, VFWD_MAX_RELAYS);
+			    "stay 0-%d); build with scripts/build-dpdk.sh (a DPDK "
+			    "with max_ethports=256) for all %d", RTE_MAX_ETHPORTS,
+			    RTE_MAX_ETHPORTS, VFWD_MAX_RELAYS - 1, VFWD_MAX_RELAYS);
+	else
+		VLOG_INFO("this DPDK build allows %d ports (RTE_MAX_ETHPORTS): "
+			  "all %d relays can have a device, a bond of N members "
+			  "taking N + 1 ports", RTE_MAX_ETHPORTS, VFWD_MAX_RELAYS);
 }
 
 /* ------------------------------------------------------------------ */
@@ -447,7 +456,8 @@ main(int argc, char **argv)
 		goto out_cfg;
 	}
 	if (action == VFWD_CONFIG_VERSION) {
-		printf("virtio-forwarder %s (%s)\n", VFWD_VERSION, rte_version());
+		printf("virtio-forwarder %s (%s)\nmax ports: %d\n", VFWD_VERSION,
+		       rte_version(), RTE_MAX_ETHPORTS);
 		status = EXIT_SUCCESS;
 		goto out_cfg;
 	}
@@ -481,8 +491,8 @@ main(int argc, char **argv)
 		goto out_pid;
 	}
 	vfwd_log_take_over_dpdk();
-	VLOG_NOTICE("virtio-forwarder %s starting (%s)", VFWD_VERSION,
-		    rte_version());
+	VLOG_NOTICE("virtio-forwarder %s starting (%s, max ports %d)", VFWD_VERSION,
+		    rte_version(), RTE_MAX_ETHPORTS);
 	log_limits();
 
 	rc = vfwd_dp_init(cfg);

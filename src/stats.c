@@ -7,6 +7,7 @@
 #include <rte_cycles.h>
 
 #include "dataplane.h"
+#include "device.h"
 #include "relay.h"
 #include "stats.h"
 
@@ -207,6 +208,8 @@ vfwd_stats_dump(FILE *f)
 	unsigned int i, pools = 0;
 
 	fprintf(f, "stats begin\n");
+	fprintf(f, "ports in_use=%u max=%u relays_max=%u\n", vfwd_device_ports_in_use(),
+		vfwd_device_max_ports(), VFWD_MAX_RELAYS);
 	for (i = 0; i < vfwd_dp_n_workers(); i++) {
 		struct vfwd_worker_info wi;
 

@@ -577,6 +577,11 @@ ctl_print_stats_table(FILE *f, const Virtioforwarder__StatsResponse *r, bool que
 				w->has_sleep ? w->sleep * 100.0 : 0.0, w->wakeups);
 		fputc('\n', f);
 	}
+	/* Older daemons do not say. */
+	if (r->has_max_ports)
+		fprintf(f, "DPDK ports: %u in use of %u (the daemon's DPDK build, "
+			"RTE_MAX_ETHPORTS)\n", r->has_ports_in_use ? r->ports_in_use : 0,
+			r->max_ports);
 }
 
 /* ------------------------------------------------------------------ */

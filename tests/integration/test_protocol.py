@@ -68,6 +68,8 @@ NEW_FIELDS = {
     ("RelayState", "pool_size", 13),
     ("RelayState", "pool_in_use", 14),
     ("StatsResponse", "worker", 3),
+    ("StatsResponse", "max_ports", 4),
+    ("StatsResponse", "ports_in_use", 5),
 }
 NEW_MESSAGES = {"WorkerLoad", "RelayState.Queue"}
 
