@@ -12,9 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <rte_mempool.h>
-
 #include "parse.h"      /* VFWD_BOND_MAX_MEMBERS, VFWD_DEVSPEC_MAX */
+
+/* Only pointers here: the header stays DPDK-free for the control code
+ * (and its fuzz targets) that asks about ports. */
+struct rte_mempool;
 
 /* Device queues used at most per direction (RSS spreads over them). */
 #define VFWD_DEV_MAX_QUEUES 4

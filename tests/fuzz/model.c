@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "dataplane.h"
+#include "device.h"
 #include "log.h"
 #include "model.h"
 #include "portctl.h"
@@ -407,4 +408,20 @@ vfwd_log_rl(struct vfwd_ratelimit *rl, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+}
+
+/* ---- device.h ---- */
+
+/* The port counts of the stats reply: a fixed build limit, and one port
+ * per attached device of the model. */
+unsigned int
+vfwd_device_max_ports(void)
+{
+	return 32;
+}
+
+unsigned int
+vfwd_device_ports_in_use(void)
+{
+	return vfwd_model_n_devices();
 }
