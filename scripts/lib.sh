@@ -12,7 +12,8 @@ VFWD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
   python3-zmq python3-protobuf protobuf-compiler
   openvswitch-switch prometheus
   qemu-system-x86 busybox-static cpio kmod ethtool xz-utils
-  iproute2 iputils-ping procps coreutils"
+  iproute2 iputils-ping procps coreutils
+  debhelper dpkg-dev fakeroot lintian debootstrap qemu-utils e2fsprogs"
 
 vfwd_need_root() {
 	if [ "$(id -u)" != 0 ]; then
