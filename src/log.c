@@ -2,14 +2,13 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <rte_log.h>
 
+#include "journal.h"
 #include "log.h"
 
 static enum vfwd_log_target log_target = VFWD_LOG_STDERR;
@@ -20,30 +19,13 @@ static const char *const level_names[] = {
 	"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug",
 };
 
-/* Under systemd, stderr is a stream to the journal, named by
- * JOURNAL_STREAM (device:inode, see systemd.exec(5)): lines then start
- * with their syslog priority, "<3>", which journald takes as the
- * message's priority (journalctl -p), instead of "info" for all. */
-bool
-vfwd_log_stderr_is_journal(void)
-{
-	const char *e = getenv("JOURNAL_STREAM");
-	unsigned long long dev, ino;
-	struct stat st;
-
-	if (e == NULL || sscanf(e, "%llu:%llu", &dev, &ino) != 2 ||
-	    fstat(STDERR_FILENO, &st) != 0)
-		return false;
-	return (unsigned long long)st.st_dev == dev &&
-	       (unsigned long long)st.st_ino == ino;
-}
-
 void
 vfwd_log_init(enum vfwd_log_target target, int level)
 {
 	log_target = target;
 	log_level = level;
-	journal = target == VFWD_LOG_STDERR && vfwd_log_stderr_is_journal();
+	/* Under systemd: each line with its priority (see journal.h). */
+	journal = target == VFWD_LOG_STDERR && vfwd_journal_stream(STDERR_FILENO);
 	if (target == VFWD_LOG_SYSLOG)
 		openlog("virtio-forwarder", LOG_PID, LOG_DAEMON);
 }

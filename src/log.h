@@ -9,17 +9,12 @@
 #ifndef VFWD_LOG_H
 #define VFWD_LOG_H
 
-#include <stdbool.h>
 #include <syslog.h>
 
 #include "config.h"
 
 /* Sets where lines go and the most verbose level written. */
 void vfwd_log_init(enum vfwd_log_target target, int level);
-
-/* Whether stderr is systemd's journal (JOURNAL_STREAM): for lines written
- * before vfwd_log_init(), which then start with their "<N>" priority. */
-bool vfwd_log_stderr_is_journal(void);
 
 /* Routes DPDK's log through ours; call once EAL is up. */
 void vfwd_log_take_over_dpdk(void);

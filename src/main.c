@@ -33,6 +33,7 @@
 #include "ctl_zmq.h"
 #include "dataplane.h"
 #include "eal.h"
+#include "journal.h"
 #include "log.h"
 #include "metrics.h"
 #include "portctl.h"
@@ -538,7 +539,7 @@ out_pid:
 	goto out_cfg;
 bad_config:
 	fprintf(stderr, "%svirtio-forwarder: %s\n",
-		vfwd_log_stderr_is_journal() ? "<3>" : "", err);
+		vfwd_journal_stream(STDERR_FILENO) ? "<3>" : "", err);
 	status = 2;
 out_cfg:
 	free(cfg);
