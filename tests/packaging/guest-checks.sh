@@ -155,13 +155,14 @@ t_start_when_ready() {
 	expect "SubState" "$(prop $U SubState)" running || return 1
 	prop $U StatusText | grep -q "worker(s)" || { echo "StatusText: $(prop $U StatusText)"; return 1; }
 	expect "WatchdogUSec" "$(prop $U WatchdogUSec)" 10s || return 1
-	journal_has $U notice "ready: 1 worker(s)" || { echo "no 'ready' notice"; return 1; }
+	# journald reads the daemon's stderr on its own time: wait for lines.
+	wait_until 10 journal_has $U notice "ready: 1 worker(s)" || { echo "no 'ready' notice"; return 1; }
 }
 
 # Each message at its own priority: 'journalctl -p' filters on it.
 t_journal_priorities() {
 	# info (6): in -p info, not in -p notice.
-	journal_has $U info "systemd watchdog: 10000 ms" || { echo "info line missing"; return 1; }
+	wait_until 10 journal_has $U info "systemd watchdog: 10000 ms" || { echo "info line missing"; return 1; }
 	if journal_has $U notice "systemd watchdog: 10000 ms"; then echo "info line shown at notice"; return 1; fi
 	# notice (5), warning (4): /tmp is world-writable.
 	journal_has $U notice "ready: " || { echo "notice line missing"; return 1; }
@@ -253,7 +254,7 @@ t_bad_config_no_loop() {
 	expect "ExecMainStatus" "$(prop $U ExecMainStatus)" 2 || return 1
 	expect "NRestarts" "$(prop $U NRestarts)" "$n0" || return 1
 	[ -z "$(daemon_procs)" ] || { echo "a daemon runs"; return 1; }
-	journal_has $U err "VIRTIOFWD_CPU_MASK" || { echo "the error is not in the journal at err"; return 1; }
+	wait_until 10 journal_has $U err "VIRTIOFWD_CPU_MASK" || { echo "the error is not in the journal at err"; return 1; }
 	cp /tmp/vfwd-check/good.conf $CONF
 	systemctl reset-failed $U
 	systemctl start $U || { echo "start with the good configuration failed"; return 1; }
