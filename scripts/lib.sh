@@ -22,6 +22,7 @@ VFWD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
   openvswitch-switch prometheus
   qemu-system-x86 busybox-static cpio kmod ethtool xz-utils
   iproute2 iputils-ping procps coreutils
+  debhelper dpkg-dev fakeroot lintian debootstrap qemu-utils e2fsprogs
   $VFWD_DPDK_BUILD_PACKAGES"
 
 vfwd_need_root() {

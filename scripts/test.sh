@@ -54,12 +54,12 @@ count $? "fuzz targets"
 log=$(mktemp)
 trap 'rm -f "$log" "$dpdk_log" "$dpdk_log.prefix"; [ -n "$dpdk_pid" ] && kill -- "-$dpdk_pid" 2>/dev/null' EXIT
 
-# Runs the integration tests against the daemon in build dir $1 and adds
-# pytest's own counts to ours.
-integration() { # build-dir pytest-args...
-	local dir=$1 rc n
-	shift
-	(cd tests/integration &&
+# Runs the pytest tests of directory $1 (the integration tests against
+# the daemon in build dir $2) and adds pytest's own counts to ours.
+pytests() { # test-dir build-dir pytest-args...
+	local tests=$1 dir=$2 rc n
+	shift 2
+	(cd "$tests" &&
 		VFWD_BUILD="$VFWD_ROOT/$dir" /usr/bin/python3 -m pytest -v -p no:cacheprovider "$@") |
 		tee "$log"
 	rc=${PIPESTATUS[0]}
@@ -70,15 +70,25 @@ integration() { # build-dir pytest-args...
 	n=$(tail -n 1 "$log" | grep -o '[0-9]* error' | grep -o '[0-9]*' || true)
 	failed=$((failed + ${n:-0}))
 	if [ "$rc" != 0 ]; then
-		echo "FAILED: integration tests ($dir)"
+		echo "FAILED: $tests ($dir)"
 		[ -n "$(tail -n 1 "$log" | grep -o '[0-9]* failed')" ] || failed=$((failed + 1))
 	fi
 }
 
 echo "==> integration tests"
-integration build "$@"
+pytests tests/integration build "$@"
 echo "==> integration tests again, daemon built with ASan/UBSan"
-integration build-asan "$@"
+pytests tests/integration build-asan "$@"
+# The Debian package (dpkg-buildpackage, lintian) and its units under a
+# real systemd, in a QEMU guest (tests/packaging/test_package.py).  Once:
+# it builds its own daemon.  Not with -k: that selects integration tests.
+if [ $# = 0 ]; then
+	echo "==> package tests: Debian package, systemd guest"
+	t0=$SECONDS
+	pytests tests/packaging build -rs
+	echo "package tests: $((SECONDS - t0)) s"
+fi
+
 echo "==> waiting for the DPDK with more ports"
 dpdk64=
 if wait "$dpdk_pid"; then
@@ -92,7 +102,7 @@ if [ -n "$dpdk64" ]; then
 fi
 if [ -n "$dpdk64" ]; then
 	echo "==> 64-relay tests: build-64/ and its dpdk-testpmd ($dpdk64)"
-	VFWD_TESTPMD=$dpdk64/bin/dpdk-testpmd integration build-64 test_ports64.py "$@"
+	VFWD_TESTPMD=$dpdk64/bin/dpdk-testpmd pytests tests/integration build-64 test_ports64.py "$@"
 else
 	count 1 "the build with more DPDK ports (scripts/build-dpdk.sh, build-64/)"
 fi

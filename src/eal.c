@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #include "eal.h"
 #include "errmsg.h"
@@ -160,4 +163,34 @@ vfwd_eal_check_host(const struct vfwd_config *cfg, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+void
+vfwd_eal_remove_runtime_dir(const char *dir)
+{
+	char path[PATH_MAX], parent[PATH_MAX], *slash;
+	struct dirent *e;
+	DIR *d;
+
+	if (dir == NULL || dir[0] != '/')
+		return;
+	d = opendir(dir);
+	if (d == NULL)
+		return;
+	/* Only files: EAL makes no subdirectories there. */
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_type == DT_DIR)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < sizeof(path))
+			unlink(path);
+	}
+	closedir(d);
+	if (rmdir(dir) != 0)
+		return;
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash != NULL && slash != parent) {
+		*slash = '\0';
+		rmdir(parent);     /* fails, as it should, when not empty */
+	}
 }

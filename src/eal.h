@@ -32,4 +32,12 @@ int vfwd_eal_build_args(const struct vfwd_config *cfg, struct vfwd_eal_args *a,
 /* Checks that the CPUs and the hugepage directory 'cfg' names are usable. */
 int vfwd_eal_check_host(const struct vfwd_config *cfg, char *err, size_t errlen);
 
+/*
+ * Removes DPDK's runtime directory 'dir' (/run/dpdk/<file prefix>: its
+ * config and fbarray files) after rte_eal_cleanup(), and /run/dpdk when
+ * that leaves it empty.  EAL leaves them behind; a stopped daemon should
+ * not (they would outlive even the package).  Best effort, silent.
+ */
+void vfwd_eal_remove_runtime_dir(const char *dir);
+
 #endif /* VFWD_EAL_H */

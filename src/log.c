@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_log.h>
 
 #include "ctl_slice.h"
+#include "journal.h"
 #include "log.h"
 
 static enum vfwd_log_target log_target = VFWD_LOG_STDERR;
 static int log_level = LOG_INFO;
+static bool journal;   /* stderr is systemd's journal */
 
 static const char *const level_names[] = {
 	"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug",
@@ -21,6 +25,8 @@ vfwd_log_init(enum vfwd_log_target target, int level)
 {
 	log_target = target;
 	log_level = level;
+	/* Under systemd: each line with its priority (see journal.h). */
+	journal = target == VFWD_LOG_STDERR && vfwd_journal_stream(STDERR_FILENO);
 	if (target == VFWD_LOG_SYSLOG)
 		openlog("virtio-forwarder", LOG_PID, LOG_DAEMON);
 }
@@ -36,6 +42,10 @@ log_write(int level, const char *msg, size_t len)
 		return;
 	}
 	/* One fprintf per line keeps lines from different threads whole. */
+	if (journal) {
+		fprintf(stderr, "<%d>%.*s\n", level & 7, (int)len, msg);
+		return;
+	}
 	fprintf(stderr, "virtio-forwarder[%s]: %.*s\n", level_names[level & 7],
 		(int)len, msg);
 }

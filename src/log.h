@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The daemon's log: syslog levels 0-7 (VIRTIOFWD_LOG_LEVEL), written to
- * stderr (the journal picks it up when run by systemd) or to syslog
- * (--nodaemon=log_syslog).  DPDK's own messages are routed the same way.
+ * stderr (the journal picks it up when run by systemd, each line with its
+ * priority) or to syslog (--nodaemon=log_syslog).  DPDK's own messages are routed the same way.
  *
  * Never call these on the per-packet path.
  */

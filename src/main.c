@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include "ctl_zmq.h"
 #include "dataplane.h"
 #include "eal.h"
+#include "journal.h"
 #include "log.h"
 #include "metrics.h"
 #include "portctl.h"
@@ -434,7 +436,7 @@ main(int argc, char **argv)
 	struct vfwd_config *cfg;
 	struct vfwd_eal_args eal;
 	enum vfwd_config_action action;
-	char err[VFWD_ERR_MAX];
+	char err[VFWD_ERR_MAX], rundir[PATH_MAX];
 	sigset_t sigs;
 	struct sources src = { .ipc_fd = -1, .ovsdb = false };
 	enum vfwd_port_control pc;
@@ -561,7 +563,9 @@ out_relays:
 out_workers:
 	vfwd_dp_fini();
 out_eal:
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	vfwd_eal_remove_runtime_dir(rundir);
 out_pid:
 	if (sfd >= 0)
 		close(sfd);
@@ -571,7 +575,8 @@ out_pid:
 		VLOG_NOTICE("stopped");
 	goto out_cfg;
 bad_config:
-	fprintf(stderr, "virtio-forwarder: %s\n", err);
+	fprintf(stderr, "%svirtio-forwarder: %s\n",
+		vfwd_journal_stream(STDERR_FILENO) ? "<3>" : "", err);
 	status = 2;
 out_cfg:
 	free(cfg);

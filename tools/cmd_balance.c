@@ -11,10 +11,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "balance.h"
+#include "journal.h"
 #include "vfwdctl.h"
 
 enum {
@@ -160,22 +160,6 @@ complain(const struct ctl *c, const char *msg)
 		note(3, "%s", msg);
 	else
 		ctl_error(c, "%s", msg);
-}
-
-/* Whether stdout is the journal: systemd sets JOURNAL_STREAM to the
- * "device:inode" of the stream it connected, which a program started
- * from a service but writing into a pipe does not have. */
-static bool
-stdout_is_journal(void)
-{
-	const char *js = getenv("JOURNAL_STREAM");
-	unsigned long long dev, ino;
-	struct stat st;
-
-	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
-	    fstat(STDOUT_FILENO, &st) != 0)
-		return false;
-	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 /* ------------------------------------------------------------------ */
@@ -444,7 +428,7 @@ ctl_balance_run(struct ctl *c, const struct ctl_balance *opts)
 	if (a->interval < 0.1)
 		a->interval = 0.1;
 	log_level = a->log_level;
-	journal = stdout_is_journal();
+	journal = vfwd_journal_stream(STDOUT_FILENO);
 
 	/* Rates over the time since the last round, as far as the daemon's
 	 * history reaches; --once looks at the last second. */

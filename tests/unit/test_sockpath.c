@@ -7,6 +7,7 @@
  * user's files run only as root (chown).
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -250,7 +251,9 @@ test_claim(void **state)
 static void
 test_dynamic(void **state)
 {
-	char real[256], other[256], missing[256];
+	/* realpath(3) writes up to PATH_MAX bytes (_FORTIFY_SOURCE, on in
+	 * Debian package builds, aborts on a smaller buffer). */
+	char real[PATH_MAX], other[PATH_MAX], missing[PATH_MAX];
 	const char *dirs[2];
 	int fd;
 
