@@ -185,7 +185,7 @@ def test_device_without_interrupts(reg, sockdir):
     vm.cmd("set fwd icmpecho")
     vm.cmd("start")
     wait_for(lambda: asleep_a_while(d), timeout=30, what="the idle worker sleeping")
-    p = veth.ns_exec("ping", "-c", "5", "-i", "0.3", "-W", "2", "10.98.0.2", check=False)
+    p = veth.ns_exec("ping", "-c", "5", "-i", "0.3", "-w", "20", "10.98.0.2", check=False)
     assert p.returncode == 0, p.stdout + p.stderr
     assert " 0% packet loss" in p.stdout
     s = d.stats()[2]

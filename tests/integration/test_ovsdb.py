@@ -386,7 +386,7 @@ def test_veth_through_af_packet(reg, ovsd):
     wait_for(lambda: relay_up(d, 6), what="guest on relay 6")
     vm.cmd("set fwd icmpecho")
     vm.cmd("start")
-    p = veth.ns_exec("ping", "-c", "3", "-i", "0.2", "-W", "2", "10.95.0.2", check=False)
+    p = veth.ns_exec("ping", "-c", "3", "-i", "0.2", "-w", "20", "10.95.0.2", check=False)
     assert p.returncode == 0, p.stdout + p.stderr
     s = d.stats()[6]
     assert s["vf_to_vm"]["tx_pkts"] >= 4 and s["vm_to_vf"]["tx_pkts"] >= 4

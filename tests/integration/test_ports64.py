@@ -382,9 +382,11 @@ def test_64_waiting_clients_cost_nothing(reg, sockdir):
     server=on waits for it before booting the guest, device or not), and
     each retries once a second while its VM is not there.  What that
     costs, measured: one file descriptor per relay (as many as server
-    mode's listening sockets), one 'failed to connect' warning per relay
-    at start and none after, and a reconnect thread that wakes once a
-    second for well under 0.1% of a CPU (doc/architecture.md)."""
+    mode's listening sockets), one 'reconnecting' info line per relay at
+    start and nothing after ('failed to connect' warnings too, but DPDK's
+    warnings are rate-limited: 20 per 10 s), and a reconnect thread that
+    wakes once a second for well under 0.1% of a CPU
+    (doc/architecture.md)."""
     window = 10
     base = {"VIRTIOFWD_POLL_MODE": "adaptive", "VIRTIOFWD_LOG_LEVEL": "7"}
     dyn = reg.add(Daemon(sockdir, dict(base, VIRTIOFWD_VHOST_CLIENT="1",
@@ -393,7 +395,7 @@ def test_64_waiting_clients_cost_nothing(reg, sockdir):
     dyn.stop()
     d = reg.add(Daemon(sockdir, dict(base, VIRTIOFWD_VHOST_CLIENT="1")))
     pid = d.proc.pid
-    wait_for(lambda: d.proc.err.count("failed to connect") >= RELAYS,
+    wait_for(lambda: d.proc.err.count("reconnecting...") >= RELAYS,
              what="every client's first attempt")
     time.sleep(1)
     lines = len(d.proc.err.splitlines())
@@ -405,7 +407,8 @@ def test_64_waiting_clients_cost_nothing(reg, sockdir):
     reconn = (cpu1["vhost_reconn"] - cpu0["vhost_reconn"]) / 1e9 / (t1 - t0)
     print("64 waiting clients: %d fds more than none, reconnect thread %.4f%% of a CPU, "
           "%d log lines in %d s" % (fds - fds_none, 100 * reconn, len(new_lines), window))
-    assert d.proc.err.count("failed to connect") == RELAYS
+    assert d.proc.err.count("reconnecting...") == RELAYS
+    assert 0 < d.proc.err.count("failed to connect") <= min(RELAYS, 20)
     assert new_lines == []
     # The 64 sockets, and the vhost library's own pipe.
     assert RELAYS <= fds - fds_none <= RELAYS + 4

@@ -59,7 +59,7 @@ def test_af_packet_veth_ping(reg, sockdir):
     wait_for(lambda: relay_up(d, 3), what="guest on relay 3")
     vm.cmd("set fwd icmpecho")
     vm.cmd("start")
-    p = veth.ns_exec("ping", "-c", "5", "-i", "0.2", "-W", "2", "10.99.0.2", check=False)
+    p = veth.ns_exec("ping", "-c", "5", "-i", "0.2", "-w", "20", "10.99.0.2", check=False)
     assert p.returncode == 0, p.stdout + p.stderr
     assert " 0% packet loss" in p.stdout
     s = d.stats()[3]
@@ -230,7 +230,7 @@ def test_device_vanishes(reg, sockdir):
     wait_for(lambda: relay_up(d, 3) and relay_up(d, 1), what="guests")
     vm3.cmd("set fwd icmpecho")
     vm3.cmd("start")
-    assert veth.ns_exec("ping", "-c", "2", "-i", "0.2", "-W", "2", "10.98.0.2",
+    assert veth.ns_exec("ping", "-c", "2", "-i", "0.2", "-w", "20", "10.98.0.2",
                         check=False).returncode == 0
 
     sh("ip", "link", "del", veth.host)

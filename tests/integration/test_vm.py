@@ -49,7 +49,7 @@ def test_guest_ping_both_ways(reg, sockdir, guest_kit):
     assert mid["vm_to_vf"]["tx_pkts"] >= 5, mid
     assert mid["vf_to_vm"]["tx_pkts"] >= 5, mid
 
-    p = veth.ns_exec("ping", "-c", "5", "-i", "0.2", "-W", "2", GUEST_IP, check=False)
+    p = veth.ns_exec("ping", "-c", "5", "-i", "0.2", "-w", "20", GUEST_IP, check=False)
     assert p.returncode == 0, p.stdout + p.stderr + g.console
     assert " 0% packet loss" in p.stdout
     after = d.stats()[3]
@@ -78,7 +78,7 @@ def test_guest_multiqueue_flows(reg, sockdir, guest_kit):
 
     before = d.settled_stats(3)
     for a in addrs:
-        p = veth.ns_exec("ping", "-c", "3", "-i", "0.2", "-W", "2", a, check=False)
+        p = veth.ns_exec("ping", "-c", "3", "-i", "0.2", "-w", "20", a, check=False)
         assert p.returncode == 0, a + p.stdout + p.stderr + g.console
     after = d.settled_stats(3)
     qb, qa = before["queues"], after["queues"]
@@ -613,7 +613,7 @@ def test_guest_adaptive_poll_mode(reg, sockdir, guest_kit):
     assert slept / total > 0.5, (w0, w1)
     assert int(w1["wakeups"]) - int(w0["wakeups"]) >= n1 - n0, (w0, w1)
 
-    p = veth.ns_exec("ping", "-c", "5", "-i", "0.3", "-W", "2", GUEST_IP, check=False)
+    p = veth.ns_exec("ping", "-c", "5", "-i", "0.3", "-w", "20", GUEST_IP, check=False)
     assert p.returncode == 0, p.stdout + p.stderr + g.console
     assert " 0% packet loss" in p.stdout
     s = d.settled_stats(3)
