@@ -48,22 +48,47 @@ check_id(unsigned int id)
 		abort();
 }
 
+/* Empties one entry.  Only the strings' first bytes: the table is 64
+ * entries of over 5 KiB, and clearing all of it for every input was half
+ * of what an input of the OVSDB target cost. */
+static void
+reset_entry(struct mrelay *r)
+{
+	unsigned int m;
+
+	r->socket = false;
+	r->path[0] = '\0';
+	r->device = false;
+	r->dev[0] = '\0';
+	for (m = 0; m < VFWD_BOND_MAX_MEMBERS; m++)
+		r->members[m][0] = '\0';
+	r->n_members = 0;
+	r->ident[0] = '\0';
+	memset(r->cpu, 0, sizeof(r->cpu));
+}
+
 void
 vfwd_model_reset(bool dynamic)
 {
 	struct vfwd_config cfg;
+	unsigned int i;
 
-	memset(table, 0, sizeof(table));
+	for (i = 0; i < VFWD_MAX_RELAYS; i++)
+		reset_entry(&table[i]);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.dynamic_sockets = dynamic;
 	vfwd_portctl_init(&cfg);
 	if (!dynamic) {
-		unsigned int i;
+		/* Static sockets: formatted once, copied for every input. */
+		static char paths[VFWD_MAX_RELAYS][40];
 
+		if (paths[0][0] == '\0')
+			for (i = 0; i < VFWD_MAX_RELAYS; i++)
+				snprintf(paths[i], sizeof(paths[i]),
+					 "/tmp/virtio-forwarder%u.sock", i);
 		for (i = 0; i < VFWD_MAX_RELAYS; i++) {
 			table[i].socket = true;
-			snprintf(table[i].path, sizeof(table[i].path),
-				 "/tmp/virtio-forwarder%u.sock", i);
+			strcpy(table[i].path, paths[i]);
 		}
 	}
 }
