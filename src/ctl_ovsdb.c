@@ -246,6 +246,7 @@ reconcile_remove(unsigned int relay)
 {
 	struct row **want = mon.want;
 	char err[VFWD_ERR_MAX];
+	int rc;
 
 	if (!mon.owned[relay])
 		return false;
@@ -254,8 +255,13 @@ reconcile_remove(unsigned int relay)
 		set_ident(relay, want[relay]);
 		return false;
 	}
-	if (vfwd_portctl_remove((int)relay, mon.owned_dev[relay], true, err,
-				sizeof(err)) != 0)
+	rc = vfwd_portctl_remove((int)relay, mon.owned_dev[relay], true, err,
+				 sizeof(err));
+	if (rc == -ENOENT)
+		/* Gone already: removed with its VF (devwatch.c). */
+		VLOG_INFO("ovsdb: relay %u: %s was detached already", relay,
+			  mon.owned_dev[relay]);
+	else if (rc != 0)
 		VLOG_WARN_RL("ovsdb: relay %u: cannot remove %s: %s", relay,
 			     mon.owned_dev[relay], err);
 	else

@@ -215,6 +215,16 @@ configure_port(uint16_t port, const struct vfwd_device_opts *opts,
 		conf.intr_conf.rxq = 0;
 		rc = rte_eth_dev_configure(port, dev->nb_rxq, dev->nb_txq, &conf);
 	}
+	if (rc != 0 && dev->nb_rxq > 1) {
+		/* Some VFs advertise RSS but leave its set-up to the PF (and
+		 * refuse it): one RX queue without RSS still relays. */
+		VLOG_WARN("%s: configuring %u RX queues with RSS failed (%s); "
+			  "using one RX queue", label, dev->nb_rxq, rte_strerror(-rc));
+		dev->nb_rxq = 1;
+		port_conf(&info, opts, dev->nb_rxq, &conf, label);
+		conf.intr_conf.rxq = 0;
+		rc = rte_eth_dev_configure(port, dev->nb_rxq, dev->nb_txq, &conf);
+	}
 	if (rc != 0) {
 		ERR("%s: configure (%u RX, %u TX queues) failed: %s", label,
 		    dev->nb_rxq, dev->nb_txq, rte_strerror(-rc));
@@ -259,11 +269,20 @@ vfwd_device_start(struct vfwd_device *dev, struct rte_mempool *pool,
 			return rc;
 		}
 	}
-	/* A relay passes whatever arrives; VFs without trust refuse this,
-	 * which is fine: they then see their own MAC and broadcasts. */
-	if (rte_eth_promiscuous_enable(port) != 0)
-		VLOG_DBG("%s: promiscuous mode not available", label);
-	rte_eth_allmulticast_enable(port);
+	/* A relay passes whatever arrives.  A VF the PF does not trust is
+	 * refused both (an igb VF: "not supported"): it then receives its
+	 * own MAC, broadcasts and the multicast groups the PF lets it have,
+	 * which is what a VM on that VF would see anyway. */
+	rc = rte_eth_promiscuous_enable(port);
+	if (rc != 0)
+		VLOG_INFO("%s: promiscuous mode refused (%s): the device receives "
+			  "its own MAC address and broadcasts only", label,
+			  rte_strerror(-rc));
+	rc = rte_eth_allmulticast_enable(port);
+	if (rc != 0)
+		VLOG_INFO("%s: all-multicast mode refused (%s): the device receives "
+			  "only the multicast groups its PF allows", label,
+			  rte_strerror(-rc));
 	rc = rte_eth_dev_start(port);
 	if (rc != 0) {
 		ERR("%s: start failed: %s", label, rte_strerror(-rc));

@@ -31,6 +31,7 @@
 #include "ctl_ipc.h"
 #include "ctl_ovsdb.h"
 #include "ctl_zmq.h"
+#include "devwatch.h"
 #include "dataplane.h"
 #include "eal.h"
 #include "journal.h"
@@ -247,13 +248,10 @@ open_static_relays(const struct vfwd_config *cfg, char *err, size_t errlen)
 			  taken ? "; the others' names are taken (see above)" : "");
 	}
 	/* A device that fails to come up is logged and skipped: the other
-	 * relays (and their VMs) keep working. */
-	for (i = 0; i < cfg->n_static_devs; i++) {
-		const struct vfwd_static_dev *d = &cfg->static_devs[i];
-
-		if (vfwd_relay_attach(d->relay, d->spec, err, errlen) != 0)
-			VLOG_ERR("VIRTIOFWD_STATIC_VFS: relay %u: %s", d->relay, err);
-	}
+	 * relays (and their VMs) keep working.  One not there yet is
+	 * attached when it appears (devwatch.c). */
+	for (i = 0; i < cfg->n_static_devs; i++)
+		vfwd_devwatch_static(cfg->static_devs[i].relay, cfg->static_devs[i].spec);
 	return 0;
 }
 
@@ -353,13 +351,15 @@ from_zmq_events(short ev)
 static void
 main_loop(int sfd, int tfd, const struct sources *src)
 {
-	zmq_pollitem_t items[4 + VFWD_CTL_ZMQ_MAX_ITEMS];
+	zmq_pollitem_t items[5 + VFWD_CTL_ZMQ_MAX_ITEMS];
+	unsigned int ticks_to_second = 0;
 
 	for (;;) {
 		int n = 0, ipc = -1, ovsdb = -1, zbase, timeout = -1;
 
 		items[n++] = (zmq_pollitem_t){ .fd = sfd, .events = ZMQ_POLLIN };
 		items[n++] = (zmq_pollitem_t){ .fd = tfd, .events = ZMQ_POLLIN };
+		items[n++] = (zmq_pollitem_t){ .fd = vfwd_devwatch_fd(), .events = ZMQ_POLLIN };
 		if (src->ipc_fd >= 0) {
 			ipc = n;
 			items[n++] = (zmq_pollitem_t){ .fd = src->ipc_fd, .events = ZMQ_POLLIN };
@@ -395,8 +395,17 @@ main_loop(int sfd, int tfd, const struct sources *src)
 			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 				vfwd_stats_sample();
 				vfwd_service_tick();
+				ticks_to_second += (unsigned int)ticks;
+				if (ticks_to_second >= 1000 / VFWD_STATS_SAMPLE_MS) {
+					ticks_to_second = 0;
+					vfwd_devwatch_tick();
+				}
 			}
 		}
+		/* A device going away: its relay lets go of it at once (the
+		 * kernel waits for that, and so does whoever removes it). */
+		if (items[2].revents & ZMQ_POLLIN)
+			vfwd_devwatch_run();
 		if (ipc >= 0) {
 			if (items[ipc].revents & ZMQ_POLLIN)
 				vfwd_ctl_ipc_serve();
@@ -506,6 +515,10 @@ main(int argc, char **argv)
 	vfwd_portctl_init(cfg);
 	if (vfwd_dp_start() != 0)
 		goto out_workers;
+	if (vfwd_devwatch_start(cfg, err, sizeof(err)) != 0) {
+		VLOG_ERR("%s", err);
+		goto out_relays;
+	}
 	if (open_static_relays(cfg, err, sizeof(err)) != 0) {
 		VLOG_ERR("cannot open the vhost-user sockets: %s", err);
 		goto out_relays;
@@ -557,6 +570,7 @@ out_ctl:
 	vfwd_ovsdb_stop();
 	vfwd_ctl_zmq_close();
 out_relays:
+	vfwd_devwatch_stop();
 	vfwd_relays_fini();
 	if (tfd >= 0)
 		close(tfd);

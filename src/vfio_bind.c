@@ -231,9 +231,9 @@ add_new_id(const char *sysfs, const char *addr, char *err, size_t errlen)
 }
 
 /* Binds one PCI device to vfio-pci; see the steps at the top. */
-static int
-bind_one(const char *sysfs, const char *addr, vfwd_vfio_note_fn note,
-	 char *err, size_t errlen)
+int
+vfwd_vfio_bind_device(const char *sysfs, const char *addr, vfwd_vfio_note_fn note,
+		      char *err, size_t errlen)
 {
 	char dev[PATH_MAX], path[PATH_MAX + 32], drv[64], line[256];
 	bool override;
@@ -344,9 +344,35 @@ vfwd_vfio_bind(const char *sysfs, const struct vfwd_vfio_bind *binds,
 		rc = -ENOENT;
 		goto out;
 	}
-	for (j = 0; j < l.n && rc == 0; j++)
-		rc = bind_one(sysfs, l.addr[j], note, err, errlen);
+	for (j = 0; j < l.n && rc == 0; j++) {
+		char line[128];
+
+		/* A VF given by address may not exist yet (its PF's
+		 * sriov_numvfs is set later): devwatch.c binds it when it
+		 * appears.  Those found through an interface exist. */
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", sysfs, l.addr[j]);
+		if (access(path, F_OK) != 0) {
+			snprintf(line, sizeof(line), "%s: not present (yet); bound to "
+				 VFIO_DRIVER " when it appears", l.addr[j]);
+			if (note)
+				note(line);
+			continue;
+		}
+		rc = vfwd_vfio_bind_device(sysfs, l.addr[j], note, err, errlen);
+	}
 out:
 	free(l.addr);
 	return rc;
+}
+
+bool
+vfwd_vfio_bind_lists(const struct vfwd_vfio_bind *binds, unsigned int n,
+		     const char *addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (binds[i].is_pci && strcmp(binds[i].name, addr) == 0)
+			return true;
+	return false;
 }

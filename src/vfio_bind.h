@@ -12,7 +12,9 @@
  * kernel lacks driver_override is vfio-pci's new_id used instead.
  *
  * Every entry is resolved before any device is touched, so that a typo
- * fails the start without half the devices moved.  Errors name the
+ * fails the start without half the devices moved.  A device given by its
+ * PCI address that does not exist yet (a VF created later) is noted and
+ * skipped: devwatch.c binds it when it appears.  Errors name the
  * device and the sysfs step that failed.
  *
  * Reads and writes sysfs under a root given by the caller, so that tests
@@ -21,6 +23,7 @@
 #ifndef VFWD_VFIO_BIND_H
 #define VFWD_VFIO_BIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "parse.h"
@@ -39,5 +42,17 @@ typedef void (*vfwd_vfio_note_fn)(const char *line);
 int vfwd_vfio_bind(const char *sysfs, const struct vfwd_vfio_bind *binds,
 		   unsigned int n, vfwd_vfio_note_fn note,
 		   char *err, size_t errlen);
+
+/*
+ * Binds the one PCI device 'addr' ("DDDD:BB:SS.F") to vfio-pci as
+ * vfwd_vfio_bind() does; -ENODEV when it does not exist.  For a device
+ * that appears after the start (devwatch.c).
+ */
+int vfwd_vfio_bind_device(const char *sysfs, const char *addr,
+			  vfwd_vfio_note_fn note, char *err, size_t errlen);
+
+/* Does one of the 'n' entries 'binds' name PCI device 'addr' itself? */
+bool vfwd_vfio_bind_lists(const struct vfwd_vfio_bind *binds, unsigned int n,
+			  const char *addr);
 
 #endif /* VFWD_VFIO_BIND_H */

@@ -110,6 +110,10 @@ def test_add_remove_device(daemon, conf):
     assert p.returncode == 0, p.stderr
     assert "detached" in p.stdout
     assert relay_device(conf, 1) is None
+    # Again: not attached is an error, conditional (the default) or not.
+    for extra in ((), ("--no-conditional",)):
+        p = ctl(*conf, "remove", "--device", dev, *extra)
+        one_line_error(p, 1, "vfwdctl: remove:", dev, "not attached to any relay")
 
 
 def test_add_error_reply(daemon, conf):

@@ -21,29 +21,51 @@ import pytest
 from harness import REPO, Proc, wait_for
 
 BUILD_SCRIPT = os.path.join(REPO, "tests", "vm", "build-guest.sh")
+FETCH_QEMU = os.path.join(REPO, "tests", "vm", "fetch-qemu.sh")
 QEMU = os.environ.get("VFWD_QEMU", "qemu-system-x86_64")
 
-_kit = None      # {"KERNEL": ..., "INITRD": ...} once built
-_kit_error = None  # (skip?, message) when building failed
+# What the kit scripts printed (KEY=value dicts), or why they failed:
+# (skip?, message); by script and flavour.
+_kits = {}
 
 
-def kit():
-    """Builds (or takes from the cache) the guest kernel and initramfs.
-    Returns {"KERNEL":, "BZIMAGE":, "INITRD":, "build_s":}."""
-    global _kit, _kit_error
-    if _kit is None and _kit_error is None:
+def _kit_script(script, env=None):
+    """Runs one of the kit scripts of tests/vm once per test run (they
+    cache across runs themselves); returns its KEY=value lines as a dict
+    with "build_s" added.  Raises RuntimeError when it failed; the error's
+    'skip' attribute says whether a prerequisite was unavailable (exit 77)."""
+    key = (script, tuple(sorted((env or {}).items())))
+    if key not in _kits:
         t0 = time.monotonic()
-        p = subprocess.run(["bash", BUILD_SCRIPT], capture_output=True, text=True,
-                           timeout=900)
+        p = subprocess.run(["bash", script], capture_output=True, text=True, timeout=900,
+                           env=dict(os.environ, **(env or {})))
         if p.returncode == 0:
-            _kit = dict(line.split("=", 1) for line in p.stdout.split() if "=" in line)
-            _kit["build_s"] = time.monotonic() - t0
+            k = dict(line.split("=", 1) for line in p.stdout.split() if "=" in line)
+            k["build_s"] = time.monotonic() - t0
+            _kits[key] = k
         else:
-            _kit_error = (p.returncode == 77, "tests/vm/build-guest.sh failed (%d):\n%s"
-                          % (p.returncode, p.stderr[-3000:]))
-    if _kit_error is not None:
-        raise RuntimeError(_kit_error[1])
-    return _kit
+            _kits[key] = (p.returncode == 77, "%s failed (%d):\n%s"
+                          % (os.path.relpath(script, REPO), p.returncode, p.stderr[-3000:]))
+    k = _kits[key]
+    if isinstance(k, tuple):
+        e = RuntimeError(k[1])
+        e.skip = k[0]
+        raise e
+    return k
+
+
+def kit(flavour="virtio"):
+    """Builds (or takes from the cache) the guest kernel and initramfs of
+    'flavour' (tests/vm/README.md).  Returns {"KERNEL":, "BZIMAGE":,
+    "INITRD":, "build_s":}."""
+    return _kit_script(BUILD_SCRIPT, {"VFWD_VM_FLAVOUR": flavour})
+
+
+def qemu10():
+    """QEMU 10 from bookworm-backports in a private prefix
+    (tests/vm/fetch-qemu.sh): {"QEMU":, "QEMU_DATA":, "QEMU_BIOS":,
+    "QEMU_MODULES":, "QEMU_VERSION":}."""
+    return _kit_script(FETCH_QEMU)
 
 
 class GuestKernelCrashed(Exception):
@@ -91,7 +113,7 @@ def skip_unless_qemu():
     try:
         k = kit()
     except RuntimeError as e:
-        if _kit_error[0]:
+        if e.skip:
             pytest.skip("no QEMU test guest: %s" % e)
         raise
     if subprocess.run(["sh", "-c", "command -v " + QEMU], capture_output=True).returncode:

@@ -13,6 +13,10 @@
 # what changed (kernel package, busybox, ethtool, this script).
 #
 # Environment:
+#   VFWD_VM_FLAVOUR     "virtio" (default): the guest of a relay, /init is
+#                       tests/vm/init; "realvf": the L1 guest of the real-VF
+#                       tests (igb/igbvf, vfio-pci, 9p, virtio-console
+#                       modules; /init is tests/vm/init-realvf)
 #   VFWD_VM_CACHE       cache directory (default /var/cache/virtio-forwarder-tests)
 #   VFWD_VM_KERNEL_PKG  kernel package (default: what linux-image-amd64 depends on)
 #   VFWD_VM_NO_INSTALL  non-empty: never run apt-get install (fail instead)
@@ -20,10 +24,19 @@ set -euo pipefail
 
 CACHE=${VFWD_VM_CACHE:-/var/cache/virtio-forwarder-tests}
 SELF=$(readlink -f "$0")
-MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net"
 
 log() { echo "build-guest: $*" >&2; }
 die() { echo "build-guest: error: $*" >&2; exit 1; }
+MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net"
+# The L1 guest of the real-VF tests: the host's root over 9p, an agent on a
+# virtio serial port, the emulated 82576 (PF and VF drivers) and vfio-pci.
+REALVF_MODULES="virtio_console 9pnet_virtio 9p igb igbvf vfio_iommu_type1 vfio_pci"
+FLAVOUR=${VFWD_VM_FLAVOUR:-virtio}
+case "$FLAVOUR" in
+virtio) INIT=init; GUEST_MODULES=$MODULES ;;
+realvf) INIT=init-realvf; GUEST_MODULES="$MODULES $REALVF_MODULES" ;;
+*) die "VFWD_VM_FLAVOUR=$FLAVOUR: allowed virtio, realvf" ;;
+esac
 # Exit status 77: a prerequisite cannot be had (no package mirror, no
 # package); the tests skip on it, and fail on any other error.
 unavailable() { echo "build-guest: unavailable: $*" >&2; exit 77; }
@@ -72,6 +85,13 @@ exec 9>"$CACHE/.lock"
 flock 9   # concurrent test runs build once
 
 # ---------------------------------------------------------------- kernel
+# The file of module $1 under $MODROOT/kernel (set before calling).
+# A module's file may spell '_' as '-' (vfio-pci.ko).
+modfile() {
+	local d=${1//_/-}
+	find "$MODROOT/kernel" -type f \( -name "$1.ko" -o -name "$1.ko.xz" -o -name "$1.ko.zst" \
+		-o -name "$d.ko" -o -name "$d.ko.xz" -o -name "$d.ko.zst" \) | head -n1
+}
 PKG=${VFWD_VM_KERNEL_PKG:-}
 if [ -z "$PKG" ]; then
 	resolve() { apt-cache depends linux-image-amd64 2>/dev/null |
@@ -86,7 +106,9 @@ if [ -z "$PKG" ]; then
 	[ -n "$PKG" ] || unavailable "cannot find the kernel package (linux-image-amd64's dependency)"
 fi
 KDIR=$CACHE/kernel-$PKG
-if [ ! -e "$KDIR/.done" ]; then
+# The modules kept of the package: every flavour's (the cache is shared).
+KEEP="$MODULES $REALVF_MODULES"
+if [ "$(cat "$KDIR/.done" 2>/dev/null)" != "$KEEP" ]; then
 	log "downloading $PKG"
 	rm -rf "$KDIR" && mkdir -p "$KDIR/dl"
 	chown _apt "$KDIR/dl" 2>/dev/null || true   # apt-get download's sandbox user
@@ -97,12 +119,23 @@ if [ ! -e "$KDIR/.done" ]; then
 	log "extracting $PKG"
 	dpkg-deb -x "$KDIR"/dl/*.deb "$KDIR/root"
 	rm -rf "$KDIR/dl"
-	# Keep the kernel and the modules we use, not the whole 400 MB tree.
-	set -f
-	keep=$(for m in $MODULES; do printf -- '-name %s.ko* -o ' "$m"; done)
-	find "$KDIR/root" -path '*/kernel/*' -type f ! \( $keep -false \) -delete
-	set +f
-	touch "$KDIR/.done"
+	# Keep the kernel and the modules we use with what they depend on,
+	# not the whole 400 MB tree.
+	declare -A NEEDED=()
+	want_mod() {
+		local f dep
+		f=$(modfile "$1")
+		[ -n "$f" ] && [ -z "${NEEDED[$f]:-}" ] || return 0
+		NEEDED[$f]=1
+		for dep in $(modinfo -F depends "$f" | tr ',' ' '); do want_mod "$dep"; done
+	}
+	for MODROOT in "$KDIR"/root/lib/modules/* "$KDIR"/root/usr/lib/modules/*; do
+		[ -d "$MODROOT" ] && break
+	done
+	for m in $KEEP; do want_mod "$m"; done
+	find "$KDIR/root" -path '*/kernel/*' -type f -print0 |
+		while IFS= read -r -d '' f; do [ -n "${NEEDED[$f]:-}" ] || rm -f "$f"; done
+	echo "$KEEP" >"$KDIR/.done"
 fi
 BZIMAGE=$(ls -1 "$KDIR"/root/boot/vmlinuz-* | head -n1)
 [ -f "$BZIMAGE" ] || die "no vmlinuz in $PKG"
@@ -161,9 +194,9 @@ KERNEL=$BZIMAGE
 # ------------------------------------------------------------- initramfs
 ETHTOOL=$(command -v ethtool)
 # Contents only (not paths): every checkout of the same kit shares the cache.
-KEY=$( { echo "$PKG"; cat "$SELF" "$(dirname "$SELF")/init" "$BUSYBOX" "$ETHTOOL"; } |
+KEY=$( { echo "$PKG $FLAVOUR"; cat "$SELF" "$(dirname "$SELF")/$INIT" "$BUSYBOX" "$ETHTOOL"; } |
 	sha256sum | cut -c1-16)
-INITRD=$CACHE/initrd-$KVER-$KEY.cpio.gz
+INITRD=$CACHE/initrd-$FLAVOUR-$KVER-$KEY.cpio.gz
 if [ ! -s "$INITRD" ]; then
 	log "building $INITRD"
 	W=$(mktemp -d "$CACHE/.build.XXXXXX")
@@ -177,14 +210,13 @@ if [ ! -s "$INITRD" ]; then
 	[ -d "$MODROOT" ] || MODROOT=$KDIR/root/usr/lib/modules/$KVER
 	: >"$R/lib/modules/order"
 	declare -A DONE=()
-	modfile() { find "$MODROOT/kernel" \( -name "$1.ko" -o -name "$1.ko.xz" -o -name "$1.ko.zst" \) | head -n1; }
 	add_mod() {
 		local m=$1 f dep
 		[ -n "${DONE[$m]:-}" ] && return 0
 		DONE[$m]=1
 		f=$(modfile "$m")
 		if [ -z "$f" ]; then
-			grep -q "/$m.ko" "$MODROOT/modules.builtin" 2>/dev/null && return 0
+			grep -q -e "/$m.ko" -e "/${m//_/-}.ko" "$MODROOT/modules.builtin" 2>/dev/null && return 0
 			die "module $m not in $PKG"
 		fi
 		for dep in $(modinfo -F depends "$f" | tr ',' ' '); do
@@ -197,7 +229,7 @@ if [ ! -s "$INITRD" ]; then
 		esac
 		echo "$m" >>"$R/lib/modules/order"
 	}
-	for m in $MODULES; do add_mod "$m"; done
+	for m in $GUEST_MODULES; do add_mod "$m"; done
 	log "modules: $(tr '\n' ' ' <"$R/lib/modules/order")"
 
 	# ethtool and its shared libraries (found with ldd).
@@ -209,14 +241,14 @@ if [ ! -s "$INITRD" ]; then
 		done
 	fi
 
-	cp "$(dirname "$SELF")/init" "$R/init"
+	cp "$(dirname "$SELF")/$INIT" "$R/init"
 	chmod 755 "$R/init"
 	(cd "$R" && find . -print0 | sort -z | cpio --null -o -H newc --quiet -R 0:0) |
 		gzip -6 >"$W/initrd.gz"
 	mv "$W/initrd.gz" "$INITRD"
 	# Older initramfs files of this kernel are stale; those of the last
 	# hour may belong to another checkout running its tests right now.
-	find "$CACHE" -maxdepth 1 -name "initrd-$KVER-*.cpio.gz" ! -path "$INITRD" \
+	find "$CACHE" -maxdepth 1 -name "initrd-$FLAVOUR-$KVER-*.cpio.gz" ! -path "$INITRD" \
 		-mmin +60 -delete
 fi
 
