@@ -255,7 +255,8 @@ reconcile_remove(unsigned int relay)
 		set_ident(relay, want[relay]);
 		return false;
 	}
-	rc = vfwd_portctl_remove((int)relay, mon.owned_dev[relay], true, err,
+	/* Not conditional: a device that went with its VF is worth a line. */
+	rc = vfwd_portctl_remove((int)relay, mon.owned_dev[relay], false, err,
 				 sizeof(err));
 	if (rc == -ENOENT)
 		/* Gone already: removed with its VF (devwatch.c). */

@@ -96,13 +96,12 @@ vfwd_portctl_remove(int relay, const char *dev, bool conditional,
 		ERR("no device or bond name given");
 		return -EINVAL;
 	}
-	/* Not attached is an error whatever 'conditional' says, as in 1.x
-	 * (-2, not attached): a caller that removes a device it believes
-	 * attached must hear that it was not (it may have gone with its VF,
-	 * see devwatch.c), not that it was just detached. */
-	(void)conditional;
 	id = vfwd_relay_find_device(dev);
 	if (id < 0) {
+		/* The protocol's conditional request succeeds when it would
+		 * change nothing; any other is 1.x's -2, not attached. */
+		if (conditional)
+			return 0;
 		ERR("%s: not attached to any relay", dev);
 		return -ENOENT;
 	}

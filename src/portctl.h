@@ -34,8 +34,8 @@ int vfwd_portctl_add(unsigned int relay, const struct vfwd_portctl_dev *d,
 /*
  * Detaches a device: by 'dev' (a device, a bond member or a bond name).
  * When 'relay' >= 0 it must be the relay serving it.  A device attached
- * to no relay is -ENOENT ("not attached", 1.x's -2) even when
- * 'conditional': the caller believed it attached.
+ * to no relay is -ENOENT ("not attached", 1.x's -2), or success when
+ * 'conditional' (the protocol's idempotent request).
  */
 int vfwd_portctl_remove(int relay, const char *dev, bool conditional,
 			char *err, size_t errlen);

@@ -64,7 +64,7 @@ static const struct {
 	[CTL_PORT_REMOVE] = { "remove",
 		SEEN_ID | SEEN_PCI | SEEN_DEVICE | SEEN_NAME | SEEN_COND,
 		"remove [--virtio-id=N] (--pci-addr=ADDR | --device=DEVARGS |\n"
-		"      --name=net_bondingX) [--no-conditional]" },
+		"      --name=net_bondingX) [--conditional]" },
 	[CTL_PORT_ADD_SOCK] = { "add_sock",
 		SEEN_PATH | SEEN_PCI | SEEN_DEVICE | SEEN_NAME | SEEN_MODE | SEEN_COND,
 		"add_sock --vhost-path=PATH (--pci-addr=ADDR | --device=DEVARGS)...\n"
@@ -72,7 +72,7 @@ static const struct {
 	[CTL_PORT_REMOVE_SOCK] = { "remove_sock",
 		SEEN_PATH | SEEN_PCI | SEEN_DEVICE | SEEN_NAME | SEEN_COND,
 		"remove_sock [--vhost-path=PATH] [--pci-addr=ADDR | --device=DEVARGS |\n"
-		"      --name=net_bondingX] [--no-conditional]" },
+		"      --name=net_bondingX] [--conditional]" },
 	[CTL_PORT_QUERY] = { "query", SEEN_PATH,
 		"query --vhost-path=PATH" },
 };
@@ -98,7 +98,7 @@ struct port_args {
 
 static const char *const option_names[] = {
 	"--virtio-id", "--pci-addr", "--device", "--name", "--mode", "--vhost-path",
-	"--no-conditional",
+	"--no-conditional or --conditional",
 };
 
 static void
@@ -119,8 +119,11 @@ port_help(const struct ctl *c, enum ctl_port_op op)
 "  --mode=M              bond mode 0-6 (default 1, active-backup)\n"
 "  --vhost-path=PATH     the vhost-user socket (socket operations and query;\n"
 "                        a relative path is taken from the current directory)\n"
-"  --no-conditional      fail when the request would change nothing (default:\n"
-"                        adding what is there or removing what is not succeeds)\n"
+"  --no-conditional      fail when the request would change nothing (the default\n"
+"                        of remove and remove_sock: removing what is not there\n"
+"                        fails)\n"
+"  --conditional         succeed when the request would change nothing (the\n"
+"                        default of add and add_sock: adding what is there)\n"
 "  --ep=EP, --port-control-ep=EP, --zmq-port-control-ep=EP\n"
 "                        the port control endpoint [VIRTIOFWD_ZMQ_PORT_CONTROL_EP]\n"
 "  --config=FILE, --timeout=MS, -q/--quiet, -h/--help: see '%s --help'\n"
@@ -451,7 +454,10 @@ ctl_cmd_port(struct ctl *c, enum ctl_port_op op, int argc, char **argv)
 		ctl_error(c, "out of memory");
 		return CTL_EXIT_FAIL;
 	}
-	a->conditional = true;
+	/* Adding what is there is harmless; removing what is not there is
+	 * worth an error (a mistyped device, or one that went with its VF),
+	 * as 1.x's tools answered: removals are not conditional by default. */
+	a->conditional = op != CTL_PORT_REMOVE && op != CTL_PORT_REMOVE_SOCK;
 	rc = ctl_parse(c, argc, argv, port_options, "", port_option, a);
 	if (rc == CTL_PARSE_HELP)
 		port_help(c, op);

@@ -110,10 +110,13 @@ def test_add_remove_device(daemon, conf):
     assert p.returncode == 0, p.stderr
     assert "detached" in p.stdout
     assert relay_device(conf, 1) is None
-    # Again: not attached is an error, conditional (the default) or not.
+    # Again: not attached is an error (removals are not conditional by
+    # default), unless the removal is asked to be conditional.
     for extra in ((), ("--no-conditional",)):
         p = ctl(*conf, "remove", "--device", dev, *extra)
         one_line_error(p, 1, "vfwdctl: remove:", dev, "not attached to any relay")
+    p = ctl(*conf, "remove", "--device", dev, "--conditional")
+    assert p.returncode == 0, p.stderr
 
 
 def test_add_error_reply(daemon, conf):
