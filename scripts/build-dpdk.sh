@@ -174,7 +174,7 @@ EOF
 	meson setup "$work/build" "$srcdir" --prefix="$PREFIX" --libdir=lib \
 		"${OPTS[@]}" >"$work/meson.log" 2>&1 ||
 		{ tail -n 30 "$work/meson.log" >&2; die "meson setup of DPDK failed (log above)"; }
-	echo "==> compiling DPDK (nice 19; a few minutes on 2 CPUs)" >&2
+	echo "==> compiling DPDK (nice 19; about a quarter of an hour on 2 CPUs)" >&2
 	nice -n 19 ninja -C "$work/build" ${VFWD_DPDK_JOBS:+-j "$VFWD_DPDK_JOBS"} >"$work/ninja.log" 2>&1 ||
 		{ grep -B2 -A10 -m3 'error' "$work/ninja.log" >&2; die "compiling DPDK failed"; }
 	meson install -C "$work/build" --no-rebuild >"$work/install.log" 2>&1 ||

@@ -89,16 +89,22 @@ vfwd_service_tick(void)
 	next_pet_us = now + watchdog_usec / 2;
 	w = vfwd_dp_stalled_worker();
 	if (w >= 0) {
-		if (stalled != w)
+		if (stalled != w) {
 			VLOG_ERR("worker %d has not passed a quiescent point for %" PRIu64
 				 " ms: not petting the systemd watchdog", w,
 				 watchdog_usec / 2000);
-		stalled = w;
+			/* The status says it now, with the log line, not at
+			 * the next once-a-second update. */
+			stalled = w;
+			update_status();
+		}
 		return;
 	}
-	if (stalled >= 0)
+	if (stalled >= 0) {
 		VLOG_NOTICE("the workers are moving again: petting the systemd watchdog");
-	stalled = -1;
+		stalled = -1;
+		update_status();
+	}
 	sd_notify(0, "WATCHDOG=1");
 }
 
