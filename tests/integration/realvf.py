@@ -142,6 +142,14 @@ class L1(vm.Guest):
             " ".join("'%s'" % a for a in argv), out or log, log if out else "&1")
         return int(self.sh(cmd).strip())
 
+    def stop_process(self, pid, sig="TERM", then=""):
+        """Sends 'sig' to process 'pid' in L1, waits up to 10 s for it to
+        end, kills it otherwise, then runs shell command 'then'."""
+        if self.alive():
+            self.run("kill -%s %d; for i in $(seq 100); do kill -0 %d 2>/dev/null || break; "
+                     "sleep 0.1; done; kill -9 %d 2>/dev/null; %s"
+                     % (sig, pid, pid, pid, then or "true"), timeout=30)
+
     def close(self):
         if self._sock is not None:
             self._sock.close()
@@ -263,9 +271,7 @@ class L1Daemon:
             return
         self.closed = True
         if self.l1.alive() and self.alive():
-            self.l1.run("kill %d; for i in $(seq 100); do kill -0 %d 2>/dev/null || break; "
-                        "sleep 0.1; done; kill -9 %d 2>/dev/null; rm -rf /var/run/dpdk/%s"
-                        % (self.pid, self.pid, self.pid, self.prefix), timeout=30)
+            self.l1.stop_process(self.pid, then="rm -rf /var/run/dpdk/" + self.prefix)
 
 
 class L1Testpmd:
@@ -297,11 +303,7 @@ class L1Testpmd:
         if getattr(self, "closed", False):
             return
         self.closed = True
-        if self.l1.alive():
-            self.l1.run("kill -INT %d; for i in $(seq 100); do kill -0 %d 2>/dev/null || "
-                        "break; sleep 0.1; done; kill -9 %d 2>/dev/null; rm -rf "
-                        "/var/run/dpdk/%s" % (self.pid, self.pid, self.pid, self.prefix),
-                        timeout=30)
+        self.l1.stop_process(self.pid, "INT", then="rm -rf /var/run/dpdk/" + self.prefix)
 
 
 class L1Ovsdb:
@@ -333,7 +335,4 @@ class L1Ovsdb:
         if getattr(self, "closed", False):
             return
         self.closed = True
-        if self.l1.alive():
-            self.l1.run("kill %d; for i in $(seq 50); do kill -0 %d 2>/dev/null || break; "
-                        "sleep 0.1; done; kill -9 %d 2>/dev/null; rm -rf %s"
-                        % (self.pid, self.pid, self.pid, self.dir), timeout=30)
+        self.l1.stop_process(self.pid, then="rm -rf " + self.dir)
