@@ -50,25 +50,27 @@ static struct {
 } netdevs[MAX_NETDEVS];
 static unsigned int n_netdevs;
 
-/* Notes that device 'addr' had netdev 'ifname' (its latest name wins). */
+/* Notes that device 'addr' had netdev 'ifname': what was noted of that
+ * device or of that name before is forgotten (names move between
+ * devices as VFs come and go; the latest is right). */
 static void
 note_netdev(const char *ifname, const char *addr)
 {
-	unsigned int i;
+	unsigned int i = 0;
 
 	if (strlen(ifname) >= sizeof(netdevs[0].ifname) ||
 	    strlen(addr) >= sizeof(netdevs[0].addr))
 		return;
-	for (i = 0; i < n_netdevs; i++)
+	while (i < n_netdevs)
 		if (!strcmp(netdevs[i].addr, addr) || !strcmp(netdevs[i].ifname, ifname))
-			break;
-	if (i == n_netdevs) {
-		if (n_netdevs == MAX_NETDEVS)
-			return;     /* beyond any host's VF count: not noted */
-		n_netdevs++;
-	}
-	snprintf(netdevs[i].ifname, sizeof(netdevs[i].ifname), "%s", ifname);
-	snprintf(netdevs[i].addr, sizeof(netdevs[i].addr), "%s", addr);
+			netdevs[i] = netdevs[--n_netdevs];
+		else
+			i++;
+	if (n_netdevs == MAX_NETDEVS)
+		return;     /* beyond any host's VF count: not noted */
+	snprintf(netdevs[n_netdevs].ifname, sizeof(netdevs[0].ifname), "%s", ifname);
+	snprintf(netdevs[n_netdevs].addr, sizeof(netdevs[0].addr), "%s", addr);
+	n_netdevs++;
 }
 
 /* The first netdev of PCI device directory 'dev' into 'out' ("": none). */

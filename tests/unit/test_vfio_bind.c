@@ -452,7 +452,7 @@ test_netdev(void **state)
 static void
 test_bound_netdev(void **state)
 {
-	char err[VFWD_ERR_MAX], addr[16];
+	char err[VFWD_ERR_MAX], addr[16], path[PATH_MAX];
 
 	(void)state;
 	tree_mkdirs("devices/pci0000:00/" VF1 "/net/ens3v1");
@@ -464,6 +464,24 @@ test_bound_netdev(void **state)
 	assert_string_equal(addr, VF1);
 	assert_false(vfwd_vfio_bound_netdev("ens3v2", addr, sizeof(addr)));
 	assert_false(vfwd_vfio_bound_netdev("ens3", addr, sizeof(addr)));
+	/* The name moves to another VF (VFs recreated): the latest binding
+	 * wins, and nothing stale is left of either. */
+	tree_mkdirs("devices/pci0000:00/" VF0 "/net/ens3v1");
+	assert_int_equal(bind_list(VF0, err, sizeof(err)), 0);
+	assert_true(vfwd_vfio_bound_netdev("ens3v1", addr, sizeof(addr)));
+	assert_string_equal(addr, VF0);
+	/* That VF back on its kernel driver under another name, and bound
+	 * again: its old name is forgotten. */
+	snprintf(path, sizeof(path), "%s/devices/pci0000:00/" VF0 "/net/ens3v1", tree_root);
+	assert_int_equal(rmdir(path), 0);
+	tree_mkdirs("devices/pci0000:00/" VF0 "/net/ens3v7");
+	snprintf(path, sizeof(path), "%s/devices/pci0000:00/" VF0 "/driver", tree_root);
+	assert_int_equal(unlink(path), 0);
+	tree_write("devices/pci0000:00/" VF0 "/driver_override", "(null)\n");
+	assert_int_equal(bind_list(VF0, err, sizeof(err)), 0);
+	assert_true(vfwd_vfio_bound_netdev("ens3v7", addr, sizeof(addr)));
+	assert_string_equal(addr, VF0);
+	assert_false(vfwd_vfio_bound_netdev("ens3v1", addr, sizeof(addr)));
 }
 
 /* A kernel without driver_override: vfio-pci's new_id. */
