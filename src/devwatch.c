@@ -50,8 +50,9 @@ static struct vfwd_removal_queue pending = VFWD_REMOVAL_QUEUE_INIT;
 
 static struct awaited awaited[VFWD_MAX_RELAYS];     /* by relay; control thread */
 
-/* CLOCK_MONOTONIC in seconds: the clock of the kernel log's stamps, so
- * that the debug lines of a removal line up with vfio's. */
+/* CLOCK_MONOTONIC in seconds: close to the clock of the kernel log's
+ * stamps (within 0.1 s in the test kit's guest), so that the debug lines
+ * of a removal can be read beside vfio's. */
 static double
 mono_now(void)
 {
