@@ -47,6 +47,7 @@
 #include "log.h"
 #include "portctl.h"
 #include "relay.h"
+#include "vfio_bind.h"
 
 /* Limits on what the server can make us hold. */
 #define OVSDB_MAX_ROWS 4096
@@ -120,6 +121,9 @@ static struct {
 	/* Relays this source attached, and with what. */
 	bool owned[VFWD_MAX_RELAYS];
 	char owned_dev[VFWD_MAX_RELAYS][VFWD_DEVSPEC_MAX];
+	/* VIRTIOFWD_BIND_VFIO_PCI (the caller's; NULL: bind nothing). */
+	const struct vfwd_vfio_bind *binds;
+	unsigned int n_binds;
 } mon = { .fd = -1 };
 
 /* ------------------------------------------------------------------ */
@@ -143,12 +147,44 @@ row_problem(struct row *r, const char *why)
 		VLOG_WARN("ovsdb: interface %s: %s; left alone", r->name, why);
 }
 
+/* Is PCI device 'addr' there and bound to vfio-pci? */
+static bool
+on_vfio_pci(const char *addr)
+{
+	char path[128], drv[64];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", addr);
+	return vfwd_sysfs_link_name(path, drv, sizeof(drv)) == 0 &&
+	       strcmp(drv, "vfio-pci") == 0;
+}
+
+/*
+ * The VF that interface 'name' was, into 'dev', when the daemon bound it
+ * to vfio-pci (VIRTIOFWD_BIND_VFIO_PCI, at start or in reconcile_add()),
+ * which took its netdev away: only while that VF is still there and on
+ * vfio-pci.  A VF that was removed (sriov_numvfs=0) no longer maps, and
+ * its row is left alone with the reason until its netdev is back.
+ */
+static bool
+bound_mapping(const char *name, char *dev, size_t devlen)
+{
+	return vfwd_vfio_bound_netdev(name, dev, devlen) && on_vfio_pci(dev);
+}
+
+/* Logs what binding to vfio-pci did to a device. */
+static void
+vfio_note(const char *line)
+{
+	VLOG_INFO("ovsdb: VIRTIOFWD_BIND_VFIO_PCI: %s", line);
+}
+
 /* The relay and device a marked row asks for; false when it cannot. */
 static bool
 row_target(struct row *r, unsigned int *relay, char *dev, size_t devlen)
 {
 	char why[VFWD_ERR_MAX], *end;
 	unsigned long v;
+	int rc;
 
 	errno = 0;
 	v = strtoul(r->relay, &end, 10);
@@ -167,7 +203,10 @@ row_target(struct row *r, unsigned int *relay, char *dev, size_t devlen)
 		}
 		return true;
 	}
-	if (vfwd_ifmap("/sys", r->name, dev, devlen, why, sizeof(why)) != 0) {
+	rc = vfwd_ifmap("/sys", r->name, dev, devlen, why, sizeof(why));
+	if (rc == -ENODEV && bound_mapping(r->name, dev, devlen))
+		return true;
+	if (rc != 0) {
 		row_problem(r, why);
 		return false;
 	}
@@ -277,11 +316,23 @@ reconcile_add(unsigned int relay)
 {
 	struct vfwd_portctl_dev d = { .n = 1 };
 	struct row *r = mon.want[relay];
+	struct vfwd_relay_info ri;
 	char err[VFWD_ERR_MAX];
 
 	if (r == NULL || mon.owned[relay])
 		return false;
 	d.devs[0] = r->t_dev;
+	/* A VF of VIRTIOFWD_BIND_VFIO_PCI that still has its kernel driver
+	 * (its netdev is how the row named it) goes to vfio-pci first, as a
+	 * static VF that appears late does: DPDK drives it only there.  Not
+	 * for a relay that has a device already: the add is refused, and the
+	 * VF would lose its netdev for nothing. */
+	if (mon.binds != NULL && vfwd_vfio_bind_lists(mon.binds, mon.n_binds, r->t_dev) &&
+	    !(vfwd_relay_info(relay, &ri) == 0 && ri.has_device) &&
+	    vfwd_vfio_bind_device("/sys", r->t_dev, vfio_note, err, sizeof(err)) != 0) {
+		row_problem(r, err);
+		return true;
+	}
 	/* Not conditional: a relay whose device came from elsewhere (a
 	 * static device) is not ours to take over, even when it is the
 	 * same device. */
@@ -826,6 +877,13 @@ check_alive(uint64_t now)
 		snprintf(why, sizeof(why), "cannot probe the server: %s", send_error(rc));
 		disconnect(why);
 	}
+}
+
+void
+vfwd_ovsdb_set_vfio_bind(const struct vfwd_vfio_bind *binds, unsigned int n)
+{
+	mon.binds = binds;
+	mon.n_binds = n;
 }
 
 int

@@ -7,7 +7,9 @@
  *
  *  - relay id: the value of external_ids:virtio_forwarder (0-63);
  *  - device: external_ids:virtio_forwarder_device (PCI address or devargs)
- *    when present, else the interface itself, mapped as ifmap.h says;
+ *    when present, else the interface itself, mapped as ifmap.h says (or,
+ *    for a VF netdev the daemon bound to vfio-pci, which took the netdev
+ *    away, the VF it was: vfio_bind.h);
  *  - an interface that cannot be mapped is logged once with the reason.
  *
  * When ovsdb-server is absent or restarts, the monitor retries with
@@ -31,6 +33,16 @@
  * failing to connect is not an error (retried later).
  */
 int vfwd_ovsdb_start(const char *target, char *err, size_t errlen);
+
+struct vfwd_vfio_bind;
+
+/*
+ * The devices of VIRTIOFWD_BIND_VFIO_PCI ('n' entries 'binds', which must
+ * outlive the monitor): a PCI device named there is bound to vfio-pci
+ * before the monitor attaches it (a VF whose row names it by its netdev
+ * still has its kernel driver).  Not called: nothing is bound.
+ */
+void vfwd_ovsdb_set_vfio_bind(const struct vfwd_vfio_bind *binds, unsigned int n);
 
 /* The socket to poll, with the poll events it waits for in '*events'
  * (POLLIN, POLLOUT), or -1 while there is none. */

@@ -230,6 +230,15 @@ configure_port(uint16_t port, const struct vfwd_device_opts *opts,
 		    dev->nb_rxq, dev->nb_txq, rte_strerror(-rc));
 		return rc;
 	}
+	/* What was asked of the driver next to what it reports it can do:
+	 * every offload asked for must be among its capabilities (the
+	 * real-VF tests check this line on an igb VF). */
+	VLOG_DBG("%s: configured: RX offloads 0x%" PRIx64 " (capabilities 0x%" PRIx64
+		 "), TX offloads 0x%" PRIx64 " (capabilities 0x%" PRIx64 "), MTU %u "
+		 "(device: %u to %u, frames up to %u bytes)", label, conf.rxmode.offloads,
+		 info.rx_offload_capa, conf.txmode.offloads, info.tx_offload_capa,
+		 conf.rxmode.mtu ? conf.rxmode.mtu : RTE_ETHER_MTU, info.min_mtu,
+		 info.max_mtu, info.max_rx_pktlen);
 	dev->nb_rxd = VFWD_DEV_RING_SIZE;
 	dev->nb_txd = VFWD_DEV_RING_SIZE;
 	rte_eth_dev_adjust_nb_rx_tx_desc(port, &dev->nb_rxd, &dev->nb_txd);
@@ -250,7 +259,7 @@ vfwd_device_start(struct vfwd_device *dev, struct rte_mempool *pool,
 		  char *err, size_t errlen)
 {
 	const char *label = dev->name;
-	uint16_t q, port = dev->port_id;
+	uint16_t q, mtu, port = dev->port_id;
 	unsigned int sock = dev->numa >= 0 ? (unsigned int)dev->numa
 					    : (unsigned int)SOCKET_ID_ANY;
 	int rc;
@@ -288,9 +297,13 @@ vfwd_device_start(struct vfwd_device *dev, struct rte_mempool *pool,
 		ERR("%s: start failed: %s", label, rte_strerror(-rc));
 		return rc;
 	}
+	/* The MTU the device runs at, as the driver reports it (0: the
+	 * driver cannot say). */
+	if (rte_eth_dev_get_mtu(port, &mtu) != 0)
+		mtu = 0;
 	VLOG_INFO("%s: port %u up, %u RX / %u TX queues of %u/%u descriptors, "
-		  "NUMA node %d", label, port, dev->nb_rxq, dev->nb_txq, dev->nb_rxd,
-		  dev->nb_txd, dev->numa);
+		  "MTU %u, NUMA node %d", label, port, dev->nb_rxq, dev->nb_txq,
+		  dev->nb_rxd, dev->nb_txd, mtu, dev->numa);
 	return 0;
 }
 

@@ -3,20 +3,20 @@
  * Device removal events and awaited static devices; see devwatch.h.
  *
  * Handover from DPDK's interrupt thread to the control thread: the
- * callbacks append the device's name to 'pending' under 'pending_lock'
- * and write the eventfd; the control thread takes the names under the
- * same lock and does the work.  The lock is held for a copy only, and no
- * worker ever takes it: the per-packet path is not involved at all.
+ * callbacks push the device's name to 'pending' (removal_queue.h) and
+ * write the eventfd; the control thread takes the names and does the
+ * work.  The queue's lock is held for a copy only, and no worker ever
+ * takes it: the per-packet path is not involved at all.
  */
 /* rte_dev_event_callback_register() and the uevent monitor are still
  * experimental in DPDK 22.11 (unchanged since 18.05). */
 #define ALLOW_EXPERIMENTAL_API 1
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_dev.h>
@@ -27,17 +27,8 @@
 #include "log.h"
 #include "parse.h"
 #include "relay.h"
+#include "removal_queue.h"
 #include "vfio_bind.h"
-
-/* Removals noted and not yet handled; more than this many at once are
- * dropped with a warning (each relay has one device: 64 is plenty, and
- * bond members count too). */
-#define MAX_PENDING (2 * VFWD_MAX_RELAYS)
-
-struct pending_removal {
-	char name[VFWD_DEVSPEC_MAX];
-	const char *why;
-};
 
 /* A static device looked for every second. */
 struct awaited {
@@ -53,11 +44,23 @@ static const struct vfwd_config *config;
 static int efd = -1;
 static bool dev_cb, eth_cb;
 
-static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pending_removal pending[MAX_PENDING];
-static unsigned int n_pending, n_dropped;
+/* Removals noted and not yet handled; more than its capacity at once
+ * are dropped with a warning. */
+static struct vfwd_removal_queue pending = VFWD_REMOVAL_QUEUE_INIT;
 
 static struct awaited awaited[VFWD_MAX_RELAYS];     /* by relay; control thread */
+
+/* CLOCK_MONOTONIC in seconds: close to the clock of the kernel log's
+ * stamps (within 0.1 s in the test kit's guest), so that the debug lines
+ * of a removal can be read beside vfio's. */
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* ------------------------------------------------------------------ */
 /* DPDK's interrupt thread                                             */
@@ -69,16 +72,9 @@ note_removal(const char *name, const char *why)
 {
 	uint64_t one = 1;
 
-	pthread_mutex_lock(&pending_lock);
-	if (n_pending < MAX_PENDING) {
-		snprintf(pending[n_pending].name, sizeof(pending[n_pending].name),
-			 "%s", name);
-		pending[n_pending].why = why;
-		n_pending++;
-	} else {
-		n_dropped++;
-	}
-	pthread_mutex_unlock(&pending_lock);
+	/* Already waiting, or dropped: the control thread is woken anyway. */
+	if (!vfwd_removal_push(&pending, name, why, mono_now()))
+		return;
 	if (efd >= 0 && write(efd, &one, sizeof(one)) < 0) {
 		/* EAGAIN: the counter is full, so the thread is woken anyway;
 		 * nothing else can fail on an eventfd we own. */
@@ -166,10 +162,11 @@ is_static(unsigned int relay, const char *spec)
 
 /* Detaches removed device 'name' from its relay, at once. */
 static void
-handle_removal(const struct pending_removal *p)
+handle_removal(const struct vfwd_removal *p)
 {
 	struct vfwd_relay_info ri;
 	char err[VFWD_ERR_MAX], addr[16];
+	double t0 = mono_now();
 	int id;
 
 	id = vfwd_relay_find_device(p->name);
@@ -184,6 +181,12 @@ handle_removal(const struct pending_removal *p)
 		VLOG_ERR("relay %d: cannot detach %s: %s", id, ri.device, err);
 		return;
 	}
+	/* Where a removal's time goes: the event's wait for the control
+	 * thread, then the detach (the workers' sync and the driver's stop,
+	 * close and remove); the kernel waits for the end of it. */
+	VLOG_DBG("relay %d: %s: removal event at %.3f (monotonic), handled %.3f s "
+		 "later, detached in %.3f s", id, ri.device, p->noted, t0 - p->noted,
+		 mono_now() - t0);
 	if (is_static((unsigned int)id, ri.device) &&
 	    pci_addr_of(ri.device, addr, sizeof(addr)) == 0) {
 		await((unsigned int)id, ri.device, addr, true);
@@ -195,22 +198,17 @@ handle_removal(const struct pending_removal *p)
 void
 vfwd_devwatch_run(void)
 {
-	struct pending_removal batch[MAX_PENDING];
+	struct vfwd_removal batch[VFWD_REMOVAL_QUEUE_MAX];
 	unsigned int i, n, dropped;
 	uint64_t v;
 
 	/* EAGAIN: nothing was written since the last read; fine. */
 	if (efd >= 0 && read(efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		VLOG_DBG("device events: eventfd: %s", strerror(errno));
-	pthread_mutex_lock(&pending_lock);
-	n = n_pending;
-	memcpy(batch, pending, n * sizeof(batch[0]));
-	dropped = n_dropped;
-	n_pending = n_dropped = 0;
-	pthread_mutex_unlock(&pending_lock);
+	n = vfwd_removal_take(&pending, batch, &dropped);
 	if (dropped)
 		VLOG_WARN("%u device removal events dropped (more than %d at once)",
-			  dropped, MAX_PENDING);
+			  dropped, VFWD_REMOVAL_QUEUE_MAX);
 	for (i = 0; i < n; i++)
 		handle_removal(&batch[i]);
 }

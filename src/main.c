@@ -535,6 +535,7 @@ main(int argc, char **argv)
 		goto out_relays;
 	}
 	if (pc == VFWD_PORT_CONTROL_OVSDB) {
+		vfwd_ovsdb_set_vfio_bind(cfg->vfio_bind, cfg->n_vfio_bind);
 		if (vfwd_ovsdb_start(cfg->ovsdb_sock, err, sizeof(err)) != 0) {
 			VLOG_ERR("%s", err);
 			goto out_ctl;

@@ -37,6 +37,76 @@
  */
 #define BIND_WAIT_MS 1000
 
+/*
+ * The netdevs of the devices bound here, by the name they had: binding a
+ * VF to vfio-pci takes its netdev away, and the OVSDB monitor still has
+ * to map an interface of that name to the VF.  Control thread only.
+ */
+#define MAX_NETDEVS 256
+
+static struct {
+	char ifname[16];        /* IFNAMSIZ */
+	char addr[16];
+} netdevs[MAX_NETDEVS];
+static unsigned int n_netdevs;
+
+/* Notes that device 'addr' had netdev 'ifname': what was noted of that
+ * device or of that name before is forgotten (names move between
+ * devices as VFs come and go; the latest is right). */
+static void
+note_netdev(const char *ifname, const char *addr)
+{
+	unsigned int i = 0;
+
+	if (strlen(ifname) >= sizeof(netdevs[0].ifname) ||
+	    strlen(addr) >= sizeof(netdevs[0].addr))
+		return;
+	while (i < n_netdevs)
+		if (!strcmp(netdevs[i].addr, addr) || !strcmp(netdevs[i].ifname, ifname))
+			netdevs[i] = netdevs[--n_netdevs];
+		else
+			i++;
+	if (n_netdevs == MAX_NETDEVS)
+		return;     /* beyond any host's VF count: not noted */
+	snprintf(netdevs[n_netdevs].ifname, sizeof(netdevs[0].ifname), "%s", ifname);
+	snprintf(netdevs[n_netdevs].addr, sizeof(netdevs[0].addr), "%s", addr);
+	n_netdevs++;
+}
+
+/* The first netdev of PCI device directory 'dev' into 'out' ("": none). */
+static void
+first_netdev(const char *dev, char *out, size_t len)
+{
+	char path[PATH_MAX + 8];
+	struct dirent *e;
+	DIR *d;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "%s/net", dev);
+	d = opendir(path);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.' && strlen(e->d_name) < len) {
+			snprintf(out, len, "%s", e->d_name);
+			break;
+		}
+	closedir(d);
+}
+
+bool
+vfwd_vfio_bound_netdev(const char *ifname, char *addr, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_netdevs; i++)
+		if (!strcmp(netdevs[i].ifname, ifname)) {
+			snprintf(addr, len, "%s", netdevs[i].addr);
+			return true;
+		}
+	return false;
+}
+
 /* A PCI address: the size of vfwd_vfio_bind's name. */
 typedef char pci_addr[sizeof(((struct vfwd_vfio_bind *)0)->name)];
 
@@ -235,7 +305,7 @@ int
 vfwd_vfio_bind_device(const char *sysfs, const char *addr, vfwd_vfio_note_fn note,
 		      char *err, size_t errlen)
 {
-	char dev[PATH_MAX], path[PATH_MAX + 32], drv[64], line[256];
+	char dev[PATH_MAX], path[PATH_MAX + 32], drv[64], line[256], ifname[16];
 	bool override;
 	int rc, waited;
 
@@ -254,6 +324,8 @@ vfwd_vfio_bind_device(const char *sysfs, const char *addr, vfwd_vfio_note_fn not
 		return 0;
 	}
 
+	/* The netdev goes with the kernel driver: remember its name. */
+	first_netdev(dev, ifname, sizeof(ifname));
 	snprintf(path, sizeof(path), "%s/driver_override", dev);
 	override = access(path, F_OK) == 0;
 	if (override) {
@@ -303,8 +375,11 @@ vfwd_vfio_bind_device(const char *sysfs, const char *addr, vfwd_vfio_note_fn not
 		}
 		sleep_ms(10);
 	}
-	snprintf(line, sizeof(line), "%s: bound to " VFIO_DRIVER "%s%s%s", addr,
-		 drv[0] ? " (was on " : "", drv, drv[0] ? ")" : "");
+	if (ifname[0] != '\0')
+		note_netdev(ifname, addr);
+	snprintf(line, sizeof(line), "%s: bound to " VFIO_DRIVER "%s%s%s%s%s", addr,
+		 drv[0] ? " (was on " : "", drv, ifname[0] ? ", netdev " : "", ifname,
+		 drv[0] ? ")" : "");
 	if (note)
 		note(line);
 	return 0;

@@ -51,6 +51,15 @@ int vfwd_vfio_bind(const char *sysfs, const struct vfwd_vfio_bind *binds,
 int vfwd_vfio_bind_device(const char *sysfs, const char *addr,
 			  vfwd_vfio_note_fn note, char *err, size_t errlen);
 
+/*
+ * The PCI address ("DDDD:BB:SS.F", into 'addr') of the device that had
+ * netdev 'ifname' when it was bound to vfio-pci here; false when no
+ * device bound here had that name.  vfio-pci takes the netdev away, and
+ * the OVSDB monitor still maps an interface by that name (ctl_ovsdb.c).
+ * The caller checks that the device is still there and on vfio-pci.
+ */
+bool vfwd_vfio_bound_netdev(const char *ifname, char *addr, size_t len);
+
 /* Does one of the 'n' entries 'binds' name PCI device 'addr' itself? */
 bool vfwd_vfio_bind_lists(const struct vfwd_vfio_bind *binds, unsigned int n,
 			  const char *addr);

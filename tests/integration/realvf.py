@@ -142,6 +142,14 @@ class L1(vm.Guest):
             " ".join("'%s'" % a for a in argv), out or log, log if out else "&1")
         return int(self.sh(cmd).strip())
 
+    def stop_process(self, pid, sig="TERM", then=""):
+        """Sends 'sig' to process 'pid' in L1, waits up to 10 s for it to
+        end, kills it otherwise, then runs shell command 'then'."""
+        if self.alive():
+            self.run("kill -%s %d; for i in $(seq 100); do kill -0 %d 2>/dev/null || break; "
+                     "sleep 0.1; done; kill -9 %d 2>/dev/null; %s"
+                     % (sig, pid, pid, pid, then or "true"), timeout=30)
+
     def close(self):
         if self._sock is not None:
             self._sock.close()
@@ -258,10 +266,12 @@ class L1Daemon:
             CTL, self.vars["VIRTIOFWD_ZMQ_PORT_CONTROL_EP"], " ".join(args)), timeout)
 
     def close(self):
+        # Once only: a second kill could hit a process that took the PID.
+        if getattr(self, "closed", False):
+            return
+        self.closed = True
         if self.l1.alive() and self.alive():
-            self.l1.run("kill %d; for i in $(seq 100); do kill -0 %d 2>/dev/null || break; "
-                        "sleep 0.1; done; kill -9 %d 2>/dev/null; rm -rf /var/run/dpdk/%s"
-                        % (self.pid, self.pid, self.pid, self.prefix), timeout=30)
+            self.l1.stop_process(self.pid, then="rm -rf /var/run/dpdk/" + self.prefix)
 
 
 class L1Testpmd:
@@ -290,8 +300,39 @@ class L1Testpmd:
             return f.read()
 
     def close(self):
-        if self.l1.alive():
-            self.l1.run("kill -INT %d; for i in $(seq 100); do kill -0 %d 2>/dev/null || "
-                        "break; sleep 0.1; done; kill -9 %d 2>/dev/null; rm -rf "
-                        "/var/run/dpdk/%s" % (self.pid, self.pid, self.pid, self.prefix),
-                        timeout=30)
+        if getattr(self, "closed", False):
+            return
+        self.closed = True
+        self.l1.stop_process(self.pid, "INT", then="rm -rf /var/run/dpdk/" + self.prefix)
+
+
+class L1Ovsdb:
+    """A private ovsdb-server in L1 (the host's Open vSwitch binaries, over
+    the 9p root), its database and socket on L1's /run: the test_ovsdb.py
+    server's set-up, run in L1 so that the daemon there maps interfaces
+    through L1's own sysfs.  Bridge br0 is made at start."""
+
+    def __init__(self, l1, name):
+        from test_ovsdb import SCHEMA
+        self.l1 = l1
+        self.dir = "/run/" + name
+        self.sock = self.dir + "/db.sock"
+        self.log = os.path.join(l1.share, name + ".log")
+        l1.sh("mkdir -p {d} && ovsdb-tool create {d}/conf.db {s}".format(d=self.dir, s=SCHEMA))
+        self.pid = l1.spawn(["ovsdb-server", self.dir + "/conf.db", "--remote=punix:" + self.sock,
+                             "--no-chdir", "--unixctl=%s/ovs.ctl" % self.dir,
+                             "--pidfile=%s/ovs.pid" % self.dir], self.log)
+        l1.sh("for i in $(seq 100); do [ -S %s ] && exit 0; sleep 0.1; done; exit 1" % self.sock)
+        self.vsctl("init")
+        self.vsctl("add-br", "br0")
+
+    def vsctl(self, *args):
+        import shlex
+        return self.l1.sh("ovs-vsctl --db=unix:%s --no-wait --timeout=10 %s" % (
+            self.sock, " ".join(shlex.quote(a) for a in args)))
+
+    def close(self):
+        if getattr(self, "closed", False):
+            return
+        self.closed = True
+        self.l1.stop_process(self.pid, then="rm -rf " + self.dir)

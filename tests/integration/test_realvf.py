@@ -163,6 +163,11 @@ def test_static_vf_attached_when_it_appears(l1, daemon):
     print("\nVF attached %.1f s after it was created" % (time.monotonic() - t0))
     drv = l1["l1"].sh("basename $(readlink /sys/bus/pci/devices/%s/driver)" % vfs[0]).strip()
     assert drv == "vfio-pci"
+    # Every offload the daemon asked of the igb VF's driver is one the
+    # driver reports.
+    rx, rx_capa, tx, tx_capa, mtu = offload_audit(d.text(), vfs[0])
+    assert rx & ~rx_capa == 0 and tx & ~tx_capa == 0, (hex(rx), hex(rx_capa), hex(tx), hex(tx_capa))
+    assert mtu == 1500, mtu
     add_vf1(l1, daemon)
 
 
@@ -174,7 +179,8 @@ def test_ping_through_vf_counters_exact(l1, daemon):
     wait_guests(d)
     for i in (0, 1):
         sent, got = ping(l1, vf_ip(i), 3)
-        assert got > 0, (i, sent, got, d.text()[-3000:], daemon["tp"].text()[-3000:])
+        assert got > 0, (i, sent, got, d.text()[-3000:], daemon["tp"].text()[-3000:],
+                         l1["l1"].sh("dmesg | tail -40; ip link show %s" % l1["pfdev"]))
     for i, r in ((0, RELAY), (1, RELAY2)):
         before = relay(d, r)
         sent, got = ping(l1, vf_ip(i), 20, interval=0.1)
@@ -209,10 +215,36 @@ def test_flood_no_relay_loss(l1, daemon):
     assert dd["vf_to_vm"]["rx_pkts"] <= sent and got <= dd["vm_to_vf"]["tx_pkts"], dd
 
 
+def removal_timeline(g, log, t0, t1):
+    """Where a removal's time goes: the kernel log's lines (their stamps
+    are the kernel's local clock, some 0.1 s off CLOCK_MONOTONIC at most:
+    compare intervals within one clock),
+    the write's start and end (t0, t1), and the daemon's debug lines (the
+    event's arrival, the handover to the control thread, the detach).
+    Returns the timeline as text, and the daemon's part (handover plus
+    detach) of each VF."""
+    events = [(t0, "write 0 to sriov_numvfs"), (t1, "the write returns")]
+    ours = []
+    for line in g.sh("dmesg").splitlines():
+        m = re.match(r"\[\s*(\d+\.\d+)\]\s*(.*)", line)
+        if m:
+            events.append((float(m.group(1)), "kernel: " + m.group(2)))
+    for m in re.finditer(r"relay (\d+): (\S+): removal event at ([\d.]+) \(monotonic\), "
+                         r"handled ([\d.]+) s later, detached in ([\d.]+) s", log):
+        at, handled, took = float(m.group(3)), float(m.group(4)), float(m.group(5))
+        ours.append(handled + took)
+        events.append((at, "daemon: relay %s: %s: removal event" % (m.group(1), m.group(2))))
+        events.append((at + handled + took, "daemon: relay %s: %s: detached (handover %.3f s, "
+                       "detach %.3f s)" % (m.group(1), m.group(2), handled, took)))
+    events.sort()
+    return "\n".join("  %+.3f s  %s" % (t - t0, what) for t, what in events), ours
+
+
 def test_vf_removal_under_traffic(l1, daemon):
-    """sriov_numvfs=0 under traffic returns within 2 s: the daemon lets go of
-    both VFs at once (vfio's device request), keeps running, and shows the
-    relays without device; recreated, VF 0 (static) is attached again by
+    """sriov_numvfs=0 under traffic: the daemon lets go of each VF within a
+    second of vfio's device request (the write then returns once the
+    kernel's own waits are over), keeps running, and shows the relays
+    without device; recreated, VF 0 (static) is attached again by
     the daemon and VF 1 through port control, and the pings go on."""
     import subprocess
     g, d, vfs = l1["l1"], daemon["d"], daemon["vfs"]
@@ -222,14 +254,28 @@ def test_vf_removal_under_traffic(l1, daemon):
     try:
         time.sleep(2)
         mark = len(d.text())
-        out = g.sh("t0=$(date +%%s.%%N); echo 0 > /sys/bus/pci/devices/%s/sriov_numvfs; "
-                   "t1=$(date +%%s.%%N); echo $t0 $t1" % l1["pf"], timeout=60)
+        # The kernel log from here on, and the write's start and end on
+        # CLOCK_MONOTONIC, the daemon's clock (one process: no fork in
+        # between to time).
+        g.sh("dmesg -C")
+        out = g.sh("python3 -c 'import os, time\n"
+                   "fd = os.open(\"/sys/bus/pci/devices/%s/sriov_numvfs\", os.O_WRONLY)\n"
+                   "t0 = time.monotonic(); os.write(fd, b\"0\"); t1 = time.monotonic()\n"
+                   "print(t0, t1)'" % l1["pf"], timeout=60)
         t0, t1 = (float(x) for x in out.split()[-2:])
-        print("\nsriov_numvfs=0 (2 VFs) took %.2f s" % (t1 - t0))
-        # The kernel removes the VFs one after the other, each once its
-        # user let go of it.  Measured 1.5-2.2 s per VF on a contended
-        # 2-CPU host under TCG; without the handler it never returns.
-        assert t1 - t0 < 3.0 * len(vfs), (t1 - t0, d.text()[mark:])
+        timeline, ours = removal_timeline(g, d.text()[mark:], t0, t1)
+        print("\nsriov_numvfs=0 (2 VFs) took %.2f s, the daemon's part %.3f s:\n%s" % (
+            t1 - t0, sum(ours), timeline))
+        # Ours: each VF let go of within a second of its event (measured
+        # 0.1-0.2 s: the handover about 5 ms, the rest the igb VF's stop,
+        # close and remove).  Without the handler the write never returns.
+        assert len(ours) == len(vfs) and max(ours) < 1.0, (ours, timeline)
+        # The kernel's: it removes the VFs one after the other, each once
+        # its user let go of it, then sleeps 1 s after clearing VF Enable
+        # (sriov_disable), the igb PF 0.6 s more (igb_disable_sriov), and
+        # resets and reopens the PF (igb_sriov_reinit): measured 2.7 s for
+        # two VFs under TCG, of which the daemon's part 0.12 s.
+        assert t1 - t0 < 4.0 + 1.0 * len(vfs), (t1 - t0, timeline)
         for vf in vfs:
             assert re.search(r"relay \d: device %s removed: the system removes it" % vf,
                              d.text()[mark:]), d.text()[mark:]
@@ -253,3 +299,90 @@ def test_vf_removal_under_traffic(l1, daemon):
         for p in pingers:
             p.terminate()
             p.wait(timeout=10)
+
+
+def offload_audit(text, dev):
+    """The daemon's debug line on how it configured 'dev': (RX offloads,
+    RX capabilities, TX offloads, TX capabilities, MTU)."""
+    m = re.search(r"%s: configured: RX offloads 0x([0-9a-f]+) \(capabilities 0x([0-9a-f]+)\), "
+                  r"TX offloads 0x([0-9a-f]+) \(capabilities 0x([0-9a-f]+)\), MTU (\d+)"
+                  % re.escape(dev), text)
+    assert m, text[-3000:]
+    return tuple(int(x, 16) for x in m.groups()[:4]) + (int(m.group(5)),)
+
+
+def test_ovsdb_maps_vf_netdev(l1, daemon, mreg):
+    """The OVSDB monitor in L1 maps the VF's netdev (igbvf, before it is on
+    vfio-pci) to its PCI address through L1's real sysfs, binds the VF to
+    vfio-pci (VIRTIOFWD_BIND_VFIO_PCI) and attaches it; the mapping holds
+    once the netdev is gone; pings pass; removing the marker detaches.
+    The daemon runs with VIRTIOFWD_JUMBO: the VF attaches whatever MTU it
+    takes (at most one warning), and it is asked only for offloads it
+    reports."""
+    from test_ovsdb import MARK, port_args
+    g, vf = l1["l1"], daemon["vfs"][1]
+    # The OVSDB monitor excludes ZeroMQ port control: the port-control
+    # daemon and its guest are done.
+    daemon["tp"].close()
+    daemon["d"].close()
+    ovs = mreg.add(realvf.L1Ovsdb(g, "vfwdovs"))
+    d = mreg.add(L1Daemon(g, "vfwdovsd", {
+        "VIRTIOFWD_OVSDB_SOCK_PATH": ovs.sock,
+        # The harness's default; the sources exclude each other.
+        "VIRTIOFWD_ZMQ_PORT_CONTROL_EP": "",
+        "VIRTIOFWD_BIND_VFIO_PCI": vf,
+        "VIRTIOFWD_JUMBO": "y",
+    }))
+    # VF 1 goes back to its kernel driver (it is on vfio-pci since the
+    # tests above), where it has a netdev, and is marked in the table.
+    g.sh("echo > /sys/bus/pci/devices/{a}/driver_override; "
+         "echo {a} > /sys/bus/pci/devices/{a}/driver/unbind; "
+         "echo {a} > /sys/bus/pci/drivers_probe; "
+         "for i in $(seq 100); do ls /sys/bus/pci/devices/{a}/net 2>/dev/null && exit 0; "
+         "sleep 0.1; done; exit 1".format(a=vf))
+    netdev = g.sh("ls /sys/bus/pci/devices/%s/net" % vf).split()[0]
+    ovs.vsctl(*port_args(netdev, RELAY2))
+    d.wait_log("ovsdb: relay %d: %s (interface %s) added" % (RELAY2, vf, netdev), timeout=60)
+    assert "ovsdb: VIRTIOFWD_BIND_VFIO_PCI: %s: bound to vfio-pci (was on igbvf, netdev %s)" \
+        % (vf, netdev) in d.text(), d.text()[-3000:]
+    drv = g.sh("basename $(readlink /sys/bus/pci/devices/%s/driver)" % vf).strip()
+    assert drv == "vfio-pci"
+
+    # The device audit on a real igb VF: jumbo frames fall back (one
+    # warning) or are taken, never a failed attach; every offload asked
+    # for is one the driver reports.
+    text = d.text()
+    rx, rx_capa, tx, tx_capa, mtu = offload_audit(text, vf)
+    print("\n%s: RX offloads 0x%x of 0x%x, TX offloads 0x%x of 0x%x, MTU %d" % (
+        vf, rx, rx_capa, tx, tx_capa, mtu))
+    assert rx & ~rx_capa == 0 and tx & ~tx_capa == 0, (hex(rx), hex(rx_capa), hex(tx), hex(tx_capa))
+    warnings = text.count("%s: jumbo frames:" % vf)
+    assert warnings == (0 if mtu == 9000 else 1), text[-3000:]
+    m = re.search(r"%s: port \d+ up, .* MTU (\d+)," % re.escape(vf), text)
+    assert m and int(m.group(1)) == mtu, text[-3000:]
+
+    sock = d.vars["VIRTIOFWD_SOCKET_DIR"] + "/virtio-forwarder%d.sock" % RELAY2
+    tp = mreg.add(L1Testpmd(g, "tpmdovs", [(sock, vf_mac(1))]))
+    end = time.monotonic() + 90
+    while relay(d, RELAY2).get("info", {}).get("guest") != "connected":
+        assert time.monotonic() < end, (d.text()[-3000:], tp.text()[-3000:])
+        time.sleep(1)
+    before = relay(d, RELAY2)
+    sent, got = ping(l1, vf_ip(1), 10, interval=0.2)
+    dd = delta(before, relay(d, RELAY2))
+    print("relay %d (OVSDB, interface %s): ping %d/%d, %s" % (RELAY2, netdev, got, sent, dd))
+    assert got >= 8, (sent, got, d.text()[-3000:])
+    assert dd["vm_to_vf"]["tx_pkts"] >= got and dd["vf_to_vm"]["rx_pkts"] >= got, dd
+
+    # Another change of the table: the netdev is gone (the VF is on
+    # vfio-pci), and the relay keeps the device it mapped to.
+    mark = len(d.text())
+    ovs.vsctl("set", "interface", netdev, "external_ids:note=x")
+    time.sleep(1.5)
+    assert relay(d, RELAY2)["info"]["device"] == vf
+    assert "left alone" not in d.text()[mark:], d.text()[mark:]
+
+    ovs.vsctl("remove", "interface", netdev, "external_ids", MARK.split(":", 1)[1])
+    d.wait_log("ovsdb: relay %d: %s removed" % (RELAY2, vf), timeout=30, start=mark)
+    info = relay(d, RELAY2)["info"]
+    assert info["device"] == "-" and info["guest"] == "connected", info

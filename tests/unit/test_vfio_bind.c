@@ -446,6 +446,44 @@ test_netdev(void **state)
 			    VF10 ": already bound to vfio-pci\n");
 }
 
+/* A VF with a netdev: binding takes the netdev away (the kernel's
+ * driver goes), so its name is remembered for the OVSDB monitor's
+ * mapping of that interface; a name never bound maps to nothing. */
+static void
+test_bound_netdev(void **state)
+{
+	char err[VFWD_ERR_MAX], addr[16], path[PATH_MAX];
+
+	(void)state;
+	tree_mkdirs("devices/pci0000:00/" VF1 "/net/ens3v1");
+	assert_false(vfwd_vfio_bound_netdev("ens3v1", addr, sizeof(addr)));
+	assert_int_equal(bind_list(VF1 "," VF2, err, sizeof(err)), 0);
+	assert_string_equal(notes, VF1 ": bound to vfio-pci (was on ixgbevf, netdev ens3v1)\n"
+			    VF2 ": bound to vfio-pci (was on ixgbevf)\n");
+	assert_true(vfwd_vfio_bound_netdev("ens3v1", addr, sizeof(addr)));
+	assert_string_equal(addr, VF1);
+	assert_false(vfwd_vfio_bound_netdev("ens3v2", addr, sizeof(addr)));
+	assert_false(vfwd_vfio_bound_netdev("ens3", addr, sizeof(addr)));
+	/* The name moves to another VF (VFs recreated): the latest binding
+	 * wins, and nothing stale is left of either. */
+	tree_mkdirs("devices/pci0000:00/" VF0 "/net/ens3v1");
+	assert_int_equal(bind_list(VF0, err, sizeof(err)), 0);
+	assert_true(vfwd_vfio_bound_netdev("ens3v1", addr, sizeof(addr)));
+	assert_string_equal(addr, VF0);
+	/* That VF back on its kernel driver under another name, and bound
+	 * again: its old name is forgotten. */
+	snprintf(path, sizeof(path), "%s/devices/pci0000:00/" VF0 "/net/ens3v1", tree_root);
+	assert_int_equal(rmdir(path), 0);
+	tree_mkdirs("devices/pci0000:00/" VF0 "/net/ens3v7");
+	snprintf(path, sizeof(path), "%s/devices/pci0000:00/" VF0 "/driver", tree_root);
+	assert_int_equal(unlink(path), 0);
+	tree_write("devices/pci0000:00/" VF0 "/driver_override", "(null)\n");
+	assert_int_equal(bind_list(VF0, err, sizeof(err)), 0);
+	assert_true(vfwd_vfio_bound_netdev("ens3v7", addr, sizeof(addr)));
+	assert_string_equal(addr, VF0);
+	assert_false(vfwd_vfio_bound_netdev("ens3v1", addr, sizeof(addr)));
+}
+
 /* A kernel without driver_override: vfio-pci's new_id. */
 static void
 test_new_id(void **state)
@@ -582,6 +620,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unbound_and_skipped, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_netdev, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bound_netdev, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolution_errors, setup,
 						teardown),
