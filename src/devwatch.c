@@ -38,7 +38,18 @@ struct awaited {
 	bool wait_gone;         /* removed by the system: still in sysfs
 				 * until the kernel finishes; wait for that */
 	bool failed;            /* the last attempt failed (logged once) */
+	double present_since;   /* first seen present (CLOCK_MONOTONIC s),
+				 * or 0 */
 };
+
+/*
+ * A device that appears is attached once it has been present this long.
+ * SR-IOV PF drivers reset the PF while VFs are being created, after the
+ * VFs show in sysfs (igb does, within the sriov_numvfs write, which takes
+ * about 2.6 s in the test kit), and a VF attached before that reset stays
+ * silent: DPDK 22.11's igb VF driver raises no reset event to recover on.
+ */
+#define AWAITED_SETTLE_S 3.0
 
 static const struct vfwd_config *config;
 static int efd = -1;
@@ -145,6 +156,7 @@ await(unsigned int relay, const char *spec, const char *addr, bool wait_gone)
 	snprintf(a->addr, sizeof(a->addr), "%s", addr);
 	a->wait_gone = wait_gone;
 	a->failed = false;
+	a->present_since = 0;
 }
 
 /* Is 'spec' the static device of relay 'relay'? */
@@ -248,9 +260,14 @@ vfwd_devwatch_tick(void)
 		}
 		if (!pci_present(a->addr)) {
 			a->wait_gone = false;
+			a->present_since = 0;
 			continue;
 		}
 		if (a->wait_gone)
+			continue;
+		if (a->present_since == 0)
+			a->present_since = mono_now();
+		if (mono_now() - a->present_since < AWAITED_SETTLE_S)
 			continue;
 		if (attach_awaited(i, a, err, sizeof(err)) == 0) {
 			VLOG_NOTICE("relay %u: static device %s appeared and is "
