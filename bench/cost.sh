@@ -659,6 +659,10 @@ nbr_start() {
 	# Under valgrind the daemon takes a second or two per guest: the
 	# time the neighbours get grows with them.
 	local i vdevs=() timeout=$((CONNECT_TIMEOUT + 4 * COST_NBRS))
+	# The daemon attaches its N+1 static devices first, each slow under
+	# valgrind (minutes for 63 on a busy machine): the neighbours' time
+	# starts once it is ready.
+	wait_log "$RUN/dut.err" "ready: " $((FWD_TIMEOUT + 10 * COST_NBRS)) "$DUT_PID" || return 1
 	new_prefix nbr
 	NBR_PREFIX=$REPLY
 	for ((i = 1; i <= COST_NBRS; i++)); do
