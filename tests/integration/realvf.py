@@ -25,7 +25,7 @@ import socket
 import time
 import uuid
 
-from harness import DAEMON, CTL, TESTPMD, config_text, parse_stats, sh, wait_for
+from harness import BUILD, DAEMON, CTL, TESTPMD, config_text, parse_stats, sh, wait_for
 import vm
 
 # The DPDK plugins L1's EAL sees (tests/vm/init-realvf, vfwd.pmds): the
@@ -63,7 +63,11 @@ class L1(vm.Guest):
                   "intel_iommu=on", "iommu=pt", "ipv6.disable=1",
                   "vfwd.share=vfwdshare:" + self.share,
                   "vfwd.agent=" + os.path.join(vm.REPO, "tests", "vm", "realvf-agent.py"),
-                  "vfwd.pmds=" + PMDS, "vfwd.hugepages=512"]
+                  "vfwd.pmds=" + PMDS, "vfwd.hugepages=512",
+                  # The source tree and the build stay visible in L1 even
+                  # under /tmp, which L1 covers with its own tmpfs.
+                  "vfwd.keep=" + ",".join(sorted({os.path.realpath(vm.REPO),
+                                                  os.path.realpath(BUILD)}))]
         self.argv = ["ip", "netns", "exec", netns, "env",
                      "QEMU_MODULE_DIR=" + q["QEMU_MODULES"], q["QEMU"],
                      "-L", q["QEMU_DATA"], "-L", q["QEMU_BIOS"],
