@@ -668,8 +668,11 @@ nbr_start() {
 	for ((i = 1; i <= COST_NBRS; i++)); do
 		vdevs+=(--vdev "net_virtio_user$i,path=$RUN/a$i.sock,queue_size=$QUEUE_SIZE")
 	done
+	# The daemon maps all of the neighbours' memory once per guest: 63
+	# times 1 GB went past what valgrind can map (the 63rd guest's memory
+	# table failed with EINVAL), 63 times 512 MB does not.
 	pmd_start nbr -l "$GEN_CPU,$FWD_CPU" --main-lcore "$FWD_CPU" \
-		--file-prefix="$NBR_PREFIX" --no-huge -m 1024 --no-pci "${vdevs[@]}" \
+		--file-prefix="$NBR_PREFIX" --no-huge -m 512 --no-pci "${vdevs[@]}" \
 		-- --nb-cores=1 --forward-mode=rxonly --no-mlockall \
 		--total-num-mbufs=32768 --rxd="$QUEUE_SIZE" --txd="$QUEUE_SIZE"
 	for ((i = 0; i < timeout * 20; i++)); do
