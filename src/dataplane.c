@@ -37,18 +37,23 @@
 
 /*
  * Adaptive mode: a unit that found nothing this many polls in a row is
- * then polled every (UNIT_SKIP + 1)th pass only, until it finds packets.
- * Idle relays then cost their busy neighbours a quarter of what they
- * would, and a packet on an idle unit waits at most UNIT_SKIP passes.
+ * then polled once every few passes only, until it finds packets: every
+ * (UNIT_SKIP + 1)th pass, or rarer on a long poll list, so that a pass
+ * polls about IDLE_UNITS_PER_PASS idle units however many there are.
+ * Idle relays then cost their busy neighbours a bounded share (a quarter
+ * of what they would with 31 of them, an eighth with 63), and a packet on
+ * an idle unit waits a few passes more at most (list->idle_skip).
  */
 #define UNIT_IDLE_POLLS 64
 #define UNIT_SKIP 3
+#define IDLE_UNITS_PER_PASS 16
 /* Adaptive mode: a worker sleeps after this long without packets. */
 #define IDLE_BEFORE_SLEEP_US 50
 
 /* What a worker polls: a count and the units. */
 struct poll_list {
 	unsigned int n;
+	unsigned int idle_skip;           /* passes an idle unit sits out */
 	uint64_t gen;                     /* publication it came from */
 	struct vfwd_unit units[MAX_UNITS];
 };
@@ -187,7 +192,7 @@ loop_busy(struct worker *w)
 
 /*
  * One pass of adaptive mode: units that have long been idle are polled
- * every UNIT_SKIP + 1 passes only, unless 'all'.
+ * every list->idle_skip + 1 passes only, unless 'all'.
  */
 static inline unsigned int
 pass_adaptive(struct poll_list *list, bool all)
@@ -210,7 +215,7 @@ pass_adaptive(struct poll_list *list, bool all)
 		} else if (u->empty_polls < UNIT_IDLE_POLLS) {
 			u->empty_polls++;
 		} else {
-			u->skip = UNIT_SKIP;
+			u->skip = list->idle_skip;
 		}
 	}
 	return got;
@@ -627,6 +632,9 @@ publish_pass(bool skip_moving)
 			fill_unit(&lists[target]->units[lists[target]->n++], i, d,
 				  (unsigned int)target);
 		}
+	for (w = 0; w < n_workers; w++)
+		lists[w]->idle_skip = RTE_MAX((unsigned int)UNIT_SKIP,
+					      lists[w]->n / IDLE_UNITS_PER_PASS);
 	swap_lists();
 	for (i = 0; i < VFWD_MAX_RELAYS; i++)
 		for (d = 0; d < VFWD_N_DIRS; d++)
