@@ -17,27 +17,6 @@
 
 #define MAX_ARGS 64
 
-void
-vfwd_config_warn(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-}
-
-void
-vfwd_config_notice(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-}
 
 /* Is 'path' something other than a regular file or directory? */
 static int

@@ -13,29 +13,6 @@
 #include "config.h"
 #include "fuzz.h"
 
-/* Warnings and notices are expanded (their arguments are checked by
- * ASan) but not printed. */
-void
-vfwd_config_warn(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-}
-
-void
-vfwd_config_notice(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
