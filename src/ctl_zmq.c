@@ -398,7 +398,7 @@ handle_stats(const uint8_t *req, size_t len, struct reply *out)
 	Virtioforwarder__WorkerLoad wl[VFWD_MAX_CPUS], *wlp[VFWD_MAX_CPUS];
 	Virtioforwarder__RelayState *rsp[VFWD_MAX_RELAYS];
 	Virtioforwarder__StatsRequest *q;
-	struct relay_msg *msgs;
+	struct relay_msg *msgs[VFWD_MAX_RELAYS], *m = NULL;
 	bool inactive, want[VFWD_MAX_RELAYS] = { false };
 	unsigned int i, n = 0, n_workers = vfwd_dp_n_workers();
 
@@ -422,24 +422,25 @@ handle_stats(const uint8_t *req, size_t len, struct reply *out)
 		}
 		want[q->relay[i]] = true;
 	}
-	msgs = calloc(VFWD_MAX_RELAYS, sizeof(*msgs));
-	if (msgs == NULL) {
-		stats_reply_status(VIRTIOFORWARDER__STATS_RESPONSE__STATUS__ENOMEM, out);
-		goto done;
-	}
 	inactive = q->has_include_inactive ? q->include_inactive : true;
+	/* One allocation per relay reported, not one for all 64 slots: a
+	 * relay's message is several KiB, and most hosts have few relays. */
 	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
-		struct relay_msg *m = &msgs[n];
-
 		if (q->n_relay > 0 && !want[i])
 			continue;
+		if (m == NULL && (m = calloc(1, sizeof(*m))) == NULL) {
+			stats_reply_status(VIRTIOFORWARDER__STATS_RESPONSE__STATUS__ENOMEM, out);
+			goto free_msgs;
+		}
 		if (vfwd_relay_info(i, &m->ri) != 0)
 			continue;
 		if (!inactive && !(m->ri.has_device && m->ri.guest_connected))
 			continue;
 		fill_relay(m, q->has_include_queues && q->include_queues,
 			   q->has_delay ? q->delay : 0);
+		msgs[n] = m;
 		rsp[n++] = &m->rs;
+		m = NULL;
 	}
 	for (i = 0; i < n_workers; i++) {
 		struct vfwd_worker_info wi;
@@ -468,7 +469,10 @@ handle_stats(const uint8_t *req, size_t len, struct reply *out)
 	r.max_ports = vfwd_device_max_ports();
 	r.ports_in_use = vfwd_device_ports_in_use();
 	pack(&r.base, out);
-	free(msgs);
+free_msgs:
+	free(m);
+	for (i = 0; i < n; i++)
+		free(msgs[i]);
 done:
 	virtioforwarder__stats_request__free_unpacked(q, NULL);
 }
