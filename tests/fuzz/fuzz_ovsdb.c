@@ -26,7 +26,16 @@
 #define MAX_PASSES 200
 
 static int listen_fd = -1;
+static char sock_dir[64];
 static char sock_path[108];
+
+/* The socket and its directory go when the fuzzer or the replay exits. */
+static void
+cleanup(void)
+{
+	unlink(sock_path);
+	rmdir(sock_dir);
+}
 
 static void
 setup(void)
@@ -36,7 +45,9 @@ setup(void)
 
 	if (mkdtemp(dir) == NULL)
 		abort();
+	snprintf(sock_dir, sizeof(sock_dir), "%s", dir);
 	snprintf(sock_path, sizeof(sock_path), "%s/db.sock", dir);
+	atexit(cleanup);
 	memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
 	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
