@@ -6,6 +6,10 @@
 #   ref       dpdk-testpmd io forwarding between two vhost ports
 #   busy      virtio-forwarder, VIRTIOFWD_POLL_MODE=busy
 #   adaptive  virtio-forwarder, VIRTIOFWD_POLL_MODE=adaptive
+#   wake      no forwarder: bench/wake_probe.c wakes a thread sleeping in
+#             epoll_wait() on CPU 1 from CPU 0, the machine's floor under
+#             what sleeping can add (an eventfd write, the scheduler, an
+#             idle CPU coming back)
 # in the PVP topology of bench/pvp.sh:
 #
 #   latency-probe (CPU 0): port 0 = socket A ("VM"), port 1 = socket B ("wire")
@@ -34,9 +38,10 @@ COUNT=${COUNT:-2000}            # probes per direction at 1 ms (fewer at longer 
 INTERVALS=${INTERVALS:-"1000 10000 100000"}   # microseconds between probes of a direction
 LOAD_PPS=${LOAD_PPS:-1000000}   # filler traffic of the loaded measurement, 0: none
 IDLE_S=${IDLE_S:-10}            # seconds of the idle CPU measurement
-KINDS=${KINDS:-"ref busy adaptive"}
+KINDS=${KINDS:-"ref busy adaptive wake"}
 SLEEP_MAX=${SLEEP_MAX:-1000}    # VIRTIOFWD_POLL_SLEEP_MAX_US of the adaptive runs
 PROBE=${PROBE:-$BUILD_DIR/bench/latency-probe}
+WAKE_PROBE=${WAKE_PROBE:-$BUILD_DIR/bench/wake-probe}
 
 usage() {
 	cat <<EOF
@@ -59,13 +64,14 @@ isint "$COUNT" && [ "$COUNT" -ge 100 ] || die "COUNT must be an integer >= 100"
 isint "$IDLE_S" || die "IDLE_S must be an integer"
 isint "$LOAD_PPS" || die "LOAD_PPS must be an integer"
 for k in $KINDS; do
-	case $k in ref|busy|adaptive) ;; *) die "KINDS: ref, busy or adaptive, not $k" ;; esac
+	case $k in ref|busy|adaptive|wake) ;; *) die "KINDS: ref, busy, adaptive or wake, not $k" ;; esac
 done
 for iv in $INTERVALS; do
 	isint "$iv" && [ "$iv" -ge 100 ] || die "INTERVALS: integers >= 100 (microseconds), not $iv"
 done
 check_host
 [ -x "$PROBE" ] || die "the probe is not built: $PROBE (ninja -C $BUILD_DIR)"
+[ -x "$WAKE_PROBE" ] || die "the probe is not built: $WAKE_PROBE (ninja -C $BUILD_DIR)"
 setup_hugepages
 
 WORK=$(mktemp -d /tmp/vfwd-latency.XXXXXX)
@@ -106,8 +112,32 @@ worker_ticks() {
 	echo "$best"
 }
 
+# probe_count INTERVAL: probes per direction at that interval.
+probe_count() {
+	local n=$(( COUNT * 1000 / $1 ))
+	[ "$n" -ge 300 ] || n=300
+	[ "$n" -le "$COUNT" ] || n=$COUNT
+	echo "$n"
+}
+
+measure_wake() { # round
+	local iv n
+	for iv in $INTERVALS; do
+		n=$(probe_count "$iv")
+		note "wake round $1: $n wake-ups, one every $iv us"
+		"$WAKE_PROBE" --cpu "$GEN_CPU" --sleeper-cpu "$FWD_CPU" --interval "$iv" \
+			--count "$n" --raw >"$RUN/wake.out" 2>>"$RUN/probe.err" ||
+			die "wake: the probe failed (see $RUN/probe.err)"
+		sed -n "s/^samples wake /wake $1 i$iv wake /p" "$RUN/wake.out" >>"$RESULTS"
+	done
+}
+
 measure() { # kind round
 	local kind=$1 round=$2 iv n out a b
+	if [ "$kind" = wake ]; then
+		measure_wake "$round"
+		return
+	fi
 	if [ "$kind" = ref ]; then
 		fwd_start ref
 	else
@@ -128,9 +158,7 @@ measure() { # kind round
 		probe_wait || die "$kind: the probe failed (see $RUN/probe.err)"
 	fi
 	for iv in $INTERVALS; do
-		n=$(( COUNT * 1000 / iv ))
-		[ "$n" -ge 300 ] || n=300
-		[ "$n" -le "$COUNT" ] || n=$COUNT
+		n=$(probe_count "$iv")
 		note "$kind round $round: $n probes each way, one every $iv us"
 		probe --interval "$iv" --count "$n" --raw >"$RUN/probe.out"
 		probe_wait || die "$kind: the probe failed (see $RUN/probe.err)"
@@ -201,6 +229,10 @@ for key, name in loads:
             b, a = st["busy"], st["adaptive"]
             print("  %-17s %-9s %-9s %6s %+8.1f %+8.1f %+8.1f" % ("", "", "adapt-busy", "",
                                                                a[0] - b[0], a[1] - b[1], a[2] - b[2]))
+    xs = lat.get(("wake", key, "wake"))
+    if xs:
+        print("  %-17s %-9s %-9s %6d %8.1f %8.1f %8.1f %8.1f" % (name, "-", "wake", len(xs),
+              pct(xs, 50), pct(xs, 99), pct(xs, 99.9), max(xs)))
 if idle:
     print()
     print("worker thread CPU over the idle window (probe connected, silent), % of one CPU")

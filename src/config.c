@@ -65,6 +65,7 @@
 #define DEF_FILE_PREFIX "virtio-forwarder"
 #define DEF_POLL_MODE "busy"
 #define DEF_POLL_SLEEP_MAX_US "1000"
+#define DEF_POLL_IDLE_US "50"
 /* What 1.x's VIRTIOFWD_VFIO_VF_TOKEN=0 stands for (its "default token"). */
 #define DEF_VFIO_VF_TOKEN "14d63f20-8445-11ea-8900-1f9ce7d5650d"
 
@@ -129,6 +130,18 @@ const struct vfwd_setting vfwd_settings[] = {
 			"raises no event waits\n"
 			"[VIRTIOFWD_POLL_SLEEP_MAX_US, default "
 			DEF_POLL_SLEEP_MAX_US "]",
+	},
+	{
+		.name = "VIRTIOFWD_POLL_IDLE_US", .kind = VFWD_V_INT,
+		FIELD(poll_idle_us), .min = 0, .max = 10000000,
+		.def = DEF_POLL_IDLE_US,
+		OPT("poll-idle", 0, "USEC"),
+		.help = "in adaptive mode, how long a worker keeps\n"
+			"polling after its last packet before it\n"
+			"sleeps, 0-10000000 us: traffic that comes\n"
+			"more often never waits for a wake-up\n"
+			"[VIRTIOFWD_POLL_IDLE_US, default "
+			DEF_POLL_IDLE_US "]",
 	},
 	{
 		.name = "VIRTIOFWD_LOG_LEVEL", .kind = VFWD_V_INT,

@@ -60,6 +60,7 @@ struct vfwd_config {
 	int main_lcore;
 	enum vfwd_poll_mode poll_mode;
 	unsigned int poll_sleep_max_us;      /* longest sleep of an idle worker */
+	unsigned int poll_idle_us;           /* polling without packets before a sleep */
 	int log_level;                       /* 0-7, syslog levels */
 	enum vfwd_log_target log_target;
 	char huge_dir[PATH_MAX];

@@ -47,9 +47,6 @@
 #define UNIT_IDLE_POLLS 64
 #define UNIT_SKIP 3
 #define IDLE_UNITS_PER_PASS 16
-/* Adaptive mode: a worker sleeps after this long without packets. */
-#define IDLE_BEFORE_SLEEP_US 50
-
 /* What a worker polls: a count and the units. */
 struct poll_list {
 	unsigned int n;
@@ -79,6 +76,7 @@ struct worker {
 	uint64_t idle_cycles;
 	uint64_t sleep_cycles;
 	uint64_t wakeups;
+	uint64_t idle_tsc;                /* adaptive: polling before a sleep */
 	uint64_t passes;                  /* the watchdog's sign of life */
 	bool asleep;                      /* adaptive mode: in a sleep */
 	uint64_t passes_seen;             /* main thread: at the last check */
@@ -222,7 +220,7 @@ pass_adaptive(struct poll_list *list, bool all)
 }
 
 /*
- * The polling loop of adaptive mode.  After IDLE_BEFORE_SLEEP_US without
+ * The polling loop of adaptive mode.  After VIRTIOFWD_POLL_IDLE_US without
  * a packet, the worker arms an event on every unit, polls once more (what
  * came before the arming raised no event), and sleeps offline for RCU, so
  * that the control side never waits for it.  The first pass after a wake
@@ -234,7 +232,7 @@ pass_adaptive(struct poll_list *list, bool all)
 static void
 loop_adaptive(struct worker *w)
 {
-	const uint64_t idle_tsc = rte_get_tsc_hz() / 1000000 * IDLE_BEFORE_SLEEP_US;
+	const uint64_t idle_tsc = w->idle_tsc;
 	uint64_t prev = rte_rdtsc(), now, idle_since = 0, armed_gen = 0;
 	bool armed = false, evented = false, woke = false;
 
@@ -334,6 +332,7 @@ vfwd_dp_init(const struct vfwd_config *cfg)
 		if (w->list == NULL || w->spare == NULL)
 			goto fail;
 		if (cfg->poll_mode == VFWD_POLL_ADAPTIVE) {
+			w->idle_tsc = rte_get_tsc_hz() / 1000000 * cfg->poll_idle_us;
 			rc = vfwd_sleep_init(&w->sleeper, cfg->poll_sleep_max_us);
 			if (rc != 0) {
 				VLOG_ERR("worker on CPU %d: cannot set up sleeping: %s",

@@ -65,6 +65,26 @@ def test_idle_worker_sleeps_and_traffic_wakes_it(reg, sockdir):
     assert d.stop() == 0
 
 
+def test_poll_idle_keeps_the_worker_awake_after_traffic(reg, sockdir):
+    """VIRTIOFWD_POLL_IDLE_US: after its last packet the worker polls that
+    long before it sleeps again (here 4 s, against 50 us by default)."""
+    d = reg.add(Daemon(sockdir, dict(ADAPTIVE, VIRTIOFWD_POLL_IDLE_US="4000000",
+                                     VIRTIOFWD_STATIC_VFS=[vf_spec(sockdir) + "=1"])))
+    wire = reg.add(wire_peer("%s/vf1.sock" % sockdir))
+    vm = reg.add(vm_peer(d.socket(1)))
+    wait_for(lambda: relay_up(d, 1), what="guest on relay 1")
+    wait_for(lambda: asleep_a_while(d), timeout=30, what="the idle worker sleeping")
+    exact_both_ways(d, wire, vm, bursts=1)
+    before = worker(d)
+    time.sleep(1)
+    after = worker(d)
+    assert after["sleep_cycles"] == before["sleep_cycles"], (before, after)
+    assert after["wakeups"] == before["wakeups"], (before, after)
+    # Then it sleeps again.
+    wait_for(lambda: asleep_a_while(d), timeout=30, what="the worker asleep again")
+    assert d.stop() == 0
+
+
 def test_busy_mode_never_sleeps(reg, sockdir):
     d = reg.add(Daemon(sockdir, {"VIRTIOFWD_POLL_MODE": "busy",
                                  "VIRTIOFWD_STATIC_VFS": [vf_spec(sockdir) + "=1"]}))
