@@ -317,6 +317,15 @@ def busiest(dump_glob):
     (thread, instr), path = max(per, key=lambda x: x[0][1] or 0)
     return path, thread, instr, sum(x[0][1] or 0 for x in per), len(files)
 
+def dump_of(dump_glob, thread):
+    """The dump file of callgrind thread 'thread', and its instruction
+    count, or None when no dump of that thread matches."""
+    for f in sorted(glob.glob(dump_glob)):
+        t, n = read_dump(f)
+        if t == thread:
+            return f, n or 0
+    return None
+
 def calls(funcs, fn):
     e = find(funcs, fn)
     return e["calls"] if e else 0
@@ -334,7 +343,14 @@ def cmd_analyse(args):
         sys.exit("%s %d B: no packet forwarded in the window" % (kind, size))
     path, thread, instr, all_instr, nthreads = busiest(dglob)
     funcs = annotate(path)
-    ipath, ithread, iinstr, _, _ = busiest(iglob)
+    # The idle window of the thread that forwarded: in adaptive mode the
+    # worker sleeps through the idle window, and another thread is busier.
+    same = dump_of(iglob, thread)
+    if same:
+        ipath, iinstr = same
+        ithread = thread
+    else:
+        ipath, ithread, iinstr, _, _ = busiest(iglob)
     ifuncs = annotate(ipath)
     if ithread != thread:
         print("  warning: the busiest thread differs between the idle (%d) and the loaded (%d) window"
