@@ -33,6 +33,7 @@ MAX_OTHER_CPU=${MAX_OTHER_CPU:-10}  # % of a CPU others may use before a run cou
 QUIET_WAIT=${QUIET_WAIT:-300}   # seconds to wait for a quiet machine before each run
 RETRIES=${RETRIES:-2}           # repeats of a disturbed run
 ORDER=${ORDER:-alternate}       # alternate | ref-first | dut-first
+POLL_MODE=${POLL_MODE:-busy}    # the daemon's VIRTIOFWD_POLL_MODE
 
 usage() {
 	cat <<EOF
@@ -53,6 +54,8 @@ options (environment variable in brackets):
   -q, --queue-size N   virtio ring size of the generator ports [QUEUE_SIZE=$QUEUE_SIZE]
   -m, --gen-mem M      generator memory: huge (hugepages, single file
                        segments) or nohuge [GEN_MEM=$GEN_MEM]
+  -p, --poll-mode M    the daemon's poll mode: busy or adaptive
+                       [POLL_MODE=$POLL_MODE]
   -k, --keep-logs      keep the work directory with all logs [KEEP_LOGS=1]
   -h, --help           this text
 other variables: BUILD_DIR (default $ROOT/build), DAEMON, TESTPMD,
@@ -76,6 +79,7 @@ while [ $# -gt 0 ]; do
 	-g|--gen-mode) GEN_MODE=${2:?}; shift ;;
 	-q|--queue-size) QUEUE_SIZE=${2:?}; shift ;;
 	-m|--gen-mem) GEN_MEM=${2:?}; shift ;;
+	-p|--poll-mode) POLL_MODE=${2:?}; shift ;;
 	-k|--keep-logs) KEEP_LOGS=1 ;;
 	-h|--help) usage; exit 0 ;;
 	--rounds=*) ROUNDS=${1#*=} ;;
@@ -86,6 +90,7 @@ while [ $# -gt 0 ]; do
 	--gen-mode=*) GEN_MODE=${1#*=} ;;
 	--queue-size=*) QUEUE_SIZE=${1#*=} ;;
 	--gen-mem=*) GEN_MEM=${1#*=} ;;
+	--poll-mode=*) POLL_MODE=${1#*=} ;;
 	*) usage >&2; die "unknown argument: $1" ;;
 	esac
 	shift
@@ -99,6 +104,8 @@ isint "$ROUNDS" && [ "$ROUNDS" -ge 1 ] || die "ROUNDS must be a positive integer
 isint "$DURATION" && [ "$DURATION" -ge 2 ] || die "DURATION must be an integer >= 2 (seconds)"
 isint "$WARMUP" || die "WARMUP must be an integer (seconds)"
 case "$ORDER" in alternate|ref-first|dut-first) ;; *) die "ORDER: alternate, ref-first or dut-first" ;; esac
+case "$POLL_MODE" in busy|adaptive) ;; *) die "POLL_MODE: busy or adaptive, not $POLL_MODE" ;; esac
+DAEMON_CONF_EXTRA=("VIRTIOFWD_POLL_MODE=$POLL_MODE")
 check_common_options
 check_host
 
@@ -379,7 +386,7 @@ setup_hugepages
 
 note "daemon: $DAEMON"
 note "rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s sizes=($SIZES) generator: mode=$GEN_MODE burst=$GEN_BURST ring=$QUEUE_SIZE mem=$GEN_MEM"
-echo "PVP loop: generator dpdk-testpmd on CPU $GEN_CPU, forwarder (ref = dpdk-testpmd io, dut = virtio-forwarder) on CPU $FWD_CPU"
+echo "PVP loop: generator dpdk-testpmd on CPU $GEN_CPU, forwarder (ref = dpdk-testpmd io, dut = virtio-forwarder, poll mode $POLL_MODE) on CPU $FWD_CPU"
 echo "Mpps = packets per second the forwarder delivered to the generator, both directions together"
 for ((round = 1; round <= ROUNDS; round++)); do
 	for size in $SIZES; do
