@@ -40,6 +40,7 @@ LOAD_PPS=${LOAD_PPS:-1000000}   # filler traffic of the loaded measurement, 0: n
 IDLE_S=${IDLE_S:-10}            # seconds of the idle CPU measurement
 KINDS=${KINDS:-"ref busy adaptive wake"}
 SLEEP_MAX=${SLEEP_MAX:-1000}    # VIRTIOFWD_POLL_SLEEP_MAX_US of the adaptive runs
+POLL_IDLE=${POLL_IDLE:-50}      # VIRTIOFWD_POLL_IDLE_US of the adaptive runs
 PROBE=${PROBE:-$BUILD_DIR/bench/latency-probe}
 WAKE_PROBE=${WAKE_PROBE:-$BUILD_DIR/bench/wake-probe}
 
@@ -54,7 +55,7 @@ Needs root, hugepages, dpdk-testpmd and the built probe ($PROBE).
 
 environment: ROUNDS ($ROUNDS), COUNT ($COUNT), INTERVALS ("$INTERVALS" us),
 LOAD_PPS ($LOAD_PPS), IDLE_S ($IDLE_S), KINDS ("$KINDS"),
-SLEEP_MAX ($SLEEP_MAX us), BUILD_DIR, KEEP_LOGS=1
+SLEEP_MAX ($SLEEP_MAX us), POLL_IDLE ($POLL_IDLE us), BUILD_DIR, KEEP_LOGS=1
 EOF
 }
 case "${1:-}" in -h|--help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
@@ -63,6 +64,7 @@ isint "$ROUNDS" && [ "$ROUNDS" -ge 1 ] || die "ROUNDS must be a positive integer
 isint "$COUNT" && [ "$COUNT" -ge 100 ] || die "COUNT must be an integer >= 100"
 isint "$IDLE_S" || die "IDLE_S must be an integer"
 isint "$LOAD_PPS" || die "LOAD_PPS must be an integer"
+isint "$POLL_IDLE" || die "POLL_IDLE must be an integer (microseconds)"
 for k in $KINDS; do
 	case $k in ref|busy|adaptive|wake) ;; *) die "KINDS: ref, busy, adaptive or wake, not $k" ;; esac
 done
@@ -141,7 +143,8 @@ measure() { # kind round
 	if [ "$kind" = ref ]; then
 		fwd_start ref
 	else
-		DAEMON_CONF_EXTRA=("VIRTIOFWD_POLL_MODE=$kind" "VIRTIOFWD_POLL_SLEEP_MAX_US=$SLEEP_MAX")
+		DAEMON_CONF_EXTRA=("VIRTIOFWD_POLL_MODE=$kind" "VIRTIOFWD_POLL_SLEEP_MAX_US=$SLEEP_MAX"
+			"VIRTIOFWD_POLL_IDLE_US=$POLL_IDLE")
 		fwd_start dut
 	fi
 	if [ "$IDLE_S" -gt 0 ]; then
