@@ -7,16 +7,21 @@
 #   scripts/fuzz.sh                   every target for 60 s
 #   scripts/fuzz.sh -t 3600 ovsdb     one target for an hour
 #   scripts/fuzz.sh -n 10000000       every target for 10 million runs
+#   scripts/fuzz.sh -j 2 -n 10000000 ovsdb   two processes on one target
 #
-# Options: -t SECONDS (per target), -n RUNS (per target, instead of -t),
-# -o FILE (also write the report there).  Targets: config_file
+# Options: -t SECONDS (per target), -n RUNS (per target, instead of -t;
+# shared out among the processes), -j N (processes per target, default
+# 1; they share the corpus directory), -o FILE (also write the report
+# there).  SIGINT or SIGTERM stops the running target's processes; what
+# they did is reported ("stopped", not a crash).  Targets: config_file
 # config_args ipc ovsdb zmq_port_control zmq_stats zmq_config
 # zmq_core_sched (default: all).  The corpus each run grows is kept in
 # build-fuzz/corpus/<target>, so soaks build on each other; it starts
 # from tests/fuzz/corpus/ and tests/fuzz/regress/.  A crash leaves its
 # input in build-fuzz/artifacts/<target>/: fix the bug and add the input
 # to tests/fuzz/regress/<target>/, where the unit tests replay it.
-# libFuzzer's output of the last run of each target: build-fuzz/logs/.
+# libFuzzer's output of the last run of each target: build-fuzz/logs/
+# (<target>.log, or <target>.<N>.log with -j).
 # Exit status: 0 when no target crashed, 1 otherwise.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -26,14 +31,19 @@ ALL="config_file config_args ipc ovsdb zmq_port_control zmq_stats zmq_config zmq
 secs=60
 runs=
 report=
-while getopts "t:n:o:h" opt; do
+jobs=1
+while getopts "t:n:o:j:h" opt; do
 	case $opt in
 	t) secs=$OPTARG ;;
 	n) runs=$OPTARG ;;
 	o) report=$OPTARG ;;
-	*) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	j) jobs=$OPTARG ;;
+	*) sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 done
+case $jobs in
+''|*[!0-9]*|0) echo "fuzz.sh: -j takes a number of processes from 1, not '$jobs'" >&2; exit 2 ;;
+esac
 shift $((OPTIND - 1))
 targets=${*:-$ALL}
 
@@ -72,37 +82,71 @@ for t in $targets; do
 	[ -x "$bin" ] || { echo "fuzz.sh: no target '$t' (have: $ALL)" >&2; exit 2; }
 	corpus=build-fuzz/corpus/$t
 	art=build-fuzz/artifacts/$t
-	out=build-fuzz/logs/$t.log     # libFuzzer's own output, kept
 	mkdir -p "$corpus" "$art"
 	cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null
 	find tests/fuzz/regress/"$t" -type f ! -name '.*' -exec cp -n {} "$corpus"/ \;
-	if [ -n "$runs" ]; then limit=(-runs="$runs"); what="$runs runs"; else
-		limit=(-max_total_time="$secs"); what="$secs s"; fi
+	if [ -n "$runs" ]; then
+		limit=(-runs="$(( (runs + jobs - 1) / jobs ))"); what="$runs runs"
+	else
+		limit=(-max_total_time="$secs"); what="$secs s"
+	fi
+	[ "$jobs" -gt 1 ] && what="$what, $jobs processes"
 	echo "==> fuzz_$t ($what)"
 	start=$(date +%s)
-	# -timeout: an input that takes 10 s is a hang, reported as a crash.
-	(cd "$VFWD_ROOT" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
-		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		nice -n 19 "$bin" "${limit[@]}" -max_len="$(max_len "$t")" \
-		-dict="$(dict_of "$t")" -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix="$art/" "$corpus") >"$out" 2>&1
-	rc=$?
+	pids=()
+	logs=()
+	for ((j = 1; j <= jobs; j++)); do
+		out=build-fuzz/logs/$t.log     # libFuzzer's own output, kept
+		[ "$jobs" -gt 1 ] && out=build-fuzz/logs/$t.$j.log
+		logs+=("$out")
+		# -timeout: an input that takes 10 s is a hang, reported as a crash.
+		(cd "$VFWD_ROOT" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+			UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			exec nice -n 19 "$bin" "${limit[@]}" -max_len="$(max_len "$t")" \
+			-dict="$(dict_of "$t")" -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 -artifact_prefix="$art/" "$corpus") >"$out" 2>&1 &
+		pids+=($!)
+	done
+	# Stopped from outside: libFuzzer prints its counts on SIGINT.
+	trap 'stop=1; kill -INT "${pids[@]}" 2>/dev/null' INT TERM
+	rcs=()
+	for p in "${pids[@]}"; do
+		while :; do
+			wait "$p"
+			rc=$?
+			# A trapped signal interrupts wait (status > 128) while the
+			# process still runs: wait again.
+			kill -0 "$p" 2>/dev/null || break
+		done
+		rcs+=("$rc")
+	done
+	trap - INT TERM
 	took=$(($(date +%s) - start))
-	execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$out" | grep -o '[0-9]*$')
-	last=$(grep -E '^#[0-9]+' "$out" | grep -o 'cov: [0-9]* ft: [0-9]* corp: [0-9]*' | tail -n 1)
+	execs=0
+	result=ok
+	for j in "${!logs[@]}"; do
+		out=${logs[$j]}
+		n=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$out" | grep -o '[0-9]*$')
+		execs=$((execs + ${n:-0}))
+		case ${rcs[$j]} in
+		0) ;;
+		72) [ "$result" = ok ] && result=stopped ;;   # libFuzzer's exit on SIGINT
+		*)
+			result=CRASH
+			crashed=1
+			grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$out" | head -n 8
+			echo "fuzz_$t failed: $out; input in $art/ (add it to tests/fuzz/regress/$t/ once fixed)"
+			;;
+		esac
+	done
+	last=$(grep -hE '^#[0-9]+' "${logs[@]}" | grep -o 'cov: [0-9]* ft: [0-9]*' | sort -t' ' -k2n | tail -n 1)
 	cov=$(echo "$last" | awk '{print $2}')
 	ft=$(echo "$last" | awk '{print $4}')
-	corp=$(echo "$last" | awk '{print $6}')
-	result=ok
-	if [ "$rc" != 0 ]; then
-		result=CRASH
-		crashed=1
-		grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$out" | head -n 8
-		echo "fuzz_$t failed: log above; input in $art/ (add it to tests/fuzz/regress/$t/ once fixed)"
-	fi
+	corp=$(find "$corpus" -type f | wc -l)
 	rate=$(( took > 0 ? ${execs:-0} / took : 0 ))
 	table="$table
 $t $took ${execs:-?} $rate ${cov:-?} ${ft:-?} ${corp:-?} $result"
+	[ "${stop:-0}" = 1 ] && break
 done
 
 echo
