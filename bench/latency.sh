@@ -9,7 +9,8 @@
 #   wake      no forwarder: bench/wake_probe.c wakes a thread sleeping in
 #             epoll_wait() on CPU 1 from CPU 0, the machine's floor under
 #             what sleeping can add (an eventfd write, the scheduler, an
-#             idle CPU coming back)
+#             idle CPU coming back); like the adaptive worker, the thread
+#             also wakes every SLEEP_MAX us
 # in the PVP topology of bench/pvp.sh:
 #
 #   latency-probe (CPU 0): port 0 = socket A ("VM"), port 1 = socket B ("wire")
@@ -128,7 +129,7 @@ measure_wake() { # round
 		n=$(probe_count "$iv")
 		note "wake round $1: $n wake-ups, one every $iv us"
 		"$WAKE_PROBE" --cpu "$GEN_CPU" --sleeper-cpu "$FWD_CPU" --interval "$iv" \
-			--count "$n" --raw >"$RUN/wake.out" 2>>"$RUN/probe.err" ||
+			--count "$n" --timeout "$SLEEP_MAX" --raw >"$RUN/wake.out" 2>>"$RUN/probe.err" ||
 			die "wake: the probe failed (see $RUN/probe.err)"
 		sed -n "s/^samples wake /wake $1 i$iv wake /p" "$RUN/wake.out" >>"$RESULTS"
 	done

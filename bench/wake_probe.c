@@ -9,12 +9,16 @@
  * spins until the sleeper has taken the time again on its return.  The
  * difference is one wake-up: the write, the scheduler, and an idle CPU
  * coming back (on a virtual machine, its exit from HLT).  One wake every
- * --interval microseconds, --count of them.
+ * --interval microseconds, --count of them.  Like an adaptive worker, the
+ * sleeper wakes on its own every --timeout microseconds (the daemon's
+ * VIRTIOFWD_POLL_SLEEP_MAX_US, 1000 by default; rounded up to whole
+ * milliseconds): how long a CPU has been idle changes how fast it wakes.
  *
  * Output: "wake n=N p50=.. p99=.. p999=.. max=.." in microseconds, then
  * with --raw a "samples wake us..." line.  Used by bench/latency.sh.
  *
- *   wake-probe --cpu MAIN --sleeper-cpu CPU --interval US --count N [--raw]
+ *   wake-probe --cpu MAIN --sleeper-cpu CPU --interval US --count N
+ *              [--timeout US] [--raw]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -34,6 +38,7 @@
 #define MAX_COUNT 1000000
 
 static int efd, epfd;
+static int timeout_ms = 1;
 static _Atomic uint64_t woke_at;   /* the sleeper's time on return, 0: not yet */
 static atomic_bool done;
 
@@ -67,7 +72,7 @@ sleeper(void *arg)
 		exit(1);
 	}
 	while (!atomic_load(&done)) {
-		int n = epoll_wait(epfd, &ev, 1, 1000);
+		int n = epoll_wait(epfd, &ev, 1, timeout_ms);
 
 		if (n < 0 && errno != EINTR) {
 			perror("wake-probe: epoll_wait");
@@ -108,6 +113,7 @@ main(int argc, char **argv)
 		{ "sleeper-cpu", required_argument, NULL, 's' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "raw", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -125,16 +131,18 @@ main(int argc, char **argv)
 		case 's': sleeper_cpu = atoi(optarg); break;
 		case 'i': interval_us = atol(optarg); break;
 		case 'n': count = atol(optarg); break;
+		case 't': timeout_ms = (int)((atol(optarg) + 999) / 1000); break;
 		case 'r': raw = true; break;
 		default:
 			fprintf(stderr, "usage: wake-probe --cpu CPU --sleeper-cpu CPU "
-				"--interval US --count N [--raw]\n");
+				"--interval US --count N [--timeout US] [--raw]\n");
 			return 2;
 		}
 	}
-	if (count < 1 || count > MAX_COUNT || interval_us < 1 || cpu == sleeper_cpu) {
-		fprintf(stderr, "wake-probe: need --count 1-%d, --interval > 0 and two "
-			"different CPUs\n", MAX_COUNT);
+	if (count < 1 || count > MAX_COUNT || interval_us < 1 || timeout_ms < 1 ||
+	    timeout_ms > 100000 || cpu == sleeper_cpu) {
+		fprintf(stderr, "wake-probe: need --count 1-%d, --interval > 0, --timeout "
+			"1-100000000 and two different CPUs\n", MAX_COUNT);
 		return 2;
 	}
 	lat = calloc((size_t)count, sizeof(*lat));
