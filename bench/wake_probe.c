@@ -65,7 +65,7 @@ static void *
 sleeper(void *arg)
 {
 	struct epoll_event ev;
-	uint64_t v;
+	uint64_t v, t;
 
 	if (pin(*(int *)arg) != 0) {
 		fprintf(stderr, "wake-probe: cannot pin the sleeper to CPU %d\n", *(int *)arg);
@@ -80,11 +80,15 @@ sleeper(void *arg)
 		}
 		if (n <= 0)
 			continue;
-		atomic_store(&woke_at, now_ns());
+		/* The time first, published after the read: the next write
+		 * cannot come before the counter is back to 0, so every write
+		 * raises its own event. */
+		t = now_ns();
 		if (read(efd, &v, sizeof(v)) != sizeof(v) && errno != EAGAIN) {
 			perror("wake-probe: read");
 			exit(1);
 		}
+		atomic_store(&woke_at, t);
 	}
 	return NULL;
 }
@@ -119,7 +123,7 @@ main(int argc, char **argv)
 	};
 	struct epoll_event ev = { .events = EPOLLIN };
 	int cpu = 0, sleeper_cpu = 1, opt;
-	long interval_us = 1000, count = 1000;
+	long interval_us = 1000, count = 1000, timeout_us = 1000;
 	bool raw = false;
 	uint64_t *lat;
 	pthread_t th;
@@ -131,7 +135,9 @@ main(int argc, char **argv)
 		case 's': sleeper_cpu = atoi(optarg); break;
 		case 'i': interval_us = atol(optarg); break;
 		case 'n': count = atol(optarg); break;
-		case 't': timeout_ms = (int)((atol(optarg) + 999) / 1000); break;
+		case 't':
+			timeout_us = strtol(optarg, NULL, 10);
+			break;
 		case 'r': raw = true; break;
 		default:
 			fprintf(stderr, "usage: wake-probe --cpu CPU --sleeper-cpu CPU "
@@ -139,12 +145,13 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (count < 1 || count > MAX_COUNT || interval_us < 1 || timeout_ms < 1 ||
-	    timeout_ms > 100000 || cpu == sleeper_cpu) {
+	if (count < 1 || count > MAX_COUNT || interval_us < 1 || timeout_us < 1 ||
+	    timeout_us > 100000000 || cpu == sleeper_cpu) {
 		fprintf(stderr, "wake-probe: need --count 1-%d, --interval > 0, --timeout "
 			"1-100000000 and two different CPUs\n", MAX_COUNT);
 		return 2;
 	}
+	timeout_ms = (int)((timeout_us + 999) / 1000);
 	lat = calloc((size_t)count, sizeof(*lat));
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -41,6 +41,11 @@ while getopts "t:n:o:j:h" opt; do
 	*) sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 done
+for v in "$secs" "${runs:-1}"; do
+	case $v in
+	''|*[!0-9]*) echo "fuzz.sh: -t and -n take whole numbers, not '$v'" >&2; exit 2 ;;
+	esac
+done
 case $jobs in
 ''|*[!0-9]*|0) echo "fuzz.sh: -j takes a number of processes from 1, not '$jobs'" >&2; exit 2 ;;
 esac
@@ -95,6 +100,11 @@ for t in $targets; do
 	start=$(date +%s)
 	pids=()
 	logs=()
+	# Stopped from outside: libFuzzer prints its counts on SIGINT.  Each
+	# signal is counted, so that a wait it interrupted is told from one
+	# that returned a child's status.
+	sigs=0
+	trap 'stop=1; sigs=$((sigs + 1)); kill -INT "${pids[@]}" 2>/dev/null' INT TERM
 	for ((j = 1; j <= jobs; j++)); do
 		out=build-fuzz/logs/$t.log     # libFuzzer's own output, kept
 		[ "$jobs" -gt 1 ] && out=build-fuzz/logs/$t.$j.log
@@ -107,18 +117,21 @@ for t in $targets; do
 			-print_final_stats=1 -artifact_prefix="$art/" "$corpus") >"$out" 2>&1 &
 		pids+=($!)
 	done
-	# Stopped from outside: libFuzzer prints its counts on SIGINT.
-	trap 'stop=1; kill -INT "${pids[@]}" 2>/dev/null' INT TERM
+	[ "${stop:-0}" = 1 ] && kill -INT "${pids[@]}" 2>/dev/null  # a signal came during the start
 	rcs=()
 	for p in "${pids[@]}"; do
 		while :; do
+			s=$sigs
 			wait "$p"
 			rc=$?
-			# A trapped signal interrupts wait (status > 128) while the
-			# process still runs: wait again.
-			kill -0 "$p" 2>/dev/null || break
+			# Interrupted by a trapped signal: wait again (bash keeps
+			# the status of a child it has reaped meanwhile).
+			[ "$sigs" = "$s" ] && break
 		done
 		rcs+=("$rc")
+		# The OVSDB target's socket directory: atexit() does not run
+		# when libFuzzer stops on a signal.
+		rm -rf "/tmp/vfwd-fuzz-ovsdb.$p"
 	done
 	trap - INT TERM
 	took=$(($(date +%s) - start))

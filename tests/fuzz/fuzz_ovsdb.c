@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -29,7 +30,9 @@ static int listen_fd = -1;
 static char sock_dir[64];
 static char sock_path[108];
 
-/* The socket and its directory go when the fuzzer or the replay exits. */
+/* The socket and its directory go when the fuzzer or the replay exits.
+ * When libFuzzer stops on a signal, atexit() does not run: the directory
+ * is named after the process, so that scripts/fuzz.sh can remove it. */
 static void
 cleanup(void)
 {
@@ -41,12 +44,13 @@ static void
 setup(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char dir[] = "/tmp/vfwd-fuzz-ovsdb.XXXXXX";
 
-	if (mkdtemp(dir) == NULL)
+	snprintf(sock_dir, sizeof(sock_dir), "/tmp/vfwd-fuzz-ovsdb.%d", (int)getpid());
+	snprintf(sock_path, sizeof(sock_path), "%s/db.sock", sock_dir);
+	/* Left by an earlier process with the same PID: reuse it. */
+	unlink(sock_path);
+	if (mkdir(sock_dir, 0700) != 0 && errno != EEXIST)
 		abort();
-	snprintf(sock_dir, sizeof(sock_dir), "%s", dir);
-	snprintf(sock_path, sizeof(sock_path), "%s/db.sock", dir);
 	atexit(cleanup);
 	memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
 	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
