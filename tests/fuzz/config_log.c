@@ -8,24 +8,31 @@
 
 #include "config.h"
 
+/* Formats the message and drops it. */
+static void
+expand(const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+}
+
 void
 vfwd_config_warn(const char *fmt, ...)
 {
-	char buf[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	expand(fmt, ap);
 	va_end(ap);
 }
 
 void
 vfwd_config_notice(const char *fmt, ...)
 {
-	char buf[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	expand(fmt, ap);
 	va_end(ap);
 }
