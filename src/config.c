@@ -266,8 +266,19 @@ const struct vfwd_setting vfwd_settings[] = {
 	},
 	{
 		.name = "VIRTIOFWD_TSO", .kind = VFWD_V_FLAG, FIELD(tso),
-		OPT_SWITCH("enable-tso", 'T'),
-		.help = "TSO and checksum offloads [VIRTIOFWD_TSO]",
+		.def = "y",
+		OPT_OPTIONAL("enable-tso", 'T', "y|n", "true"),
+		.help = "TSO and checksum offloads, in the device\n"
+			"or in software; n: none [VIRTIOFWD_TSO,\n"
+			"default on]",
+	},
+	{
+		.name = "VIRTIOFWD_GRO", .kind = VFWD_V_FLAG, FIELD(gro),
+		.def = "y",
+		OPT_OPTIONAL("enable-gro", 0, "y|n", "true"),
+		.help = "coalesce TCP segments toward guests that\n"
+			"take large packets (with VIRTIOFWD_TSO)\n"
+			"[VIRTIOFWD_GRO, default on]",
 	},
 	{
 		.name = "VIRTIOFWD_ZERO_COPY", .kind = VFWD_V_FLAG,

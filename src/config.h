@@ -88,7 +88,8 @@ struct vfwd_config {
 	/* Virtio features offered to guests. */
 	bool jumbo;
 	bool mrgbuf;
-	bool tso;
+	bool tso;                            /* offloads (TSO, checksums) */
+	bool gro;                            /* coalescing toward guests */
 	bool same_numa;
 	bool zero_copy;                      /* 1.x; accepted, no effect */
 

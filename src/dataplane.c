@@ -581,6 +581,11 @@ fill_unit(struct vfwd_unit *u, unsigned int id, enum vfwd_dir dir,
 	u->pool = d->pool;
 	u->q_enabled = d->q_enabled[dir];
 	u->features = d->features;
+	u->ofl = d->ofl;
+	u->gro = d->gro;
+	/* A device without checksum verdicts may hand over partial
+	 * checksums: every burst it receives is looked at. */
+	u->rx_inspect = d->port_id >= 0 && !(d->ofl.ofl & VFWD_DEV_OFL_RX_CSUM);
 	u->ctr = &workers[w].ctr[id][dir].c;
 	u->qctr = workers[w].qctr[dir][id];
 }
@@ -723,26 +728,25 @@ ctr_read(const uint64_t *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
+/* The counters are all uint64_t, summed field by field. */
+#define N_DIR_COUNTERS (sizeof(struct vfwd_dir_counters) / sizeof(uint64_t))
+_Static_assert(sizeof(struct vfwd_dir_counters) % sizeof(uint64_t) == 0,
+	       "struct vfwd_dir_counters holds uint64_t counters only");
+
 void
 vfwd_dp_relay_counters(unsigned int id, struct vfwd_dir_counters out[VFWD_N_DIRS])
 {
-	unsigned int w;
+	unsigned int w, i;
 	int d;
 
 	memset(out, 0, VFWD_N_DIRS * sizeof(*out));
 	for (w = 0; w < n_workers; w++)
 		for (d = 0; d < VFWD_N_DIRS; d++) {
-			const struct vfwd_dir_counters *c = &workers[w].ctr[id][d].c;
-			struct vfwd_dir_counters *s = &out[d];
+			const uint64_t *c = (const uint64_t *)&workers[w].ctr[id][d].c;
+			uint64_t *s = (uint64_t *)&out[d];
 
-			s->rx_pkts += ctr_read(&c->rx_pkts);
-			s->rx_bytes += ctr_read(&c->rx_bytes);
-			s->tx_pkts += ctr_read(&c->tx_pkts);
-			s->tx_bytes += ctr_read(&c->tx_bytes);
-			s->drop_full_pkts += ctr_read(&c->drop_full_pkts);
-			s->drop_full_bytes += ctr_read(&c->drop_full_bytes);
-			s->drop_nc_pkts += ctr_read(&c->drop_nc_pkts);
-			s->drop_nc_bytes += ctr_read(&c->drop_nc_bytes);
+			for (i = 0; i < N_DIR_COUNTERS; i++)
+				s[i] += ctr_read(&c[i]);
 		}
 }
 

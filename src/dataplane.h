@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "offload_info.h"
 
 struct rte_mempool;
 
@@ -36,9 +37,21 @@ enum vfwd_dir {
 /*
  * Counters of one direction of one relay: kept per worker by the data
  * path, summed over the workers by vfwd_dp_relay_counters().  "rx" is
- * what the direction took in, "tx" what the other side accepted; "full"
- * drops are packets the other side refused after the bounded retry, "nc"
- * drops packets taken in while the other side was not connected.
+ * what the direction took in, "tx" what the other side accepted (frames:
+ * a packet segmented in software leaves as several, coalesced ones as
+ * one); "full" drops are frames the other side refused after the bounded
+ * retry, "nc" drops packets taken in while the other side was not
+ * connected.  The other drops are the offload path's (offload.c), each
+ * with its reason: "too_big" a frame larger than the device's MTU that
+ * cannot be segmented, "bad_offload" an offload request the relay cannot
+ * honour (headers it cannot parse, an unsupported segmentation, more
+ * segments than VFWD_OFL_SEGS_MAX, refused by the driver's TX
+ * preparation), "no_buffers" a segmentation that found no packet buffers,
+ * "truncated" a frame shorter than its IP header says (a kernel interface
+ * that hands a packet socket more than its frame size).  The last four
+ * count work, not drops: large packets handed to the device's TSO or LRO
+ * result, segmented in software, checksums completed in software, and
+ * packets coalesced into others (GRO).
  */
 struct vfwd_dir_counters {
 	uint64_t rx_pkts;
@@ -49,6 +62,18 @@ struct vfwd_dir_counters {
 	uint64_t drop_full_bytes;
 	uint64_t drop_nc_pkts;
 	uint64_t drop_nc_bytes;
+	uint64_t drop_too_big_pkts;
+	uint64_t drop_too_big_bytes;
+	uint64_t drop_bad_offload_pkts;
+	uint64_t drop_bad_offload_bytes;
+	uint64_t drop_no_buffers_pkts;
+	uint64_t drop_no_buffers_bytes;
+	uint64_t drop_truncated_pkts;
+	uint64_t drop_truncated_bytes;
+	uint64_t tso_device_pkts;
+	uint64_t tso_software_pkts;
+	uint64_t csum_software_pkts;
+	uint64_t coalesced_pkts;
 };
 
 /*
@@ -87,8 +112,11 @@ struct vfwd_dp_relay {
 	 * q); written by the vhost thread at any time, read once per poll. */
 	const uint32_t *q_enabled[VFWD_N_DIRS];
 	/* The guest's negotiated features, written by the vhost thread:
-	 * an idle worker keeps polling while dirty pages are logged. */
+	 * an idle worker keeps polling while dirty pages are logged, and
+	 * the offloads toward the guest follow them. */
 	const uint64_t *features;
+	struct vfwd_ofl_dev ofl;           /* the device's offloads */
+	bool gro;                          /* coalesce TCP toward the guest */
 };
 
 /*

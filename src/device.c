@@ -11,6 +11,7 @@
 #include "device.h"
 #include "errmsg.h"
 #include "log.h"
+#include "offload_info.h"
 
 /* The EAL device name of a spec: the devargs name before the first ','. */
 static void
@@ -65,14 +66,71 @@ jumbo_mtu(const struct rte_eth_dev_info *info)
 	return RTE_MAX(mtu, (uint32_t)info->min_mtu);
 }
 
+/*
+ * The offloads the relay asks of a device it can do, in ethdev's terms,
+ * and what they make it do in ours (VFWD_DEV_OFL_*).  Checksum verdicts
+ * on receive are always asked for: they tell partial checksums apart,
+ * and a guest with GUEST_CSUM need not check what the device did.  TX
+ * offloads and LRO only with VIRTIOFWD_TSO (and LRO with VIRTIOFWD_GRO).
+ * TSO is used where the device can also do the checksums it needs and
+ * send chained buffers (a guest's large packet arrives as a chain); the
+ * tap driver's TSO cuts IPv4 only (DPDK 22.11), so IPv6 is cut here.
+ */
+static uint32_t
+choose_offloads(const struct rte_eth_dev_info *info,
+		const struct vfwd_device_opts *opts, uint64_t *rx, uint64_t *tx)
+{
+	const uint64_t rx_csum = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |
+		RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+	uint64_t want_tx = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	uint32_t ofl = 0;
+	bool tso;
+
+	if (opts->tso)
+		want_tx |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+			RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	*tx = info->tx_offload_capa & want_tx;
+	*rx = 0;
+	if ((info->rx_offload_capa & rx_csum) == rx_csum) {
+		*rx |= rx_csum;
+		ofl |= VFWD_DEV_OFL_RX_CSUM;
+	}
+	/* Coalesced frames exceed a buffer: LRO needs scattered receive. */
+	if (opts->tso && opts->lro && (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TCP_LRO) &&
+	    (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) &&
+	    info->max_lro_pkt_size > 0) {
+		*rx |= RTE_ETH_RX_OFFLOAD_TCP_LRO | RTE_ETH_RX_OFFLOAD_SCATTER;
+		ofl |= VFWD_DEV_OFL_RX_LRO;
+	}
+	if (*tx & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		ofl |= VFWD_DEV_OFL_TX_MULTI_SEGS;
+	if (*tx & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)
+		ofl |= VFWD_DEV_OFL_TX_IPV4_CSUM;
+	if (*tx & RTE_ETH_TX_OFFLOAD_TCP_CKSUM)
+		ofl |= VFWD_DEV_OFL_TX_TCP_CSUM;
+	if (*tx & RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+		ofl |= VFWD_DEV_OFL_TX_UDP_CSUM;
+	tso = (*tx & RTE_ETH_TX_OFFLOAD_TCP_TSO) && (ofl & VFWD_DEV_OFL_TX_TCP_CSUM) &&
+		(ofl & VFWD_DEV_OFL_TX_MULTI_SEGS);
+	if (tso && (ofl & VFWD_DEV_OFL_TX_IPV4_CSUM))
+		ofl |= VFWD_DEV_OFL_TX_TSO4;
+	if (tso && strcmp(info->driver_name, "net_tap") != 0)
+		ofl |= VFWD_DEV_OFL_TX_TSO6;
+	if (!(ofl & (VFWD_DEV_OFL_TX_TSO4 | VFWD_DEV_OFL_TX_TSO6)))
+		*tx &= ~RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	return ofl;
+}
+
 /* Builds the port configuration from what the device can do. */
 static void
 port_conf(const struct rte_eth_dev_info *info, const struct vfwd_device_opts *opts,
-	  uint16_t nb_rxq, struct rte_eth_conf *conf, const char *name)
+	  uint16_t nb_rxq, struct rte_eth_conf *conf, uint32_t *ofl, const char *name)
 {
-	uint64_t tx_want = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-
 	memset(conf, 0, sizeof(*conf));
+	*ofl = choose_offloads(info, opts, &conf->rxmode.offloads, &conf->txmode.offloads);
+	if (*ofl & VFWD_DEV_OFL_RX_LRO)
+		conf->rxmode.max_lro_pkt_size = RTE_MIN(info->max_lro_pkt_size,
+							(uint32_t)UINT16_MAX);
 	if (nb_rxq > 1) {
 		uint64_t hf = info->flow_type_rss_offloads &
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
@@ -96,18 +154,6 @@ port_conf(const struct rte_eth_dev_info *info, const struct vfwd_device_opts *op
 		conf->rxmode.mtu = mtu;
 		conf->rxmode.offloads |= info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER;
 	}
-	if (opts->tso) {
-		uint64_t want = RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
-			RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
-
-		if ((info->tx_offload_capa & want) != want)
-			VLOG_WARN("%s: TSO/checksum offload requested but the device "
-				  "lacks some of it (capabilities 0x%" PRIx64 "); guests "
-				  "sending offloaded packets may see them dropped",
-				  name, info->tx_offload_capa);
-		tx_want |= want;
-	}
-	conf->txmode.offloads = info->tx_offload_capa & tx_want;
 }
 
 /*
@@ -204,7 +250,7 @@ configure_port(uint16_t port, const struct vfwd_device_opts *opts,
 	numa = rte_eth_dev_socket_id(port);
 	dev->numa = numa >= 0 ? numa : -1;
 
-	port_conf(&info, opts, dev->nb_rxq, &conf, label);
+	port_conf(&info, opts, dev->nb_rxq, &conf, &dev->ofl, label);
 	/* RX interrupts only let an idle worker sleep: a driver that refuses
 	 * them is configured without, and its worker sleeps on a timer. */
 	conf.intr_conf.rxq = opts->rx_intr;
@@ -221,7 +267,7 @@ configure_port(uint16_t port, const struct vfwd_device_opts *opts,
 		VLOG_WARN("%s: configuring %u RX queues with RSS failed (%s); "
 			  "using one RX queue", label, dev->nb_rxq, rte_strerror(-rc));
 		dev->nb_rxq = 1;
-		port_conf(&info, opts, dev->nb_rxq, &conf, label);
+		port_conf(&info, opts, dev->nb_rxq, &conf, &dev->ofl, label);
 		conf.intr_conf.rxq = 0;
 		rc = rte_eth_dev_configure(port, dev->nb_rxq, dev->nb_txq, &conf);
 	}
@@ -260,6 +306,7 @@ vfwd_device_start(struct vfwd_device *dev, struct rte_mempool *pool,
 {
 	const char *label = dev->name;
 	uint16_t q, mtu, port = dev->port_id;
+	char ofl[160];
 	unsigned int sock = dev->numa >= 0 ? (unsigned int)dev->numa
 					    : (unsigned int)SOCKET_ID_ANY;
 	int rc;
@@ -297,13 +344,17 @@ vfwd_device_start(struct vfwd_device *dev, struct rte_mempool *pool,
 		ERR("%s: start failed: %s", label, rte_strerror(-rc));
 		return rc;
 	}
-	/* The MTU the device runs at, as the driver reports it (0: the
-	 * driver cannot say). */
-	if (rte_eth_dev_get_mtu(port, &mtu) != 0)
-		mtu = 0;
+	/* The MTU the device runs at, as the driver reports it; ethdev's
+	 * default when the driver cannot say.  No frame longer than that
+	 * (and its Ethernet header) is sent to it. */
+	if (rte_eth_dev_get_mtu(port, &mtu) != 0 || mtu == 0)
+		mtu = RTE_ETHER_MTU;
+	dev->mtu = mtu;
 	VLOG_INFO("%s: port %u up, %u RX / %u TX queues of %u/%u descriptors, "
-		  "MTU %u, NUMA node %d", label, port, dev->nb_rxq, dev->nb_txq,
-		  dev->nb_rxd, dev->nb_txd, mtu, dev->numa);
+		  "MTU %u, NUMA node %d; offloads in the device: %s (the relay "
+		  "does the others in software)", label, port, dev->nb_rxq,
+		  dev->nb_txq, dev->nb_rxd, dev->nb_txd, mtu, dev->numa,
+		  vfwd_dev_ofl_format(dev->ofl, ofl, sizeof(ofl)));
 	return 0;
 }
 

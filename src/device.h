@@ -27,6 +27,7 @@ struct rte_mempool;
 struct vfwd_device_opts {
 	bool jumbo;        /* MTU 9000 */
 	bool tso;          /* TSO and checksum offloads toward the device */
+	bool lro;          /* LRO, where the device has it */
 	bool rx_intr;      /* RX interrupts, where the driver has them
 			    * (adaptive polling sleeps on them) */
 };
@@ -40,6 +41,8 @@ struct vfwd_device {
 	uint16_t nb_txd;                 /* ... per TX queue */
 	int numa;                        /* -1 when unknown */
 	char name[VFWD_DEVSPEC_MAX];     /* the spec, or the bond's name */
+	uint32_t ofl;                    /* VFWD_DEV_OFL_* configured */
+	uint16_t mtu;                    /* what it runs at, once started */
 	bool bond;
 	uint8_t n_members;
 	uint16_t member_port[VFWD_BOND_MAX_MEMBERS];

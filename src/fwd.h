@@ -11,6 +11,7 @@
 #ifndef VFWD_FWD_H
 #define VFWD_FWD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dataplane.h"
@@ -43,6 +44,10 @@ struct vfwd_unit {
 	/* The guest's negotiated features (dirty logging), written by the
 	 * vhost thread; read only before sleeping. */
 	const uint64_t *features;
+	struct vfwd_ofl_dev ofl;     /* what the device does itself */
+	bool gro;                    /* coalesce TCP toward the guest */
+	bool rx_inspect;             /* VF to VM: the device gives no checksum
+				      * verdicts; look at every burst */
 	struct vfwd_dir_counters *ctr;    /* this worker's counters */
 	struct vfwd_queue_counters *qctr; /* ... per guest queue */
 
@@ -56,6 +61,18 @@ struct vfwd_unit {
 	uint8_t q[VFWD_MAX_QUEUE_PAIRS];      /* enabled guest queues */
 	uint8_t dev_q[VFWD_MAX_QUEUE_PAIRS];  /* device TX queue of each (VM to VF) */
 };
+
+/*
+ * Adds to a counter only this worker writes.  The relaxed atomic load and
+ * store compile to plain moves, and make the concurrent reads of the stats
+ * side well defined.
+ */
+static inline void
+vfwd_ctr_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
 
 /* A forwarding engine. */
 struct vfwd_fwd_engine {

@@ -37,6 +37,7 @@
 #include "journal.h"
 #include "log.h"
 #include "metrics.h"
+#include "offload.h"
 #include "portctl.h"
 #include "relay.h"
 #include "service.h"
@@ -511,6 +512,13 @@ main(int argc, char **argv)
 		VLOG_ERR("cannot set up workers: %s", strerror(-rc));
 		goto out_eal;
 	}
+	/* Software segmentation's indirect buffers, shared by all relays:
+	 * only guests with offloads send what needs them. */
+	if (cfg->tso && vfwd_ofl_init(VFWD_OFL_INDIRECT_MBUFS, SOCKET_ID_ANY) != 0) {
+		VLOG_ERR("cannot create %u indirect packet buffers for software "
+			 "segmentation (out of hugepage memory?)", VFWD_OFL_INDIRECT_MBUFS);
+		goto out_workers;
+	}
 	vfwd_relays_init(cfg);
 	vfwd_portctl_init(cfg);
 	if (vfwd_dp_start() != 0)
@@ -577,6 +585,7 @@ out_relays:
 		close(tfd);
 out_workers:
 	vfwd_dp_fini();
+	vfwd_ofl_fini();
 out_eal:
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_vhost.h>
@@ -83,6 +84,7 @@ static struct relay relays[VFWD_MAX_RELAYS];
 static pthread_mutex_t relay_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t vring_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vfwd_device_opts dev_opts;
+static bool gro;                         /* VIRTIOFWD_GRO (with TSO) */
 static uint16_t buf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
 static unsigned int pool_generation;     /* keeps pool names unique */
 static const struct rte_vhost_device_ops vhost_ops;
@@ -127,6 +129,11 @@ sync_dataplane(const struct relay *r)
 			[VFWD_DIR_VM_TO_VF] = &r->q_enabled[VFWD_DIR_VM_TO_VF],
 		},
 		.features = &r->features,
+		.ofl = {
+			.ofl = r->st.device ? r->dev.ofl : 0,
+			.mtu = r->st.device ? r->dev.mtu : RTE_ETHER_MTU,
+		},
+		.gro = gro,
 	};
 
 	vfwd_dp_set_relay(r->id, &d);
@@ -293,6 +300,8 @@ vfwd_relays_init(const struct vfwd_config *cfg)
 	buf_size = cfg->jumbo ? JUMBO_BUF_SIZE : RTE_MBUF_DEFAULT_BUF_SIZE;
 	dev_opts.jumbo = cfg->jumbo;
 	dev_opts.tso = cfg->tso;
+	dev_opts.lro = cfg->gro;
+	gro = cfg->tso && cfg->gro;
 	dev_opts.rx_intr = cfg->poll_mode == VFWD_POLL_ADAPTIVE;
 	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
 		struct relay *r = &relays[i];
@@ -632,6 +641,17 @@ vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
 	vfwd_dp_relay_cpus(id, info->cpu, info->pin);
 	info->dev_rxq = r->st.device ? r->dev.nb_rxq : 0;
 	info->dev_txq = r->st.device ? r->dev.nb_txq : 0;
+	info->dev_ofl = r->st.device ? r->dev.ofl : 0;
+	info->dev_mtu = r->st.device ? r->dev.mtu : 0;
+	info->gro = gro;
+	if (r->st.device) {
+		struct rte_eth_stats es;
+
+		/* What the driver refused to send: with the relay's own
+		 * counters, what it handed over adds up. */
+		if (rte_eth_stats_get(r->dev.port_id, &es) == 0)
+			info->dev_oerrors = es.oerrors;
+	}
 	pthread_mutex_lock(&vring_lock);
 	if (guest) {
 		info->rxq_enabled = r->q_enabled[VFWD_DIR_VF_TO_VM];

@@ -38,6 +38,10 @@ struct vfwd_relay_info {
 	int pin[VFWD_N_DIRS];               /* configured pin, -1 none */
 	uint32_t rxq_enabled, txq_enabled;  /* guest queue bitmaps */
 	uint16_t dev_rxq, dev_txq;
+	uint32_t dev_ofl;                   /* VFWD_DEV_OFL_* of the device */
+	uint16_t dev_mtu;                   /* 0: no device */
+	uint64_t dev_oerrors;               /* frames the device failed to send */
+	bool gro;                           /* software coalescing is on */
 	uint64_t features;                  /* negotiated virtio features */
 	uint64_t offered;                   /* features the socket offers */
 	struct vfwd_dir_counters dir[VFWD_N_DIRS];  /* summed over workers */

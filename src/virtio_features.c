@@ -8,18 +8,28 @@
 
 #include "virtio_features.h"
 
-/* Offloads a relay cannot honour unless TSO is enabled end to end. */
+/* The checksum and TCP segmentation offloads, which the relay honours on
+ * any device (offload.c), unless VIRTIOFWD_TSO turns them off. */
 #define OFFLOAD_FEATURES \
 	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) | \
 	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
-	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) | \
-	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) | \
-	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO))
+	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6))
+
+/*
+ * What the vhost library offers and the relay never does: UDP
+ * fragmentation offload (a guest's UFO packet would have to be cut into
+ * IP fragments; Linux guests have not sent any since 4.14), TCP
+ * segmentation with ECN's CWR rules, and the legacy "any GSO" bit.
+ */
+#define NEVER_FEATURES \
+	((1ULL << VIRTIO_NET_F_GSO) | (1ULL << VIRTIO_NET_F_HOST_UFO) | \
+	 (1ULL << VIRTIO_NET_F_GUEST_UFO) | (1ULL << VIRTIO_NET_F_HOST_ECN) | \
+	 (1ULL << VIRTIO_NET_F_GUEST_ECN))
 
 uint64_t
 vfwd_features_disabled(const struct vfwd_config *cfg)
 {
-	uint64_t disabled = 0;
+	uint64_t disabled = NEVER_FEATURES;
 
 	if (!cfg->mrgbuf)
 		disabled |= 1ULL << VIRTIO_NET_F_MRG_RXBUF;

@@ -28,9 +28,11 @@
 /*
  * The virtio-net feature bits the daemon removes from the vhost library's
  * defaults for 'cfg': MRG_RXBUF unless VIRTIOFWD_MRGBUF, the checksum and
- * segmentation offloads unless VIRTIOFWD_TSO.  Nothing else in the
- * configuration changes the features (VIRTIOFWD_JUMBO only sizes packet
- * buffers and the device's MTU).
+ * TCP segmentation offloads unless VIRTIOFWD_TSO (on by default), and
+ * always UFO, ECN and the legacy GSO bit, which the relay does not
+ * honour.  Nothing else in the configuration changes the features
+ * (VIRTIOFWD_JUMBO only sizes packet buffers and the device's MTU,
+ * VIRTIOFWD_GRO only what the relay does with offered features).
  */
 uint64_t vfwd_features_disabled(const struct vfwd_config *cfg);
 

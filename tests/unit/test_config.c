@@ -110,7 +110,9 @@ test_defaults(void **state)
 	assert_string_equal(cfg.socket_group, "kvm");
 	assert_false(cfg.socket_group_set);
 	assert_false(cfg.vhost_client || cfg.dynamic_sockets || cfg.jumbo
-		     || cfg.mrgbuf || cfg.tso || cfg.same_numa);
+		     || cfg.mrgbuf || cfg.same_numa);
+	/* Offloads are on unless the variable says otherwise. */
+	assert_true(cfg.tso && cfg.gro);
 	assert_int_equal(cfg.n_static_devs, 0);
 	assert_int_equal(cfg.n_pins, 0);
 	assert_string_equal(cfg.zmq_port_control_ep,
@@ -226,6 +228,7 @@ test_boolean_variables(void **state)
 		"VIRTIOFWD_JUMBO", "VIRTIOFWD_MRGBUF", "VIRTIOFWD_TSO",
 		"VIRTIOFWD_CPU_NIC_SAME_NUMA", "VIRTIOFWD_DYNAMIC_SOCKETS",
 		"VIRTIOFWD_ZERO_COPY", "VIO4WD_CORE_SCHED_GLOBAL_NUMA_OPT",
+		"VIRTIOFWD_GRO",
 	};
 	/* on: the value; notice: an explicit negative 1.x read as on. */
 	static const struct {
@@ -259,6 +262,11 @@ test_boolean_variables(void **state)
 	(void)state;
 	for (i = 0; i < sizeof flags / sizeof flags[0]; i++) {
 		bool zero_copy = !strcmp(flags[i], "VIRTIOFWD_ZERO_COPY");
+		/* The flags that are on when not set stay on while another
+		 * is tested; an empty value turns them off as any other. */
+		int others_on = strcmp(flags[i], "VIRTIOFWD_TSO") != 0;
+
+		others_on += strcmp(flags[i], "VIRTIOFWD_GRO") != 0;
 
 		for (j = 0; j < sizeof flag_values / sizeof flag_values[0]; j++) {
 			snprintf(text, sizeof text, "%s=%s\n", flags[i],
@@ -269,8 +277,9 @@ test_boolean_variables(void **state)
 			assert_int_equal(cfg.vhost_client + cfg.ipc_port_control
 					 + cfg.jumbo + cfg.mrgbuf + cfg.tso
 					 + cfg.same_numa + cfg.sched_global_numa
-					 + cfg.dynamic_sockets + cfg.zero_copy,
-					 flag_values[j].on);
+					 + cfg.dynamic_sockets + cfg.zero_copy
+					 + cfg.gro,
+					 flag_values[j].on + others_on);
 			if (flag_values[j].notice) {
 				/* One line: off, and why 1.x differs. */
 				assert_int_equal(n_notices, 1);
@@ -1499,6 +1508,9 @@ sample_value(const struct vfwd_setting *s)
 	static char num[16];
 
 	switch (s->kind) {
+	case VFWD_V_FLAG:
+		/* A flag that is on by default changes when turned off. */
+		return s->def ? "n" : "1";
 	case VFWD_V_CPUSET:
 		return "3-4";
 	case VFWD_V_INT:

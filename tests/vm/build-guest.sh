@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Builds (once) the test guest: a Debian kernel, not installed, and an
-# initramfs with static busybox, the virtio-net modules, ethtool and an /init
+# initramfs with static busybox, the virtio-net modules, ethtool, iperf3 and an /init
 # driven by vfwd.* kernel parameters (see tests/vm/README.md).
 #
 # Prints on stdout:
@@ -10,7 +10,7 @@
 #   BZIMAGE=<path>
 #   INITRD=<path>
 # Everything else goes to stderr. Reruns reuse the cache and rebuild only
-# what changed (kernel package, busybox, ethtool, this script).
+# what changed (kernel package, busybox, ethtool, iperf3, this script).
 #
 # Environment:
 #   VFWD_VM_FLAVOUR     "virtio" (default): the guest of a relay, /init is
@@ -73,7 +73,7 @@ need() {
 }
 
 need qemu-system-x86_64:qemu-system-x86 -busybox-static:busybox-static \
-	ethtool:ethtool cpio:cpio xz:xz-utils modinfo:kmod gzip:gzip \
+	ethtool:ethtool iperf3:iperf3 cpio:cpio xz:xz-utils modinfo:kmod gzip:gzip \
 	python3:python3 dpkg-deb:dpkg
 
 BUSYBOX=/bin/busybox
@@ -193,8 +193,10 @@ KERNEL=$BZIMAGE
 
 # ------------------------------------------------------------- initramfs
 ETHTOOL=$(command -v ethtool)
+IPERF3=$(command -v iperf3)
 # Contents only (not paths): every checkout of the same kit shares the cache.
-KEY=$( { echo "$PKG $FLAVOUR"; cat "$SELF" "$(dirname "$SELF")/$INIT" "$BUSYBOX" "$ETHTOOL"; } |
+KEY=$( { echo "$PKG $FLAVOUR"; cat "$SELF" "$(dirname "$SELF")/$INIT" "$BUSYBOX" "$ETHTOOL" \
+	"$IPERF3"; } |
 	sha256sum | cut -c1-16)
 INITRD=$CACHE/initrd-$FLAVOUR-$KVER-$KEY.cpio.gz
 if [ ! -s "$INITRD" ]; then
@@ -202,7 +204,7 @@ if [ ! -s "$INITRD" ]; then
 	W=$(mktemp -d "$CACHE/.build.XXXXXX")
 	trap 'rm -rf "$W"' EXIT
 	R=$W/root
-	mkdir -p "$R"/{bin,sbin,dev,proc,sys,tmp,run,etc,lib/modules}
+	mkdir -p "$R"/{bin,sbin,usr/bin,dev,proc,sys,tmp,run,etc,lib/modules}
 	cp "$BUSYBOX" "$R/bin/busybox"
 
 	# Modules, in dependency order (modinfo on the package's files).
@@ -232,14 +234,18 @@ if [ ! -s "$INITRD" ]; then
 	for m in $GUEST_MODULES; do add_mod "$m"; done
 	log "modules: $(tr '\n' ' ' <"$R/lib/modules/order")"
 
-	# ethtool and its shared libraries (found with ldd).
-	cp "$ETHTOOL" "$R/sbin/ethtool"
-	if ! file_is_static "$ETHTOOL"; then
-		for lib in $(ldd "$ETHTOOL" | grep -o '/[^ ]*'); do
+	# ethtool and iperf3 with their shared libraries (found with ldd).
+	add_prog() { # program destination
+		cp "$1" "$R$2"
+		file_is_static "$1" && return 0
+		local lib
+		for lib in $(ldd "$1" | grep -o '/[^ ]*'); do
 			mkdir -p "$R$(dirname "$lib")"
 			cp -L "$lib" "$R$lib"
 		done
-	fi
+	}
+	add_prog "$ETHTOOL" /sbin/ethtool
+	add_prog "$IPERF3" /usr/bin/iperf3
 
 	cp "$(dirname "$SELF")/$INIT" "$R/init"
 	chmod 755 "$R/init"
