@@ -324,11 +324,35 @@ fill_relay(struct relay_msg *m, bool queues, unsigned int window)
 		m->rs.pool_size = ri->pool_size;
 		m->rs.pool_in_use = ri->pool_in_use;
 	}
+	m->rs.has_gro = true;
+	m->rs.gro = ri->gro;
+	if (ri->has_device) {
+		m->rs.has_device_tx_errors = m->rs.has_device_offloads = true;
+		m->rs.has_device_mtu = true;
+		m->rs.device_tx_errors = ri->dev_oerrors;
+		m->rs.device_offloads = ri->dev_ofl;
+		m->rs.device_mtu = ri->dev_mtu;
+	}
 
 	dir_state(ri, VFWD_DIR_VF_TO_VM, m->f2m_state, sizeof(m->f2m_state));
 	m->f2m.active = active && ri->rxq_enabled != 0;
 	m->f2m.internal_state = m->f2m_state;
 #define SET(msg, field, val) ((msg).has_##field = true, (msg).field = (val))
+/* The offload path's counters, named alike in both directions. */
+#define SET_OFFLOAD(msg, c) do {						\
+	SET(msg, pkts_dropped_too_big, (c)->drop_too_big_pkts);		\
+	SET(msg, bytes_dropped_too_big, (c)->drop_too_big_bytes);	\
+	SET(msg, pkts_dropped_bad_offload, (c)->drop_bad_offload_pkts);	\
+	SET(msg, bytes_dropped_bad_offload, (c)->drop_bad_offload_bytes); \
+	SET(msg, pkts_dropped_no_buffers, (c)->drop_no_buffers_pkts);	\
+	SET(msg, bytes_dropped_no_buffers, (c)->drop_no_buffers_bytes);	\
+	SET(msg, pkts_dropped_truncated, (c)->drop_truncated_pkts);	\
+	SET(msg, bytes_dropped_truncated, (c)->drop_truncated_bytes);	\
+	SET(msg, pkts_tso_device, (c)->tso_device_pkts);		\
+	SET(msg, pkts_tso_software, (c)->tso_software_pkts);		\
+	SET(msg, pkts_csum_software, (c)->csum_software_pkts);		\
+	SET(msg, pkts_coalesced, (c)->coalesced_pkts);			\
+} while (0)
 	SET(m->f2m, pkts_rx_from_vf, f->rx_pkts);
 	SET(m->f2m, bytes_rx_from_vf, f->rx_bytes);
 	SET(m->f2m, pkts_tx_to_vm, f->tx_pkts);
@@ -337,6 +361,7 @@ fill_relay(struct relay_msg *m, bool queues, unsigned int window)
 	SET(m->f2m, bytes_dropped_vm_queue_full, f->drop_full_bytes);
 	SET(m->f2m, pkts_dropped_vm_not_connected, f->drop_nc_pkts);
 	SET(m->f2m, bytes_dropped_vm_not_connected, f->drop_nc_bytes);
+	SET_OFFLOAD(m->f2m, f);
 	m->f2m.pkt_rate_rx_from_vf = rt[VFWD_DIR_VF_TO_VM].rx_pps;
 	m->f2m.byte_rate_rx_from_vf = rt[VFWD_DIR_VF_TO_VM].rx_bps;
 	m->f2m.pkt_rate_tx_to_vm = rt[VFWD_DIR_VF_TO_VM].tx_pps;
@@ -354,6 +379,7 @@ fill_relay(struct relay_msg *m, bool queues, unsigned int window)
 	SET(m->m2f, bytes_dropped_vf_queue_full, t->drop_full_bytes);
 	SET(m->m2f, pkts_dropped_vf_not_connected, t->drop_nc_pkts);
 	SET(m->m2f, bytes_dropped_vf_not_connected, t->drop_nc_bytes);
+	SET_OFFLOAD(m->m2f, t);
 	m->m2f.pkt_rate_rx_from_vm = rt[VFWD_DIR_VM_TO_VF].rx_pps;
 	m->m2f.byte_rate_rx_from_vm = rt[VFWD_DIR_VM_TO_VF].rx_bps;
 	m->m2f.pkt_rate_tx_to_vf = rt[VFWD_DIR_VM_TO_VF].tx_pps;
@@ -388,6 +414,7 @@ fill_relay(struct relay_msg *m, bool queues, unsigned int window)
 		m->rs.n_queue = n;
 		m->rs.queue = m->qp;
 	}
+#undef SET_OFFLOAD
 #undef SET
 }
 

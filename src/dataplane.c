@@ -729,9 +729,35 @@ ctr_read(const uint64_t *c)
 }
 
 /* The counters are all uint64_t, summed field by field. */
-#define N_DIR_COUNTERS (sizeof(struct vfwd_dir_counters) / sizeof(uint64_t))
 _Static_assert(sizeof(struct vfwd_dir_counters) % sizeof(uint64_t) == 0,
 	       "struct vfwd_dir_counters holds uint64_t counters only");
+
+#define NAME(field) [offsetof(struct vfwd_dir_counters, field) / sizeof(uint64_t)] = #field
+
+const char *const vfwd_dir_counter_names[VFWD_N_DIR_COUNTERS] = {
+	NAME(rx_pkts), NAME(rx_bytes), NAME(tx_pkts), NAME(tx_bytes),
+	NAME(drop_full_pkts), NAME(drop_full_bytes),
+	NAME(drop_nc_pkts), NAME(drop_nc_bytes),
+	NAME(drop_too_big_pkts), NAME(drop_too_big_bytes),
+	NAME(drop_bad_offload_pkts), NAME(drop_bad_offload_bytes),
+	NAME(drop_no_buffers_pkts), NAME(drop_no_buffers_bytes),
+	NAME(drop_truncated_pkts), NAME(drop_truncated_bytes),
+	NAME(tso_device_pkts), NAME(tso_software_pkts),
+	NAME(csum_software_pkts), NAME(coalesced_pkts),
+};
+_Static_assert(sizeof(vfwd_dir_counter_names) / sizeof(vfwd_dir_counter_names[0]) ==
+	       VFWD_N_DIR_COUNTERS, "a name for every counter");
+
+#define REASON(name) { #name, offsetof(struct vfwd_dir_counters, drop_##name##_pkts), \
+		       offsetof(struct vfwd_dir_counters, drop_##name##_bytes) }
+
+const struct vfwd_drop_reason vfwd_drop_reasons[VFWD_N_DROP_REASONS] = {
+	{ "queue_full", offsetof(struct vfwd_dir_counters, drop_full_pkts),
+	  offsetof(struct vfwd_dir_counters, drop_full_bytes) },
+	{ "not_connected", offsetof(struct vfwd_dir_counters, drop_nc_pkts),
+	  offsetof(struct vfwd_dir_counters, drop_nc_bytes) },
+	REASON(too_big), REASON(bad_offload), REASON(no_buffers), REASON(truncated),
+};
 
 void
 vfwd_dp_relay_counters(unsigned int id, struct vfwd_dir_counters out[VFWD_N_DIRS])
@@ -745,7 +771,7 @@ vfwd_dp_relay_counters(unsigned int id, struct vfwd_dir_counters out[VFWD_N_DIRS
 			const uint64_t *c = (const uint64_t *)&workers[w].ctr[id][d].c;
 			uint64_t *s = (uint64_t *)&out[d];
 
-			for (i = 0; i < N_DIR_COUNTERS; i++)
+			for (i = 0; i < VFWD_N_DIR_COUNTERS; i++)
 				s[i] += ctr_read(&c[i]);
 		}
 }

@@ -76,6 +76,31 @@ struct vfwd_dir_counters {
 	uint64_t coalesced_pkts;
 };
 
+/* The name of each counter of struct vfwd_dir_counters, in its order
+ * ("rx_pkts", ..., "coalesced_pkts"): what the stats dump prints. */
+extern const char *const vfwd_dir_counter_names[];
+
+/* The number of counters in struct vfwd_dir_counters (all uint64_t). */
+#define VFWD_N_DIR_COUNTERS (sizeof(struct vfwd_dir_counters) / sizeof(uint64_t))
+
+/* A reason to drop packets, with its two counters (offsets into struct
+ * vfwd_dir_counters), as every report names it. */
+struct vfwd_drop_reason {
+	const char *name;                  /* "queue_full", "too_big", ... */
+	size_t pkts, bytes;
+};
+
+/* Every reason, the first two as 1.x had them. */
+extern const struct vfwd_drop_reason vfwd_drop_reasons[];
+#define VFWD_N_DROP_REASONS 6
+
+/* A counter of 'c' by its offset. */
+static inline uint64_t
+vfwd_dir_counter(const struct vfwd_dir_counters *c, size_t off)
+{
+	return *(const uint64_t *)((const char *)c + off);
+}
+
 /*
  * Counters of one guest queue in one direction: what was enqueued on a
  * guest RX queue (VF to VM) or dequeued from a guest TX queue (VM to VF).

@@ -73,8 +73,10 @@ jumbo_mtu(const struct rte_eth_dev_info *info)
  * and a guest with GUEST_CSUM need not check what the device did.  TX
  * offloads and LRO only with VIRTIOFWD_TSO (and LRO with VIRTIOFWD_GRO).
  * TSO is used where the device can also do the checksums it needs and
- * send chained buffers (a guest's large packet arrives as a chain); the
- * tap driver's TSO cuts IPv4 only (DPDK 22.11), so IPv6 is cut here.
+ * send chained buffers (a guest's large packet arrives as a chain).  The
+ * tap driver's TSO (DPDK 22.11) cuts IPv4 only, so IPv6 is cut here, and
+ * refuses segments whose frame with its Ethernet header exceeds the MTU,
+ * so those are cut here too (a guest at the device's MTU sends such).
  */
 static uint32_t
 choose_offloads(const struct rte_eth_dev_info *info,
@@ -116,6 +118,8 @@ choose_offloads(const struct rte_eth_dev_info *info,
 		ofl |= VFWD_DEV_OFL_TX_TSO4;
 	if (tso && strcmp(info->driver_name, "net_tap") != 0)
 		ofl |= VFWD_DEV_OFL_TX_TSO6;
+	else if (tso)
+		ofl |= VFWD_DEV_OFL_TSO_L2_IN_MTU;
 	if (!(ofl & (VFWD_DEV_OFL_TX_TSO4 | VFWD_DEV_OFL_TX_TSO6)))
 		*tx &= ~RTE_ETH_TX_OFFLOAD_TCP_TSO;
 	return ofl;
@@ -354,7 +358,7 @@ vfwd_device_start(struct vfwd_device *dev, struct rte_mempool *pool,
 		  "MTU %u, NUMA node %d; offloads in the device: %s (the relay "
 		  "does the others in software)", label, port, dev->nb_rxq,
 		  dev->nb_txq, dev->nb_rxd, dev->nb_txd, mtu, dev->numa,
-		  vfwd_dev_ofl_format(dev->ofl, ofl, sizeof(ofl)));
+		  vfwd_dev_ofl_format(dev->ofl, " ", ofl, sizeof(ofl)));
 	return 0;
 }
 

@@ -141,23 +141,77 @@ relay_counter(struct text *t, const struct vfwd_relay_info *ri, unsigned int n,
 
 #define CTR(field) offsetof(struct vfwd_dir_counters, field)
 
-/* The drop counters: one family, a series per reason. */
+/* The drop counters: one family, a series per reason (vfwd_drop_reasons). */
 static void
 dropped(struct text *t, const struct vfwd_relay_info *ri, unsigned int n,
-	const char *name, const char *help, size_t full, size_t nc)
+	const char *name, const char *help, bool bytes)
 {
-	static const char *const reason[2] = { "queue_full", "not_connected" };
-	const size_t off[2] = { full, nc };
 	unsigned int i, k;
 	int d;
 
 	family(t, name, "counter", help);
 	for (i = 0; i < n; i++)
 		for (d = 0; d < VFWD_N_DIRS; d++)
-			for (k = 0; k < 2; k++)
+			for (k = 0; k < VFWD_N_DROP_REASONS; k++) {
+				const struct vfwd_drop_reason *r = &vfwd_drop_reasons[k];
+
 				put(t, "%s{relay=\"%u\",direction=\"%s\",reason=\"%s\"} %"
-				    PRIu64 "\n", name, ri[i].id, dir_label[d], reason[k],
-				    *(const uint64_t *)((const char *)&ri[i].dir[d] + off[k]));
+				    PRIu64 "\n", name, ri[i].id, dir_label[d], r->name,
+				    vfwd_dir_counter(&ri[i].dir[d], bytes ? r->bytes : r->pkts));
+			}
+}
+
+/* The offload work counters: one family, a series per kind of work. */
+static void
+offload_work(struct text *t, const struct vfwd_relay_info *ri, unsigned int n)
+{
+	static const struct {
+		const char *work;
+		size_t off;
+	} works[] = {
+		{ "tso_device", CTR(tso_device_pkts) },
+		{ "tso_software", CTR(tso_software_pkts) },
+		{ "csum_software", CTR(csum_software_pkts) },
+		{ "coalesced", CTR(coalesced_pkts) },
+	};
+	const char *name = "virtio_forwarder_relay_offload_packets_total";
+	unsigned int i, k;
+	int d;
+
+	family(t, name, "counter",
+	       "Offload work on packets: large packets handed to the device's "
+	       "segmentation or LRO result passed whole (tso_device), large "
+	       "packets segmented in software (tso_software), checksums completed "
+	       "in software (csum_software), packets coalesced into others "
+	       "(coalesced).");
+	for (i = 0; i < n; i++)
+		for (d = 0; d < VFWD_N_DIRS; d++)
+			for (k = 0; k < sizeof(works) / sizeof(works[0]); k++)
+				put(t, "%s{relay=\"%u\",direction=\"%s\",work=\"%s\"} %"
+				    PRIu64 "\n", name, ri[i].id, dir_label[d], works[k].work,
+				    vfwd_dir_counter(&ri[i].dir[d], works[k].off));
+}
+
+/* Where each offload of each relay runs: one series per offload, with
+ * the place as a label. */
+static void
+offload_placement(struct text *t, const struct vfwd_relay_info *ri, unsigned int n)
+{
+	const char *name = "virtio_forwarder_relay_offload_info";
+	enum vfwd_ofl_where w[VFWD_OFL_N_KINDS];
+	unsigned int i;
+	int k;
+
+	family(t, name, "gauge",
+	       "Where each offload of a relay runs (1): in the device, in software, "
+	       "or off (not negotiated by the guest, or switched off).");
+	for (i = 0; i < n; i++) {
+		vfwd_ofl_where(ri[i].guest_connected ? ri[i].features : 0, ri[i].has_device,
+			       ri[i].dev_ofl, ri[i].gro, w);
+		for (k = 0; k < VFWD_OFL_N_KINDS; k++)
+			put(t, "%s{relay=\"%u\",offload=\"%s\",where=\"%s\"} 1\n", name,
+			    ri[i].id, vfwd_ofl_kind_name(k), vfwd_ofl_where_name(w[k]));
+	}
 }
 
 /* A per guest queue family: the queues enabled, or that carried packets. */
@@ -227,9 +281,21 @@ relay_metrics(struct text *t, const struct vfwd_relay_info *ri, unsigned int n)
 		      "Bytes the other side accepted.", CTR(tx_bytes));
 	dropped(t, ri, n, "virtio_forwarder_relay_dropped_packets_total",
 		"Packets dropped: the other side stayed full (queue_full) or was "
-		"not connected (not_connected).", CTR(drop_full_pkts), CTR(drop_nc_pkts));
+		"not connected (not_connected); a frame larger than the device's "
+		"MTU that cannot be segmented (too_big); an offload the relay cannot "
+		"honour (bad_offload); no buffers to segment into (no_buffers); a "
+		"frame shorter than its IP header says (truncated).", false);
 	dropped(t, ri, n, "virtio_forwarder_relay_dropped_bytes_total",
-		"Bytes of the dropped packets.", CTR(drop_full_bytes), CTR(drop_nc_bytes));
+		"Bytes of the dropped packets.", true);
+	offload_work(t, ri, n);
+	offload_placement(t, ri, n);
+	family(t, "virtio_forwarder_relay_device_tx_errors_total", "counter",
+	       "Frames the relay's device accepted and then failed to send "
+	       "(the driver's oerrors).");
+	for (i = 0; i < n; i++)
+		if (ri[i].has_device)
+			put(t, "virtio_forwarder_relay_device_tx_errors_total{relay=\"%u\"} %"
+			    PRIu64 "\n", ri[i].id, ri[i].dev_oerrors);
 	queue_counter(t, ri, n, "virtio_forwarder_guest_queue_packets_total",
 		      "Packets put on a guest RX queue (vf_to_vm) or taken from a "
 		      "guest TX queue (vm_to_vf).", false);

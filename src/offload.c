@@ -415,10 +415,14 @@ vfwd_ofl_to_device(struct rte_mbuf *m, const struct vfwd_ofl_dev *dev,
 		if (p.proto != IPPROTO_TCP)
 			return DROP(m, c, bad_offload);
 		if (rte_pktmbuf_pkt_len(m) > hdr + mss) {
+			uint32_t max = (uint32_t)dev->mtu + p.l2;
+
 			/* The frames it becomes must fit the device. */
-			if (hdr + mss > (uint32_t)dev->mtu + p.l2)
+			if (hdr + mss > max)
 				return DROP(m, c, too_big);
-			if ((dev->ofl & need) && !p.v6_ext) {
+			if (dev->ofl & VFWD_DEV_OFL_TSO_L2_IN_MTU)
+				max = dev->mtu;
+			if ((dev->ofl & need) && !p.v6_ext && hdr + mss <= max) {
 				m->ol_flags = RTE_MBUF_F_TX_TCP_SEG | family_flag(&p) |
 					(p.v4 ? RTE_MBUF_F_TX_IP_CKSUM : 0);
 				vfwd_ctr_add(&c->tso_device_pkts, 1);

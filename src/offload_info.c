@@ -94,7 +94,7 @@ vfwd_ofl_format(const enum vfwd_ofl_where w[VFWD_OFL_N_KINDS], const char *sep,
 }
 
 char *
-vfwd_dev_ofl_format(uint32_t o, char *buf, size_t len)
+vfwd_dev_ofl_format(uint32_t o, const char *sep, char *buf, size_t len)
 {
 	static const struct {
 		uint32_t bit;
@@ -117,7 +117,7 @@ vfwd_dev_ofl_format(uint32_t o, char *buf, size_t len)
 
 		if (!(o & names[i].bit))
 			continue;
-		n = snprintf(buf + used, len - used, "%s%s", used ? " " : "",
+		n = snprintf(buf + used, len - used, "%s%s", used ? sep : "",
 			     names[i].name);
 		if (n < 0)
 			break;

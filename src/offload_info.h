@@ -29,6 +29,10 @@
 #define VFWD_DEV_OFL_TX_MULTI_SEGS (1u << 5)  /* sends chained buffers */
 #define VFWD_DEV_OFL_RX_CSUM       (1u << 6)  /* TCP/UDP checksum verdicts */
 #define VFWD_DEV_OFL_RX_LRO        (1u << 7)  /* coalesces TCP segments */
+/* Its TSO counts the Ethernet header into the MTU: it refuses segments
+ * whose frame is longer than the MTU (DPDK 22.11's tap driver), which the
+ * relay then cuts itself.  Not a capability: never reported. */
+#define VFWD_DEV_OFL_TSO_L2_IN_MTU (1u << 8)
 
 /*
  * What the per-packet path needs to know of a relay's device; fixed while
@@ -85,9 +89,9 @@ char *vfwd_ofl_format(const enum vfwd_ofl_where w[VFWD_OFL_N_KINDS],
 		      const char *sep, char *buf, size_t len);
 
 /*
- * Writes the offloads a device does itself, e.g. "TSO4 TSO6 IPv4/TCP/UDP
- * checksums, RX checksums", or "none", into 'buf'; returns 'buf'.
+ * Writes the offloads a device does itself, e.g. "TSO4 TSO6 TCP-checksum
+ * RX-checksum" ('sep' between them), or "none", into 'buf'; returns 'buf'.
  */
-char *vfwd_dev_ofl_format(uint32_t dev_ofl, char *buf, size_t len);
+char *vfwd_dev_ofl_format(uint32_t dev_ofl, const char *sep, char *buf, size_t len);
 
 #endif /* VFWD_OFFLOAD_INFO_H */

@@ -7,7 +7,9 @@
 #include <rte_cycles.h>
 
 #include "dataplane.h"
+#include "log.h"
 #include "device.h"
+#include "offload_info.h"
 #include "relay.h"
 #include "stats.h"
 
@@ -39,6 +41,40 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A relay's device truncates frames: said at most once a minute a relay. */
+#define TRUNCATED_WARN_NS (60ull * 1000000000u)
+
+/*
+ * Tells the operator why frames were dropped as truncated: the per-packet
+ * path only counts them.  A kernel interface hands a packet socket frames
+ * longer than the socket's frame size when it coalesces (GRO) or when its
+ * veth peer segments nothing (TSO); af_packet copies what fits.
+ */
+static void
+warn_truncated(const struct sample *s, const struct sample *prev)
+{
+	static uint64_t last_ns[VFWD_MAX_RELAYS];
+	struct vfwd_relay_info ri;
+	unsigned int i;
+
+	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
+		uint64_t now = s->r[i][VFWD_DIR_VF_TO_VM].drop_truncated_pkts;
+		uint64_t was = prev->r[i][VFWD_DIR_VF_TO_VM].drop_truncated_pkts;
+
+		if (now <= was || (last_ns[i] != 0 && s->t_ns - last_ns[i] < TRUNCATED_WARN_NS))
+			continue;
+		last_ns[i] = s->t_ns;
+		if (vfwd_relay_info(i, &ri) != 0)
+			continue;
+		VLOG_WARN("relay %u: device %s delivered %" PRIu64 " frames shorter than "
+			  "their IP headers say (dropped, counted as truncated): the "
+			  "kernel interface behind it passes packets larger than the "
+			  "device's frames (GRO on the interface, or TSO on a veth's "
+			  "peer); use net_af_xdp on it, or turn GRO/TSO off there", i,
+			  ri.has_device ? ri.device : "-", now - was);
+	}
+}
+
 void
 vfwd_stats_sample(void)
 {
@@ -59,6 +95,9 @@ vfwd_stats_sample(void)
 		s->idle[i] = wi.idle_cycles;
 		s->sleep[i] = wi.sleep_cycles;
 	}
+	if (n_samples > 1)
+		warn_truncated(s, &samples[(last + VFWD_STATS_SAMPLES - 1) %
+					   VFWD_STATS_SAMPLES]);
 }
 
 /* The newest sample and one about 'window_ms' older; false if none. */
@@ -160,6 +199,8 @@ static void
 dump_relay(FILE *f, const struct vfwd_relay_info *ri)
 {
 	struct vfwd_queue_counters q[VFWD_N_DIRS][VFWD_MAX_QUEUE_PAIRS];
+	enum vfwd_ofl_where where[VFWD_OFL_N_KINDS];
+	char ofl[160], dev_ofl[160];
 	int d, i;
 
 	fprintf(f, "relay %u socket=%s device=%s ident=%s port=%d guest=%s numa=%d "
@@ -174,16 +215,22 @@ dump_relay(FILE *f, const struct vfwd_relay_info *ri)
 		ri->rxq_enabled, ri->txq_enabled, ri->dev_rxq, ri->dev_txq,
 		ri->features, ri->dirty_logging ? "yes" : "no",
 		ri->pool_size, ri->pool_in_use);
+	vfwd_ofl_where(ri->guest_connected ? ri->features : 0, ri->has_device,
+		       ri->dev_ofl, ri->gro, where);
+	fprintf(f, "relay %u offloads %s dev_offloads=%s dev_mtu=%u "
+		"dev_tx_errors=%" PRIu64 "\n", ri->id,
+		vfwd_ofl_format(where, " ", ofl, sizeof(ofl)),
+		ri->has_device ? vfwd_dev_ofl_format(ri->dev_ofl, ",", dev_ofl, sizeof(dev_ofl))
+			       : "-",
+		ri->dev_mtu, ri->dev_oerrors);
 	for (d = 0; d < VFWD_N_DIRS; d++) {
-		const struct vfwd_dir_counters *s = &ri->dir[d];
+		const uint64_t *c = (const uint64_t *)&ri->dir[d];
+		size_t k;
 
-		fprintf(f, "relay %u %s rx_pkts=%" PRIu64 " rx_bytes=%" PRIu64
-			" tx_pkts=%" PRIu64 " tx_bytes=%" PRIu64
-			" drop_full_pkts=%" PRIu64 " drop_full_bytes=%" PRIu64
-			" drop_nc_pkts=%" PRIu64 " drop_nc_bytes=%" PRIu64 "\n",
-			ri->id, dir_names[d], s->rx_pkts, s->rx_bytes, s->tx_pkts,
-			s->tx_bytes, s->drop_full_pkts, s->drop_full_bytes,
-			s->drop_nc_pkts, s->drop_nc_bytes);
+		fprintf(f, "relay %u %s", ri->id, dir_names[d]);
+		for (k = 0; k < VFWD_N_DIR_COUNTERS; k++)
+			fprintf(f, " %s=%" PRIu64, vfwd_dir_counter_names[k], c[k]);
+		fputc('\n', f);
 	}
 	for (d = 0; d < VFWD_N_DIRS; d++)
 		vfwd_dp_queue_counters(ri->id, d, q[d]);

@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "offload_info.h"
 #include "vfwdctl.h"
 
 /* ------------------------------------------------------------------ */
@@ -416,8 +417,23 @@ struct dir_row {
 	const char *label;
 	const char *state;
 	uint64_t rx, tx, drop_full, drop_nc;
+	/* The offload path's drops, by reason, and its work. */
+	uint64_t too_big, bad_offload, no_buffers, truncated;
+	uint64_t tso_device, tso_software, csum_software, coalesced;
 	double rx_pps, rx_bps, tx_pps, tx_bps;   /* bytes per second */
 };
+
+/* The offload counters, named alike in both directions' messages. */
+#define OFFLOAD_ROW(row, msg) do {				\
+	(row).too_big = (msg)->pkts_dropped_too_big;		\
+	(row).bad_offload = (msg)->pkts_dropped_bad_offload;	\
+	(row).no_buffers = (msg)->pkts_dropped_no_buffers;	\
+	(row).truncated = (msg)->pkts_dropped_truncated;	\
+	(row).tso_device = (msg)->pkts_tso_device;		\
+	(row).tso_software = (msg)->pkts_tso_software;		\
+	(row).csum_software = (msg)->pkts_csum_software;	\
+	(row).coalesced = (msg)->pkts_coalesced;		\
+} while (0)
 
 static void
 rows(const Virtioforwarder__RelayState *rs, struct dir_row row[2])
@@ -439,6 +455,7 @@ rows(const Virtioforwarder__RelayState *rs, struct dir_row row[2])
 		row[0].rx_bps = a->byte_rate_rx_from_vf;
 		row[0].tx_pps = a->pkt_rate_tx_to_vm;
 		row[0].tx_bps = a->byte_rate_tx_to_vm;
+		OFFLOAD_ROW(row[0], a);
 	}
 	if (b != NULL) {
 		row[1].state = b->internal_state;
@@ -450,6 +467,7 @@ rows(const Virtioforwarder__RelayState *rs, struct dir_row row[2])
 		row[1].rx_bps = b->byte_rate_rx_from_vm;
 		row[1].tx_pps = b->pkt_rate_tx_to_vf;
 		row[1].tx_bps = b->byte_rate_tx_to_vf;
+		OFFLOAD_ROW(row[1], b);
 	}
 }
 
@@ -483,6 +501,43 @@ fmt_cpu(const Virtioforwarder__RelayState__CPU *cpu, bool vf_to_vm, char *buf,
 		snprintf(buf, len, "%d", v);
 }
 
+/*
+ * Where the relay's offloads run, and the offload path's drops and work
+ * where there are any.  A daemon older than the offload fields sends none
+ * of them: nothing is printed then.
+ */
+static void
+print_offloads(FILE *f, const Virtioforwarder__RelayState *rs, const struct dir_row r[2])
+{
+	enum vfwd_ofl_where w[VFWD_OFL_N_KINDS];
+	char where[160], dev[160];
+	size_t i;
+
+	if (!rs->has_gro)
+		return;
+	vfwd_ofl_where(rs->has_negotiated_features ? rs->negotiated_features : 0,
+		       rs->has_device_offloads, rs->device_offloads, rs->gro, w);
+	fprintf(f, "  offloads %s\n", vfwd_ofl_format(w, "  ", where, sizeof(where)));
+	if (rs->has_device_offloads)
+		fprintf(f, "  device offloads %s  MTU %u  tx errors %" PRIu64 "\n",
+			vfwd_dev_ofl_format(rs->device_offloads, " ", dev, sizeof(dev)),
+			rs->device_mtu, rs->device_tx_errors);
+	for (i = 0; i < 2; i++) {
+		const struct dir_row *d = &r[i];
+
+		if (d->too_big || d->bad_offload || d->no_buffers || d->truncated)
+			fprintf(f, "  %-9s dropped: too_big %" PRIu64 "  bad_offload %"
+				PRIu64 "  no_buffers %" PRIu64 "  truncated %" PRIu64 "\n",
+				d->label, d->too_big, d->bad_offload, d->no_buffers,
+				d->truncated);
+		if (d->tso_device || d->tso_software || d->csum_software || d->coalesced)
+			fprintf(f, "  %-9s offload work: tso_device %" PRIu64
+				"  tso_software %" PRIu64 "  csum_software %" PRIu64
+				"  coalesced %" PRIu64 "\n", d->label, d->tso_device,
+				d->tso_software, d->csum_software, d->coalesced);
+	}
+}
+
 static void
 print_relay(FILE *f, const Virtioforwarder__RelayState *rs, bool queues)
 {
@@ -513,6 +568,7 @@ print_relay(FILE *f, const Virtioforwarder__RelayState *rs, bool queues)
 			" %11.1f %10.2f %11.1f %10.2f  %s\n", r[i].label, r[i].rx, r[i].tx,
 			r[i].drop_full, r[i].drop_nc, r[i].rx_pps, r[i].rx_bps * 8 / 1e6,
 			r[i].tx_pps, r[i].tx_bps * 8 / 1e6, r[i].state);
+	print_offloads(f, rs, r);
 	if (!queues || rs->n_queue == 0)
 		return;
 	fprintf(f, "  %-9s %5s %5s %14s %16s %14s %16s\n", "queue", "rx", "tx",
@@ -739,6 +795,9 @@ known_to_1x(const ProtobufCMessageDescriptor *d, unsigned int id)
 		return id <= 2;
 	if (d == &virtioforwarder__relay_state__descriptor)
 		return id <= 9;
+	if (d == &virtioforwarder__relay_state__vfto_vm__descriptor ||
+	    d == &virtioforwarder__relay_state__vmto_vf__descriptor)
+		return id <= 14;
 	if (d == &virtioforwarder__port_control_response__descriptor)
 		return id <= 7;
 	return true;

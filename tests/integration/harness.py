@@ -256,6 +256,11 @@ def parse_stats(block):
             relays.setdefault(int(m.group(1)), {}).setdefault("queues", {})[int(m.group(2))] = {
                 k: int(v) for k, v in (kv.split("=") for kv in m.group(3).split())}
             continue
+        m = re.match(r"relay (\d+) offloads (.*)", line)
+        if m:
+            relays.setdefault(int(m.group(1)), {})["offloads"] = dict(
+                kv.split("=", 1) for kv in m.group(2).split())
+            continue
         m = re.match(r"relay (\d+) (vf_to_vm|vm_to_vf) (.*)", line)
         if m:
             relays.setdefault(int(m.group(1)), {})[m.group(2)] = {
