@@ -583,9 +583,10 @@ fill_unit(struct vfwd_unit *u, unsigned int id, enum vfwd_dir dir,
 	u->features = d->features;
 	u->ofl = d->ofl;
 	u->gro = d->gro;
-	/* A device without checksum verdicts may hand over partial
-	 * checksums: every burst it receives is looked at. */
-	u->rx_inspect = d->port_id >= 0 && !(d->ofl.ofl & VFWD_DEV_OFL_RX_CSUM);
+	/* A kernel interface without checksum verdicts may hand over
+	 * partial checksums: every burst it receives is looked at. */
+	u->rx_inspect = d->port_id >= 0 && (d->ofl.ofl & VFWD_DEV_OFL_RX_PARTIAL) &&
+		!(d->ofl.ofl & VFWD_DEV_OFL_RX_CSUM);
 	u->ctr = &workers[w].ctr[id][dir].c;
 	u->qctr = workers[w].qctr[dir][id];
 }

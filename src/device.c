@@ -68,9 +68,11 @@ jumbo_mtu(const struct rte_eth_dev_info *info)
 
 /*
  * The offloads the relay asks of a device it can do, in ethdev's terms,
- * and what they make it do in ours (VFWD_DEV_OFL_*).  Checksum verdicts
- * on receive are always asked for: they tell partial checksums apart,
- * and a guest with GUEST_CSUM need not check what the device did.  TX
+ * and what they make it do in ours (VFWD_DEV_OFL_*).  TCP/UDP checksum
+ * verdicts on receive are always asked for: they tell partial checksums
+ * apart, and a guest with GUEST_CSUM need not check what the device did.
+ * Without them, the packets of a device that fronts a kernel interface
+ * are looked at one by one for partial checksums.  TX
  * offloads and LRO only with VIRTIOFWD_TSO (and LRO with VIRTIOFWD_GRO).
  * TSO is used where the device can also do the checksums it needs and
  * send chained buffers (a guest's large packet arrives as a chain).  The
@@ -82,10 +84,13 @@ static uint32_t
 choose_offloads(const struct rte_eth_dev_info *info,
 		const struct vfwd_device_opts *opts, uint64_t *rx, uint64_t *tx)
 {
-	const uint64_t rx_csum = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |
-		RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+	static const char *const kernel_fronts[] = {
+		"net_af_packet", "net_af_xdp", "net_pcap",
+	};
+	const uint64_t rx_csum = RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
 	uint64_t want_tx = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	uint32_t ofl = 0;
+	size_t i;
 	bool tso;
 
 	if (opts->tso)
@@ -94,9 +99,12 @@ choose_offloads(const struct rte_eth_dev_info *info,
 	*tx = info->tx_offload_capa & want_tx;
 	*rx = 0;
 	if ((info->rx_offload_capa & rx_csum) == rx_csum) {
-		*rx |= rx_csum;
+		*rx |= rx_csum | (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM);
 		ofl |= VFWD_DEV_OFL_RX_CSUM;
 	}
+	for (i = 0; i < sizeof(kernel_fronts) / sizeof(kernel_fronts[0]); i++)
+		if (strcmp(info->driver_name, kernel_fronts[i]) == 0)
+			ofl |= VFWD_DEV_OFL_RX_PARTIAL;
 	/* Coalesced frames exceed a buffer: LRO needs scattered receive. */
 	if (opts->tso && opts->lro && (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TCP_LRO) &&
 	    (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER) &&

@@ -362,10 +362,10 @@ poll_vm_to_vf(struct vfwd_unit *u)
 			rte_pktmbuf_free_bulk(pkts, n);
 			continue;
 		}
-		/* Offloads the guest asked for, or a frame the device's MTU
-		 * may not take (a VLAN tag may come on top: looked at there). */
+		/* Offloads the guest asked for, or a frame too long for the
+		 * device: the offload path. */
 		if (unlikely((flags & VFWD_OFL_RX_FLAGS) ||
-			     longest > (uint32_t)u->ofl.mtu + RTE_ETHER_HDR_LEN)) {
+			     longest > vfwd_ofl_max_frame(&u->ofl))) {
 			vm_to_vf_offload(u, u->dev_q[i], pkts, n);
 			continue;
 		}

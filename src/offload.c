@@ -369,21 +369,11 @@ segment(struct rte_mbuf *m, const struct pkt *p, uint16_t mss,
 /* Guest to device                                                     */
 /* ------------------------------------------------------------------ */
 
-/* Does a frame of 'len' bytes fit the device's MTU?  An Ethernet header,
- * and a VLAN tag when the frame has one, come on top of the MTU. */
+/* Does frame 'm' fit the device (vfwd_ofl_max_frame())? */
 static inline bool
 frame_fits(const struct rte_mbuf *m, const struct vfwd_ofl_dev *dev)
 {
-	uint32_t len = rte_pktmbuf_pkt_len(m), max = (uint32_t)dev->mtu + RTE_ETHER_HDR_LEN;
-	const struct rte_ether_hdr *eh;
-
-	if (len <= max)
-		return true;
-	if (len > max + RTE_VLAN_HLEN || rte_pktmbuf_data_len(m) < sizeof(*eh))
-		return false;
-	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	return eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) ||
-		eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ);
+	return rte_pktmbuf_pkt_len(m) <= vfwd_ofl_max_frame(dev);
 }
 
 unsigned int
@@ -490,10 +480,11 @@ to_guest_csum(struct rte_mbuf *m, const struct pkt *p, enum verdict v,
 
 /*
  * What the relay knows of the checksum of 'm' (parsed into 'p') from a
- * device that gives verdicts ('verdicts') or not.
+ * device that gives verdicts ('verdicts') or not, and may hand over
+ * partial checksums ('partials') or not.
  */
 static enum verdict
-checksum_verdict(struct rte_mbuf *m, struct pkt *p, bool verdicts)
+checksum_verdict(struct rte_mbuf *m, struct pkt *p, bool verdicts, bool partials)
 {
 	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 
@@ -508,7 +499,7 @@ checksum_verdict(struct rte_mbuf *m, struct pkt *p, bool verdicts)
 			return V_PARTIAL;
 		return V_UNKNOWN;
 	}
-	return is_partial(m, p) ? V_PARTIAL : V_UNKNOWN;
+	return partials && is_partial(m, p) ? V_PARTIAL : V_UNKNOWN;
 }
 
 /* Can 'm' be coalesced?  A TCP/IPv4 segment with data, a checksum the
@@ -625,6 +616,8 @@ vfwd_ofl_to_guest(struct rte_mbuf **pkts, unsigned int n,
 		  struct vfwd_dir_counters *c)
 {
 	const bool verdicts = dev->ofl & VFWD_DEV_OFL_RX_CSUM;
+	/* Only a kernel interface hands over partial checksums. */
+	const bool partials = dev->ofl & VFWD_DEV_OFL_RX_PARTIAL;
 	struct guest g = { .csum = (features >> VIRTIO_NET_F_GUEST_CSUM) & 1 };
 	struct rte_mbuf *run[VFWD_BURST];
 	unsigned int i, k = 0, nrun = 0;
@@ -647,7 +640,7 @@ vfwd_ofl_to_guest(struct rte_mbuf **pkts, unsigned int n,
 				DROP(m, c, truncated);
 				continue;
 			}
-			v = checksum_verdict(m, &p, verdicts);
+			v = checksum_verdict(m, &p, verdicts, partials);
 			if (g.gro && gro_candidate(m, &p, v)) {
 				run[nrun++] = m;
 				continue;

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ether.h>
 #include <rte_mbuf.h>
 
 #include "dataplane.h"
@@ -27,6 +28,16 @@
 /* RX flags of a packet that needs offload work (vhost dequeue in
  * RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS mode, or a device's verdicts). */
 #define VFWD_OFL_RX_FLAGS (RTE_MBUF_F_RX_LRO | RTE_MBUF_F_RX_L4_CKSUM_MASK)
+
+/*
+ * The longest frame a device sends: its MTU, an Ethernet header and one
+ * VLAN tag, as DPDK's drivers size a frame (1518 bytes at MTU 1500).
+ */
+static inline uint32_t
+vfwd_ofl_max_frame(const struct vfwd_ofl_dev *dev)
+{
+	return (uint32_t)dev->mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+}
 
 /*
  * The most frames one packet may be segmented into.  A 64 KiB packet at

@@ -33,6 +33,10 @@
  * whose frame is longer than the MTU (DPDK 22.11's tap driver), which the
  * relay then cuts itself.  Not a capability: never reported. */
 #define VFWD_DEV_OFL_TSO_L2_IN_MTU (1u << 8)
+/* It fronts a kernel interface (af_packet, af_xdp, pcap), which hands
+ * over the partial checksums of local senders (a veth's peer): without
+ * verdicts, every packet is looked at.  Not reported either. */
+#define VFWD_DEV_OFL_RX_PARTIAL    (1u << 9)
 
 /*
  * What the per-packet path needs to know of a relay's device; fixed while
@@ -40,9 +44,7 @@
  */
 struct vfwd_ofl_dev {
 	uint32_t ofl;          /* VFWD_DEV_OFL_*: what the device does */
-	uint16_t mtu;          /* the device's MTU: the longest frame it
-				* sends is this plus an Ethernet header
-				* (and a VLAN tag, when the frame has one) */
+	uint16_t mtu;          /* the device's MTU (vfwd_ofl_max_frame()) */
 };
 
 /* The offloads a relay reports, each with where it runs. */

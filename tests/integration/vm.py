@@ -249,10 +249,14 @@ class Guest:
         raises GuestKernelCrashed once its kernel has crashed instead."""
         if len(self.ping_replies()) >= n:
             return True
+        self.check_crash()
+        return False
+
+    def check_crash(self):
+        """Raises GuestKernelCrashed when the guest's kernel has crashed."""
         m = KERNEL_CRASH.search(self.console)
         if m:
             raise GuestKernelCrashed(self.name, self.console[m.start():][:1500])
-        return False
 
     # ------------------------------------------------------------ monitor
     def monitor(self, command, timeout=10):

@@ -1,0 +1,146 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""TCP between a QEMU guest and a network namespace, for the offload tests
+(test_offload.py) and the TCP benchmark (bench/tcp.sh): a namespace for
+the daemon's tap device, iperf3 runs against the guest's server, the
+namespace's checksum error counters, and a capture of frame lengths."""
+
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+import uuid
+
+from harness import sh, wait_for
+
+HOST_IP = "10.77.0.1"
+GUEST_IP = "10.77.0.2"
+# Bytes each iperf3 run sends: enough for thousands of large packets
+# under TCG (about a second), short enough for the ASan run.
+NBYTES = "64M"
+
+
+class TapNs:
+    """A namespace for the daemon's tap device: the test moves the tap
+    interface the daemon created into it (as the stand-in VF's wire).  A
+    tap without a vnet header has no offloads on the kernel side: the
+    namespace's kernel segments and checksums what it sends itself."""
+
+    def __init__(self):
+        tag = uuid.uuid4().hex[:6]
+        self.ns = "vfwdo" + tag
+        self.tap = "vfo" + tag
+        sh("ip", "netns", "add", self.ns)
+
+    def ns_exec(self, *argv, check=True):
+        return sh("ip", "netns", "exec", self.ns, *argv, check=check)
+
+    def take(self, ip=HOST_IP + "/24"):
+        """Moves the tap in once the daemon created it, and configures it."""
+        wait_for(lambda: os.path.exists("/sys/class/net/" + self.tap), what="tap " + self.tap)
+        sh("ip", "link", "set", self.tap, "netns", self.ns)
+        self.ns_exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", check=False)
+        self.ns_exec("ip", "addr", "add", ip, "dev", self.tap)
+        self.ns_exec("ip", "link", "set", self.tap, "up")
+        self.ns_exec("ip", "link", "set", "lo", "up")
+
+    def close(self):
+        # The tap goes with the daemon's device; the namespace with us.
+        sh("ip", "netns", "del", self.ns, check=False)
+
+
+def snmp(ns_exec):
+    """The namespace's kernel counters of /proc/net/snmp: {"Tcp": {...}}."""
+    out = ns_exec("cat", "/proc/net/snmp").stdout.splitlines()
+    stats = {}
+    for head, vals in zip(out[0::2], out[1::2]):
+        proto = head.split(":")[0]
+        stats[proto] = dict(zip(head.split()[1:], (int(v) for v in vals.split()[1:])))
+    return stats
+
+
+def csum_errors(ns_exec):
+    s = snmp(ns_exec)
+    return s["Tcp"]["InCsumErrors"] + s["Udp"]["InCsumErrors"]
+
+
+def guest_report(g, after=0):
+    """The guest's newest VFWD-SNMP line (checksum errors, byte counts)
+    printed after console offset 'after'."""
+    m = g.wait_line(r"^VFWD-SNMP .*$", timeout=30, start=after)
+    return {k: int(v) for k, v in g.fields(m).items()}
+
+
+def guest_report_now(g):
+    """A VFWD-SNMP line printed from now on (the guest prints one a second)."""
+    return guest_report(g, len(g.console))
+
+
+def iperf(ns_exec, to_guest, nbytes=NBYTES, timeout=120, seconds=None, rate=None):
+    """Runs iperf3 in the namespace against the guest's server: 'to_guest'
+    sends from the namespace, else from the guest (-R); 'nbytes' of data,
+    or for 'seconds' at 'rate' (iperf3's -b) when given.  Returns the
+    parsed JSON 'end' section; fails unless what was sent arrived."""
+    argv = ["timeout", str(timeout), "iperf3", "-c", GUEST_IP, "-J"]
+    if seconds:
+        argv += ["-t", str(seconds), "-b", rate or "0"]
+        nbytes = "0M"
+    else:
+        argv += ["-n", nbytes]
+    if not to_guest:
+        argv.append("-R")
+    # Between two tests iperf3's server opens its listening socket anew,
+    # which takes a moment in a TCG guest: a refused connection is tried
+    # again, for a while.
+    end_by = time.monotonic() + 30
+    while True:
+        p = ns_exec(*argv, check=False)
+        if "Connection refused" not in p.stdout or time.monotonic() > end_by:
+            break
+        time.sleep(0.5)
+    try:
+        end = json.loads(p.stdout)["end"]
+    except (ValueError, KeyError):
+        raise AssertionError("iperf3 failed: %s %s" % (p.stdout[-2000:], p.stderr[-500:]))
+    assert "error" not in json.loads(p.stdout), p.stdout[-2000:]
+    sent, recv = end["sum_sent"]["bytes"], end["sum_received"]["bytes"]
+    # The sender stops counting when it has written its bytes; what is
+    # still in flight then (its socket buffer at most) is not in the
+    # receiver's count.
+    assert sent >= int(nbytes[:-1]) << 20 and recv >= sent - (8 << 20), end
+    return end
+
+
+def mbit(end):
+    return end["sum_received"]["bits_per_second"] / 1e6
+
+
+class Capture:
+    """tcpdump in the namespace: the lengths of the TCP frames that arrive
+    on 'ifname' (link-level, Ethernet header included)."""
+
+    def __init__(self, ns, ifname, count=400):
+        self.p = subprocess.Popen(["ip", "netns", "exec", ns, "tcpdump", "-i", ifname, "-nn",
+                                   "-e", "-Q", "in", "-c", str(count), "tcp"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  start_new_session=True)
+        self.out = ""
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+        time.sleep(1)   # tcpdump attaches
+
+    def _read(self):
+        self.out = self.p.stdout.read()
+
+    def lengths(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+        self.p.wait(timeout=10)
+        self.t.join(timeout=5)
+        return [int(x) for x in re.findall(r"length (\d+):", self.out)]
+
+    def close(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait(timeout=5)
