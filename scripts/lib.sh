@@ -20,7 +20,7 @@ VFWD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
   clang libclang-rt-14-dev
   python3-zmq python3-protobuf protobuf-compiler
   openvswitch-switch prometheus
-  qemu-system-x86 busybox-static cpio kmod ethtool xz-utils
+  qemu-system-x86 busybox-static cpio kmod ethtool xz-utils iperf3 tcpdump
   iproute2 iputils-ping procps coreutils
   debhelper dpkg-dev fakeroot lintian debootstrap qemu-utils e2fsprogs
   $VFWD_DPDK_BUILD_PACKAGES"

@@ -20,7 +20,7 @@ import uuid
 from harness import CTL, Daemon, VethNs, sh, wait_for
 from tcpkit import (GUEST_IP, HOST_IP, Capture, TapNs, csum_errors, guest_report_now, iperf,
                     mbit)
-from test_vm import BridgeNs, migrate, migration_times
+from test_vm import BRIDGE_MAC, BridgeNs, migrate, migration_times
 from vm import Guest, retry_on_guest_crash, skip_unless_qemu
 
 import pytest
@@ -220,7 +220,7 @@ def test_device_swap_under_tcp(reg, sockdir, guest_kit):
                                                        check=False)})())
     sh("ip", "link", "set", veth_peer, "netns", net.ns)
     sh("ip", "link", "set", veth_host, "up")
-    net.ns_exec("ip", "link", "add", br, "type", "bridge")
+    net.ns_exec("ip", "link", "add", br, "address", BRIDGE_MAC, "type", "bridge")
     net.ns_exec("ip", "link", "set", veth_peer, "master", br)
     net.ns_exec("ip", "link", "set", veth_peer, "up")
     net.ns_exec("ip", "addr", "add", HOST_IP + "/24", "dev", br)
@@ -244,23 +244,24 @@ def test_device_swap_under_tcp(reg, sockdir, guest_kit):
             net.ns_exec("ip", "link", "set", net.tap, "master", br)
             net.ns_exec("ip", "link", "set", net.tap, "up")
 
+    # A stream long enough to outlast both swaps, at a rate every device
+    # here carries.
     result = {}
-    stream = threading.Thread(target=lambda: result.update(
-        end=iperf(net.ns_exec, to_guest=False, nbytes="40M", timeout=180)), daemon=True)
+    stream = threading.Thread(target=lambda: result.update(end=iperf(
+        net.ns_exec, to_guest=False, seconds=20, rate="200M", timeout=90)), daemon=True)
     stream.start()
-    wait_for(lambda: d.stats()[3]["vm_to_vf"]["tso_software_pkts"] > 200, timeout=60,
-             what="the stream on af_packet")
-    before = d.stats()[3]
+
+    def more(key, than, what):
+        wait_for(lambda: d.stats()[3]["vm_to_vf"][key] > than + 200, timeout=60,
+                 what="the stream on %s: %s" % (what, d.stats()[3]))
+        return d.stats()[3]
+    before = more("tso_software_pkts", 0, "af_packet")
     t_swap = time.monotonic()
     swap(pkt, tap, tap_in=True)
-    wait_for(lambda: d.stats()[3]["vm_to_vf"]["tso_device_pkts"] > 200, timeout=60,
-             what="the stream on tap: %s" % d.stats()[3])
-    mid = d.stats()[3]
+    mid = more("tso_device_pkts", before["vm_to_vf"]["tso_device_pkts"], "tap")
     t_tap = time.monotonic()
     swap(tap, pkt, tap_in=False)
-    wait_for(lambda: d.stats()[3]["vm_to_vf"]["tso_software_pkts"] >
-             mid["vm_to_vf"]["tso_software_pkts"] + 200, timeout=60,
-             what="the stream on af_packet again")
+    more("tso_software_pkts", mid["vm_to_vf"]["tso_software_pkts"], "af_packet again")
     t_back = time.monotonic()
     stream.join(timeout=200)
     assert "end" in result, "the stream did not finish"

@@ -67,10 +67,21 @@ NEW_FIELDS = {
     ("RelayState", "offered_features", 12),
     ("RelayState", "pool_size", 13),
     ("RelayState", "pool_in_use", 14),
+    ("RelayState", "device_tx_errors", 15),
+    ("RelayState", "device_offloads", 16),
+    ("RelayState", "device_mtu", 17),
+    ("RelayState", "gro", 18),
     ("StatsResponse", "worker", 3),
     ("StatsResponse", "max_ports", 4),
     ("StatsResponse", "ports_in_use", 5),
 }
+# The offload path's counters, in both directions' messages.
+for _msg in ("RelayState.VFtoVM", "RelayState.VMtoVF"):
+    NEW_FIELDS |= {(_msg, name, num) for num, name in enumerate((
+        "pkts_dropped_too_big", "bytes_dropped_too_big", "pkts_dropped_bad_offload",
+        "bytes_dropped_bad_offload", "pkts_dropped_no_buffers", "bytes_dropped_no_buffers",
+        "pkts_dropped_truncated", "bytes_dropped_truncated", "pkts_tso_device",
+        "pkts_tso_software", "pkts_csum_software", "pkts_coalesced"), start=15)}
 NEW_MESSAGES = {"WorkerLoad", "RelayState.Queue"}
 
 # The required fields 1.x clients insist on, per message (1.x wire facts).
