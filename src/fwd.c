@@ -269,6 +269,28 @@ vf_send(uint16_t port, uint16_t txq, struct rte_mbuf **pkts, unsigned int n)
 }
 
 /*
+ * Sends 'n' frames of 'bytes' to the device and counts what it took.  The
+ * device frees what it sent; what it still refused after the retries is
+ * dropped and counted as queue full.
+ */
+static inline void
+vf_send_counted(struct vfwd_unit *u, uint16_t txq, struct rte_mbuf **pkts,
+		unsigned int n, uint64_t bytes)
+{
+	struct vfwd_dir_counters *c = u->ctr;
+	unsigned int sent = vf_send((uint16_t)u->port_id, txq, pkts, n);
+	uint64_t sent_bytes = sent == n ? bytes : burst_bytes(pkts, sent);
+
+	ctr_add(&c->tx_pkts, sent);
+	ctr_add(&c->tx_bytes, sent_bytes);
+	if (unlikely(sent < n)) {
+		ctr_add(&c->drop_full_pkts, n - sent);
+		ctr_add(&c->drop_full_bytes, bytes - sent_bytes);
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	}
+}
+
+/*
  * Sends 'n' frames of the offload path to the device: through the
  * driver's TX preparation (pseudo-header sums and limits of its
  * offloads), whose refusals are dropped as bad offloads, then as any
@@ -280,8 +302,7 @@ vf_send_prepared(struct vfwd_unit *u, uint16_t txq, struct rte_mbuf **pkts,
 {
 	struct vfwd_dir_counters *c = u->ctr;
 	uint16_t port = (uint16_t)u->port_id;
-	unsigned int ok = 0, sent;
-	uint64_t bytes, sent_bytes;
+	unsigned int ok = 0;
 
 	while (ok < n) {
 		ok += rte_eth_tx_prepare(port, txq, pkts + ok, (uint16_t)(n - ok));
@@ -293,18 +314,8 @@ vf_send_prepared(struct vfwd_unit *u, uint16_t txq, struct rte_mbuf **pkts,
 			n--;
 		}
 	}
-	if (n == 0)
-		return;
-	bytes = burst_bytes(pkts, n);
-	sent = vf_send(port, txq, pkts, n);
-	sent_bytes = sent == n ? bytes : burst_bytes(pkts, sent);
-	ctr_add(&c->tx_pkts, sent);
-	ctr_add(&c->tx_bytes, sent_bytes);
-	if (unlikely(sent < n)) {
-		ctr_add(&c->drop_full_pkts, n - sent);
-		ctr_add(&c->drop_full_bytes, bytes - sent_bytes);
-		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-	}
+	if (n != 0)
+		vf_send_counted(u, txq, pkts, n, burst_bytes(pkts, n));
 }
 
 /* The offload path of a burst from the guest (offload.c). */
@@ -331,8 +342,8 @@ poll_vm_to_vf(struct vfwd_unit *u)
 {
 	struct rte_mbuf *pkts[VFWD_BURST];
 	struct vfwd_dir_counters *c = u->ctr;
-	unsigned int total = 0, n, sent, i;
-	uint64_t bytes, sent_bytes, flags;
+	unsigned int total = 0, n, i;
+	uint64_t bytes, flags;
 	uint32_t mask, longest;
 
 	if (unlikely(u->vid < 0))
@@ -370,17 +381,8 @@ poll_vm_to_vf(struct vfwd_unit *u)
 			continue;
 		}
 		/* The unit's worker owns all of the device's TX queues for
-		 * this direction, so guest queues map onto them freely.  The
-		 * device frees what it sent; we free what it refused. */
-		sent = vf_send((uint16_t)u->port_id, u->dev_q[i], pkts, n);
-		sent_bytes = sent == n ? bytes : burst_bytes(pkts, sent);
-		ctr_add(&c->tx_pkts, sent);
-		ctr_add(&c->tx_bytes, sent_bytes);
-		if (unlikely(sent < n)) {
-			ctr_add(&c->drop_full_pkts, n - sent);
-			ctr_add(&c->drop_full_bytes, bytes - sent_bytes);
-			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-		}
+		 * this direction, so guest queues map onto them freely. */
+		vf_send_counted(u, u->dev_q[i], pkts, n, bytes);
 	}
 	return total;
 }
