@@ -70,7 +70,9 @@ warn_truncated(const struct sample *s, const struct sample *prev)
 			  "their IP headers say (dropped, counted as truncated): the "
 			  "kernel interface behind it passes packets larger than the "
 			  "device's frames (GRO on the interface, or TSO on a veth's "
-			  "peer); use net_af_xdp on it, or turn GRO/TSO off there", i,
+			  "peer); attach an XDP program to the interface (a veth's "
+			  "peer then sends frames of the MTU; net_af_xdp attaches "
+			  "one itself), or turn its GRO or the peer's TSO off", i,
 			  ri.has_device ? ri.device : "-", now - was);
 	}
 }

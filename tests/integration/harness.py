@@ -20,6 +20,9 @@ DAEMON = os.path.join(BUILD, "src", "virtio-forwarder")
 CTL = os.path.join(BUILD, "tools", "vfwdctl")
 TESTPMD = os.environ.get("VFWD_TESTPMD", "dpdk-testpmd")
 
+# LeakSanitizer's suppressions for the daemon's ASan build.
+LSAN_SUPPRESSIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lsan.supp")
+
 # Memory for every DPDK process of the tests: no hugepages needed.
 EAL_MEM = ["--no-huge", "-m", "512", "--no-pci"]
 
@@ -179,6 +182,8 @@ class Daemon:
             check_sanitizers(self.proc.err)
         env = dict(os.environ)
         env.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
+        # Leaks of the drivers' libraries, not of the daemon (lsan.supp).
+        env.setdefault("LSAN_OPTIONS", "suppressions=" + LSAN_SUPPRESSIONS)
         conf = ["--config", self.conf] if self.use_config else []
         self.proc = Proc([DAEMON] + conf + self.args, env=env)
         if wait_ready:
@@ -434,10 +439,22 @@ def sh(*argv, check=True):
     return subprocess.run(argv, check=check, capture_output=True, text=True)
 
 
-class VethNs:
-    """A veth pair: 'host' end in this namespace, 'peer' end in a new netns."""
+# An XDP program that passes every packet (libxdp's, which DPDK's af_xdp
+# driver depends on): see VethNs's 'xdp'.
+XDP_PASS_OBJ = "/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_all.o"
 
-    def __init__(self, peer_ip="10.99.0.1/24"):
+
+class VethNs:
+    """A veth pair: 'host' end in this namespace, 'peer' end in a new netns.
+
+    With 'xdp', the host end (the stand-in VF) gets an XDP program that
+    passes everything: the kernel then stops the peer from sending 64 KiB
+    TCP packets (its TSO reads "off [fixed]"; its checksum offload stays
+    on), so that the stand-in, like a real VF's wire, carries only frames
+    of the MTU.  Without it, an af_packet stand-in gets the namespace's
+    bulk TCP cut to its frame size (see the man page's OFFLOADS)."""
+
+    def __init__(self, peer_ip="10.99.0.1/24", xdp=False):
         tag = uuid.uuid4().hex[:6]
         self.ns = "vfwdt" + tag
         self.host = "vfh" + tag
@@ -446,6 +463,9 @@ class VethNs:
         try:
             sh("ip", "link", "add", self.host, "type", "veth", "peer", "name", self.peer)
             sh("ip", "link", "set", self.peer, "netns", self.ns)
+            if xdp:
+                sh("ip", "link", "set", "dev", self.host, "xdpdrv", "obj", XDP_PASS_OBJ,
+                   "sec", "xdp")
             for dev in (self.host,):
                 sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % dev, check=False)
                 sh("ip", "link", "set", dev, "up")

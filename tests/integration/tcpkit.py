@@ -77,11 +77,14 @@ def guest_report_now(g):
     return guest_report(g, len(g.console))
 
 
-def iperf(ns_exec, to_guest, nbytes=NBYTES, timeout=120, seconds=None, rate=None):
+def iperf(ns_exec, to_guest, nbytes=NBYTES, timeout=120, seconds=None, rate=None,
+          diag=None):
     """Runs iperf3 in the namespace against the guest's server: 'to_guest'
     sends from the namespace, else from the guest (-R); 'nbytes' of data,
     or for 'seconds' at 'rate' (iperf3's -b) when given.  Returns the
-    parsed JSON 'end' section; fails unless what was sent arrived."""
+    parsed JSON 'end' section; fails unless what was sent arrived, with
+    what 'diag()' returns (the relay's counters, the guest's console) in
+    the message."""
     argv = ["timeout", str(timeout), "iperf3", "-c", GUEST_IP, "-J"]
     if seconds:
         argv += ["-t", str(seconds), "-b", rate or "0"]
@@ -99,16 +102,22 @@ def iperf(ns_exec, to_guest, nbytes=NBYTES, timeout=120, seconds=None, rate=None
         if "Connection refused" not in p.stdout or time.monotonic() > end_by:
             break
         time.sleep(0.5)
+    def fail(what):
+        raise AssertionError("iperf3 %s: %s %s%s" % (
+            what, p.stdout[-1500:], p.stderr[-500:], "\n" + diag() if diag else ""))
     try:
-        end = json.loads(p.stdout)["end"]
+        out = json.loads(p.stdout)
+        end = out["end"]
     except (ValueError, KeyError):
-        raise AssertionError("iperf3 failed: %s %s" % (p.stdout[-2000:], p.stderr[-500:]))
-    assert "error" not in json.loads(p.stdout), p.stdout[-2000:]
+        fail("failed")
+    if "error" in out:
+        fail("failed")
     sent, recv = end["sum_sent"]["bytes"], end["sum_received"]["bytes"]
     # The sender stops counting when it has written its bytes; what is
     # still in flight then (its socket buffer at most) is not in the
     # receiver's count.
-    assert sent >= int(nbytes[:-1]) << 20 and recv >= sent - (8 << 20), end
+    if not (sent >= int(nbytes[:-1]) << 20 and recv >= sent - (8 << 20)):
+        fail("lost data (sent %d, received %d)" % (sent, recv))
     return end
 
 

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Bulk TCP both ways between a QEMU guest (TCG, offloads on) and a network
-namespace left as a user leaves it (the veth's checksum and segmentation
-offloads on), through the relay, on stand-in VFs that do the offloads in
-software (af_xdp on a veth), in the device (tap moved into the namespace)
-or that cannot carry the namespace's large packets at all (af_packet).
+namespace whose veth keeps its checksum offload on (the namespace's
+kernel leaves checksums partial), through the relay, on stand-in VFs that
+do no offload (af_packet on a veth: the relay does everything in
+software), that do them in the device (tap moved into the namespace), or
+that cannot carry the namespace's 64 KiB packets (af_packet on a veth
+whose peer sends them).
 
 What is checked: iperf3 carries every byte it sent; no frame that reaches
 the namespace is longer than its MTU allows, and no checksum is wrong
@@ -25,7 +27,8 @@ from vm import Guest, retry_on_guest_crash, skip_unless_qemu
 
 import pytest
 
-# EAL memory of these daemons: af_xdp's buffers take more than the default.
+# EAL memory of these daemons: tap's queues take more buffers than the
+# default memory holds.
 EAL = "--no-huge -m 1024 --no-pci"
 
 CSUM, GUEST_CSUM, GUEST_TSO4, HOST_TSO4 = 0, 1, 7, 11
@@ -36,15 +39,15 @@ def guest_kit():
     return skip_unless_qemu()
 
 
-def check_counters(s, allow_full=False):
+def check_counters(s):
     """No drop of the offload path's reasons in either direction, and the
-    device sent everything it took (no TX errors)."""
+    device sent everything it took (no TX errors).  A full queue is no
+    fault: a TCG guest on a loaded machine falls behind its RX ring, and
+    TCP makes up for what it drops."""
     for direction in ("vf_to_vm", "vm_to_vf"):
         c = s[direction]
         for why in ("too_big", "bad_offload", "no_buffers", "truncated"):
             assert c["drop_%s_pkts" % why] == 0, (direction, why, s)
-        if not allow_full:
-            assert c["drop_full_pkts"] == 0, (direction, s)
     assert s["offloads"]["dev_tx_errors"] == "0", s["offloads"]
 
 
@@ -68,33 +71,54 @@ def guest(reg, sockdir, d, mtu=None):
     return g
 
 
+def diagnosis(d, g, relay=3):
+    """What to print when traffic fails: the relay's counters, the end of
+    the daemon's log and of the guest's console."""
+    def diag():
+        try:
+            s = d.stats()[relay]
+        except Exception as e:  # a dead daemon says so below
+            s = "no stats: %s" % e
+        try:
+            from harness import telemetry
+            ts = "%s %s" % (telemetry(d.prefix, "/ethdev/stats,0"),
+                            telemetry(d.prefix, "/ethdev/xstats,0"))
+        except Exception as e:
+            ts = "no telemetry: %s" % e
+        return "relay %d: %s\ndevice: %s\ndaemon:\n%s\nguest:\n%s" % (
+            relay, s, ts, d.proc.err[-2500:], g.console[-1500:])
+    return diag
+
+
 def guest_offloads(g):
     m = g.wait_line(r"^VFWD-OFFLOADS .*$")
     return g.fields(m)
 
 
 def test_tcp_software_path(reg, sockdir, guest_kit):
-    """af_xdp on the veth: the device does no offload, the relay does them
-    all.  The guest's large packets are cut by the relay into frames the
-    MTU allows, with checksums; the namespace's partial checksums reach
-    the guest as NEEDS_CSUM, and its segments are coalesced (GRO)."""
+    """af_packet on the veth: the device does no offload, the relay does
+    them all.  The guest's large packets are cut by the relay into frames
+    the MTU allows, with checksums; the namespace's partial checksums reach
+    the guest as NEEDS_CSUM, and its segments are coalesced (GRO).  The
+    stand-in's side of the veth passes everything through XDP, so that the
+    namespace sends frames of the MTU, as a VF's wire carries (VethNs)."""
     t0 = time.monotonic()
-    veth = reg.add(VethNs(HOST_IP + "/24"))
-    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": ["net_af_xdp0,iface=%s=3" % veth.host],
+    veth = reg.add(VethNs(HOST_IP + "/24", xdp=True))
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": ["net_af_packet0,iface=%s=3" % veth.host],
                                  "VIRTIOFWD_EAL_ARGS": EAL}))
     g = guest(reg, sockdir, d)
     assert guest_offloads(g)["tso"] == "on", g.console
-    # The namespace is as a user leaves it: checksums left to the veth.
+    # The namespace leaves checksums to the veth, as a user leaves it.
     assert "tx-checksumming: on" in veth.ns_exec("ethtool", "-k", veth.peer).stdout
     errs0 = csum_errors(veth.ns_exec)
 
     cap = Capture(veth.ns, veth.peer)
     try:
-        up = iperf(veth.ns_exec, to_guest=False)
+        up = iperf(veth.ns_exec, to_guest=False, diag=diagnosis(d, g))
         lengths = cap.lengths()
     finally:
         cap.close()
-    down = iperf(veth.ns_exec, to_guest=True)
+    down = iperf(veth.ns_exec, to_guest=True, diag=diagnosis(d, g))
     s = d.stats()[3]
     rep = guest_report_now(g)
 
@@ -133,8 +157,8 @@ def test_tcp_device_path(reg, sockdir, guest_kit):
     net.take()
     g = guest(reg, sockdir, d, mtu=1486)
     errs0 = csum_errors(net.ns_exec)
-    up = iperf(net.ns_exec, to_guest=False)
-    down = iperf(net.ns_exec, to_guest=True)
+    up = iperf(net.ns_exec, to_guest=False, diag=diagnosis(d, g))
+    down = iperf(net.ns_exec, to_guest=True, diag=diagnosis(d, g))
     s = d.stats()[3]
     rep = guest_report_now(g)
     assert csum_errors(net.ns_exec) == errs0
@@ -154,14 +178,14 @@ def test_tcp_offloads_off(reg, sockdir, guest_kit):
     """VIRTIOFWD_TSO=n: the guest is offered no offload and TCP still works
     both ways; the namespace's partial checksums are finished by the relay,
     since the guest does not take NEEDS_CSUM."""
-    veth = reg.add(VethNs(HOST_IP + "/24"))
-    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": ["net_af_xdp0,iface=%s=3" % veth.host],
+    veth = reg.add(VethNs(HOST_IP + "/24", xdp=True))
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": ["net_af_packet0,iface=%s=3" % veth.host],
                                  "VIRTIOFWD_EAL_ARGS": EAL, "VIRTIOFWD_TSO": "n"}))
     g = guest(reg, sockdir, d)
     assert guest_offloads(g)["tso"] == "off", g.console
     errs0 = csum_errors(veth.ns_exec)
-    up = iperf(veth.ns_exec, to_guest=False, nbytes="32M")
-    down = iperf(veth.ns_exec, to_guest=True, nbytes="32M")
+    up = iperf(veth.ns_exec, to_guest=False, nbytes="32M", diag=diagnosis(d, g))
+    down = iperf(veth.ns_exec, to_guest=True, nbytes="32M", diag=diagnosis(d, g))
     s = d.stats()[3]
     rep = guest_report_now(g)
     assert csum_errors(veth.ns_exec) == errs0
@@ -172,8 +196,7 @@ def test_tcp_offloads_off(reg, sockdir, guest_kit):
                                           "guest_tso")) == {"off"}, s
     assert s["vf_to_vm"]["csum_software_pkts"] > 1000, s
     assert s["vm_to_vf"]["tx_pkts"] == s["vm_to_vf"]["rx_pkts"], s
-    # A slow guest may let its RX ring fill: those are counted, not lost.
-    check_counters(s, allow_full=True)
+    check_counters(s)
     print("offloads off: guest to namespace %.0f Mbit/s, namespace to guest %.0f Mbit/s"
           % (mbit(up), mbit(down)))
 
@@ -188,7 +211,7 @@ def test_af_packet_truncates(reg, sockdir, guest_kit):
                                  ["net_af_packet0,iface=%s=3" % veth.host]}))
     g = guest(reg, sockdir, d)
     errs0 = csum_errors(veth.ns_exec)
-    up = iperf(veth.ns_exec, to_guest=False, nbytes="32M")
+    up = iperf(veth.ns_exec, to_guest=False, nbytes="32M", diag=diagnosis(d, g))
     assert csum_errors(veth.ns_exec) == errs0
     # The other way carries next to nothing: a few seconds are enough.
     veth.ns_exec("timeout", "10", "iperf3", "-c", GUEST_IP, "-t", "3", check=False)
@@ -209,8 +232,7 @@ def test_device_swap_under_tcp(reg, sockdir, guest_kit):
     packets) to tap (TSO in the device) and back, on one bridge in the
     namespace.  The guest keeps the offloads it negotiated on either.
     (af_packet carries the stream's direction whole: only the namespace's
-    ACKs come back.  af_xdp would do too, but DPDK 22.11's af_xdp cannot be
-    attached again to an interface it was detached from.)"""
+    ACKs come back.)"""
     t0 = time.monotonic()
     tag = uuid.uuid4().hex[:6]
     net = reg.add(TapNs())
