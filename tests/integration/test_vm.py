@@ -368,7 +368,7 @@ def test_live_migration_same_host(reg, sockdir, guest_kit):
 
     # The guest goes on pinging from the destination (its console is now
     # the destination's serial port).
-    wait_for(lambda: dst.replies_at_least(10), timeout=30,
+    dst.wait_replies(10, timeout=30,
              what="ping replies on the destination\nsrc:\n%s\ndst:\n%s\ndaemon:\n%s"
              % (src.console[-1500:], dst.console[-1500:], d.proc.err[-3000:]))
     seqs = dst.ping_replies()
@@ -397,7 +397,7 @@ def test_live_migration_same_host(reg, sockdir, guest_kit):
     wait_for(lambda: d.stats()[3]["info"]["guest"] == "none", what="relay 3 without guest")
     s3 = d.stats()[3]
     n = len(dst.ping_replies())
-    wait_for(lambda: dst.replies_at_least(n + 3), timeout=10,
+    dst.wait_replies(n + 3, timeout=10,
              what="pings after the source quit")
     print("migration: %s, wall %.1f s; last reply on the source seq=%d, first on the "
           "destination seq=%d: %d pings lost (~%.1f s); relay 3 after: %s; test %.1f s"
@@ -455,7 +455,7 @@ def test_live_migration_rarp(reg, sockdir, guest_kit):
     assert m.group(1) == mac, caps[1].out
     assert "RARP" not in caps[0].out, caps[0].out
     try:
-        wait_for(lambda: dst.replies_at_least(5), timeout=30,
+        dst.wait_replies(5, timeout=30,
                  what="ping replies on the destination")
     except AssertionError as e:
         raise AssertionError("%s\nrelay 4: %s\nfdb: %s\ndst:\n%s\ndaemon:\n%s" % (
@@ -498,7 +498,7 @@ def test_migration_relay_to_tap_and_back(reg, sockdir, guest_kit):
         n0 = len(dst.ping_replies())
         info = migrate(src, uri)
         last = src.ping_replies()[-1]
-        wait_for(lambda: dst.replies_at_least(n0 + 10), timeout=30,
+        dst.wait_replies(n0 + 10, timeout=30,
                  what="ping replies after the migration to %s\nsrc:\n%s\ndst:\n%s"
                  % (name, src.console[-1500:], dst.console[-1500:]))
         lost = ping_gap(last, dst.ping_replies()[n0:])
@@ -595,7 +595,7 @@ def test_migration_tap_booted_guest_onto_relay(reg, sockdir, guest_kit):
                           .group(0))
         else:
             last = src.ping_replies()[-1]
-            wait_for(lambda: dst.replies_at_least(10), timeout=30,
+            dst.wait_replies(10, timeout=30,
                      what="pings through the relay\n" + dst.console[-1500:])
             lost = ping_gap(last, dst.ping_replies())
             assert d.stats()[3]["info"]["guest"] == "connected"
@@ -619,7 +619,7 @@ def test_guest_adaptive_poll_mode(reg, sockdir, guest_kit):
     g = reg.add(Guest(sockdir, d.socket(3), GUEST_IP + "/24", peer=HOST_IP,
                       mode="pingloop", interval=0.5, cpus=0))
     g.wait_ready()
-    wait_for(lambda: g.replies_at_least(2), timeout=60, what="the guest's first replies")
+    g.wait_replies(2, timeout=60, what="the guest's first replies")
     w0, n0 = d.stats()["workers"][0], len(g.ping_replies())
     time.sleep(4)
     w1, n1 = d.stats()["workers"][0], len(g.ping_replies())

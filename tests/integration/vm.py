@@ -69,7 +69,8 @@ def qemu10():
 
 
 class GuestKernelCrashed(Exception):
-    """The guest kernel oopsed.  Raised by Guest.replies_at_least() so
+    """The guest kernel oopsed or hung.  Raised by Guest.replies_at_least()
+    and Guest.wait_replies() so
     that a migration test can tell a guest whose memory QEMU 7.2 under TCG
     corrupted during the migration (tests/vm/README.md, "Guest memory
     corrupted by a migration") from traffic the relay failed to carry.
@@ -257,6 +258,50 @@ class Guest:
         m = KERNEL_CRASH.search(self.console)
         if m:
             raise GuestKernelCrashed(self.name, self.console[m.start():][:1500])
+
+    def wait_replies(self, n, timeout=30, what="ping replies"):
+        """Waits until the guest (in pingloop mode) has printed 'n' ping
+        replies. On a timeout, raises GuestKernelCrashed when the guest has
+        stopped (check_stalled()), else fails with 'what'."""
+        try:
+            return wait_for(lambda: self.replies_at_least(n), timeout=timeout, what=what)
+        except AssertionError:
+            self.check_stalled()
+            raise
+
+    def tx_ring(self, queue=1):
+        """(avail index, used index) of the guest's virtqueue 'queue' (1 is
+        its first TX queue), read from guest memory through the monitor:
+        QEMU keeps no index of its own for a vhost-user device."""
+        path = re.search(r"^(/\S+/virtio-backend)", self.monitor("info virtio"), re.M).group(1)
+        # Not 'info virtio-queue-status': for a vhost device it asks the
+        # back end for the ring's base (GET_VRING_BASE), which stops the ring.
+        status = self.monitor("info virtio-vhost-queue-status %s %d" % (path, queue))
+
+        def index(ring):
+            addr = int(re.search(r"^\s+%s_phys:\s+0x([0-9a-f]+)" % ring, status, re.M).group(1), 16)
+            out = self.monitor("xp /1hx 0x%x" % (addr + 2))   # after the 16-bit flags
+            return int(re.search(r"^[0-9a-f]{8,}: 0x([0-9a-f]+)", out, re.M).group(1), 16)
+        return index("avail"), index("used")
+
+    def check_stalled(self, seconds=2.0):
+        """Raises GuestKernelCrashed when a guest in pingloop mode has
+        stopped without an oops (QEMU 7.2's migration page loss can hang
+        it too): for 'seconds', ten ping intervals, it put no new buffer
+        on its TX queue, although the relay had taken every one (an
+        empty ring). A relay that stops taking packets leaves the ring
+        non-empty and is not mistaken for this."""
+        self.check_crash()
+        try:
+            a0, _ = self.tx_ring()
+            time.sleep(seconds)
+            a1, u1 = self.tx_ring()
+        except (OSError, AttributeError) as e:   # QEMU gone, or output not understood
+            warnings.warn("%s: TX ring not readable: %r" % (self.name, e))
+            return
+        if a0 == a1 == u1:
+            raise GuestKernelCrashed(self.name, "no packet sent for %.0f s (TX ring avail=used=%d); "
+                                     "console:\n%s" % (seconds, a1, self.console[-1000:]))
 
     # ------------------------------------------------------------ monitor
     def monitor(self, command, timeout=10):
