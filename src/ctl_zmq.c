@@ -2,10 +2,12 @@
 /*
  * ZeroMQ control services.
  *
- * Each service is a REP socket: receive one frame, answer one frame.  The
- * handlers turn a request into calls on the port control and relay layers
- * and build the reply; anything that cannot be parsed gets the service's
- * error reply, since a REP peer that gets no answer is stuck for good.
+ * Each service answers REQ clients (1.x's tools and ours): one request
+ * frame in, one reply frame out, through a ROUTER socket that checks the
+ * envelope itself (see serve_one()).  The handlers turn a request into
+ * calls on the port control and relay layers and build the reply;
+ * anything that cannot be parsed gets the service's error reply, since a
+ * REQ peer that gets no answer is stuck for good.
  */
 #include <errno.h>
 #include <grp.h>
@@ -759,7 +761,7 @@ open_service(const char *name, const char *endpoint, handler_fn handle,
 			  "(ZeroMQ tcp has no access control); prefer ipc://",
 			  name, endpoint);
 	}
-	s->sock = zmq_socket(zctx, ZMQ_REP);
+	s->sock = zmq_socket(zctx, ZMQ_ROUTER);
 	if (s->sock == NULL) {
 		ERR("%s service: %s", name, zmq_strerror(zmq_errno()));
 		return -ENOMEM;
@@ -868,10 +870,105 @@ vfwd_ctl_zmq_handle(enum vfwd_ctl_service svc, const void *req, size_t len,
 	return out.buf != NULL ? 0 : -ENOMEM;
 }
 
+/* Routing frames a request may carry before its delimiter: one per
+ * ROUTER/DEALER hop between the REQ client and us. */
+#define ENVELOPE_MAX 8
+
+/* One request as a ROUTER socket receives it from a REQ peer. */
+struct request {
+	zmq_msg_t env[ENVELOPE_MAX]; /* routing frames, then the empty delimiter */
+	int n_env;
+	zmq_msg_t body;              /* the request itself */
+};
+
+static void
+request_free(struct request *r)
+{
+	int i;
+
+	for (i = 0; i < r->n_env; i++)
+		zmq_msg_close(&r->env[i]);
+	zmq_msg_close(&r->body);
+	r->n_env = 0;
+}
+
+/*
+ * Reads one whole message from ROUTER socket 'sock' into 'r' (ZeroMQ
+ * delivers a message's frames together, so none is left half read).  A
+ * REQ peer's message is its routing frames, an empty delimiter and the
+ * request; frames after the request are dropped, as 1.x did.  Returns 1
+ * for such a message, 0 for any other (read whole, to be dropped: a
+ * peer that is not REQ has no envelope to answer to), -EAGAIN when
+ * nothing is waiting.
+ */
+static int
+recv_request(void *sock, struct request *r)
+{
+	enum { ENVELOPE, BODY, REST } at = ENVELOPE;
+	bool fits = true;
+	zmq_msg_t f;
+	int more;
+
+	r->n_env = 0;
+	zmq_msg_init(&r->body);
+	do {
+		zmq_msg_init(&f);
+		if (zmq_msg_recv(&f, sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&f);
+			/* Only before a first frame: a message comes whole. */
+			return r->n_env == 0 && at == ENVELOPE ? -EAGAIN : 0;
+		}
+		more = zmq_msg_more(&f);
+		if (at == ENVELOPE) {
+			/* The first frame is the routing id ROUTER added,
+			 * never empty; the first empty one after it ends
+			 * the envelope. */
+			bool delim = r->n_env > 0 && zmq_msg_size(&f) == 0;
+
+			if (r->n_env < ENVELOPE_MAX) {
+				zmq_msg_init(&r->env[r->n_env]);
+				zmq_msg_move(&r->env[r->n_env++], &f);
+			} else {
+				fits = false;
+			}
+			if (delim)
+				at = BODY;
+		} else if (at == BODY) {
+			zmq_msg_move(&r->body, &f);
+			at = REST;
+		}
+		zmq_msg_close(&f);
+	} while (more);
+	return fits && at == REST ? 1 : 0;
+}
+
+/* Sends 'reply' to the peer of request 'r': its envelope, then the
+ * reply.  A peer gone, or one whose queue is full, loses the reply
+ * (ROUTER drops what it cannot route; DONTWAIT makes sure we never
+ * block): it had asked and left, and no other peer is affected. */
+static int
+send_reply(void *sock, struct request *r, const struct reply *reply)
+{
+	int i;
+
+	for (i = 0; i < r->n_env; i++)
+		if (zmq_msg_send(&r->env[i], sock, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+			return -zmq_errno();
+	if (zmq_send(sock, reply->buf ? reply->buf : (uint8_t *)"", reply->len,
+		     ZMQ_DONTWAIT) < 0)
+		return -zmq_errno();
+	return 0;
+}
+
 /*
  * Receives and answers the requests waiting on 's', a slice's worth
  * (ctl_slice.h): a flood on one service must not keep the loop from the
  * others.  What is left stays readable, so the next poll returns at once.
+ *
+ * The service is a ROUTER socket that checks each envelope itself, not
+ * a REP socket: libzmq 4.3's REP can be left waiting for the rest of a
+ * message by a peer that sent junk and left, and then never reads the
+ * next client's request.  To a REQ client both look the same.
  */
 static void
 serve_one(struct service *s)
@@ -880,45 +977,31 @@ serve_one(struct service *s)
 
 	for (vfwd_slice_start(&sl, VFWD_CTL_ZMQ_PER_PASS); vfwd_slice_more(&sl); sl.done++) {
 		struct reply out = { NULL, 0 };
-		zmq_msg_t msg;
+		struct request r;
 		size_t len;
+		int rc;
 
-		zmq_msg_init(&msg);
-		if (zmq_msg_recv(&msg, s->sock, ZMQ_DONTWAIT) < 0) {
-			zmq_msg_close(&msg);
+		rc = recv_request(s->sock, &r);
+		if (rc == -EAGAIN)
 			return;
+		if (rc == 0) {
+			VLOG_WARN_RL("%s service: dropped a message that is not a "
+				     "request (a ZeroMQ REQ client sends an empty "
+				     "delimiter frame, then the request)", s->name);
+			request_free(&r);
+			continue;
 		}
-		len = zmq_msg_size(&msg);
-		/* The request is the first frame; extra frames are read and
-		 * dropped (they arrived with the first: ZeroMQ delivers a
-		 * multi-part message whole), so the REP socket can answer. */
-		if (zmq_msg_more(&msg)) {
-			zmq_msg_t more;
-			int again;
-
-			do {
-				zmq_msg_init(&more);
-				if (zmq_msg_recv(&more, s->sock, ZMQ_DONTWAIT) < 0) {
-					zmq_msg_close(&more);
-					break;
-				}
-				again = zmq_msg_more(&more);
-				zmq_msg_close(&more);
-			} while (again);
-		}
-		s->handle(len <= VFWD_CTL_MAX_REQUEST ? zmq_msg_data(&msg) : NULL,
+		len = zmq_msg_size(&r.body);
+		s->handle(len <= VFWD_CTL_MAX_REQUEST ? zmq_msg_data(&r.body) : NULL,
 			  len, &out);
-		zmq_msg_close(&msg);
 		if (out.buf == NULL)
 			VLOG_ERR_RL("%s service: out of memory for a reply", s->name);
-		/* An empty frame keeps the REP socket's state machine going
-		 * even when the reply could not be built.  A REP socket never
-		 * blocks a send (a reply to a peer gone is dropped); DONTWAIT
-		 * makes sure of it. */
-		if (zmq_send(s->sock, out.buf ? out.buf : (uint8_t *)"", out.len,
-			     ZMQ_DONTWAIT) < 0)
+		/* An empty reply rather than none: a REQ client waits for one. */
+		rc = send_reply(s->sock, &r, &out);
+		if (rc < 0)
 			VLOG_WARN_RL("%s service: reply not sent: %s", s->name,
-				     zmq_strerror(zmq_errno()));
+				     zmq_strerror(-rc));
+		request_free(&r);
 		free(out.buf);
 	}
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The ZeroMQ control source: the four 1.x services (port control, stats,
- * config, core scheduling), each a REP socket carrying one protobuf message
- * per frame (proto/virtioforwarder.proto).  Served from the main thread's
+ * config, core scheduling), each answering REQ clients through a ROUTER
+ * socket, one protobuf message per frame (proto/virtioforwarder.proto).  Served from the main thread's
  * poll loop; every request gets a reply, garbage included.
  */
 #ifndef VFWD_CTL_ZMQ_H

@@ -262,6 +262,67 @@ def test_zmq_garbage_peers_do_not_block_others(pb, reg, sockdir):  # noqa: F811
     assert d.proc.alive()
 
 
+# A ZeroMQ (ZMTP 3.0) greeting offering the NULL mechanism, as a client.
+ZMTP_GREETING = (b"\xff" + b"\x00" * 8 + b"\x7f" + b"\x03\x00" + b"NULL".ljust(20, b"\x00")
+                 + b"\x00" + b"\x00" * 31)
+
+
+def zmtp_command(name, props):
+    """A ZMTP 3.0 command frame (short form) with metadata 'props'."""
+    body = bytes([len(name)]) + name
+    for k, v in props.items():
+        body += bytes([len(k)]) + k + len(v).to_bytes(4, "big") + v
+    return b"\x04" + bytes([len(body)]) + body
+
+
+def junk_and_leave(path, kind, rnd):
+    """Connects to ipc socket 'path', writes junk of 'kind' and leaves:
+    "raw" random bytes; "partial" a REQ handshake, then the first frames of
+    a message whose last frame never comes; "noenvelope" a DEALER-like
+    message without the REQ delimiter."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(2)
+    try:
+        s.connect(path)
+        if kind == "raw":
+            s.sendall(bytes(rnd.getrandbits(8) for _ in range(rnd.randint(1, 4096))))
+        else:
+            s.sendall(ZMTP_GREETING)
+            s.recv(64)
+            s.sendall(zmtp_command(b"READY", {b"Socket-Type": b"REQ"}))
+            if kind == "partial":
+                # The empty delimiter and half a request, both flagged MORE.
+                s.sendall(b"\x01\x00" + b"\x01\x10" + bytes(rnd.getrandbits(8) for _ in range(16)))
+            else:
+                s.sendall(b"\x00\x05hello")
+            time.sleep(0.05)
+    except OSError:
+        pass
+    finally:
+        s.close()
+
+
+def test_zmq_junk_peer_that_leaves_loses_no_request(pb, reg, sockdir):  # noqa: F811
+    """Peers that write junk to an endpoint and disconnect (raw bytes; a
+    handshake, then half a message; a message without a REQ envelope)
+    must not cost the next client its answer: a REP socket could be left
+    waiting for the rest of a message that never comes."""
+    d = reg.add(Daemon(sockdir))
+    rnd = random.Random(7)
+    eps = {"stats": (d.vars["VIRTIOFWD_ZMQ_STATS_EP"], pb.new.StatsRequest()),
+           "config": (d.vars["VIRTIOFWD_ZMQ_CONFIG_EP"], pb.new.ConfigRequest())}
+    for trial in range(6):
+        for kind in ("raw", "partial", "noenvelope"):
+            for name, (ep, req) in eps.items():
+                junk_and_leave(ep[len("ipc://"):], kind, rnd)
+                try:
+                    zreq(ep, [req.SerializeToString()], timeout=5)
+                except AssertionError as e:
+                    raise AssertionError("trial %d, %s junk on %s: %s" % (trial, kind, name, e))
+    assert d.proc.alive()
+    assert "dropped a message that is not a request" in d.proc.err, d.proc.err[-2000:]
+
+
 def test_port_control_flood_leaves_stats_answering(pb, reg, sockdir):  # noqa: F811
     """Two clients flood port control (device churn and garbage) while
     stats are asked for: each service gets its share of every loop pass."""
