@@ -15,6 +15,7 @@
 #include "errmsg.h"
 #include "ifmap.h"
 #include "log.h"
+#include "parse.h"
 #include "portctl.h"
 #include "relay.h"
 
@@ -185,6 +186,7 @@ next_line(const char *text, size_t len, size_t *pos, int *lineno, FILE *out)
 {
 	const char *nl;
 	char line[VFWD_IPC_MAX_LINE + 2], ok[VFWD_ERR_MAX], err[VFWD_ERR_MAX], *p;
+	char esc[4 * VFWD_ERR_MAX + 1];
 	size_t n;
 
 	if (*pos >= len)
@@ -209,11 +211,14 @@ next_line(const char *text, size_t len, size_t *pos, int *lineno, FILE *out)
 	if (*p == '\0' || *p == '#')
 		return LINE_BLANK;
 	if (run_line(p, ok, sizeof(ok), err, sizeof(err)) == 0) {
-		fprintf(out, "%s\n", ok);
+		vfwd_text_escape(ok, strlen(ok), esc, sizeof(esc), NULL);
+		fprintf(out, "%s\n", esc);
 		VLOG_INFO("ipc: %s", ok);
 		return LINE_OK;
 	}
-	fprintf(out, "error: line %d: %s\n", *lineno, err);
+	/* Results are UTF-8 text, whatever bytes the line had. */
+	vfwd_text_escape(err, strlen(err), esc, sizeof(esc), NULL);
+	fprintf(out, "error: line %d: %s\n", *lineno, esc);
 	/* Whoever can write command files can repeat a bad one at will. */
 	VLOG_WARN_RL("ipc: line %d: %s", *lineno, err);
 	return LINE_FAILED;

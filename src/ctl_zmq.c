@@ -27,6 +27,7 @@
 #include "device.h"
 #include "errmsg.h"
 #include "log.h"
+#include "parse.h"
 #include "portctl.h"
 #include "relay.h"
 #include "dataplane.h"
@@ -75,21 +76,34 @@ static const char *const op_names[] = {
 	"ADD", "REMOVE", "ADD_SOCK", "REMOVE_SOCK", "QUERY_PCI",
 };
 
+/* Room for an error message with every byte escaped. */
+#define ESCAPED_MAX (4 * VFWD_ERR_MAX + 1)
+
+/* 's' as a protobuf string, which must be UTF-8 (parse.h): error
+ * messages quote what peers sent.  Returns 'buf'. */
+static char *
+utf8(const char *s, char *buf, size_t len)
+{
+	vfwd_text_escape(s, strlen(s), buf, len, NULL);
+	return buf;
+}
+
 static void
 port_control_reply(int rc, const char *err, const char *query, int relay,
 		   struct reply *out)
 {
 	Virtioforwarder__PortControlResponse r = VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__INIT;
+	char err_buf[ESCAPED_MAX], query_buf[ESCAPED_MAX];
 
 	r.status = rc == 0 ? VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__OK
 			   : VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__ERROR;
 	if (rc != 0) {
 		r.has_error_code = true;
 		r.error_code = rc;
-		r.error_code_source = (char *)err;
+		r.error_code_source = utf8(err, err_buf, sizeof(err_buf));
 	}
 	if (query != NULL)
-		r.query_string = (char *)query;
+		r.query_string = utf8(query, query_buf, sizeof(query_buf));
 	if (relay >= 0) {
 		r.has_virtio_id = true;
 		r.virtio_id = (uint32_t)relay;
@@ -566,6 +580,7 @@ core_sched_reply(int rc, const char *err, struct reply *out)
 {
 	Virtioforwarder__CoreSchedResponse r = VIRTIOFORWARDER__CORE_SCHED_RESPONSE__INIT;
 	uint32_t cores[VFWD_MAX_CPUS];
+	char err_buf[ESCAPED_MAX];
 	struct vfwd_worker_info wi;
 	unsigned int i;
 
@@ -574,7 +589,7 @@ core_sched_reply(int rc, const char *err, struct reply *out)
 	if (rc != 0) {
 		r.has_error_code = true;
 		r.error_code = rc;
-		r.error_code_source = (char *)err;
+		r.error_code_source = utf8(err, err_buf, sizeof(err_buf));
 	}
 	for (i = 0; i < vfwd_dp_n_workers(); i++) {
 		vfwd_dp_worker_info(i, &wi);

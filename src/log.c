@@ -11,6 +11,7 @@
 #include "ctl_slice.h"
 #include "journal.h"
 #include "log.h"
+#include "parse.h"
 
 static enum vfwd_log_target log_target = VFWD_LOG_STDERR;
 static int log_level = LOG_INFO;
@@ -32,11 +33,18 @@ vfwd_log_init(enum vfwd_log_target target, int level)
 }
 
 static void
-log_write(int level, const char *msg, size_t len)
+log_write(int level, const char *raw, size_t rawlen)
 {
+	/* Every byte escaped, and the rest of a 1024-byte line. */
+	char msg[4 * 1024 + 1];
+	size_t len;
+
 	/* Trailing newlines come with DPDK's lines; ours have none. */
-	while (len > 0 && msg[len - 1] == '\n')
-		len--;
+	while (rawlen > 0 && raw[rawlen - 1] == '\n')
+		rawlen--;
+	/* A line is UTF-8 and one line, whatever an outsider put in it (a
+	 * device name, a path, a command file's bytes). */
+	len = vfwd_text_escape(raw, rawlen, msg, sizeof(msg), NULL);
 	if (log_target == VFWD_LOG_SYSLOG) {
 		syslog(level, "%.*s", (int)len, msg);
 		return;

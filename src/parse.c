@@ -11,11 +11,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <locale.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <wchar.h>
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
@@ -63,22 +66,101 @@ vfwd_fail(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* The C library's UTF-8 decoder, whatever the process's locale is. */
+static locale_t utf8_locale;
+
+static void
+utf8_locale_init(void)
+{
+	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* Length of the character at 'in' (of at most 'len' bytes) when it is
+ * valid UTF-8 and not a control character, else 0. */
+static size_t
+clean_char(const char *in, size_t len)
+{
+	unsigned char c = (unsigned char)in[0];
+	mbstate_t st;
+	wchar_t wc;
+	size_t n;
+
+	if (c < 0x80)
+		return (c >= 0x20 && c != 0x7f) || c == '\t' ? 1 : 0;
+	if (utf8_locale == (locale_t)0)
+		return 0;                /* no decoder: only ASCII passes */
+	memset(&st, 0, sizeof(st));
+	n = mbrtowc(&wc, in, len, &st);
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
+		return 0;
+	/* C1 controls are escaped too; glibc decodes past Unicode's end. */
+	return wc >= 0xa0 && wc <= 0x10ffff ? n : 0;
+}
+
+size_t
+vfwd_text_escape(const char *in, size_t len, char *out, size_t outlen,
+		 size_t *used)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	locale_t prev = (locale_t)0;
+	size_t i = 0, o = 0;
+
+	if (outlen == 0)
+		return 0;
+	pthread_once(&once, utf8_locale_init);
+	if (utf8_locale != (locale_t)0)
+		prev = uselocale(utf8_locale);
+	while (i < len) {
+		size_t n = clean_char(in + i, len - i);
+
+		if (o + (n ? n : 4) + 1 > outlen)
+			break;
+		if (n != 0) {
+			memcpy(out + o, in + i, n);
+			o += n;
+			i += n;
+		} else {
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x",
+					      (unsigned char)in[i]);
+			i++;
+		}
+	}
+	out[o] = '\0';
+	if (prev != (locale_t)0)
+		uselocale(prev);
+	if (used != NULL)
+		*used = i;
+	return o;
+}
+
+bool
+vfwd_text_is_clean(const char *s)
+{
+	char buf[256];
+	size_t len = strlen(s), done = 0, used;
+
+	/* Escaping changes the length exactly when something is escaped. */
+	while (done < len) {
+		size_t o = vfwd_text_escape(s + done, len - done, buf, sizeof(buf), &used);
+
+		if (o != used)
+			return false;
+		done += used;
+	}
+	return true;
+}
+
 const char *
 vfwd_show_value(const char *v, char *buf, size_t len)
 {
-	size_t i;
+	size_t n = strlen(v), used, o;
 
-	for (i = 0; v[i] && i + 1 < len; i++) {
-		if (i == VFWD_SHOW_VALUE_MAX && i + 4 < len) {
-			memcpy(buf + i, "...", 3);
-			i += 3;
-			break;
-		}
-		bool control = (unsigned char)v[i] < 0x20 || v[i] == 0x7f;
-
-		buf[i] = control ? '?' : v[i];
-	}
-	buf[i] = '\0';
+	if (len == 0)
+		return buf;
+	o = vfwd_text_escape(v, n, buf, len < VFWD_SHOW_VALUE_MAX + 1 ? len
+					 : VFWD_SHOW_VALUE_MAX + 1, &used);
+	if (used < n && o + 4 <= len)
+		memcpy(buf + o, "...", 4);
 	return buf;
 }
 
@@ -417,9 +499,13 @@ parse_devspec_n(const char *s, size_t len, char *out, size_t outlen,
 				 "(at most %d)", len, VFWD_DEVSPEC_MAX - 1);
 	memcpy(spec, s, len);
 	spec[len] = '\0';
-	if (vfwd_has_space_or_control(spec))
-		return vfwd_fail(err, errlen, "the device must not contain "
-				 "whitespace or control characters");
+	if (vfwd_has_space_or_control(spec)) {
+		char shown[VFWD_SHOWN_MAX];
+
+		return vfwd_fail(err, errlen, "the device '%s' must be printable "
+				 "ASCII without whitespace (a PCI address or DPDK devargs)",
+				 vfwd_show_value(spec, shown, sizeof(shown)));
+	}
 
 	/* The name part: a PCI address, or the DPDK driver instance name. */
 	opts = strchr(spec, ',');

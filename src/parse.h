@@ -206,12 +206,30 @@ int vfwd_fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
- * Copies 'v' for a message into 'buf' (VFWD_SHOWN_MAX bytes is enough):
- * control characters become '?' (a message must stay on one line) and long
- * values are cut, so that what follows them, the part that says what is
- * allowed, still fits in the error buffer.  Returns 'buf'.
+ * Copies 'v' for a message into 'buf' (VFWD_SHOWN_MAX bytes is enough),
+ * escaped as vfwd_text_escape() does (a message must stay on one line, in
+ * UTF-8), and cut with "..." when long, so that what follows it, the part
+ * that says what is allowed, still fits in the error buffer.  Returns
+ * 'buf'.
  */
 const char *vfwd_show_value(const char *v, char *buf, size_t len);
+
+/*
+ * Copies the 'len' bytes at 'in' into 'out' ('outlen' bytes, NUL
+ * included) as text that is valid UTF-8 and one line: each byte that is
+ * not part of a valid UTF-8 character, and each control character but
+ * tab, becomes "\xNN".  Text that leaves the daemon (protobuf strings,
+ * log lines) goes through here, since what outsiders send need not be
+ * UTF-8.  Stops before a character or escape that would not fit; sets
+ * '*used' (when not NULL) to the input bytes copied.  Returns the length
+ * written, NUL excluded.
+ */
+size_t vfwd_text_escape(const char *in, size_t len, char *out, size_t outlen,
+			size_t *used);
+
+/* Whether string 's' is valid UTF-8 without control characters (tab
+ * aside): what vfwd_text_escape() leaves unchanged. */
+bool vfwd_text_is_clean(const char *s);
 
 /*
  * Parses a TCP listening address: "PORT" (loopback, 127.0.0.1),

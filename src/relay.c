@@ -38,6 +38,7 @@
 #include "device.h"
 #include "errmsg.h"
 #include "log.h"
+#include "parse.h"
 #include "relay.h"
 #include "relay_state.h"
 #include "vhost.h"
@@ -565,7 +566,9 @@ vfwd_relay_set_ident(unsigned int id, const char *ident)
 	if (id >= VFWD_MAX_RELAYS)
 		return -ERANGE;
 	pthread_mutex_lock(&relay_lock);
-	snprintf(relays[id].ident, sizeof(relays[id].ident), "%s", ident ? ident : "");
+	/* Escaped: it comes from OVSDB rows, and goes out in stats. */
+	vfwd_text_escape(ident ? ident : "", ident ? strlen(ident) : 0, relays[id].ident,
+			 sizeof(relays[id].ident), NULL);
 	pthread_mutex_unlock(&relay_lock);
 	return 0;
 }

@@ -59,7 +59,7 @@ int
 vfwd_sockpath_check_form(const char *path, char *err, size_t errlen)
 {
 	char shown[VFWD_SHOWN_MAX];
-	const char *part, *p;
+	const char *part;
 	size_t n;
 
 	if (path == NULL || path[0] != '/') {
@@ -67,12 +67,12 @@ vfwd_sockpath_check_form(const char *path, char *err, size_t errlen)
 		    path != NULL ? vfwd_show_value(path, shown, sizeof(shown)) : "(none)");
 		return -EINVAL;
 	}
-	for (p = path; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			ERR("%s: a socket path must not contain control characters",
-			    vfwd_show_value(path, shown, sizeof(shown)));
-			return -EINVAL;
-		}
+	/* It is shown again in stats, as a protobuf string. */
+	if (!vfwd_text_is_clean(path)) {
+		ERR("%s: a socket path must be UTF-8 without control characters",
+		    vfwd_show_value(path, shown, sizeof(shown)));
+		return -EINVAL;
+	}
 	n = strlen(path);
 	if (n > VFWD_SOCKPATH_MAX) {
 		ERR("%s: too long for a unix socket (%zu bytes, at most %d)", path, n,

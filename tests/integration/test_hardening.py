@@ -323,6 +323,31 @@ def test_zmq_junk_peer_that_leaves_loses_no_request(pb, reg, sockdir):  # noqa: 
     assert "dropped a message that is not a request" in d.proc.err, d.proc.err[-2000:]
 
 
+def test_text_sent_back_is_utf8(pb, reg, sockdir):  # noqa: F811
+    """Bytes that are not UTF-8 (or are control characters) in a request
+    come back escaped as \\xNN in protobuf strings and log lines: a
+    protobuf string must be UTF-8, and a log line one line."""
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_EAL_ARGS": "--no-huge -m 512 --no-pci",
+                                 "VIRTIOFWD_DYNAMIC_SOCKETS": "true"}))
+    ep = d.vars["VIRTIOFWD_ZMQ_PORT_CONTROL_EP"]
+    P, R = pb.new.PortControlRequest, pb.new.PortControlResponse
+    bad = b"\xff\xfe\n\x1b"
+    for req, want in (
+            (P(op=P.QUERY_PCI, vhost_path="%s/QQQQ.sock" % sockdir), "not a socket"),
+            (P(op=P.ADD, virtio_id=1, device=["net_nullQQQQ"]), "must be printable ASCII"),
+            (P(op=P.ADD_SOCK, vhost_path="%s/QQQQ.sock" % sockdir, device=["net_null9"],
+               virtio_id=9), "must be UTF-8")):
+        raw = req.SerializeToString().replace(b"QQQQ", bad)
+        r = R.FromString(zreq(ep, [raw])[0])    # fails on a string that is not UTF-8
+        assert r.status == R.ERROR, r
+        assert "\\xff\\xfe\\x0a\\x1b" in r.error_code_source, r.error_code_source
+        assert want in r.error_code_source, r.error_code_source
+    wait_for(lambda: "\\xff\\xfe\\x0a\\x1b" in d.proc.err, what="the escaped bytes logged")
+    assert "\ufffd" not in d.proc.err and "\x1b" not in d.proc.err, d.proc.err[-2000:]
+    assert all(v.get("info", {}).get("device", "-") == "-" for k, v in d.stats().items()
+               if k != "workers")
+
+
 def test_port_control_flood_leaves_stats_answering(pb, reg, sockdir):  # noqa: F811
     """Two clients flood port control (device churn and garbage) while
     stats are asked for: each service gets its share of every loop pass."""

@@ -411,6 +411,19 @@ def test_one_result_per_file(reg, sockdir):
     assert 0 not in devices(d)
 
 
+def test_results_are_utf8(reg, sockdir):
+    """Bytes that are not UTF-8 in a command file come back escaped as
+    \\xNN, in the result file and in the daemon's log."""
+    d = ipc_daemon(reg, sockdir)
+    res = submit(d.ipcdir, "bytes", b"fr\xffob x\nadd_port net_null\xfe 3\n")
+    assert len(res) == 2, res
+    assert res[0].startswith("error: line 1: unknown command 'fr\\xffob'"), res
+    assert res[1].startswith("error: line 2: ") and "net_null\\xfe' must be printable ASCII" in res[1], res
+    wait_for(lambda: "net_null\\xfe" in d.proc.err, what="the escaped bytes logged")
+    assert "\ufffd" not in d.proc.err, d.proc.err[-2000:]
+    assert devices(d) == {}
+
+
 def test_long_file_name_answered(reg, sockdir):
     """A command file whose name leaves room for "<name>.result" (at most
     255 bytes) is answered like any other."""

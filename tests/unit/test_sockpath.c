@@ -116,8 +116,11 @@ test_form(void **state)
 		{ "/run/vfwd/../../etc/x", -EINVAL, "/run/vfwd/../../etc/x: '.' and "
 		  "'..' are not allowed in a socket path" },
 		{ "/run/..", -EINVAL, "'.' and '..'" },
-		{ "/run/x\n.sock", -EINVAL, "/run/x?.sock: a socket path must not "
-		  "contain control characters" },
+		{ "/run/x\n.sock", -EINVAL, "/run/x\\x0a.sock: a socket path must be "
+		  "UTF-8 without control characters" },
+		{ "/run/x\xff.sock", -EINVAL, "/run/x\\xff.sock: a socket path must be "
+		  "UTF-8 without control characters" },
+		{ "/run/caf\xc3\xa9/x.sock", 0, NULL },
 		{ "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", -ENAMETOOLONG,
 		  "too long for a unix socket (109 bytes, at most 107)" },
