@@ -20,9 +20,18 @@
 #include "relay.h"
 
 #define WATCH_MASK (IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF)
+/* What, in the parent directory, may give the directory back. */
+#define PARENT_MASK (IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | \
+		     IN_ATTRIB | IN_ONLYDIR)
 
 static int ifd = -1;
 static char ipc_dir[PATH_MAX];
+static int dir_wd = -1;          /* the directory's watch */
+/* While the directory cannot be watched, its parent's watch: what an
+ * operator does there to put the directory back brings IPC back. */
+static int parent_wd = -1;
+static char parent_dir[PATH_MAX];
+static const char *dir_base;     /* the directory's name in its parent */
 
 /* The command file being run, a few lines per loop pass. */
 static struct {
@@ -511,8 +520,13 @@ vfwd_ctl_ipc_open(const char *dir, char *err, size_t errlen)
 	rc = make_dir(dir, err, errlen);
 	if (rc != 0)
 		return rc;
+	snprintf(parent_dir, sizeof(parent_dir), "%s", dir);
+	*strrchr(parent_dir, '/') = '\0';
+	if (parent_dir[0] == '\0')
+		snprintf(parent_dir, sizeof(parent_dir), "/");
+	dir_base = strrchr(ipc_dir, '/') + 1;
 	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (ifd < 0 || inotify_add_watch(ifd, dir, WATCH_MASK) < 0) {
+	if (ifd < 0 || (dir_wd = inotify_add_watch(ifd, dir, WATCH_MASK)) < 0) {
 		rc = -errno;
 		ERR("VIRTIOFWD_IPC_PORT_CONTROL: cannot watch %s: %s", dir, strerror(-rc));
 		vfwd_ctl_ipc_close();
@@ -525,30 +539,57 @@ vfwd_ctl_ipc_open(const char *dir, char *err, size_t errlen)
 }
 
 /*
- * The directory was removed or renamed under us: make it again and watch
- * the new one, or commands would go unanswered without a word.
+ * The directory was removed, renamed or replaced under us: make it again
+ * and watch the new one, or commands would go unanswered without a word.
+ * When that fails (a symbolic link or a foreign directory in its place),
+ * IPC is off until the parent directory changes in a way that may have
+ * put things right, and then this is tried again.
  */
 static void
 rewatch(void)
 {
+	static struct vfwd_ratelimit rl = VFWD_RATELIMIT_INIT(1, 60000);
 	char err[VFWD_ERR_MAX] = "";
+	bool was_off = parent_wd >= 0;
 
-	VLOG_ERR("ipc: %s was removed or moved; creating it again", ipc_dir);
-	if (make_dir(ipc_dir, err, sizeof(err)) == 0 &&
-	    inotify_add_watch(ifd, ipc_dir, WATCH_MASK) < 0)
-		snprintf(err, sizeof(err), "%s", strerror(errno));
-	if (err[0] != '\0') {
-		VLOG_ERR("ipc: cannot watch %s again: %s; IPC port control is off "
-			 "until restart", ipc_dir, err);
+	/* A moved directory's watch follows it: drop it.  A removed one's
+	 * is gone already (the error is expected). */
+	if (dir_wd >= 0)
+		inotify_rm_watch(ifd, dir_wd);
+	dir_wd = -1;
+	if (make_dir(ipc_dir, err, sizeof(err)) == 0) {
+		dir_wd = inotify_add_watch(ifd, ipc_dir, WATCH_MASK);
+		if (dir_wd < 0)
+			snprintf(err, sizeof(err), "%s", strerror(errno));
+	}
+	if (dir_wd >= 0) {
+		if (parent_wd >= 0)
+			inotify_rm_watch(ifd, parent_wd);
+		parent_wd = -1;
+		if (was_off)
+			VLOG_NOTICE("ipc: watching %s again; IPC port control is back",
+				    ipc_dir);
+		scan_dir();
 		return;
 	}
-	scan_dir();
+	if (parent_wd < 0)
+		parent_wd = inotify_add_watch(ifd, parent_dir, PARENT_MASK);
+	if (parent_wd < 0)
+		VLOG_ERR("ipc: cannot watch %s again: %s; cannot watch %s either (%s): "
+			 "IPC port control is off until restart", ipc_dir, err,
+			 parent_dir, strerror(errno));
+	else
+		vfwd_log_rl(&rl, LOG_ERR, "ipc: cannot watch %s again: %s; IPC port "
+			    "control is off until it is a directory of the daemon's "
+			    "user again (retried whenever %s changes)", ipc_dir, err,
+			    parent_dir);
 }
 
 void
 vfwd_ctl_ipc_serve(void)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool lost = false, retry = false;
 	ssize_t n;
 
 	/* Reading the events only queues names: cheap, however many. */
@@ -558,15 +599,28 @@ vfwd_ctl_ipc_serve(void)
 		while (p < buf + n) {
 			struct inotify_event *ev = (struct inotify_event *)p;
 
-			if (ev->len > 0 && !(ev->mask & IN_ISDIR))
-				enqueue(ev->name);
-			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
-				rewatch();
+			if (ev->wd == dir_wd && dir_wd >= 0) {
+				if (ev->len > 0 && !(ev->mask & IN_ISDIR))
+					enqueue(ev->name);
+				if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
+					lost = true;
+			} else if (ev->wd == parent_wd && parent_wd >= 0 && ev->len > 0 &&
+				   strcmp(ev->name, dir_base) == 0) {
+				retry = true;
+			}
 			/* Events were lost: look at what is there. */
-			if (ev->mask & IN_Q_OVERFLOW)
+			if (ev->mask & IN_Q_OVERFLOW) {
 				queue.rescan = true;
+				retry = parent_wd >= 0;
+			}
 			p += sizeof(*ev) + ev->len;
 		}
+	}
+	if (lost) {
+		VLOG_ERR("ipc: %s was removed or moved; creating it again", ipc_dir);
+		rewatch();
+	} else if (retry) {
+		rewatch();
 	}
 }
 
@@ -617,6 +671,7 @@ vfwd_ctl_ipc_close(void)
 	if (ifd >= 0)
 		close(ifd);
 	ifd = -1;
+	dir_wd = parent_wd = -1;
 	/* A file half run is answered with what was done. */
 	if (job.active)
 		finish_job();

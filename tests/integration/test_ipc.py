@@ -4,6 +4,7 @@ in a watched directory add and remove relay devices; every file is answered
 once in <name>.result and removed.  The relays are checked in the daemon's
 own stats, and traffic through real DPDK peers."""
 
+import ctypes
 import os
 import stat
 import time
@@ -73,6 +74,15 @@ def submit(ipcdir, name, text, timeout=10):
         f.write(data)
     os.rename(tmp, os.path.join(ipcdir, name))
     return read_result(ipcdir, name, timeout, old)
+
+
+def exchange(a, b):
+    """Swaps paths 'a' and 'b' atomically (renameat2 RENAME_EXCHANGE)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    AT_FDCWD, RENAME_EXCHANGE = -100, 2
+    if libc.renameat2(AT_FDCWD, a.encode(), AT_FDCWD, b.encode(), RENAME_EXCHANGE) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e), a)
 
 
 def files(ipcdir):
@@ -466,3 +476,25 @@ def test_directory_removed_while_running(reg, sockdir):
     assert submit(d.ipcdir, "b", "del_port net_null0\n") == \
         ["ok del_port net_null0: device net_null0 removed"]
     assert d.proc.err.count("was removed or moved") == 1
+
+
+def test_directory_replaced_by_a_symlink_then_put_back(reg, sockdir):
+    """A symbolic link put in the directory's place is refused (whoever
+    made it would control the relays), so IPC stops; once the directory
+    is back, commands are answered again without a restart."""
+    d = ipc_daemon(reg, sockdir)
+    assert submit(d.ipcdir, "a", "add_port net_null0 4\n") == \
+        ["ok add_port net_null0: relay 4, device net_null0"]
+    elsewhere = os.path.join(str(sockdir), "elsewhere")
+    os.mkdir(elsewhere, 0o700)
+    os.symlink(elsewhere, d.ipcdir + ".link")
+    # In one step: a rename then a symlink would race the daemon, which
+    # makes the directory again as soon as it goes.
+    exchange(d.ipcdir, d.ipcdir + ".link")
+    wait_for(lambda: "IPC port control is off until" in d.proc.err, what="IPC off")
+    assert "is not a directory" in d.proc.err, d.proc.err[-2000:]
+    exchange(d.ipcdir, d.ipcdir + ".link")
+    wait_for(lambda: "IPC port control is back" in d.proc.err, what="IPC back")
+    assert submit(d.ipcdir, "b", "del_port net_null0\n") == \
+        ["ok del_port net_null0: device net_null0 removed"]
+    assert os.listdir(elsewhere) == []
