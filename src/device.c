@@ -232,6 +232,52 @@ release_port(uint16_t port)
 }
 
 /*
+ * Says why bond 'dev' (port 'bond') did not start.  DPDK's bonding gives
+ * members the bond's MAC address when it starts, and fails with -1
+ * ("Operation not permitted") when that cannot be done: net_ring ports,
+ * for one, have address 0, which the bond takes and cannot hand out.  So that is tried again, member by member, before the bare
+ * error is given: nothing DPDK did not just try, and taking the members
+ * out of the bond gives them their own address back.
+ */
+static int
+bond_start_failed(uint16_t bond, const struct vfwd_device *dev, const char *label,
+		  int rc, char *err, size_t errlen)
+{
+	char member[RTE_ETH_NAME_MAX_LEN], mac_s[RTE_ETHER_ADDR_FMT_SIZE];
+	struct rte_ether_addr mac;
+	unsigned int i;
+	int r;
+
+	if (rte_eth_macaddr_get(bond, &mac) != 0)
+		goto plain;
+	rte_ether_format_addr(mac_s, sizeof(mac_s), &mac);
+	if (!rte_is_valid_assigned_ether_addr(&mac)) {
+		ERR("%s: start failed: the bond took MAC address %s from its first "
+		    "member, and DPDK's bonding cannot give its members an address "
+		    "that is not a valid unicast one; bond devices that have a MAC "
+		    "address (a VF has)", label, mac_s);
+		return -EADDRNOTAVAIL;
+	}
+	for (i = 0; i < dev->n_members; i++) {
+		uint16_t p = dev->member_port[i];
+
+		r = rte_eth_dev_default_mac_addr_set(p, &mac);
+		if (r == 0)
+			continue;
+		if (rte_eth_dev_get_name_by_port(p, member) != 0)
+			snprintf(member, sizeof(member), "port %u", p);
+		ERR("%s: start failed: DPDK's bonding gives members the bond's MAC "
+		    "address (%s), and member %s cannot have its MAC address set "
+		    "(%s); bond devices whose driver can (a VF's can)", label,
+		    mac_s, member, rte_strerror(-r));
+		return r;
+	}
+plain:
+	ERR("%s: start failed: %s", label, rte_strerror(-rc));
+	return rc;
+}
+
+/*
  * Configures 'port' from what the device can do: queues, offloads, ring
  * sizes.  The queues are set up later, by vfwd_device_start(), once the
  * caller has buffers for them.
@@ -353,6 +399,8 @@ vfwd_device_start(struct vfwd_device *dev, struct rte_mempool *pool,
 			  rte_strerror(-rc));
 	rc = rte_eth_dev_start(port);
 	if (rc != 0) {
+		if (dev->bond)
+			return bond_start_failed(port, dev, label, rc, err, errlen);
 		ERR("%s: start failed: %s", label, rte_strerror(-rc));
 		return rc;
 	}
