@@ -16,6 +16,15 @@ took, in each of these situations, one daemon per situation:
   ipc-64k       a 64 KiB IPC command file (add_port/del_port pairs of
                 net_null devices) is processed
   ipc-2000      2000 IPC command files arrive at once
+  attach-churn  a port control client attaches and removes an af_packet
+                device (on a veth, as the tests' stand-in VF) back to back
+  bond-churn    a port control client adds and removes a bond of two
+                net_null devices back to back
+  ovsdb-5000    an OVSDB server sends a table of 5000 interfaces (8 of
+                them for relays), then an update of 100 rows every 10 ms
+  zmq-junk      four peers connect to the stats and port control
+                endpoints, write junk and leave, over and over
+  guests-64     64 virtio-user guests (two testpmds) connect at once
 
 It prints, per situation: requests, p50, p99 and max in ms, and timeouts
 (a request unanswered in 10 s).  Run as root from the repository:
@@ -27,6 +36,7 @@ It prints, per situation: requests, p50, p99 and max in ms, and timeouts
 
 import argparse
 import os
+import random
 import socket
 import sys
 import tempfile
@@ -39,7 +49,8 @@ sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
 import zmq  # noqa: E402
 
-SITUATIONS = ["idle", "portctl", "ovsdb-stall", "ovsdb-noacc", "ipc-64k", "ipc-2000"]
+SITUATIONS = ["idle", "portctl", "ovsdb-stall", "ovsdb-noacc", "ipc-64k", "ipc-2000",
+              "attach-churn", "bond-churn", "ovsdb-5000", "zmq-junk", "guests-64"]
 
 
 def proto():
@@ -130,6 +141,9 @@ def run(situation, build, seconds, pb):
             if situation == "ovsdb-stall":
                 srv.listen(8)
                 stop.spawn(lambda: stall_server(srv, stop))
+            elif situation == "ovsdb-5000":
+                srv.listen(8)
+                stop.spawn(lambda: flood_server(srv, stop))
             else:
                 # A full backlog: connects wait (a blocking connect hangs).
                 srv.listen(0)
@@ -146,6 +160,9 @@ def run(situation, build, seconds, pb):
             variables.update({"VIRTIOFWD_ZMQ_PORT_CONTROL_EP": "",
                               "VIRTIOFWD_IPC_PORT_CONTROL": "true",
                               "VIRTIOFWD_IPC_DIR": os.path.join(tmp, "ipc")})
+        if situation == "guests-64":
+            # A buffer pool per relay with a guest.
+            variables["VIRTIOFWD_EAL_ARGS"] = "--no-huge -m 3072 --no-pci"
         d = reg.add(harness.Daemon(tmp, variables, wait_ready=False))
         harness.wait_for(lambda: d.proc.alive() and os.path.exists(
             d.vars["VIRTIOFWD_ZMQ_STATS_EP"][len("ipc://"):]) or not d.proc.alive(),
@@ -175,6 +192,78 @@ def run(situation, build, seconds, pb):
             lat, to = measure(ep, pb, seconds)
             note = "(%d port operations, %d garbage requests)" % (counts["ops"],
                                                                  counts["garbage"])
+        elif situation in ("attach-churn", "bond-churn"):
+            port_ep = d.vars["VIRTIOFWD_ZMQ_PORT_CONTROL_EP"]
+            P = pb.PortControlRequest
+            if situation == "attach-churn":
+                veth = reg.add(harness.VethNs())
+                add = P(op=P.ADD, virtio_id=5,
+                        device=["net_af_packet0,iface=%s" % veth.host]).SerializeToString()
+                rem = P(op=P.REMOVE, device=["net_af_packet0"]).SerializeToString()
+            else:
+                add = P(op=P.ADD, virtio_id=6, device=["net_null8", "net_null9"],
+                        name="net_bonding6", mode=1).SerializeToString()
+                rem = P(op=P.REMOVE, name="net_bonding6").SerializeToString()
+            counts = {"ops": 0, "slowest": 0.0}
+
+            def churn():
+                while not stop.flag:
+                    for req in (add, rem):
+                        dt = request(port_ep, req, 10.0)
+                        counts["ops"] += 1
+                        counts["slowest"] = max(counts["slowest"], dt or 10.0)
+            stop.spawn(churn)
+            time.sleep(0.5)
+            lat, to = measure(ep, pb, seconds)
+            note = "(%d port operations, slowest %.0f ms)" % (counts["ops"],
+                                                             counts["slowest"] * 1000)
+        elif situation == "zmq-junk":
+            rnd = random.Random(7)
+            targets = [d.vars[v][len("ipc://"):] for v in
+                       ("VIRTIOFWD_ZMQ_STATS_EP", "VIRTIOFWD_ZMQ_PORT_CONTROL_EP")]
+            counts = {"peers": 0}
+
+            def junk(path):
+                while not stop.flag:
+                    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    try:
+                        c.connect(path)
+                        c.send(bytes(rnd.getrandbits(8) for _ in range(rnd.randint(1, 512))))
+                    except OSError:
+                        pass
+                    c.close()
+                    counts["peers"] += 1
+                    time.sleep(0.001)
+            for path in targets * 2:
+                stop.spawn(lambda path=path: junk(path))
+            time.sleep(0.5)
+            lat, to = measure(ep, pb, seconds)
+            note = "(%d junk peers)" % counts["peers"]
+        elif situation == "ovsdb-5000":
+            try:
+                harness.wait_for(lambda: "interfaces in the table" in d.proc.err, timeout=60,
+                                 what="the table")
+            except AssertionError as e:
+                raise AssertionError("%s\n%s" % (e, d.proc.err[-3000:]))
+            lat, to = measure(ep, pb, seconds)
+            note = "(table and updates of 100 rows every 10 ms)"
+        elif situation == "guests-64":
+            socks = [d.socket(i) for i in range(64)]
+            t0 = time.monotonic()
+            pmds = []
+
+            def start(part):
+                vdevs = ["net_virtio_user%d,path=%s" % (i, sk) for i, sk in enumerate(part)]
+                pmds.append(reg.add(harness.Pmd(vdevs, mbufs=65536)))
+            for part in (socks[:32], socks[32:]):
+                stop.spawn(lambda part=part: start(part))
+
+            def all_up():
+                st = d.stats()
+                return sum(1 for k, v in st.items() if k != "workers" and
+                           v.get("info", {}).get("guest") == "connected") == 64
+            lat, to = measure(ep, pb, 120, stop_early=all_up)
+            note = "(64 guests connected in %.1f s)" % (time.monotonic() - t0)
         elif situation == "ipc-64k":
             ipcdir = d.vars["VIRTIOFWD_IPC_DIR"]
             lines, size, i = [], 0, 0
@@ -235,6 +324,45 @@ def stall_server(srv, stop):
         for c in conns:
             try:
                 c.send(('{"id":"x","method":"echo","params":["%s"]}' % pad).encode())
+            except OSError:
+                pass
+        time.sleep(0.01)
+
+
+def flood_server(srv, stop, rows=5000, relays=8, per_update=100):
+    """Accepts, answers the monitor with a table of 'rows' interfaces (the
+    first 'relays' for relays 0.., on net_null devices), then sends an
+    update of 'per_update' rows (a new external id each) every 10 ms."""
+    import json
+    uuid = ["%08x-0000-4000-8000-%012x" % (i, i) for i in range(rows)]
+
+    def row(i, gen):
+        ids = [["iface-id", "port-%d-%d" % (i, gen)], ["attached-mac", "52:54:00:00:%02x:%02x"
+                                                         % (i >> 8 & 255, i & 255)]]
+        if i < relays:
+            ids += [["virtio_forwarder", str(i)],
+                    ["virtio_forwarder_device", "net_null%d" % i]]
+        return {"new": {"name": "if%d" % i, "external_ids": ["map", ids]}}
+    srv.settimeout(0.5)
+    gen, conns = 0, []
+    while not stop.flag:
+        try:
+            c, _ = srv.accept()
+            table = {uuid[i]: row(i, 0) for i in range(rows)}
+            c.sendall(json.dumps({"id": 1, "result": {"Interface": table},
+                                  "error": None}).encode())
+            c.setblocking(False)
+            conns.append(c)
+        except socket.timeout:
+            pass
+        gen += 1
+        upd = {uuid[(gen * per_update + k) % rows]: row((gen * per_update + k) % rows, gen)
+               for k in range(per_update)}
+        msg = json.dumps({"id": None, "method": "update",
+                          "params": [None, {"Interface": upd}]}).encode()
+        for c in conns:
+            try:
+                c.send(msg)
             except OSError:
                 pass
         time.sleep(0.01)

@@ -114,6 +114,9 @@ static struct {
 	bool started;                      /* vfwd_ovsdb_start() succeeded */
 	struct row *rows;                  /* grows as the table does */
 	unsigned int n_rows, rows_cap;
+	/* uuid -> index in 'rows' (a JSON object is a hash table): a
+	 * 5000-row table is found row by row in time linear, not square. */
+	json_t *index;
 	/* The reconciling round under way: what each relay should have. */
 	enum reconcile_phase phase;
 	unsigned int next_relay;
@@ -381,21 +384,34 @@ reconcile_step(void)
 static struct row *
 find_row(const char *uuid)
 {
-	unsigned int i;
+	json_t *i = json_object_get(mon.index, uuid);
 
-	for (i = 0; i < mon.n_rows; i++)
-		if (strcmp(mon.rows[i].uuid, uuid) == 0)
-			return &mon.rows[i];
-	return NULL;
+	return i != NULL ? &mon.rows[json_integer_value(i)] : NULL;
 }
 
+/* Forgets every row. */
 static void
+clear_rows(void)
+{
+	mon.n_rows = 0;
+	json_object_clear(mon.index);
+}
+
+/* Forgets row 'uuid'; whether there was one. */
+static bool
 delete_row(const char *uuid)
 {
 	struct row *r = find_row(uuid);
 
-	if (r != NULL)
-		*r = mon.rows[--mon.n_rows];
+	if (r == NULL)
+		return false;
+	json_object_del(mon.index, uuid);
+	/* The last row takes its place. */
+	if (r != &mon.rows[--mon.n_rows]) {
+		*r = mon.rows[mon.n_rows];
+		json_object_set_new(mon.index, r->uuid, json_integer(r - mon.rows));
+	}
+	return true;
 }
 
 /* external_ids is ["map", [[key, value], ...]]. */
@@ -446,39 +462,60 @@ grow_rows(void)
 	return true;
 }
 
-/* Applies one table-updates object: {"Interface": {uuid: {old, new}}}. */
-static void
+/*
+ * Applies one table-updates object: {"Interface": {uuid: {old, new}}}.
+ * Only rows marked for a relay (external_ids:virtio_forwarder) are kept:
+ * a host's thousands of other interfaces then cost a look at their
+ * external_ids, and none of the reconciling.  Returns whether a marked
+ * row came, changed or went.
+ */
+static bool
 apply_updates(json_t *updates)
 {
 	json_t *table = json_object_get(updates, "Interface"), *change;
+	bool changed = false;
 	const char *uuid;
 
 	if (!json_is_object(table))
-		return;
+		return false;
 	json_object_foreach(table, uuid, change) {
 		json_t *new = json_object_get(change, "new");
 		const char *name;
-		struct row *r;
+		struct row ids, *r;
 
-		if (!json_is_object(new)) {
-			delete_row(uuid);
+		if (json_is_object(new))
+			read_external_ids(json_object_get(new, "external_ids"), &ids);
+		if (!json_is_object(new) || ids.relay[0] == '\0') {
+			changed |= delete_row(uuid);
 			continue;
 		}
 		r = find_row(uuid);
 		if (r == NULL) {
 			if (mon.n_rows == mon.rows_cap && !grow_rows()) {
-				VLOG_WARN_RL("ovsdb: more than %u interfaces; ignoring the "
-					     "rest", mon.rows_cap);
+				VLOG_WARN_RL("ovsdb: more than %u interfaces marked for "
+					     "relays; ignoring the rest", mon.rows_cap);
 				continue;
 			}
-			r = &mon.rows[mon.n_rows++];
+			if (strlen(uuid) >= sizeof(r->uuid))
+				continue;       /* not a UUID: OVSDB sends none such */
+			r = &mon.rows[mon.n_rows];
 			memset(r, 0, sizeof(*r));
 			snprintf(r->uuid, sizeof(r->uuid), "%s", uuid);
+			if (json_object_set_new(mon.index, r->uuid,
+						json_integer(mon.n_rows)) != 0) {
+				VLOG_WARN_RL("ovsdb: out of memory for the table");
+				continue;
+			}
+			mon.n_rows++;
 		}
 		name = json_string_value(json_object_get(new, "name"));
 		snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
-		read_external_ids(json_object_get(new, "external_ids"), r);
+		memcpy(r->relay, ids.relay, sizeof(r->relay));
+		memcpy(r->device, ids.device, sizeof(r->device));
+		memcpy(r->iface_id, ids.iface_id, sizeof(r->iface_id));
+		changed = true;
 	}
+	return changed;
 }
 
 
@@ -731,10 +768,8 @@ handle_message(json_t *msg)
 		return;
 	}
 	if (method != NULL && strcmp(method, "update") == 0) {
-		if (mon.synced) {
-			apply_updates(json_array_get(params, 1));
+		if (mon.synced && apply_updates(json_array_get(params, 1)))
 			reconcile_start();
-		}
 		return;
 	}
 	if (json_is_integer(id) && json_integer_value(id) == MONITOR_ID) {
@@ -750,11 +785,13 @@ handle_message(json_t *msg)
 		}
 		/* The whole table: rows that are gone since the last session
 		 * disappear with the old mirror. */
-		mon.n_rows = 0;
+		clear_rows();
 		apply_updates(json_object_get(msg, "result"));
 		mon.synced = true;
 		vfwd_backoff_reset(&mon.backoff);
-		VLOG_INFO("ovsdb: %u interfaces in the table", mon.n_rows);
+		VLOG_INFO("ovsdb: %zu interfaces in the table, %u marked for relays",
+			  json_object_size(json_object_get(json_object_get(msg, "result"),
+							   "Interface")), mon.n_rows);
 		reconcile_start();
 	}
 	/* Anything else (the answer to our probe, say) only shows the
@@ -893,6 +930,11 @@ vfwd_ovsdb_start(const char *target, char *err, size_t errlen)
 		ERR("VIRTIOFWD_OVSDB_SOCK_PATH: a socket path (or tcp:IP:PORT) is required");
 		return -EINVAL;
 	}
+	mon.index = json_object();
+	if (mon.index == NULL) {
+		ERR("ovsdb: out of memory");
+		return -ENOMEM;
+	}
 	mon.started = true;
 	snprintf(mon.target, sizeof(mon.target), "%s", target);
 	vfwd_backoff_init(&mon.backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
@@ -996,6 +1038,8 @@ vfwd_ovsdb_stop(void)
 	free(mon.in);
 	free(mon.out);
 	free(mon.rows);
+	json_decref(mon.index);
+	mon.index = NULL;
 	mon.in = mon.out = NULL;
 	mon.rows = NULL;
 	mon.rows_cap = 0;

@@ -52,11 +52,27 @@ vfwd_slice_start(struct vfwd_slice *s, unsigned int max)
 	s->done = 0;
 }
 
+/*
+ * Runs between two units of any source's work, when set (main.c sets it
+ * to serve waiting stats requests): so a stats client waits for at most
+ * one unit of other work, not for a whole slice.  It must leave the
+ * relays as it found them, and is never entered twice at once.
+ */
+void vfwd_slice_set_between(void (*fn)(void));
+
+/* Runs the between-units hook (see vfwd_slice_set_between()). */
+void vfwd_slice_between(void);
+
 /* May the source do one more unit of work?  The first always may. */
 static inline bool
 vfwd_slice_more(const struct vfwd_slice *s)
 {
-	return s->done == 0 || (s->done < s->max && vfwd_mono_us() < s->end_us);
+	if (s->done == 0)
+		return true;
+	if (s->done >= s->max || vfwd_mono_us() >= s->end_us)
+		return false;
+	vfwd_slice_between();
+	return true;
 }
 
 #endif /* VFWD_CTL_SLICE_H */

@@ -55,6 +55,8 @@ static void *zctx;
 static struct service services[VFWD_CTL_ZMQ_MAX_ITEMS];
 static unsigned int n_services;
 static gid_t ctl_gid = (gid_t)-1;
+/* The service whose requests are being answered (see serve_one()). */
+static struct service *serving;
 
 static void
 pack(const ProtobufCMessage *m, struct reply *out)
@@ -931,7 +933,11 @@ recv_request(void *sock, struct request *r)
 		if (zmq_msg_recv(&f, sock, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&f);
 			/* Only before a first frame: a message comes whole. */
-			return r->n_env == 0 && at == ENVELOPE ? -EAGAIN : 0;
+			if (r->n_env == 0 && at == ENVELOPE) {
+				zmq_msg_close(&r->body);
+				return -EAGAIN;
+			}
+			return 0;
 		}
 		more = zmq_msg_more(&f);
 		if (at == ENVELOPE) {
@@ -988,8 +994,10 @@ send_reply(void *sock, struct request *r, const struct reply *reply)
 static void
 serve_one(struct service *s)
 {
+	struct service *outer = serving;
 	struct vfwd_slice sl;
 
+	serving = s;
 	for (vfwd_slice_start(&sl, VFWD_CTL_ZMQ_PER_PASS); vfwd_slice_more(&sl); sl.done++) {
 		struct reply out = { NULL, 0 };
 		struct request r;
@@ -998,7 +1006,7 @@ serve_one(struct service *s)
 
 		rc = recv_request(s->sock, &r);
 		if (rc == -EAGAIN)
-			return;
+			break;
 		if (rc == 0) {
 			VLOG_WARN_RL("%s service: dropped a message that is not a "
 				     "request (a ZeroMQ REQ client sends an empty "
@@ -1019,6 +1027,7 @@ serve_one(struct service *s)
 		request_free(&r);
 		free(out.buf);
 	}
+	serving = outer;
 }
 
 void
@@ -1034,6 +1043,16 @@ vfwd_ctl_zmq_serve(const zmq_pollitem_t *items, int n)
 			if (services[i].sock == items[j].socket)
 				serve_one(&services[i]);
 	}
+}
+
+void
+vfwd_ctl_zmq_serve_stats(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_services; i++)
+		if (services[i].handle == handle_stats && serving != &services[i])
+			serve_one(&services[i]);
 }
 
 void

@@ -58,6 +58,14 @@ int vfwd_ctl_zmq_handle(enum vfwd_ctl_service svc, const void *req, size_t len,
 void vfwd_ctl_zmq_serve(const zmq_pollitem_t *items, int n);
 
 /* Closes the sockets and removes the ipc socket files. */
+/*
+ * Answers the stats requests waiting, without polling: main.c runs it
+ * between two units of other control work (ctl_slice.h), so that a
+ * stats client never waits for a whole slice of port control, OVSDB or
+ * IPC work.  Stats only read the relays, so this is safe between units.
+ */
+void vfwd_ctl_zmq_serve_stats(void);
+
 void vfwd_ctl_zmq_close(void);
 
 #endif /* VFWD_CTL_ZMQ_H */

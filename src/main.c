@@ -30,6 +30,7 @@
 #include "config.h"
 #include "ctl_ipc.h"
 #include "ctl_ovsdb.h"
+#include "ctl_slice.h"
 #include "ctl_zmq.h"
 #include "devwatch.h"
 #include "dataplane.h"
@@ -568,7 +569,9 @@ main(int argc, char **argv)
 	VLOG_NOTICE("ready: %u worker(s), %s mode, %s sockets", vfwd_dp_n_workers(),
 		    cfg->vhost_client ? "vhost-user client" : "vhost-user server",
 		    cfg->dynamic_sockets ? "dynamic" : "static");
+	vfwd_slice_set_between(vfwd_ctl_zmq_serve_stats);
 	main_loop(sfd, tfd, &src);
+	vfwd_slice_set_between(NULL);
 	vfwd_service_stopping();
 
 	vfwd_stats_dump(stdout);
