@@ -84,6 +84,16 @@ struct relay {
 static struct relay relays[VFWD_MAX_RELAYS];
 static pthread_mutex_t relay_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t vring_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * What each relay was when the last change of it ended, for readers that
+ * find relay_lock taken (vfwd_relay_info()): a change may hold it for as
+ * long as a device takes to probe or close, or a guest's buffers to be
+ * made, and the stats service must not wait that long.  shown_lock is a
+ * leaf: held only to copy.
+ */
+static pthread_mutex_t shown_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vfwd_relay_info shown[VFWD_MAX_RELAYS];   /* shown_lock */
+static bool shown_valid[VFWD_MAX_RELAYS];               /* shown_lock */
 static struct vfwd_device_opts dev_opts;
 static bool gro;                         /* VIRTIOFWD_GRO (with TSO) */
 static uint16_t buf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
@@ -93,6 +103,8 @@ static const struct rte_vhost_device_ops vhost_ops;
 /* ------------------------------------------------------------------ */
 /* State, and what the workers see of it                               */
 /* ------------------------------------------------------------------ */
+
+static void relay_done(struct relay *r);
 
 /* Applies 'ev' to 'r''s state; the caller holds relay_lock. */
 static int
@@ -361,7 +373,7 @@ vfwd_relay_add_socket(unsigned int id, const char *path, char *err, size_t errle
 		snprintf(r->path, sizeof(r->path), "%s", path);
 		pthread_mutex_unlock(&vring_lock);
 	}
-	pthread_mutex_unlock(&relay_lock);
+	relay_done(r);
 	if (rc != 0)
 		return rc;
 
@@ -378,7 +390,7 @@ vfwd_relay_add_socket(unsigned int id, const char *path, char *err, size_t errle
 		step(r, VFWD_EV_SOCKET_FAILED);
 		release_unused(r);
 	}
-	pthread_mutex_unlock(&relay_lock);
+	relay_done(r);
 	return rc;
 }
 
@@ -400,7 +412,7 @@ vfwd_relay_remove_socket(unsigned int id, char *err, size_t errlen)
 		return -ENOENT;
 	}
 	snprintf(path, sizeof(path), "%s", r->path);
-	pthread_mutex_unlock(&relay_lock);
+	relay_done(r);
 
 	/* Unlocked: a connected guest's destroy_device runs from here. */
 	vfwd_vhost_close(path);
@@ -416,7 +428,7 @@ vfwd_relay_remove_socket(unsigned int id, char *err, size_t errlen)
 	r->mask_vid = -1;
 	pthread_mutex_unlock(&vring_lock);
 	release_unused(r);
-	pthread_mutex_unlock(&relay_lock);
+	relay_done(r);
 	return 0;
 }
 
@@ -503,7 +515,7 @@ fail_dev:
 	vfwd_device_detach(&dev);
 	release_unused(r);
 out:
-	pthread_mutex_unlock(&relay_lock);
+	relay_done(r);
 	return rc;
 }
 
@@ -552,7 +564,7 @@ vfwd_relay_detach(unsigned int id, char *err, size_t errlen)
 	r->n_members = 0;
 	release_unused(r);
 out:
-	pthread_mutex_unlock(&relay_lock);
+	relay_done(r);
 	return rc;
 }
 
@@ -569,7 +581,7 @@ vfwd_relay_set_ident(unsigned int id, const char *ident)
 	/* Escaped: it comes from OVSDB rows, and goes out in stats. */
 	vfwd_text_escape(ident ? ident : "", ident ? strlen(ident) : 0, relays[id].ident,
 			 sizeof(relays[id].ident), NULL);
-	pthread_mutex_unlock(&relay_lock);
+	relay_done(&relays[id]);
 	return 0;
 }
 
@@ -612,20 +624,16 @@ vfwd_relay_move(unsigned int id, int cpu_vf_to_vm, int cpu_vm_to_vf,
 	return vfwd_dp_move(id, cpus, err, errlen);
 }
 
-int
-vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
+/* Fills 'info' from 'r'; under relay_lock.  -ENOENT for a relay with
+ * neither socket nor device. */
+static int
+fill_info(struct relay *r, struct vfwd_relay_info *info)
 {
-	struct relay *r;
+	unsigned int id = r->id;
 	bool guest;
 
-	if (id >= VFWD_MAX_RELAYS)
-		return -ERANGE;
-	pthread_mutex_lock(&relay_lock);
-	r = &relays[id];
-	if (r->st.sock != VFWD_SOCK_OPEN && !r->st.device) {
-		pthread_mutex_unlock(&relay_lock);
+	if (r->st.sock != VFWD_SOCK_OPEN && !r->st.device)
 		return -ENOENT;
-	}
 	memset(info, 0, sizeof(*info));
 	guest = r->st.guest;
 	info->id = id;
@@ -664,7 +672,69 @@ vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
 	}
 	pthread_mutex_unlock(&vring_lock);
 	vfwd_dp_relay_counters(id, info->dir);
+	return 0;
+}
+
+/* Records what 'r' is now for readers that find relay_lock taken; under
+ * relay_lock, at the end of each change (relay_done()). */
+static void
+show(struct relay *r)
+{
+	static struct vfwd_relay_info info;     /* relay_lock: big for a stack */
+	int rc = fill_info(r, &info);
+
+	pthread_mutex_lock(&shown_lock);
+	shown_valid[r->id] = rc == 0;
+	if (rc == 0)
+		shown[r->id] = info;
+	pthread_mutex_unlock(&shown_lock);
+}
+
+/* Ends a change of 'r': shows it, and lets go of relay_lock. */
+static void
+relay_done(struct relay *r)
+{
+	show(r);
 	pthread_mutex_unlock(&relay_lock);
+}
+
+int
+vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
+{
+	int rc;
+
+	if (id >= VFWD_MAX_RELAYS)
+		return -ERANGE;
+	if (pthread_mutex_trylock(&relay_lock) == 0) {
+		rc = fill_info(&relays[id], info);
+		pthread_mutex_unlock(&relay_lock);
+	} else {
+		/* A change is under way: the relay as the last change left
+		 * it, with live placement and counters, rather than a wait. */
+		pthread_mutex_lock(&shown_lock);
+		rc = shown_valid[id] ? 0 : -ENOENT;
+		if (rc == 0)
+			*info = shown[id];
+		pthread_mutex_unlock(&shown_lock);
+		if (rc == 0) {
+			struct relay *r = &relays[id];
+
+			vfwd_dp_relay_cpus(id, info->cpu, info->pin);
+			vfwd_dp_relay_counters(id, info->dir);
+			/* The guest's queues and features change under
+			 * vring_lock alone, whose holder never waits. */
+			pthread_mutex_lock(&vring_lock);
+			if (info->guest_connected) {
+				info->rxq_enabled = r->q_enabled[VFWD_DIR_VF_TO_VM];
+				info->txq_enabled = r->q_enabled[VFWD_DIR_VM_TO_VF];
+				info->features = r->features;
+				info->dirty_logging = RTE_VHOST_NEED_LOG(r->features);
+			}
+			pthread_mutex_unlock(&vring_lock);
+		}
+	}
+	if (rc != 0)
+		return rc;
 	/* Asked outside our lock: the library takes its own. */
 	if (info->has_socket &&
 	    rte_vhost_driver_get_features(info->socket, &info->offered) != 0)
@@ -761,7 +831,10 @@ on_new_device(int vid)
 		  rte_vhost_get_vring_num(vid) / 2, features, r->vm_numa);
 	rc = 0;
 out:
-	pthread_mutex_unlock(&relay_lock);
+	if (r != NULL)
+		relay_done(r);
+	else
+		pthread_mutex_unlock(&relay_lock);
 	return rc;
 }
 
@@ -780,6 +853,8 @@ on_destroy_device(int vid)
 		drop_guest(r);
 		VLOG_INFO("relay %u: guest disconnected from %s", r->id, path);
 		release_unused(r);
+		relay_done(r);
+		return;
 	}
 	pthread_mutex_unlock(&relay_lock);
 }
