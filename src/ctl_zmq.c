@@ -22,6 +22,7 @@
 
 #include "virtioforwarder.pb-c.h"
 
+#include "ctl_ops.h"
 #include "ctl_slice.h"
 #include "ctl_zmq.h"
 #include "device.h"
@@ -43,9 +44,15 @@ struct reply {
  * size) and packs the answer into 'out'. */
 typedef void (*handler_fn)(const uint8_t *req, size_t len, struct reply *out);
 
+struct port_op;
+
 struct service {
 	const char *name;
 	handler_fn handle;
+	/* Handled on the operations thread (ctl_ops.h), one request at a
+	 * time: the socket is not polled while one is under way. */
+	bool off_thread;
+	struct port_op *pending;
 	void *sock;
 	char endpoint[VFWD_EP_MAX];
 	char ipc_path[PATH_MAX];     /* socket file of an ipc:// endpoint */
@@ -834,9 +841,13 @@ vfwd_ctl_zmq_open(const struct vfwd_config *cfg, bool port_control,
 		ERR("ZeroMQ: %s", zmq_strerror(zmq_errno()));
 		return -ENOMEM;
 	}
-	if (port_control && cfg->zmq_port_control_ep[0] != '\0')
+	if (port_control && cfg->zmq_port_control_ep[0] != '\0') {
 		rc = open_service("port control", cfg->zmq_port_control_ep,
 				  handle_port_control, err, errlen);
+		/* Devices take long to attach and to close. */
+		if (rc == 0)
+			services[n_services - 1].off_thread = vfwd_ops_started();
+	}
 	if (rc == 0 && cfg->zmq_stats_ep[0] != '\0')
 		rc = open_service("stats", cfg->zmq_stats_ep, handle_stats, err, errlen);
 	if (rc == 0 && cfg->zmq_config_ep[0] != '\0')
@@ -856,6 +867,10 @@ vfwd_ctl_zmq_pollitems(zmq_pollitem_t *items, int max)
 	int n = 0;
 
 	for (i = 0; i < n_services && n < max; i++) {
+		/* Not while its request is on the operations thread: its
+		 * next ones wait in ZeroMQ's queue. */
+		if (services[i].pending != NULL)
+			continue;
 		items[n].socket = services[i].sock;
 		items[n].fd = 0;
 		items[n].events = ZMQ_POLLIN;
@@ -981,6 +996,70 @@ send_reply(void *sock, struct request *r, const struct reply *reply)
 	return 0;
 }
 
+/* A request handled on the operations thread. */
+struct port_op {
+	struct vfwd_op op;
+	struct service *s;
+	struct request r;
+	struct reply out;
+};
+
+/* On the operations thread: the handler, as on the control thread. */
+static void
+port_op_run(struct vfwd_op *op)
+{
+	struct port_op *p = (struct port_op *)op;
+	size_t len = zmq_msg_size(&p->r.body);
+
+	p->s->handle(len <= VFWD_CTL_MAX_REQUEST ? zmq_msg_data(&p->r.body) : NULL,
+		     len, &p->out);
+}
+
+/* Back on the control thread: the answer, and the next request may come. */
+static void
+port_op_done(struct vfwd_op *op)
+{
+	struct port_op *p = (struct port_op *)op;
+	int rc;
+
+	if (p->out.buf == NULL)
+		VLOG_ERR_RL("%s service: out of memory for a reply", p->s->name);
+	rc = send_reply(p->s->sock, &p->r, &p->out);
+	if (rc < 0)
+		VLOG_WARN_RL("%s service: reply not sent: %s", p->s->name,
+			     zmq_strerror(-rc));
+	p->s->pending = NULL;
+	request_free(&p->r);
+	free(p->out.buf);
+	free(p);
+}
+
+/* Hands request 'r' of 's' to the operations thread; false when it
+ * could not (no memory: the caller answers it itself). */
+static bool
+submit_request(struct service *s, struct request *r)
+{
+	struct port_op *p = calloc(1, sizeof(*p));
+	int i;
+
+	if (p == NULL)
+		return false;
+	p->op.run = port_op_run;
+	p->op.done = port_op_done;
+	p->s = s;
+	/* The frames move into the operation. */
+	p->r.n_env = r->n_env;
+	for (i = 0; i < r->n_env; i++) {
+		zmq_msg_init(&p->r.env[i]);
+		zmq_msg_move(&p->r.env[i], &r->env[i]);
+	}
+	zmq_msg_init(&p->r.body);
+	zmq_msg_move(&p->r.body, &r->body);
+	s->pending = p;
+	vfwd_ops_submit(&p->op);
+	return true;
+}
+
 /*
  * Receives and answers the requests waiting on 's', a slice's worth
  * (ctl_slice.h): a flood on one service must not keep the loop from the
@@ -997,6 +1076,8 @@ serve_one(struct service *s)
 	struct service *outer = serving;
 	struct vfwd_slice sl;
 
+	if (s->pending != NULL)
+		return;
 	serving = s;
 	for (vfwd_slice_start(&sl, VFWD_CTL_ZMQ_PER_PASS); vfwd_slice_more(&sl); sl.done++) {
 		struct reply out = { NULL, 0 };
@@ -1013,6 +1094,10 @@ serve_one(struct service *s)
 				     "delimiter frame, then the request)", s->name);
 			request_free(&r);
 			continue;
+		}
+		if (s->off_thread && submit_request(s, &r)) {
+			request_free(&r);     /* what is left of it: nothing */
+			break;
 		}
 		len = zmq_msg_size(&r.body);
 		s->handle(len <= VFWD_CTL_MAX_REQUEST ? zmq_msg_data(&r.body) : NULL,

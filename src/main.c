@@ -30,6 +30,7 @@
 #include "config.h"
 #include "ctl_ipc.h"
 #include "ctl_ovsdb.h"
+#include "ctl_ops.h"
 #include "ctl_slice.h"
 #include "ctl_zmq.h"
 #include "devwatch.h"
@@ -323,6 +324,7 @@ handle_signal(int sfd)
 
 /* The control sources the main loop serves besides signals and timers. */
 struct sources {
+	int ops_fd;          /* finished operations (ctl_ops.h), or -1 */
 	int ipc_fd;          /* inotify fd of the IPC port control, or -1 */
 	bool ovsdb;          /* the OVSDB monitor runs */
 };
@@ -357,11 +359,15 @@ main_loop(int sfd, int tfd, const struct sources *src)
 	unsigned int ticks_to_second = 0;
 
 	for (;;) {
-		int n = 0, ipc = -1, ovsdb = -1, zbase, timeout = -1;
+		int n = 0, ops = -1, ipc = -1, ovsdb = -1, zbase, timeout = -1;
 
 		items[n++] = (zmq_pollitem_t){ .fd = sfd, .events = ZMQ_POLLIN };
 		items[n++] = (zmq_pollitem_t){ .fd = tfd, .events = ZMQ_POLLIN };
 		items[n++] = (zmq_pollitem_t){ .fd = vfwd_devwatch_fd(), .events = ZMQ_POLLIN };
+		if (src->ops_fd >= 0) {
+			ops = n;
+			items[n++] = (zmq_pollitem_t){ .fd = src->ops_fd, .events = ZMQ_POLLIN };
+		}
 		if (src->ipc_fd >= 0) {
 			ipc = n;
 			items[n++] = (zmq_pollitem_t){ .fd = src->ipc_fd, .events = ZMQ_POLLIN };
@@ -408,6 +414,9 @@ main_loop(int sfd, int tfd, const struct sources *src)
 		 * kernel waits for that, and so does whoever removes it). */
 		if (items[2].revents & ZMQ_POLLIN)
 			vfwd_devwatch_run();
+		/* Answers to port control requests the operations thread ran. */
+		if (ops >= 0 && (items[ops].revents & ZMQ_POLLIN))
+			vfwd_ops_complete();
 		if (ipc >= 0) {
 			if (items[ipc].revents & ZMQ_POLLIN)
 				vfwd_ctl_ipc_serve();
@@ -449,7 +458,7 @@ main(int argc, char **argv)
 	enum vfwd_config_action action;
 	char err[VFWD_ERR_MAX], rundir[PATH_MAX];
 	sigset_t sigs;
-	struct sources src = { .ipc_fd = -1, .ovsdb = false };
+	struct sources src = { .ops_fd = -1, .ipc_fd = -1, .ovsdb = false };
 	enum vfwd_port_control pc;
 	int rc, sfd = -1, tfd = -1, pidfd = -1, status = EXIT_FAILURE;
 
@@ -539,9 +548,16 @@ main(int argc, char **argv)
 	}
 	vfwd_stats_sample();
 	pc = vfwd_config_port_control(cfg);
+	if (pc == VFWD_PORT_CONTROL_ZMQ) {
+		src.ops_fd = vfwd_ops_start();
+		if (src.ops_fd < 0) {
+			VLOG_ERR("operations thread: %s", strerror(-src.ops_fd));
+			goto out_relays;
+		}
+	}
 	if (vfwd_ctl_zmq_open(cfg, pc == VFWD_PORT_CONTROL_ZMQ, err, sizeof(err)) != 0) {
 		VLOG_ERR("%s", err);
-		goto out_relays;
+		goto out_ops;
 	}
 	if (pc == VFWD_PORT_CONTROL_OVSDB) {
 		vfwd_ovsdb_set_vfio_bind(cfg->vfio_bind, cfg->n_vfio_bind);
@@ -580,7 +596,11 @@ main(int argc, char **argv)
 out_ctl:
 	vfwd_metrics_stop();
 	vfwd_ovsdb_stop();
+	/* The operation under way answers, then the sockets close. */
+	vfwd_ops_stop();
 	vfwd_ctl_zmq_close();
+out_ops:
+	vfwd_ops_stop();
 out_relays:
 	vfwd_devwatch_stop();
 	vfwd_relays_fini();

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control operations off the control thread.
+ *
+ * Attaching or removing a device takes as long as its driver does: 50 to
+ * 70 ms for af_packet here, more for a VF behind vfio, hundreds for a
+ * bond.  On the control thread, every other request (stats above all)
+ * would wait that long.  So the ZeroMQ port control service hands each
+ * request to one operations thread and answers when it is done: one
+ * operation at a time, in the order they came, and the relay layer's
+ * locks keep it apart from the control thread's own changes.
+ */
+#ifndef VFWD_CTL_OPS_H
+#define VFWD_CTL_OPS_H
+
+#include <stdbool.h>
+#include <sys/queue.h>
+
+/* One operation; embed it in what the operation needs. */
+struct vfwd_op {
+	void (*run)(struct vfwd_op *op);    /* on the operations thread */
+	void (*done)(struct vfwd_op *op);   /* then on the control thread */
+	STAILQ_ENTRY(vfwd_op) link;
+};
+
+/* Starts the operations thread; returns the descriptor the control loop
+ * polls for finished operations (then vfwd_ops_complete()), or -errno. */
+int vfwd_ops_start(void);
+
+/* Whether the thread runs (operations can be submitted). */
+bool vfwd_ops_started(void);
+
+/* Queues 'op' to run after those queued before it. */
+void vfwd_ops_submit(struct vfwd_op *op);
+
+/* Runs done() of every finished operation, in order; control thread. */
+void vfwd_ops_complete(void);
+
+/* Waits for the queued operations to run, runs their done(), and ends
+ * the thread.  Control thread, before what the operations use goes. */
+void vfwd_ops_stop(void);
+
+#endif /* VFWD_CTL_OPS_H */
