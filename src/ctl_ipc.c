@@ -12,6 +12,7 @@
 
 #include "ctl_ipc.h"
 #include "ctl_slice.h"
+#include "ctl_ops.h"
 #include "errmsg.h"
 #include "ifmap.h"
 #include "log.h"
@@ -43,6 +44,7 @@ static struct {
 	FILE *out;                /* its answer, in 'res' */
 	char *res;
 	size_t reslen;
+	bool waiting;             /* a line runs on the operations thread */
 } job;
 
 /* Command files waiting to run, oldest first (a ring of names). */
@@ -182,6 +184,7 @@ run_line(char *line, char *ok, size_t oklen, char *err, size_t errlen)
 enum line_result {
 	LINE_END = -1,       /* no line left */
 	LINE_BLANK,          /* blank or a comment */
+	LINE_PENDING,        /* handed to the operations thread */
 	LINE_OK,
 	LINE_FAILED,
 };
@@ -190,13 +193,90 @@ enum line_result {
  * Runs the line of 'text' (of 'len' bytes) at '*pos' and moves '*pos' and
  * '*lineno' past it, writing its result line to 'out'.
  */
+/* Writes the result of line 'lineno' (its command returned 'rc') to
+ * 'out', and logs it. */
 static enum line_result
-next_line(const char *text, size_t len, size_t *pos, int *lineno, FILE *out)
+line_result(FILE *out, int lineno, int rc, const char *ok, const char *err)
+{
+	char esc[4 * VFWD_ERR_MAX + 1];
+
+	if (rc == 0) {
+		vfwd_text_escape(ok, strlen(ok), esc, sizeof(esc), NULL);
+		fprintf(out, "%s\n", esc);
+		VLOG_INFO("ipc: %s", ok);
+		return LINE_OK;
+	}
+	/* Results are UTF-8 text, whatever bytes the line had. */
+	vfwd_text_escape(err, strlen(err), esc, sizeof(esc), NULL);
+	fprintf(out, "error: line %d: %s\n", lineno, esc);
+	/* Whoever can write command files can repeat a bad one at will. */
+	VLOG_WARN_RL("ipc: line %d: %s", lineno, err);
+	return LINE_FAILED;
+}
+
+/* A line of the job run on the operations thread (ctl_ops.h): a device
+ * attach can take longer than the control loop may be held. */
+struct line_op {
+	struct vfwd_op op;
+	char line[VFWD_IPC_MAX_LINE + 2];
+	int lineno, rc;
+	char ok[VFWD_ERR_MAX], err[VFWD_ERR_MAX];
+};
+
+static void
+line_op_run(struct vfwd_op *op)
+{
+	struct line_op *l = (struct line_op *)op;
+
+	l->rc = run_line(l->line, l->ok, sizeof(l->ok), l->err, sizeof(l->err));
+}
+
+static void
+line_op_done(struct vfwd_op *op)
+{
+	struct line_op *l = (struct line_op *)op;
+
+	if (job.active)
+		line_result(job.out, l->lineno, l->rc, l->ok, l->err);
+	job.waiting = false;
+	free(l);
+}
+
+/* Hands command 'line' (number 'lineno') of the job to the operations
+ * thread; false when it cannot (none runs, no memory). */
+static bool
+line_submit(const char *line, int lineno)
+{
+	struct line_op *l;
+
+	if (!vfwd_ops_started())
+		return false;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return false;
+	l->op.run = line_op_run;
+	l->op.done = line_op_done;
+	snprintf(l->line, sizeof(l->line), "%s", line);
+	l->lineno = lineno;
+	job.waiting = true;
+	vfwd_ops_submit(&l->op);
+	return true;
+}
+
+/*
+ * Runs the line of 'text' (of 'len' bytes) at '*pos' and moves '*pos' and
+ * '*lineno' past it, writing its result line to 'out'; with 'submit', a
+ * command is handed to the operations thread when one runs, and its
+ * result comes later (LINE_PENDING).
+ */
+static enum line_result
+next_line(const char *text, size_t len, size_t *pos, int *lineno, FILE *out,
+	  bool submit)
 {
 	const char *nl;
 	char line[VFWD_IPC_MAX_LINE + 2], ok[VFWD_ERR_MAX], err[VFWD_ERR_MAX], *p;
-	char esc[4 * VFWD_ERR_MAX + 1];
 	size_t n;
+	int rc;
 
 	if (*pos >= len)
 		return LINE_END;
@@ -219,18 +299,10 @@ next_line(const char *text, size_t len, size_t *pos, int *lineno, FILE *out)
 	p = line + strspn(line, " \t\r");
 	if (*p == '\0' || *p == '#')
 		return LINE_BLANK;
-	if (run_line(p, ok, sizeof(ok), err, sizeof(err)) == 0) {
-		vfwd_text_escape(ok, strlen(ok), esc, sizeof(esc), NULL);
-		fprintf(out, "%s\n", esc);
-		VLOG_INFO("ipc: %s", ok);
-		return LINE_OK;
-	}
-	/* Results are UTF-8 text, whatever bytes the line had. */
-	vfwd_text_escape(err, strlen(err), esc, sizeof(esc), NULL);
-	fprintf(out, "error: line %d: %s\n", *lineno, esc);
-	/* Whoever can write command files can repeat a bad one at will. */
-	VLOG_WARN_RL("ipc: line %d: %s", *lineno, err);
-	return LINE_FAILED;
+	if (submit && line_submit(p, *lineno))
+		return LINE_PENDING;
+	rc = run_line(p, ok, sizeof(ok), err, sizeof(err));
+	return line_result(out, *lineno, rc, ok, err);
 }
 
 int
@@ -240,7 +312,7 @@ vfwd_ctl_ipc_run(const char *text, size_t len, void *results)
 	size_t pos = 0;
 	int lineno = 0, failed = 0;
 
-	while ((r = next_line(text, len, &pos, &lineno, results)) != LINE_END)
+	while ((r = next_line(text, len, &pos, &lineno, results, false)) != LINE_END)
 		failed += r == LINE_FAILED;
 	return failed;
 }
@@ -627,7 +699,9 @@ vfwd_ctl_ipc_serve(void)
 bool
 vfwd_ctl_ipc_busy(void)
 {
-	return job.active || queue.len > 0 || queue.rescan;
+	/* Not while a line runs on the operations thread: its end wakes
+	 * the loop (ctl_ops.h). */
+	return !job.waiting && (job.active || queue.len > 0 || queue.rescan);
 }
 
 void
@@ -636,10 +710,10 @@ vfwd_ctl_ipc_work(void)
 	struct vfwd_slice sl;
 
 	vfwd_slice_start(&sl, VFWD_IPC_LINES_PER_PASS);
-	while (vfwd_slice_more(&sl)) {
+	while (!job.waiting && vfwd_slice_more(&sl)) {
 		if (job.active) {
 			enum line_result r = next_line(job.text, job.len, &job.pos,
-						       &job.lineno, job.out);
+						       &job.lineno, job.out, true);
 
 			if (r == LINE_END)
 				finish_job();
@@ -672,7 +746,10 @@ vfwd_ctl_ipc_close(void)
 		close(ifd);
 	ifd = -1;
 	dir_wd = parent_wd = -1;
-	/* A file half run is answered with what was done. */
+	/* The line under way ends first; a file half run is answered with
+	 * what was done. */
+	if (job.waiting)
+		vfwd_ops_stop();
 	if (job.active)
 		finish_job();
 	while ((name = dequeue()) != NULL)

@@ -96,6 +96,18 @@ vfwd_ops_submit(struct vfwd_op *op)
 	pthread_mutex_unlock(&ops.lock);
 }
 
+bool
+vfwd_ops_do(struct vfwd_op *op)
+{
+	if (ops.started) {
+		vfwd_ops_submit(op);
+		return true;
+	}
+	op->run(op);
+	op->done(op);
+	return false;
+}
+
 void
 vfwd_ops_complete(void)
 {

@@ -8,7 +8,9 @@
  * would wait that long.  So the ZeroMQ port control service hands each
  * request to one operations thread and answers when it is done: one
  * operation at a time, in the order they came, and the relay layer's
- * locks keep it apart from the control thread's own changes.
+ * locks keep it apart from the control thread's own changes.  The IPC
+ * source and the OVSDB monitor run their device changes there too, and
+ * wait for each before the next.
  */
 #ifndef VFWD_CTL_OPS_H
 #define VFWD_CTL_OPS_H
@@ -32,6 +34,14 @@ bool vfwd_ops_started(void);
 
 /* Queues 'op' to run after those queued before it. */
 void vfwd_ops_submit(struct vfwd_op *op);
+
+/*
+ * Runs 'op' on the operations thread when it runs, and returns true (its
+ * done() comes later, from vfwd_ops_complete()); else runs it and its
+ * done() here, and returns false.  What has no operations thread (the
+ * fuzz targets) takes the second way.
+ */
+bool vfwd_ops_do(struct vfwd_op *op);
 
 /* Runs done() of every finished operation, in order; control thread. */
 void vfwd_ops_complete(void);

@@ -40,6 +40,7 @@
 #include "backoff.h"
 #include "config.h"
 #include "ctl_ovsdb.h"
+#include "ctl_ops.h"
 #include "ctl_slice.h"
 #include "errmsg.h"
 #include "ifmap.h"
@@ -119,6 +120,7 @@ static struct {
 	json_t *index;
 	/* The reconciling round under way: what each relay should have. */
 	enum reconcile_phase phase;
+	bool pending;                      /* a change runs (struct change_op) */
 	unsigned int next_relay;
 	struct row *want[VFWD_MAX_RELAYS];
 	/* Relays this source attached, and with what. */
@@ -282,13 +284,125 @@ reconcile_start(void)
 	mon.next_relay = 0;
 }
 
+static struct row *find_row(const char *uuid);
+
+/*
+ * A relay change of the reconciling round.  It runs on the operations
+ * thread (ctl_ops.h): attaching or removing a device takes as long as its
+ * driver, and the control loop must not wait that long.  The round waits
+ * for it ('mon.pending'); rows may move or go meanwhile, so it carries
+ * copies of what it needs.
+ */
+struct change_op {
+	struct vfwd_op op;
+	unsigned int relay;
+	bool add;
+	char dev[VFWD_DEVSPEC_MAX];        /* add: the row's; remove: ours */
+	char uuid[40], name[64];           /* add: the row's */
+	char ident[VFWD_NAME_MAX];
+	int rc;
+	char err[VFWD_ERR_MAX];
+};
+
+static void
+change_run(struct vfwd_op *op)
+{
+	struct change_op *c = (struct change_op *)op;
+	struct vfwd_portctl_dev d = { .n = 1, .devs = { c->dev } };
+	struct vfwd_relay_info ri;
+	char *err = c->err;
+	size_t errlen = sizeof(c->err);
+
+	if (!c->add) {
+		/* Not conditional: a device that went with its VF is worth a
+		 * line. */
+		c->rc = vfwd_portctl_remove((int)c->relay, c->dev, false, err, errlen);
+		return;
+	}
+	/* A VF of VIRTIOFWD_BIND_VFIO_PCI that still has its kernel driver
+	 * (its netdev is how the row named it) goes to vfio-pci first, as a
+	 * static VF that appears late does: DPDK drives it only there.  Not
+	 * for a relay that has a device already: the add is refused, and the
+	 * VF would lose its netdev for nothing. */
+	if (mon.binds != NULL && vfwd_vfio_bind_lists(mon.binds, mon.n_binds, c->dev) &&
+	    !(vfwd_relay_info(c->relay, &ri) == 0 && ri.has_device)) {
+		c->rc = vfwd_vfio_bind_device("/sys", c->dev, vfio_note, err, errlen);
+		if (c->rc != 0)
+			return;
+	}
+	/* Not conditional: a relay whose device came from elsewhere (a
+	 * static device) is not ours to take over, even when it is the
+	 * same device. */
+	c->rc = vfwd_portctl_add(c->relay, &d, false, err, errlen);
+}
+
+static void
+change_done(struct vfwd_op *op)
+{
+	struct change_op *c = (struct change_op *)op;
+	unsigned int relay = c->relay;
+	struct row *r;
+
+	mon.pending = false;
+	if (!c->add) {
+		if (c->rc == -ENOENT)
+			/* Gone already: removed with its VF (devwatch.c). */
+			VLOG_INFO("ovsdb: relay %u: %s was detached already", relay, c->dev);
+		else if (c->rc != 0)
+			VLOG_WARN_RL("ovsdb: relay %u: cannot remove %s: %s", relay,
+				     c->dev, c->err);
+		else
+			VLOG_INFO("ovsdb: relay %u: %s removed", relay, c->dev);
+		mon.owned[relay] = false;
+		free(c);
+		return;
+	}
+	r = find_row(c->uuid);
+	if (c->rc != 0) {
+		if (r != NULL)
+			row_problem(r, c->err);
+		free(c);
+		return;
+	}
+	mon.owned[relay] = true;
+	snprintf(mon.owned_dev[relay], sizeof(mon.owned_dev[relay]), "%s", c->dev);
+	if (r != NULL)
+		r->logged[0] = '\0';     /* a problem coming back is news again */
+	vfwd_relay_set_ident(relay, c->ident);
+	VLOG_INFO("ovsdb: relay %u: %s (interface %s) added", relay, c->dev, c->name);
+	free(c);
+}
+
+/* Starts change 'c' of relay 'relay'; false when out of memory. */
+static bool
+change(unsigned int relay, bool add, const char *dev, const struct row *r)
+{
+	struct change_op *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		VLOG_WARN_RL("ovsdb: relay %u: out of memory", relay);
+		return false;
+	}
+	c->op.run = change_run;
+	c->op.done = change_done;
+	c->relay = relay;
+	c->add = add;
+	snprintf(c->dev, sizeof(c->dev), "%s", dev);
+	if (r != NULL) {
+		snprintf(c->uuid, sizeof(c->uuid), "%s", r->uuid);
+		snprintf(c->name, sizeof(c->name), "%s", r->name);
+		snprintf(c->ident, sizeof(c->ident), "%s",
+			 r->iface_id[0] ? r->iface_id : r->name);
+	}
+	mon.pending = vfwd_ops_do(&c->op);
+	return true;
+}
+
 /* Removes what relay 'relay' has that the table no longer asks for. */
 static bool
 reconcile_remove(unsigned int relay)
 {
 	struct row **want = mon.want;
-	char err[VFWD_ERR_MAX];
-	int rc;
 
 	if (!mon.owned[relay])
 		return false;
@@ -297,59 +411,18 @@ reconcile_remove(unsigned int relay)
 		set_ident(relay, want[relay]);
 		return false;
 	}
-	/* Not conditional: a device that went with its VF is worth a line. */
-	rc = vfwd_portctl_remove((int)relay, mon.owned_dev[relay], false, err,
-				 sizeof(err));
-	if (rc == -ENOENT)
-		/* Gone already: removed with its VF (devwatch.c). */
-		VLOG_INFO("ovsdb: relay %u: %s was detached already", relay,
-			  mon.owned_dev[relay]);
-	else if (rc != 0)
-		VLOG_WARN_RL("ovsdb: relay %u: cannot remove %s: %s", relay,
-			     mon.owned_dev[relay], err);
-	else
-		VLOG_INFO("ovsdb: relay %u: %s removed", relay, mon.owned_dev[relay]);
-	mon.owned[relay] = false;
-	return true;
+	return change(relay, false, mon.owned_dev[relay], NULL);
 }
 
 /* Gives relay 'relay' the device the table asks for, if it has none of ours. */
 static bool
 reconcile_add(unsigned int relay)
 {
-	struct vfwd_portctl_dev d = { .n = 1 };
 	struct row *r = mon.want[relay];
-	struct vfwd_relay_info ri;
-	char err[VFWD_ERR_MAX];
 
 	if (r == NULL || mon.owned[relay])
 		return false;
-	d.devs[0] = r->t_dev;
-	/* A VF of VIRTIOFWD_BIND_VFIO_PCI that still has its kernel driver
-	 * (its netdev is how the row named it) goes to vfio-pci first, as a
-	 * static VF that appears late does: DPDK drives it only there.  Not
-	 * for a relay that has a device already: the add is refused, and the
-	 * VF would lose its netdev for nothing. */
-	if (mon.binds != NULL && vfwd_vfio_bind_lists(mon.binds, mon.n_binds, r->t_dev) &&
-	    !(vfwd_relay_info(relay, &ri) == 0 && ri.has_device) &&
-	    vfwd_vfio_bind_device("/sys", r->t_dev, vfio_note, err, sizeof(err)) != 0) {
-		row_problem(r, err);
-		return true;
-	}
-	/* Not conditional: a relay whose device came from elsewhere (a
-	 * static device) is not ours to take over, even when it is the
-	 * same device. */
-	if (vfwd_portctl_add(relay, &d, false, err, sizeof(err)) != 0) {
-		row_problem(r, err);
-		return true;
-	}
-	mon.owned[relay] = true;
-	snprintf(mon.owned_dev[relay], sizeof(mon.owned_dev[relay]), "%s", r->t_dev);
-	r->logged[0] = '\0';     /* a problem coming back is news again */
-	set_ident(relay, r);
-	VLOG_INFO("ovsdb: relay %u: %s (interface %s) added", relay, r->t_dev,
-		  r->name);
-	return true;
+	return change(relay, true, r->t_dev, r);
 }
 
 /*
@@ -362,7 +435,8 @@ reconcile_step(void)
 	struct vfwd_slice sl;
 
 	vfwd_slice_start(&sl, OVSDB_CHANGES_PER_PASS);
-	while (mon.phase != R_IDLE && vfwd_slice_more(&sl)) {
+	/* One change at a time: the round goes on when it is done. */
+	while (mon.phase != R_IDLE && !mon.pending && vfwd_slice_more(&sl)) {
 		unsigned int relay = mon.next_relay;
 		bool changed;
 
@@ -964,7 +1038,7 @@ vfwd_ovsdb_timeout_ms(void)
 
 	if (!mon.started)
 		return -1;
-	if (mon.in_ready || mon.phase != R_IDLE)
+	if (mon.in_ready || (mon.phase != R_IDLE && !mon.pending))
 		return 0;
 	now = vfwd_mono_ms();
 	switch (mon.state) {

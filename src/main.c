@@ -548,7 +548,7 @@ main(int argc, char **argv)
 	}
 	vfwd_stats_sample();
 	pc = vfwd_config_port_control(cfg);
-	if (pc == VFWD_PORT_CONTROL_ZMQ) {
+	if (pc != VFWD_PORT_CONTROL_NONE) {
 		src.ops_fd = vfwd_ops_start();
 		if (src.ops_fd < 0) {
 			VLOG_ERR("operations thread: %s", strerror(-src.ops_fd));
@@ -592,12 +592,14 @@ main(int argc, char **argv)
 
 	vfwd_stats_dump(stdout);
 	status = EXIT_SUCCESS;
+	/* The operation under way answers first. */
+	vfwd_ops_stop();
 	vfwd_ctl_ipc_close();
 out_ctl:
 	vfwd_metrics_stop();
-	vfwd_ovsdb_stop();
-	/* The operation under way answers, then the sockets close. */
+	/* The operation under way answers, then the sources close. */
 	vfwd_ops_stop();
+	vfwd_ovsdb_stop();
 	vfwd_ctl_zmq_close();
 out_ops:
 	vfwd_ops_stop();
