@@ -113,6 +113,11 @@ static enum vfwd_poll_mode poll_mode;
  * thread and the vhost library's thread. */
 static pthread_mutex_t dp_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct placement relays[VFWD_MAX_RELAYS];
+/* Also guards the placements' 'worker' and 'pin', written with dp_lock
+ * held too: so vfwd_dp_relay_cpus() (stats) reads them without waiting
+ * for dp_lock, whose holder may be waiting for the workers to sync.  A
+ * leaf: held only to read or write them. */
+static pthread_mutex_t place_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ------------------------------------------------------------------ */
 /* Workers                                                             */
@@ -511,7 +516,9 @@ place(unsigned int id)
 
 	if (!unit_needed(&p->desc, VFWD_DIR_VF_TO_VM) &&
 	    !unit_needed(&p->desc, VFWD_DIR_VM_TO_VF)) {
+		pthread_mutex_lock(&place_lock);
 		p->worker[0] = p->worker[1] = -1;
+		pthread_mutex_unlock(&place_lock);
 		return;
 	}
 	if (p->worker[0] >= 0 && p->worker[1] >= 0)
@@ -535,11 +542,13 @@ place(unsigned int id)
 		}
 	}
 	w = (int)vfwd_place_least_loaded(load, n_workers);
+	pthread_mutex_lock(&place_lock);
 	for (d = 0; d < VFWD_N_DIRS; d++) {
 		int pinned = p->pin[d] >= 0 ? vfwd_dp_worker_by_cpu(p->pin[d]) : -1;
 
 		p->worker[d] = pinned >= 0 ? pinned : w;
 	}
+	pthread_mutex_unlock(&place_lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -692,12 +701,14 @@ vfwd_dp_move(unsigned int id, const int cpu[VFWD_N_DIRS], char *err,
 		}
 	}
 	pthread_mutex_lock(&dp_lock);
+	pthread_mutex_lock(&place_lock);
 	for (d = 0; d < VFWD_N_DIRS; d++)
 		if (w[d] >= 0) {
 			p->pin[d] = cpu[d];
 			if (p->worker[d] >= 0)
 				p->worker[d] = w[d];
 		}
+	pthread_mutex_unlock(&place_lock);
 	place(id);
 	publish();
 	pthread_mutex_unlock(&dp_lock);
@@ -710,12 +721,12 @@ vfwd_dp_relay_cpus(unsigned int id, int cpu[VFWD_N_DIRS], int pin[VFWD_N_DIRS])
 	const struct placement *p = &relays[id];
 	int d;
 
-	pthread_mutex_lock(&dp_lock);
+	pthread_mutex_lock(&place_lock);
 	for (d = 0; d < VFWD_N_DIRS; d++) {
 		cpu[d] = p->worker[d] >= 0 ? (int)workers[p->worker[d]].lcore : -1;
 		pin[d] = p->pin[d];
 	}
-	pthread_mutex_unlock(&dp_lock);
+	pthread_mutex_unlock(&place_lock);
 }
 
 /* ------------------------------------------------------------------ */
