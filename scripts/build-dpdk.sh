@@ -117,7 +117,7 @@ if [ "$mode" = prefix ]; then
 	exit 0
 fi
 
-vfwd_need_root
+vfwd_need_root "$@"
 work=
 lockfd=
 cleanup() {

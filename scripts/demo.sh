@@ -18,7 +18,7 @@
 #   VFWD_QEMU                       QEMU binary (default qemu-system-x86_64)
 set -u
 . "$(dirname "$0")/lib.sh"
-vfwd_need_root
+vfwd_need_root "$@"
 cd "$VFWD_ROOT"
 
 vfwd_install_deps || exit 1

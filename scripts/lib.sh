@@ -25,11 +25,20 @@ VFWD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
   debhelper dpkg-dev fakeroot lintian debootstrap qemu-utils e2fsprogs
   $VFWD_DPDK_BUILD_PACKAGES"
 
+# Goes on as root: the script runs again through sudo when it is not
+# (so the README's commands are the same for root, who may have no sudo
+# on a fresh Debian, and for a user who has it).  Pass the script's
+# arguments: vfwd_need_root "$@".
 vfwd_need_root() {
-	if [ "$(id -u)" != 0 ]; then
-		echo "$0: run as root (DPDK, hugepages and network namespaces need it): sudo $0" >&2
-		exit 1
+	if [ "$(id -u)" = 0 ]; then
+		return
 	fi
+	if command -v sudo >/dev/null 2>&1; then
+		echo "$0: DPDK, hugepages and network namespaces need root: running it through sudo" >&2
+		exec sudo -E "$0" "$@"
+	fi
+	echo "$0: run as root (DPDK, hugepages and network namespaces need it)" >&2
+	exit 1
 }
 
 # Installs whatever of $VFWD_PACKAGES is missing, and nothing else.

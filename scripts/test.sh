@@ -10,11 +10,11 @@
 # once per machine and caches: the first time in the background, at nice
 # 19, while the other tests run).  Installs missing Debian packages first.
 #
-#   sudo scripts/test.sh            all tests
-#   sudo scripts/test.sh -k client  only integration tests matching 'client'
+#   scripts/test.sh                 all tests (as root, or through sudo)
+#   scripts/test.sh -k client       only integration tests matching 'client'
 set -u
 . "$(dirname "$0")/lib.sh"
-vfwd_need_root
+vfwd_need_root "$@"
 cd "$VFWD_ROOT"
 
 vfwd_install_deps || exit 1
