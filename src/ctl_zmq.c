@@ -996,6 +996,32 @@ send_reply(void *sock, struct request *r, const struct reply *reply)
 	return 0;
 }
 
+/* Runs the handler of 's' on request 'r', into 'out'. */
+static void
+handle_request(const struct service *s, struct request *r, struct reply *out)
+{
+	size_t len = zmq_msg_size(&r->body);
+
+	s->handle(len <= VFWD_CTL_MAX_REQUEST ? zmq_msg_data(&r->body) : NULL, len, out);
+}
+
+/* Answers request 'r' of 's' with 'out' (an empty reply when it could
+ * not be built: a REQ client waits for one), then frees both. */
+static void
+answer(const struct service *s, struct request *r, struct reply *out)
+{
+	int rc;
+
+	if (out->buf == NULL)
+		VLOG_ERR_RL("%s service: out of memory for a reply", s->name);
+	rc = send_reply(s->sock, r, out);
+	if (rc < 0)
+		VLOG_WARN_RL("%s service: reply not sent: %s", s->name, zmq_strerror(-rc));
+	request_free(r);
+	free(out->buf);
+	out->buf = NULL;
+}
+
 /* A request handled on the operations thread. */
 struct port_op {
 	struct vfwd_op op;
@@ -1009,10 +1035,8 @@ static void
 port_op_run(struct vfwd_op *op)
 {
 	struct port_op *p = (struct port_op *)op;
-	size_t len = zmq_msg_size(&p->r.body);
 
-	p->s->handle(len <= VFWD_CTL_MAX_REQUEST ? zmq_msg_data(&p->r.body) : NULL,
-		     len, &p->out);
+	handle_request(p->s, &p->r, &p->out);
 }
 
 /* Back on the control thread: the answer, and the next request may come. */
@@ -1020,17 +1044,9 @@ static void
 port_op_done(struct vfwd_op *op)
 {
 	struct port_op *p = (struct port_op *)op;
-	int rc;
 
-	if (p->out.buf == NULL)
-		VLOG_ERR_RL("%s service: out of memory for a reply", p->s->name);
-	rc = send_reply(p->s->sock, &p->r, &p->out);
-	if (rc < 0)
-		VLOG_WARN_RL("%s service: reply not sent: %s", p->s->name,
-			     zmq_strerror(-rc));
+	answer(p->s, &p->r, &p->out);
 	p->s->pending = NULL;
-	request_free(&p->r);
-	free(p->out.buf);
 	free(p);
 }
 
@@ -1082,7 +1098,6 @@ serve_one(struct service *s)
 	for (vfwd_slice_start(&sl, VFWD_CTL_ZMQ_PER_PASS); vfwd_slice_more(&sl); sl.done++) {
 		struct reply out = { NULL, 0 };
 		struct request r;
-		size_t len;
 		int rc;
 
 		rc = recv_request(s->sock, &r);
@@ -1099,18 +1114,8 @@ serve_one(struct service *s)
 			request_free(&r);     /* what is left of it: nothing */
 			break;
 		}
-		len = zmq_msg_size(&r.body);
-		s->handle(len <= VFWD_CTL_MAX_REQUEST ? zmq_msg_data(&r.body) : NULL,
-			  len, &out);
-		if (out.buf == NULL)
-			VLOG_ERR_RL("%s service: out of memory for a reply", s->name);
-		/* An empty reply rather than none: a REQ client waits for one. */
-		rc = send_reply(s->sock, &r, &out);
-		if (rc < 0)
-			VLOG_WARN_RL("%s service: reply not sent: %s", s->name,
-				     zmq_strerror(-rc));
-		request_free(&r);
-		free(out.buf);
+		handle_request(s, &r, &out);
+		answer(s, &r, &out);
 	}
 	serving = outer;
 }

@@ -624,6 +624,19 @@ vfwd_relay_move(unsigned int id, int cpu_vf_to_vm, int cpu_vm_to_vf,
 	return vfwd_dp_move(id, cpus, err, errlen);
 }
 
+/* Fills the guest's queues and features of 'info' from 'r'.  They change
+ * under vring_lock alone, whose holder never waits: any reader may. */
+static void
+guest_info(struct relay *r, struct vfwd_relay_info *info)
+{
+	pthread_mutex_lock(&vring_lock);
+	info->rxq_enabled = r->q_enabled[VFWD_DIR_VF_TO_VM];
+	info->txq_enabled = r->q_enabled[VFWD_DIR_VM_TO_VF];
+	info->features = r->features;
+	info->dirty_logging = RTE_VHOST_NEED_LOG(r->features);
+	pthread_mutex_unlock(&vring_lock);
+}
+
 /* Fills 'info' from 'r'; under relay_lock.  -ENOENT for a relay with
  * neither socket nor device. */
 static int
@@ -663,14 +676,8 @@ fill_info(struct relay *r, struct vfwd_relay_info *info)
 		if (rte_eth_stats_get(r->dev.port_id, &es) == 0)
 			info->dev_oerrors = es.oerrors;
 	}
-	pthread_mutex_lock(&vring_lock);
-	if (guest) {
-		info->rxq_enabled = r->q_enabled[VFWD_DIR_VF_TO_VM];
-		info->txq_enabled = r->q_enabled[VFWD_DIR_VM_TO_VF];
-		info->features = r->features;
-		info->dirty_logging = RTE_VHOST_NEED_LOG(r->features);
-	}
-	pthread_mutex_unlock(&vring_lock);
+	if (guest)
+		guest_info(r, info);
 	vfwd_dp_relay_counters(id, info->dir);
 	return 0;
 }
@@ -717,20 +724,10 @@ vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
 			*info = shown[id];
 		pthread_mutex_unlock(&shown_lock);
 		if (rc == 0) {
-			struct relay *r = &relays[id];
-
 			vfwd_dp_relay_cpus(id, info->cpu, info->pin);
 			vfwd_dp_relay_counters(id, info->dir);
-			/* The guest's queues and features change under
-			 * vring_lock alone, whose holder never waits. */
-			pthread_mutex_lock(&vring_lock);
-			if (info->guest_connected) {
-				info->rxq_enabled = r->q_enabled[VFWD_DIR_VF_TO_VM];
-				info->txq_enabled = r->q_enabled[VFWD_DIR_VM_TO_VF];
-				info->features = r->features;
-				info->dirty_logging = RTE_VHOST_NEED_LOG(r->features);
-			}
-			pthread_mutex_unlock(&vring_lock);
+			if (info->guest_connected)
+				guest_info(&relays[id], info);
 		}
 	}
 	if (rc != 0)
