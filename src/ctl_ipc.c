@@ -746,10 +746,8 @@ vfwd_ctl_ipc_close(void)
 		close(ifd);
 	ifd = -1;
 	dir_wd = parent_wd = -1;
-	/* The line under way ends first; a file half run is answered with
-	 * what was done. */
-	if (job.waiting)
-		vfwd_ops_stop();
+	/* A file half run is answered with what was done (the caller has
+	 * let the line under way finish: vfwd_ops_stop()). */
 	if (job.active)
 		finish_job();
 	while ((name = dequeue()) != NULL)

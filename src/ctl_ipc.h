@@ -52,7 +52,8 @@ bool vfwd_ctl_ipc_busy(void);
 /* Runs queued command files, a slice's worth of lines. */
 void vfwd_ctl_ipc_work(void);
 
-/* Stops watching; a file half run is answered with what was done. */
+/* Stops watching; a file half run is answered with what was done.  Call
+ * after vfwd_ops_stop(): a line on the operations thread writes to it. */
 void vfwd_ctl_ipc_close(void);
 
 /*
