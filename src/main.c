@@ -407,6 +407,7 @@ main_loop(int sfd, int tfd, const struct sources *src)
 				if (ticks_to_second >= 1000 / VFWD_STATS_SAMPLE_MS) {
 					ticks_to_second = 0;
 					vfwd_devwatch_tick();
+					vfwd_vhost_tick();
 				}
 			}
 		}

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -18,13 +23,37 @@
 #include "vhost.h"
 #include "virtio_features.h"
 
+/* The directory the package's tmpfiles.d entry makes at boot: the
+ * daemon's own, whose mode and group it may set for the socket side. */
+#define PACKAGE_RUN_DIR "/run/virtio-forwarder"
+
 static bool client_mode;
 static uint64_t disabled_features;
+static char socket_dir[PATH_MAX];
+
+/*
+ * The socket owner and group, and who may own the socket directories and
+ * a stale socket we replace: root, the daemon's user, and the socket
+ * owner.  A default owner or group missing at start is looked up again
+ * (vfwd_vhost_tick(), vfwd_vhost_open()): libvirt creates libvirt-qemu
+ * when it is installed, which may be after the daemon started.  The
+ * operations thread opens sockets while the control thread ticks, so all
+ * of it is under owner_lock, a leaf.
+ */
+static pthread_mutex_t owner_lock = PTHREAD_MUTEX_INITIALIZER;
 static uid_t sock_uid = (uid_t)-1;
 static gid_t sock_gid = (gid_t)-1;
-/* Who may own the socket directories and a stale socket we replace:
- * root, the daemon's user, and the socket owner it gives sockets to. */
+static char owner_label[VFWD_NAME_MAX];   /* as configured */
+static char group_label[VFWD_NAME_MAX];
+static bool owner_pending, group_pending; /* a default not found yet */
 static struct vfwd_sock_owners owners;
+
+/* The server sockets open now, to be given to an owner that appears. */
+struct open_sock {
+	TAILQ_ENTRY(open_sock) link;
+	char path[];
+};
+static TAILQ_HEAD(, open_sock) open_socks = TAILQ_HEAD_INITIALIZER(open_socks);
 /* Where dynamic sockets may be: the socket directory, then the list. */
 static char allowed_dirs[1 + VFWD_SOCKET_DIRS_MAX][PATH_MAX];
 static const char *allowed[1 + VFWD_SOCKET_DIRS_MAX];
@@ -42,15 +71,21 @@ add_owner(uid_t uid)
 		owners.uid[owners.n++] = uid;
 }
 
-/* Reports a socket directory that every user may write. */
+/*
+ * Reports a socket directory that every user may write.  The directory it
+ * recommends is one the daemon makes itself; in client mode one below the
+ * run directory, since the socket group gets to write in it and the run
+ * directory also holds the control endpoints.
+ */
 static void
 warn_world_writable(const char *what, const char *dir)
 {
 	VLOG_WARN("%s %s is writable by every user: any of them can take a "
 		  "relay's socket name there first, with a file, a link or a "
 		  "socket of their own; use a directory only root can write, such "
-		  "as /run/virtio-forwarder (the daemon creates a missing one "
-		  "root-owned)", what, dir);
+		  "as %s (the daemon creates a missing one root's%s)", what, dir,
+		  client_mode ? PACKAGE_RUN_DIR "/vhost" : PACKAGE_RUN_DIR,
+		  client_mode ? ", mode 1770 for the socket group" : "");
 }
 
 /*
@@ -86,47 +121,114 @@ check_extra_dirs(const struct vfwd_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Socket owner and group                                              */
+/* ------------------------------------------------------------------ */
+
+/* getpwnam_r(): 0 and the user's id, -ENOENT, or another -errno. */
+static int
+lookup_user(const char *name, uid_t *uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	int rc = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+
+	if (rc != 0)
+		return -rc;
+	if (res == NULL)
+		return -ENOENT;
+	*uid = pw.pw_uid;
+	return 0;
+}
+
+/* getgrnam_r(): 0 and the group's id, -ENOENT, or another -errno.  A
+ * group of many members needs more than a page: up to 1 MiB is tried. */
+static int
+lookup_group(const char *name, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	size_t len;
+	int rc = ERANGE;
+
+	for (len = 4096; rc == ERANGE && len <= (1u << 20); len *= 4) {
+		char *buf = malloc(len);
+
+		if (buf == NULL)
+			return -ENOMEM;
+		rc = getgrnam_r(name, &gr, buf, len, &res);
+		if (rc == 0 && res != NULL)
+			*gid = gr.gr_gid;
+		free(buf);
+	}
+	if (rc != 0)
+		return -rc;
+	return res == NULL ? -ENOENT : 0;
+}
+
+/* "group kvm" or "user libvirt-qemu": who QEMU is to the socket side. */
+static const char *
+qemu_label(char *buf, size_t len)
+{
+	if (sock_gid != (gid_t)-1)
+		snprintf(buf, len, "group %s", group_label);
+	else
+		snprintf(buf, len, "user %s", owner_label);
+	return buf;
+}
+
 int
 vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen)
 {
 	unsigned int i;
+	int rc;
 
 	client_mode = cfg->vhost_client;
 	/* The same function tells vfwdctl migrate-check what we offer. */
 	disabled_features = vfwd_features_disabled(cfg);
+	snprintf(socket_dir, sizeof(socket_dir), "%s", cfg->socket_dir);
 
+	pthread_mutex_lock(&owner_lock);
 	sock_uid = (uid_t)-1;
 	sock_gid = (gid_t)-1;
+	owner_pending = group_pending = false;
+	snprintf(owner_label, sizeof(owner_label), "%s", cfg->socket_owner);
+	snprintf(group_label, sizeof(group_label), "%s", cfg->socket_group);
 	if (cfg->socket_owner[0] != '\0') {
-		struct passwd *pw = getpwnam(cfg->socket_owner);
-
-		if (pw != NULL) {
-			sock_uid = pw->pw_uid;
-		} else if (cfg->socket_owner_set) {
-			ERR("VIRTIOFWD_SOCKET_OWNER=%s: no such user (create it, or set "
-			    "the variable to an existing user, or to an empty value to "
-			    "keep the sockets root's)", cfg->socket_owner);
-			return -ENOENT;
-		} else {
+		rc = lookup_user(cfg->socket_owner, &sock_uid);
+		if (rc != 0 && cfg->socket_owner_set) {
+			pthread_mutex_unlock(&owner_lock);
+			ERR("VIRTIOFWD_SOCKET_OWNER=%s: %s (create it, or set the "
+			    "variable to an existing user, or to an empty value to keep "
+			    "the sockets root's)", cfg->socket_owner,
+			    rc == -ENOENT ? "no such user" : strerror(-rc));
+			return rc;
+		}
+		if (rc != 0) {
 			VLOG_WARN("socket owner '%s' (the default) does not exist; "
-				  "vhost-user sockets stay owned by root "
-				  "(set VIRTIOFWD_SOCKET_OWNER)", cfg->socket_owner);
+				  "vhost-user sockets stay owned by root until it does "
+				  "(it is looked up again every second; set "
+				  "VIRTIOFWD_SOCKET_OWNER to silence this)",
+				  cfg->socket_owner);
+			owner_pending = true;
 		}
 	}
 	if (cfg->socket_group[0] != '\0') {
-		struct group *gr = getgrnam(cfg->socket_group);
-
-		if (gr != NULL) {
-			sock_gid = gr->gr_gid;
-		} else if (cfg->socket_group_set) {
-			ERR("VIRTIOFWD_SOCKET_GROUP=%s: no such group (create it, or set "
-			    "the variable to an existing group, or to an empty value)",
-			    cfg->socket_group);
-			return -ENOENT;
-		} else {
+		rc = lookup_group(cfg->socket_group, &sock_gid);
+		if (rc != 0 && cfg->socket_group_set) {
+			pthread_mutex_unlock(&owner_lock);
+			ERR("VIRTIOFWD_SOCKET_GROUP=%s: %s (create it, or set the "
+			    "variable to an existing group, or to an empty value)",
+			    cfg->socket_group,
+			    rc == -ENOENT ? "no such group" : strerror(-rc));
+			return rc;
+		}
+		if (rc != 0) {
 			VLOG_WARN("socket group '%s' (the default) does not exist; "
-				  "vhost-user sockets keep root's group "
-				  "(set VIRTIOFWD_SOCKET_GROUP)", cfg->socket_group);
+				  "vhost-user sockets keep root's group until it does "
+				  "(it is looked up again every second; set "
+				  "VIRTIOFWD_SOCKET_GROUP to silence this)",
+				  cfg->socket_group);
+			group_pending = true;
 		}
 	}
 
@@ -143,8 +245,14 @@ vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen)
 			 cfg->socket_dirs[i]);
 	for (i = 0; i < n_allowed; i++)
 		allowed[i] = allowed_dirs[i];
-	return check_extra_dirs(cfg, err, errlen);
+	rc = check_extra_dirs(cfg, err, errlen);
+	pthread_mutex_unlock(&owner_lock);
+	return rc;
 }
+
+/* ------------------------------------------------------------------ */
+/* The socket directory                                                */
+/* ------------------------------------------------------------------ */
 
 /*
  * Creates one directory of the socket path, or finds it there.  Returns 1
@@ -168,7 +276,7 @@ make_one_dir(const char *dir, char *err, size_t errlen)
 }
 
 /*
- * Gives the socket directory the daemon just created its owner and mode.
+ * The owner, group and mode the socket directory gets from the daemon.
  * It stays root's, so that no other user can take a socket name in it or
  * replace a socket.  In server mode only the daemon creates sockets there:
  * mode 0755, group the socket group.  In client mode QEMU creates them:
@@ -178,21 +286,206 @@ make_one_dir(const char *dir, char *err, size_t errlen)
  * script arranged).
  */
 static void
-own_new_dir(const char *path)
+dir_wanted(uid_t *uid, gid_t *gid, mode_t *mode)
 {
-	uid_t uid = (uid_t)-1;
-	gid_t gid = sock_gid;
-	mode_t mode = 0755;
-
+	*uid = (uid_t)-1;
+	*gid = sock_gid;
+	*mode = 0755;
 	if (client_mode && sock_gid != (gid_t)-1)
-		mode = 01770;
+		*mode = 01770;
 	else if (client_mode && sock_uid != (uid_t)-1)
-		uid = sock_uid;
+		*uid = sock_uid;
+}
+
+/* Gives 'path' what dir_wanted() says; 0 or a negative errno. */
+static int
+own_dir(const char *path)
+{
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+
+	dir_wanted(&uid, &gid, &mode);
 	/* mkdir's mode passed through the umask; QEMU must get in. */
-	if (chmod(path, mode) != 0)
-		VLOG_WARN("%s: chmod: %s", path, strerror(errno));
 	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(path, uid, gid) != 0)
-		VLOG_WARN("%s: chown: %s", path, strerror(errno));
+		return -errno;
+	if (chmod(path, mode) != 0)
+		return -errno;
+	return 0;
+}
+
+/* Can QEMU, as the socket owner or a member of the socket group, create
+ * its socket in a directory of 'st'? */
+static bool
+qemu_can_create(const struct stat *st)
+{
+	const mode_t wx_o = S_IWOTH | S_IXOTH, wx_g = S_IWGRP | S_IXGRP,
+		     wx_u = S_IWUSR | S_IXUSR;
+
+	if ((st->st_mode & wx_o) == wx_o)
+		return true;
+	if (sock_gid != (gid_t)-1 && st->st_gid == sock_gid &&
+	    (st->st_mode & wx_g) == wx_g)
+		return true;
+	return sock_uid != (uid_t)-1 && st->st_uid == sock_uid &&
+	       (st->st_mode & wx_u) == wx_u;
+}
+
+/*
+ * Is the directory 'path' (canonical) the daemon's own, whose group and
+ * mode it may change?  The package's run directory and what lies below
+ * it are; so is a directory that holds nothing but sockets, as one the
+ * daemon made for them does.  Anything else (/var/lib, a home) belongs
+ * to somebody else's plan, and is only reported.
+ */
+static bool
+dir_is_ours(const char *path)
+{
+	size_t n = strlen(PACKAGE_RUN_DIR);
+	struct dirent *de;
+	bool only_sockets = true;
+	DIR *d;
+
+	if (!strncmp(path, PACKAGE_RUN_DIR, n) && (path[n] == '\0' || path[n] == '/'))
+		return true;
+	d = opendir(path);
+	if (d == NULL)
+		return false;
+	while (only_sockets && (de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		only_sockets = fstatat(dirfd(d), de->d_name, &st,
+				       AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode);
+	}
+	closedir(d);
+	return only_sockets;
+}
+
+/*
+ * In client mode, QEMU creates the sockets in the socket directory: makes
+ * sure its user or group can.  A directory of the daemon's own (see
+ * dir_is_ours()), root's and writable by no other user, is given the
+ * socket group and mode 1770 with a notice, as one the daemon creates;
+ * any other is refused, saying how to fix it.  Nothing to do in server
+ * mode or without a socket owner and group (QEMU then runs as root, or
+ * the operator arranged its access).  Called with owner_lock held.
+ */
+static int
+check_client_dir(const char *path, char *err, size_t errlen)
+{
+	char real[PATH_MAX], who[64];
+	struct stat st;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+	int rc;
+
+	if (!client_mode || (sock_uid == (uid_t)-1 && sock_gid == (gid_t)-1))
+		return 0;
+	if (realpath(path, real) == NULL || stat(real, &st) != 0) {
+		rc = -errno;
+		ERR("VIRTIOFWD_SOCKET_DIR %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (qemu_can_create(&st))
+		return 0;
+	dir_wanted(&uid, &gid, &mode);
+	if ((st.st_uid == 0 || st.st_uid == geteuid()) && !(st.st_mode & S_IWOTH) &&
+	    (st.st_gid == 0 || st.st_gid == sock_gid) && dir_is_ours(real)) {
+		rc = own_dir(real);
+		if (rc == 0) {
+			VLOG_NOTICE("VIRTIOFWD_SOCKET_DIR %s: in client mode QEMU "
+				    "creates the sockets here: gave it to %s, mode "
+				    "%04o (it was %04o, group %u)", real,
+				    qemu_label(who, sizeof(who)), (unsigned int)mode,
+				    (unsigned int)(st.st_mode & 07777),
+				    (unsigned int)st.st_gid);
+			return 0;
+		}
+		ERR("VIRTIOFWD_SOCKET_DIR %s: in client mode QEMU creates the "
+		    "sockets here, but %s cannot, and changing the directory failed: "
+		    "%s", real, qemu_label(who, sizeof(who)), strerror(-rc));
+		return rc;
+	}
+	/* Kept short: paths take up to two thirds of the buffer. */
+	if (sock_gid != (gid_t)-1)
+		ERR("VIRTIOFWD_SOCKET_DIR %s: client mode, but QEMU (%s) cannot "
+		    "create sockets in it (mode %04o, uid %u, gid %u) and it holds "
+		    "other files; run chgrp %s %s; chmod 1770 %s, or name a new "
+		    "directory such as /run/virtio-forwarder/vhost", real,
+		    qemu_label(who, sizeof(who)), (unsigned int)(st.st_mode & 07777),
+		    (unsigned int)st.st_uid, (unsigned int)st.st_gid, group_label,
+		    real, real);
+	else
+		ERR("VIRTIOFWD_SOCKET_DIR %s: client mode, but QEMU (%s) cannot "
+		    "create sockets in it (mode %04o, uid %u) and it holds other "
+		    "files; set VIRTIOFWD_SOCKET_GROUP, or name a new directory such "
+		    "as /run/virtio-forwarder/vhost", real,
+		    qemu_label(who, sizeof(who)), (unsigned int)(st.st_mode & 07777),
+		    (unsigned int)st.st_uid);
+	return -EACCES;
+}
+
+/*
+ * Looks up a default socket owner or group that did not exist at start.
+ * Once one does, the server sockets open now are given to it and, in
+ * client mode, the socket directory is checked again (check_client_dir()),
+ * so that QEMU is not refused until the daemon restarts.  Called with
+ * owner_lock held.
+ */
+static void
+resolve_pending(void)
+{
+	char err[VFWD_ERR_MAX];
+	const size_t errlen = sizeof(err);
+	struct open_sock *o;
+	unsigned int n = 0, failed = 0;
+	bool found = false;
+
+	if (owner_pending && lookup_user(owner_label, &sock_uid) == 0) {
+		owner_pending = false;
+		add_owner(sock_uid);
+		found = true;
+		VLOG_NOTICE("socket owner '%s' exists now (uid %u): vhost-user "
+			    "sockets are given to it", owner_label,
+			    (unsigned int)sock_uid);
+	}
+	if (group_pending && lookup_group(group_label, &sock_gid) == 0) {
+		group_pending = false;
+		found = true;
+		VLOG_NOTICE("socket group '%s' exists now (gid %u): vhost-user "
+			    "sockets are given to it", group_label,
+			    (unsigned int)sock_gid);
+	}
+	if (!found)
+		return;
+	if (client_mode) {
+		if (check_client_dir(socket_dir, err, errlen) != 0)
+			VLOG_ERR("%s", err);
+		return;
+	}
+	TAILQ_FOREACH(o, &open_socks, link) {
+		if (chown(o->path, sock_uid, sock_gid) == 0) {
+			n++;
+		} else {
+			failed++;
+			VLOG_WARN("%s: chown: %s", o->path, strerror(errno));
+		}
+	}
+	if (n + failed > 0)
+		VLOG_NOTICE("%u open vhost-user socket%s given to the socket owner "
+			    "and group", n, n == 1 ? "" : "s");
+}
+
+void
+vfwd_vhost_tick(void)
+{
+	pthread_mutex_lock(&owner_lock);
+	if (owner_pending || group_pending)
+		resolve_pending();
+	pthread_mutex_unlock(&owner_lock);
 }
 
 int
@@ -220,19 +513,27 @@ vfwd_vhost_make_dir(const char *dir, char *err, size_t errlen)
 	rc = make_one_dir(path, err, errlen);
 	if (rc < 0)
 		return rc;
+	pthread_mutex_lock(&owner_lock);
 	/*
-	 * Only a directory created here is given an owner and mode: an
-	 * existing one (/tmp, /var/run) belongs to whoever made it.  But it
-	 * must be one no other user controls: a /tmp/virtio-forwarder made
-	 * by someone else before the first start would hand them every
-	 * relay's socket, and with them the VMs' traffic.
+	 * Only a directory created here is given an owner and mode at once;
+	 * an existing one (/tmp, /var/run) belongs to whoever made it, save
+	 * for what client mode needs (check_client_dir()).  But it must be
+	 * one no other user controls: a /tmp/virtio-forwarder made by someone
+	 * else before the first start would hand them every relay's socket,
+	 * and with them the VMs' traffic.
 	 */
 	if (rc == 1) {
-		own_new_dir(path);
+		rc = own_dir(path);
+		if (rc != 0)
+			VLOG_WARN("%s: cannot give it its owner and mode: %s", path,
+				  strerror(-rc));
 		VLOG_INFO("created the socket directory %s", path);
 	}
 	rc = vfwd_sockdir_check(path, "VIRTIOFWD_SOCKET_DIR", &owners, &ww, err,
 				errlen);
+	if (rc == 0)
+		rc = check_client_dir(path, err, errlen);
+	pthread_mutex_unlock(&owner_lock);
 	if (rc != 0)
 		return rc;
 	if (ww)
@@ -243,8 +544,13 @@ vfwd_vhost_make_dir(const char *dir, char *err, size_t errlen)
 int
 vfwd_vhost_check_path(const char *path, char *err, size_t errlen)
 {
-	return vfwd_sockpath_check_dynamic(path, allowed, n_allowed, &owners, err,
-					   errlen);
+	int rc;
+
+	pthread_mutex_lock(&owner_lock);
+	rc = vfwd_sockpath_check_dynamic(path, allowed, n_allowed, &owners, err,
+					 errlen);
+	pthread_mutex_unlock(&owner_lock);
+	return rc;
 }
 
 /*
@@ -289,7 +595,11 @@ check_bindable(const char *path, char *err, size_t errlen)
 static int
 remove_stale(const char *path, char *err, size_t errlen)
 {
-	int rc = vfwd_sockpath_claim(path, &owners, err, errlen);
+	int rc;
+
+	pthread_mutex_lock(&owner_lock);
+	rc = vfwd_sockpath_claim(path, &owners, err, errlen);
+	pthread_mutex_unlock(&owner_lock);
 
 	if (rc == 1)
 		VLOG_INFO("%s: removed stale socket", path);
@@ -301,8 +611,11 @@ vfwd_vhost_open(const char *path, const struct rte_vhost_device_ops *ops,
 		char *err, size_t errlen)
 {
 	uint64_t flags = VFWD_VHOST_REGISTER_FLAGS;
+	struct open_sock *o;
 	int rc;
 
+	/* An owner that appeared since the last tick gets this socket too. */
+	vfwd_vhost_tick();
 	if (client_mode) {
 		flags |= RTE_VHOST_USER_CLIENT;
 	} else {
@@ -334,11 +647,19 @@ vfwd_vhost_open(const char *path, const struct rte_vhost_device_ops *ops,
 		goto unregister;
 	}
 	if (!client_mode) {
+		pthread_mutex_lock(&owner_lock);
 		if ((sock_uid != (uid_t)-1 || sock_gid != (gid_t)-1) &&
 		    chown(path, sock_uid, sock_gid) != 0)
 			VLOG_WARN("%s: chown: %s", path, strerror(errno));
 		if (chmod(path, 0660) != 0)
 			VLOG_WARN("%s: chmod: %s", path, strerror(errno));
+		/* For an owner or group that appears later. */
+		o = malloc(sizeof(*o) + strlen(path) + 1);
+		if (o != NULL) {
+			strcpy(o->path, path);
+			TAILQ_INSERT_TAIL(&open_socks, o, link);
+		}
+		pthread_mutex_unlock(&owner_lock);
 	}
 	VLOG_DBG("%s: vhost-user %s ready", path, client_mode ? "client" : "server");
 	return 0;
@@ -358,7 +679,17 @@ vfwd_vhost_close(const char *path)
 	 * ourselves, least of all when it was not registered: whatever is
 	 * at the path then is not ours.
 	 */
+	struct open_sock *o;
+
 	if (rte_vhost_driver_unregister(path) != 0)
 		VLOG_WARN("%s: was not registered", path);
+	pthread_mutex_lock(&owner_lock);
+	TAILQ_FOREACH(o, &open_socks, link)
+		if (!strcmp(o->path, path)) {
+			TAILQ_REMOVE(&open_socks, o, link);
+			free(o);
+			break;
+		}
+	pthread_mutex_unlock(&owner_lock);
 	VLOG_DBG("%s: vhost-user socket closed", path);
 }

@@ -19,7 +19,8 @@ struct rte_vhost_device_ops;
 /*
  * Reads what the socket side needs from 'cfg' and resolves the socket
  * owner and group.  A missing user or group is an error when it was set
- * explicitly, a warning (sockets stay root's) when it is the 1.x default.
+ * explicitly, a warning when it is the 1.x default (sockets stay root's
+ * until it appears: vfwd_vhost_tick()).
  * With dynamic sockets, each directory of VIRTIOFWD_DYNAMIC_SOCKET_DIRS
  * that exists must pass the checks of the socket directory (see below).
  */
@@ -30,12 +31,26 @@ int vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen);
  * script did (mkdir -p).  A directory created here stays root's and is
  * not world-writable (mode 0755 with the socket group in server mode;
  * 1770 for the socket group in client mode, where QEMU creates the
- * sockets).  An existing directory is left as it is, but refused when a
- * user other than root, the daemon's or the socket owner owns it (or a
- * link on the way to it), and reported when every user may write it.
- * Call after vfwd_vhost_init().
+ * sockets).  An existing directory is refused when a user other than
+ * root, the daemon's or the socket owner owns it (or a link on the way to
+ * it), and reported when every user may write it.  In client mode QEMU's
+ * user or group must be able to create sockets in it: a directory of the
+ * daemon's own (below /run/virtio-forwarder, which the package's
+ * tmpfiles.d entry makes at boot, or holding nothing but sockets) is
+ * given the mode above with a notice; any other is refused with the
+ * commands that fix it.  Call after vfwd_vhost_init().
  */
 int vfwd_vhost_make_dir(const char *dir, char *err, size_t errlen);
+
+/*
+ * Looks up a default socket owner or group that was missing at start
+ * (libvirt creates libvirt-qemu when it is installed, maybe after the
+ * daemon started).  Once found, the open server sockets are given to it,
+ * and in client mode the socket directory is checked again as
+ * vfwd_vhost_make_dir() does.  Cheap when nothing is missing: the control
+ * thread calls it every second, and vfwd_vhost_open() before each socket.
+ */
+void vfwd_vhost_tick(void);
 
 /*
  * Checks a socket path a port control client asked for: a plain absolute

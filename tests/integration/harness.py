@@ -134,8 +134,12 @@ def unique(prefix):
 # ----------------------------------------------------------------------
 
 def config_text(variables):
+    """The configuration file of 'variables'; a variable whose value is
+    None is left out (the daemon's default then applies)."""
     lines = ["# written by the integration tests"]
     for k, v in variables.items():
+        if v is None:
+            continue
         if isinstance(v, (list, tuple)):
             lines.append("%s=(%s)" % (k, " ".join('"%s"' % x for x in v)))
         else:
@@ -149,10 +153,12 @@ class Daemon:
     'text', when given, is the file written instead of one made from the
     variables (which the helpers below still read); with config=False the
     daemon gets no --config at all, only 'args'.  'ready' replaces the
-    check that the daemon is up (its log says "ready")."""
+    check that the daemon is up (its log says "ready").  'wrap' is a
+    command the daemon's command line is appended to (one that ends by
+    exec'ing it, so that the process is still the daemon's)."""
 
     def __init__(self, tmp, variables=None, args=(), name="vfwd", wait_ready=True,
-                 text=None, config=True, ready=None, prefix=None):
+                 text=None, config=True, ready=None, prefix=None, wrap=()):
         self.tmp = str(tmp)
         self.prefix = prefix or unique("vfwdt")
         self.vars = {
@@ -172,6 +178,7 @@ class Daemon:
         with open(self.conf, "w") as f:
             f.write(config_text(self.vars) if text is None else text)
         self.args = list(args)
+        self.wrap = list(wrap)
         self.use_config = config
         self.ready = ready or (lambda: "]: ready" in self.proc.err)
         self.proc = None
@@ -185,7 +192,7 @@ class Daemon:
         # Leaks of the drivers' libraries, not of the daemon (lsan.supp).
         env.setdefault("LSAN_OPTIONS", "suppressions=" + LSAN_SUPPRESSIONS)
         conf = ["--config", self.conf] if self.use_config else []
-        self.proc = Proc([DAEMON] + conf + self.args, env=env)
+        self.proc = Proc(self.wrap + [DAEMON] + conf + self.args, env=env)
         if wait_ready:
             wait_for(lambda: self.ready() or not self.proc.alive(),
                      timeout=30, what="daemon ready")

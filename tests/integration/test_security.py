@@ -458,6 +458,138 @@ def test_socket_directory(users, work, reg):
             % (link, link, users.user)) in err, err
 
 
+BIND_SOCKET = "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])"
+
+
+def test_client_mode_socket_directory(users, work, reg):
+    """In client mode QEMU creates the sockets: an existing socket
+    directory its group cannot write is given that group and mode 1770
+    when it is the daemon's own (holding nothing but sockets, as
+    /run/virtio-forwarder made by the package's tmpfiles.d entry at boot
+    does), and refused, with the commands that fix it, when it holds
+    other files; one the group can already write is left alone."""
+    base = work.sub("c")
+    client = {"VIRTIOFWD_VHOST_CLIENT": "y", "VIRTIOFWD_SOCKET_GROUP": users.group}
+
+    # As systemd-tmpfiles leaves it: 0755 root:root, empty.
+    boot = work.sub("boot")
+    d = reg.add(Daemon(base, dict(client, VIRTIOFWD_SOCKET_DIR=boot)))
+    st = os.stat(boot)
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, users.gid, 0o1770)
+    assert ("VIRTIOFWD_SOCKET_DIR %s: in client mode QEMU creates the sockets here: "
+            "gave it to group %s, mode 1770 (it was 0755, group 0)"
+            % (boot, users.group)) in d.proc.err, d.proc.err
+    # QEMU's group can now create its socket there; others cannot.
+    p = users.run("member", [sys.executable, "-c", BIND_SOCKET,
+                             os.path.join(boot, "virtio-forwarder1.sock")])
+    assert p.returncode == 0, p.stderr
+    p = users.run("user", [sys.executable, "-c", BIND_SOCKET,
+                           os.path.join(boot, "virtio-forwarder2.sock")])
+    assert p.returncode != 0 and "Permission denied" in p.stderr
+    d.stop()
+
+    # A directory with other files in it is not the daemon's to change.
+    other = work.sub("other")
+    with open(os.path.join(other, "notes"), "w") as f:
+        f.write("not a socket\n")
+    rc, err = run_daemon_expect_error(base, dict(client, VIRTIOFWD_SOCKET_DIR=other))
+    assert rc == 1, err
+    assert ("VIRTIOFWD_SOCKET_DIR %s: client mode, but QEMU (group %s) cannot create "
+            "sockets in it (mode 0755, uid 0, gid 0) and it holds other files; run "
+            "chgrp %s %s; chmod 1770 %s, or name a new directory such as "
+            "/run/virtio-forwarder/vhost" % (other, users.group, users.group, other, other)
+            ) in err, err
+    st = os.stat(other)
+    assert (st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0o755)
+
+    # Done as the error says: accepted, and nothing is changed.
+    os.chown(other, 0, users.gid)
+    os.chmod(other, 0o1770)
+    d = reg.add(Daemon(base, dict(client, VIRTIOFWD_SOCKET_DIR=other), name="fixed"))
+    assert "in client mode QEMU creates the sockets here" not in d.proc.err
+    st = os.stat(other)
+    assert (st.st_gid, stat.S_IMODE(st.st_mode)) == (users.gid, 0o1770)
+    d.stop()
+
+    # Server mode never changes an existing directory.
+    d = reg.add(Daemon(base, {"VIRTIOFWD_SOCKET_DIR": work.sub("server"),
+                              "VIRTIOFWD_SOCKET_GROUP": users.group}, name="server"))
+    st = os.stat(d.vars["VIRTIOFWD_SOCKET_DIR"])
+    assert (st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0o755)
+
+
+class PrivateAccounts:
+    """Copies of /etc/passwd and /etc/group without the socket owner and
+    group of the defaults (libvirt-qemu, kvm), which a daemon started
+    through wrap() sees in place of the real ones: a host where libvirt
+    is installed after the daemon started.  add() appends an account to
+    the copy in place, so that the daemon's view changes at once."""
+
+    def __init__(self, where):
+        self.passwd = os.path.join(where, "passwd")
+        self.group = os.path.join(where, "group")
+        for src, dst, name in (("/etc/passwd", self.passwd, "libvirt-qemu:"),
+                               ("/etc/group", self.group, "kvm:")):
+            with open(src) as f:
+                lines = [l for l in f if not l.startswith(name)]
+            with open(dst, "w") as f:
+                f.writelines(lines)
+            os.chmod(dst, 0o644)
+
+    def wrap(self):
+        return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                'mount --bind "$0" /etc/passwd && mount --bind "$1" /etc/group && '
+                'shift && exec "$@"', self.passwd, self.group]
+
+    def add(self, uid, gid):
+        with open(self.passwd, "a") as f:
+            f.write("libvirt-qemu:x:%d:%d::/nonexistent:/usr/sbin/nologin\n" % (uid, gid))
+        with open(self.group, "a") as f:
+            f.write("kvm:x:%d:\n" % gid)
+
+
+def test_socket_owner_that_appears_later(users, work, reg):
+    """The default socket owner and group (libvirt-qemu, kvm) missing at
+    start: a warning, root's sockets; once they exist (libvirt installed
+    later), the open sockets are given to them within a couple of seconds
+    and, in client mode, the socket directory to the group, without a
+    restart."""
+    acc = PrivateAccounts(work.sub("etc"))
+    base = work.sub("late")
+    defaults = {"VIRTIOFWD_SOCKET_OWNER": None, "VIRTIOFWD_SOCKET_GROUP": None}
+    d = reg.add(Daemon(base, defaults, wrap=acc.wrap()))
+    assert "socket owner 'libvirt-qemu' (the default) does not exist" in d.proc.err
+    assert "socket group 'kvm' (the default) does not exist" in d.proc.err
+    sock = d.socket(0)
+    assert (os.stat(sock).st_uid, os.stat(sock).st_gid) == (0, 0)
+
+    acc.add(users.uid, users.gid)
+    wait_for(lambda: (os.stat(sock).st_uid, os.stat(sock).st_gid) == (users.uid, users.gid),
+             timeout=5, what="the socket given to the new owner")
+    assert (os.stat(d.socket(63)).st_uid, os.stat(d.socket(63)).st_gid) == \
+        (users.uid, users.gid)
+    assert "socket owner 'libvirt-qemu' exists now (uid %d)" % users.uid in d.proc.err
+    assert "64 open vhost-user sockets given to the socket owner and group" in d.proc.err
+    d.stop()
+
+    # Client mode: the directory the daemon made at start (root's, as
+    # there was no group) becomes the group's once the group exists.
+    acc = PrivateAccounts(work.sub("etc2"))
+    made = os.path.join(work.sub("late2"), "sockets")
+    d = reg.add(Daemon(base, dict(defaults, VIRTIOFWD_SOCKET_DIR=made,
+                                  VIRTIOFWD_VHOST_CLIENT="y"),
+                       name="client", wrap=acc.wrap()))
+    st = os.stat(made)
+    assert (st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0o755)
+    acc.add(users.uid, users.gid)
+    wait_for(lambda: stat.S_IMODE(os.stat(made).st_mode) == 0o1770 and
+             os.stat(made).st_gid == users.gid, timeout=5,
+             what="the socket directory given to the new group")
+    p = users.run("member", [sys.executable, "-c", BIND_SOCKET,
+                             os.path.join(made, "virtio-forwarder0.sock")])
+    assert p.returncode == 0, p.stderr
+
+
 # ----------------------------------------------------------------------
 # The pid file and its lock
 # ----------------------------------------------------------------------

@@ -25,7 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 QEMU = os.environ.get("VFWD_QEMU", "qemu-system-x86_64")
 # Every check of guest-checks.sh, in its order.
 CHECKS = ["install", "enabled-not-started", "upgrade-quiet", "start-when-ready",
-          "journal-priorities", "stop-clean", "sigkill-restarted", "watchdog-restarted",
+          "journal-priorities", "stop-clean", "client-mode-run-dir", "sigkill-restarted",
+          "watchdog-restarted",
           "bad-config-no-loop", "balancer-alias", "upgrade-running-edited",
           "remove-stops", "purge-leaves-nothing"]
 GUEST_TIMEOUT = 900
