@@ -760,23 +760,83 @@ run_stats(struct ctl *c, const struct tool_1x *t, const struct args_1x *a)
 		ctl_error(c, "%s", err);
 		return CTL_EXIT_FAIL;
 	}
-	if (text)
+	if (text) {
+		/* Python's print() of the message: its text, which ends in a
+		 * newline, and print()'s own. */
 		ctl_print_text(stdout, &r->base);
-	else
+		putchar('\n');
+	} else
 		ctl_print_flat_1x(stdout, r, a->seen[O_SUPPRESS_ZERO]);
 	virtioforwarder__stats_response__free_unpacked(r, NULL);
 	return CTL_EXIT_OK;
 }
 
-/* The core map: each relay that has a worker, from the stats service. */
+/* ------------------------------------------------------------------ */
+/* virtioforwarder_core_pinner.py                                      */
+/* ------------------------------------------------------------------ */
+
+/* Width of one worker's column of the core map: "   == 01 ==   ". */
+#define MAP_COL 14
+
+/* The relays of one worker CPU, in id order, per direction. */
+struct map_col {
+	unsigned int cpu;
+	int vm2vf[VFWD_MAX_RELAYS];
+	int vf2vm[VFWD_MAX_RELAYS];
+	unsigned int n_vm2vf, n_vf2vm;
+};
+
+/* The column of 'cpu' in 'cols', added (when there is room) if new. */
+static struct map_col *
+map_col(struct map_col *cols, unsigned int *n, unsigned int max, unsigned int cpu)
+{
+	unsigned int i;
+
+	for (i = 0; i < *n; i++)
+		if (cols[i].cpu == cpu)
+			return &cols[i];
+	if (*n == max)
+		return NULL;
+	memset(&cols[*n], 0, sizeof(cols[*n]));
+	cols[*n].cpu = cpu;
+	return &cols[(*n)++];
+}
+
+/* One cell of the map: a relay id as 1.x wrote it ("%02d"), or blanks. */
+static void
+map_cell(const int *ids, unsigned int n, unsigned int row)
+{
+	if (row < n)
+		printf("%02d", ids[row]);
+	else
+		fputs("  ", stdout);
+}
+
+/*
+ * The core map as 1.x's core pinner printed it, under 'title': a rule,
+ * one "== NN ==" column per worker CPU, then the relays each one serves,
+ * VM2VF and VF2VM side by side, one relay id per row:
+ *
+ *   Worker cores affinities:
+ *   ============================
+ *      == 01 ==      == 02 ==
+ *    VM2VF  VF2VM  VM2VF  VF2VM
+ *     05     05     06
+ *            06
+ *
+ * Workers come from the stats service; a relay on a CPU that is not (yet)
+ * a worker still gets a column.
+ */
 static int
-print_core_map(struct ctl *c)
+print_core_map(struct ctl *c, const char *title)
 {
 	Virtioforwarder__StatsRequest q = VIRTIOFORWARDER__STATS_REQUEST__INIT;
 	Virtioforwarder__StatsResponse *r;
+	struct map_col *cols, *col;
+	unsigned int n = 0, max = VFWD_MAX_CPUS, rows = 0, i, row;
 	char err[VFWD_ERR_MAX];
 	uint32_t id;
-	size_t i;
+	size_t k;
 
 	q.has_include_inactive = true;
 	q.include_inactive = true;
@@ -784,20 +844,74 @@ print_core_map(struct ctl *c)
 		ctl_error(c, "%s", err);
 		return CTL_EXIT_FAIL;
 	}
+	cols = calloc(max, sizeof(*cols));
+	if (cols == NULL) {
+		virtioforwarder__stats_response__free_unpacked(r, NULL);
+		ctl_error(c, "out of memory");
+		return CTL_EXIT_FAIL;
+	}
+	for (k = 0; k < r->n_worker; k++)
+		map_col(cols, &n, max, r->worker[k]->cpu);
+	/* Relays in id order, whatever the answer's order. */
 	for (id = 0; id < VFWD_MAX_RELAYS; id++)
-		for (i = 0; i < r->n_relay; i++) {
-			const Virtioforwarder__RelayState__CPU *cpu = r->relay[i]->cpu;
-			int c0 = cpu && cpu->has_vf_to_vm ? cpu->vf_to_vm : -1;
-			int c1 = cpu && cpu->has_vm_to_vf ? cpu->vm_to_vf : -1;
+		for (k = 0; k < r->n_relay; k++) {
+			const Virtioforwarder__RelayState__CPU *cpu = r->relay[k]->cpu;
 
-			if (r->relay[i]->id == id && (c0 >= 0 || c1 >= 0))
-				printf("relay_%u.cpu.vf_to_vm=%d\nrelay_%u.cpu.vm_to_vf=%d\n",
-				       id, c0, id, c1);
+			if (r->relay[k]->id != id || cpu == NULL)
+				continue;
+			if (cpu->has_vm_to_vf && cpu->vm_to_vf >= 0 &&
+			    (col = map_col(cols, &n, max, (unsigned int)cpu->vm_to_vf)))
+				col->vm2vf[col->n_vm2vf++] = (int)id;
+			if (cpu->has_vf_to_vm && cpu->vf_to_vm >= 0 &&
+			    (col = map_col(cols, &n, max, (unsigned int)cpu->vf_to_vm)))
+				col->vf2vm[col->n_vf2vm++] = (int)id;
 		}
 	virtioforwarder__stats_response__free_unpacked(r, NULL);
+	/* Columns in CPU order. */
+	for (i = 1; i < n; i++)
+		for (k = i; k > 0 && cols[k - 1].cpu > cols[k].cpu; k--) {
+			struct map_col t = cols[k];
+
+			cols[k] = cols[k - 1];
+			cols[k - 1] = t;
+		}
+
+	printf("%s\n", title);
+	for (i = 0; i < n * MAP_COL; i++)
+		putchar('=');
+	putchar('\n');
+	for (i = 0; i < n; i++) {
+		printf("   == %02u ==   ", cols[i].cpu);
+		if (cols[i].n_vm2vf > rows)
+			rows = cols[i].n_vm2vf;
+		if (cols[i].n_vf2vm > rows)
+			rows = cols[i].n_vf2vm;
+	}
+	putchar('\n');
+	for (i = 0; i < n; i++)
+		fputs(" VM2VF  VF2VM ", stdout);
+	putchar('\n');
+	for (row = 0; row < rows; row++) {
+		for (i = 0; i < n; i++) {
+			fputs("  ", stdout);
+			map_cell(cols[i].vm2vf, cols[i].n_vm2vf, row);
+			fputs("     ", stdout);
+			map_cell(cols[i].vf2vm, cols[i].n_vf2vm, row);
+			fputs("   ", stdout);
+		}
+		putchar('\n');
+	}
+	free(cols);
 	return CTL_EXIT_OK;
 }
 
+/*
+ * Without --virtio-cpu (or with --print-core-map), prints the core map.
+ * With it, as 1.x: "Setting relay N=CPUS" for each pin, the scheduler's
+ * answer ("Scheduler response: OK" or "ERROR"; the reason goes to
+ * stderr, which 1.x did not print), and the new map.  Exit status 0 even
+ * when the scheduler refused, as in 1.x: scripts test the output.
+ */
 static int
 run_core_pinner(struct ctl *c, const struct tool_1x *t, const struct args_1x *a)
 {
@@ -805,15 +919,17 @@ run_core_pinner(struct ctl *c, const struct tool_1x *t, const struct args_1x *a)
 	Virtioforwarder__RelayCPU map[VFWD_MAX_RELAYS], *ptrs[VFWD_MAX_RELAYS];
 	Virtioforwarder__CoreSchedResponse *r;
 	char buf[1024], err[VFWD_ERR_MAX], *tok, *save = NULL;
+	const char *cpus[VFWD_MAX_RELAYS];
 	struct vfwd_pin pin;
-	unsigned int n = 0;
+	unsigned int n = 0, i;
+	bool ok;
 	int rc;
 
 	set_endpoint(c, a, CTL_SVC_STATS, O_STATS_EP, "--stats-ep", EP_STATS);
 	set_endpoint(c, a, CTL_SVC_CORE_SCHED, O_SCHED_EP, "--sched-ep",
 		     EP_CORE_SCHED);
 	if (a->seen[O_PRINT_CORE_MAP] || !a->seen[O_VIRTIO_CPU])
-		return print_core_map(c);
+		return print_core_map(c, "Worker cores affinities:");
 
 	/* One pin, as 1.x took it, or several separated by ';'. */
 	if (strlen(a->value[O_VIRTIO_CPU]) >= sizeof(buf))
@@ -830,11 +946,15 @@ run_core_pinner(struct ctl *c, const struct tool_1x *t, const struct args_1x *a)
 		map[n].vf2virtio_cpu = pin.cpu_vf_to_vm;
 		map[n].virtio2vf_cpu = pin.cpu_vm_to_vf;
 		ptrs[n] = &map[n];
+		cpus[n] = strchr(tok, ':') ? strchr(tok, ':') + 1 : tok;
 		n++;
 	}
 	if (n == 0)
 		return arg_error(t, "argument --virtio-cpu: no pin given (RELAY:CPU or "
 				 "RELAY:CPU,CPU)");
+	for (i = 0; i < n; i++)
+		printf("Setting relay %d=%s\n", map[i].relay_number, cpus[i]);
+	fflush(stdout);
 	q.op = VIRTIOFORWARDER__CORE_SCHED_REQUEST__OP__UPDATE;
 	q.n_relay_cpu_map = n;
 	q.relay_cpu_map = ptrs;
@@ -843,9 +963,15 @@ run_core_pinner(struct ctl *c, const struct tool_1x *t, const struct args_1x *a)
 		ctl_error(c, "%s", err);
 		return CTL_EXIT_FAIL;
 	}
-	rc = print_reply(&r->base);
+	ok = r->status == VIRTIOFORWARDER__CORE_SCHED_RESPONSE__STATUS__OK;
+	printf("Scheduler response: %s\n", ok ? "OK" : "ERROR");
+	fflush(stdout);
+	if (!ok)
+		ctl_error(c, "the scheduler refused (error %d): %s",
+			  r->has_error_code ? r->error_code : 0,
+			  r->error_code_source ? r->error_code_source : "no reason given");
 	virtioforwarder__core_sched_response__free_unpacked(r, NULL);
-	return rc;
+	return print_core_map(c, "New worker core mapping:");
 }
 
 static int

@@ -763,9 +763,11 @@ ctl_python_float(double v, char *buf, size_t len)
 }
 
 /*
- * A float field as 1.x's Python tools printed it in the text format: the
- * shortest decimal (from 6 digits on) that reads back as the same float,
- * then as repr() writes that number.
+ * A float field as 1.x's Python tools print it in the text format with
+ * Debian's python3-protobuf (3.21, text_format's ToShortestFloat): the
+ * shortest decimal from 6 digits on that reads back as the same float,
+ * then as repr() writes that number (554791.06).  The flat format prints
+ * the double Python read the float into instead (554791.0625).
  */
 static void
 python_float32(float v, char *buf, size_t len)
@@ -1011,16 +1013,6 @@ ctl_print_flat_1x(FILE *f, const Virtioforwarder__StatsResponse *r,
 		if (rs->vhost != NULL)
 			flat_1x_str(f, p, "vhost.vhost_socket_name",
 				    rs->vhost->vhost_socket_name);
-		if (!rs->active) {
-			/* Inactive: the states, not the counters. */
-			if (a != NULL)
-				flat_1x_str(f, p, "vf_to_vm.internal_state",
-					    a->internal_state);
-			if (b != NULL)
-				flat_1x_str(f, p, "vm_to_vf.internal_state",
-					    b->internal_state);
-			continue;
-		}
 		if (a != NULL)
 			flat_1x_direction(f, p, "vf_to_vm", &a->base, c0, suppress_zero);
 		if (b != NULL)

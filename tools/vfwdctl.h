@@ -294,8 +294,10 @@ void ctl_print_text(FILE *f, const ProtobufCMessage *m);
 
 /*
  * Prints a StatsResponse in 1.x's flat format: "relay_1.active=True",
- * "relay_1.vf_to_vm.cpu_1.pkts_rx_from_vf=N"..., relays in id order;
- * 'suppress_zero' leaves out the statistics that are zero (-z).
+ * "relay_1.vf_to_vm.cpu_1.pkts_rx_from_vf=N"..., relays in id order, an
+ * inactive one with all its fields as 1.x did (its counters under
+ * "cpu_-1" when it has no worker); 'suppress_zero' leaves out the
+ * statistics that are zero (-z).
  */
 void ctl_print_flat_1x(FILE *f, const Virtioforwarder__StatsResponse *r,
 		       bool suppress_zero);

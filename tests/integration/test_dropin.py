@@ -432,6 +432,9 @@ def test_stats_flat_active_only(daemon, tools):
 
 
 def test_stats_include_inactive(daemon, tools):
+    """All 64 relay slots, each with all its fields as 1.x printed them:
+    32 lines for a relay without a device, 33 with one (1.x printed 2049
+    lines for one relay with a device)."""
     st = tools["virtioforwarder_stats.py"]
     p = st.run("--stats-ep", daemon.eps["stats"], "--include-inactive", "--delay=200")
     assert (p.returncode, p.stderr) == (0, "")
@@ -439,16 +442,30 @@ def test_stats_include_inactive(daemon, tools):
     ids = [int(k.split(".")[0][len("relay_"):]) for k, _ in kv if k.endswith(".active")
            and k.count(".") == 1]
     assert ids == list(range(64))
+    per_relay = {}
+    for k, _ in kv:
+        per_relay[k.split(".")[0]] = per_relay.get(k.split(".")[0], 0) + 1
+    # Relays 5 and 6 have a device (7's was removed by test_port_control).
+    with_device = {"relay_5", "relay_6"} | ({"relay_7"} if "relay_7.vf.pci_addr_str"
+                                            in dict(kv) else set())
+    assert {r: n for r, n in per_relay.items() if n != 32} == {r: 33 for r in with_device}
     relay0 = [(k, val) for k, val in kv if k.startswith("relay_0.")]
-    assert relay0 == [
-        ("relay_0.active", "False"), ("relay_0.cpu.vf_to_vm", "-1"),
-        ("relay_0.cpu.vm_to_vf", "-1"),
-        ("relay_0.vhost.vhost_socket_name", daemon.socket(0)),
-        ("relay_0.vf_to_vm.internal_state", relay0[4][1]),
-        ("relay_0.vm_to_vf.internal_state", relay0[5][1])]
+    state0, state1 = relay0[5][1], relay0[19][1]
+    assert relay0 == (
+        [("relay_0.active", "False"), ("relay_0.cpu.vf_to_vm", "-1"),
+         ("relay_0.cpu.vm_to_vf", "-1"),
+         ("relay_0.vhost.vhost_socket_name", daemon.socket(0)),
+         ("relay_0.vf_to_vm.active", "False"), ("relay_0.vf_to_vm.internal_state", state0)]
+        + [("relay_0.vf_to_vm.cpu_-1." + f, "0.0" if "_rate_" in f else "0")
+           for f in VF_TO_VM]
+        + [("relay_0.vm_to_vf.active", "False"), ("relay_0.vm_to_vf.internal_state", state1)]
+        + [("relay_0.vm_to_vf.cpu_-1." + f, "0.0" if "_rate_" in f else "0")
+           for f in VM_TO_VF])
     assert dict(kv)["relay_6.active"] == "False"
     assert dict(kv)["relay_6.vf.pci_addr_str"] == "net_null6"
-    assert not any(k.startswith("relay_6.vf_to_vm.cpu_") for k, _ in kv)
+    # Relay 6 has a worker for its device.
+    assert dict(kv)["relay_6.cpu.vf_to_vm"] == "1"
+    assert "relay_6.vf_to_vm.cpu_1.pkts_rx_from_vf" in dict(kv)
 
 
 def test_stats_suppress_zero(daemon, tools):
@@ -472,7 +489,9 @@ def test_stats_protobuf_text(daemon, tools):
     ep = "--stats-ep=" + daemon.eps["stats"]
     p = st.run(ep, "--output-format=protobuf")
     assert (p.returncode, p.stderr) == (0, "")
-    lines = p.stdout.splitlines()
+    # Python's print() of the message: it ends with an empty line.
+    assert p.stdout.endswith("}\n\n")
+    lines = p.stdout.splitlines()[:-1]
     assert lines[0] == "status: OK"
     assert lines.count("relay {") == 1 and lines[-1] == "}"
     body = p.stdout
@@ -507,24 +526,42 @@ def test_stats_protobuf_text(daemon, tools):
 # virtioforwarder_core_pinner.py
 # ----------------------------------------------------------------------
 
+def core_map(title, cols, rows):
+    """The core map 1.x's core pinner printed: 'title', a rule, one
+    "== NN ==" column per worker CPU in 'cols', then 'rows', each a list
+    of (VM2VF, VF2VM) relay ids (None: blank) per column."""
+    cell = lambda v: "  " if v is None else "%02d" % v
+    out = [title, "=" * 14 * len(cols), "".join("   == %02d ==   " % c for c in cols),
+           " VM2VF  VF2VM " * len(cols)]
+    for row in rows:
+        out.append("".join("  %s     %s   " % (cell(a), cell(b)) for a, b in row))
+    return "\n".join(out) + "\n"
+
+
 def test_core_pinner(daemon, tools):
     cp = tools["virtioforwarder_core_pinner.py"]
     stats = "--stats-ep=" + daemon.eps["stats"]
     sched = "--sched-ep=" + daemon.eps["core_sched"]
-    core_map = "relay_5.cpu.vf_to_vm=1\nrelay_5.cpu.vm_to_vf=1\n"
+    # One worker, CPU 1: relays 5 and 6 in both directions (7's device may
+    # be gone: test_port_control removes it).
+    now = cp.run(stats).stdout
+    ids = [5, 6] + ([7] if "\n  07     07   " in now else [])
+    shown = core_map("Worker cores affinities:", [1], [[(i, i)] for i in ids])
     for args in ([stats], [stats, "--print-core-map"],
                  # --print-core-map prints and exits: nothing is moved.
                  [stats, sched, "--print-core-map", "--virtio-cpu=5:0"]):
         p = cp.run(*args)
-        assert (p.returncode, p.stderr) == (0, "")
-        assert core_map in p.stdout and "relay_6.cpu.vf_to_vm=1\n" in p.stdout
+        assert (p.returncode, p.stdout, p.stderr) == (0, shown, "")
 
-    p = cp.run(sched, "--virtio-cpu=5:1")
-    assert (p.returncode, p.stdout, p.stderr) == (0, "status: OK\neal_cores: 1\n", "")
-    p = cp.run(sched, "--virtio-cpu", "5:1,0")
-    assert p.returncode == 1, p.stderr
-    assert p.stdout.startswith("status: ERROR\nerror_code: -22\n")
-    assert "CPU 0 is not a worker CPU" in p.stdout
+    new_map = core_map("New worker core mapping:", [1], [[(i, i)] for i in ids])
+    p = cp.run(stats, sched, "--virtio-cpu=5:1")
+    assert (p.returncode, p.stderr) == (0, "")
+    assert p.stdout == "Setting relay 5=1\nScheduler response: OK\n" + new_map
+    # Refused: 1.x said ERROR and still exited 0; the reason goes to stderr.
+    p = cp.run(stats, sched, "--virtio-cpu", "5:1,0")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "Setting relay 5=1,0\nScheduler response: ERROR\n" + new_map
+    assert "CPU 0 is not a worker CPU" in p.stderr
     usage_error(cp.run(sched, "--virtio-cpu=5:1,2,3"), "argument --virtio-cpu",
                 "at most two CPUs")
     usage_error(cp.run(sched, "--cores"), "unrecognized arguments: --cores")
