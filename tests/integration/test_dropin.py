@@ -13,6 +13,7 @@ with every flag of its help text against both.
 import grp
 import os
 import re
+import shutil
 import signal
 import stat
 import struct
@@ -629,6 +630,55 @@ def test_every_flag_run(daemon, tools):
     """Each tool was run above with every flag of its help text."""
     for name, t in tools.items():
         assert SPEC_FLAGS[name] - t.used == set(), name
+
+
+# ----------------------------------------------------------------------
+# add_sock in the directories an operator lists
+# ----------------------------------------------------------------------
+
+def test_add_sock_in_listed_directories(reg, tmp_path):
+    """1.x took a dynamic socket anywhere; now only in the socket
+    directory and those VIRTIOFWD_DYNAMIC_SOCKET_DIRS lists (OpenStack's
+    and libvirt's own socket directories, say).  1.x's port control tool
+    adds and removes sockets there, and is refused elsewhere with the
+    setting named."""
+    top = str(tmp_path)
+    listed = [os.path.join(top, "openstack"), os.path.join(top, "libvirt", "qemu")]
+    for dirpath in listed:
+        os.makedirs(dirpath)
+    d = reg.add(Daemon(top, {"VIRTIOFWD_DYNAMIC_SOCKETS": "y",
+                             "VIRTIOFWD_DYNAMIC_SOCKET_DIRS": " ".join(listed)}))
+    pc = Tool(top, "virtioforwarder_port_control.py")
+    ep = "--zmq_ep=" + d.vars["VIRTIOFWD_ZMQ_PORT_CONTROL_EP"]
+    for i, dirpath in enumerate([top] + listed):
+        path = os.path.join(dirpath, "vhu%d.sock" % i)
+        # 1.x's tool names devices by PCI address only, and this machine
+        # has none: the path passes, then the device is not found...
+        p = pc.run(ep, "add_sock", "--vhost-path=" + path, "--pci-addr=0000:05:08.%d" % i)
+        assert p.returncode == 1 and "0000:05:08.%d" % i in p.stdout, p.stdout
+        assert "not in a directory allowed" not in p.stdout, p.stdout
+        assert not os.path.exists(path)
+        # ...which vfwdctl names as devargs.
+        p = ctl("--port-control-ep=" + d.vars["VIRTIOFWD_ZMQ_PORT_CONTROL_EP"], "add_sock",
+                "--vhost-path=" + path, "--device=net_null%d" % i)
+        assert p.returncode == 0, p.stderr
+        assert stat.S_ISSOCK(os.stat(path).st_mode), path
+    for i, dirpath in enumerate([top] + listed):
+        path = os.path.join(dirpath, "vhu%d.sock" % i)
+        p = pc.run(ep, "remove_sock", "--vhost-path=" + path)
+        assert (p.returncode, p.stdout, p.stderr) == (0, "status: OK\n", ""), path
+        assert not os.path.exists(path)
+    # Elsewhere, and below a listed directory: refused, nothing created.
+    for path in (os.path.join(top + "-other", "vhu.sock"),
+                 os.path.join(listed[0], "sub", "vhu.sock")):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        p = pc.run(ep, "add_sock", "--vhost-path=" + path, "--pci-addr=0000:05:08.7")
+        assert p.returncode == 1, p.stdout
+        assert p.stdout.startswith("status: ERROR\nerror_code: -1\n"), p.stdout
+        assert "not in a directory allowed for vhost-user sockets" in p.stdout, p.stdout
+        assert "VIRTIOFWD_DYNAMIC_SOCKET_DIRS" in p.stdout, p.stdout
+        assert not os.path.exists(path)
+    shutil.rmtree(top + "-other")
 
 
 # ----------------------------------------------------------------------
