@@ -58,7 +58,7 @@ def l1(mreg, tmp_path_factory):
     guest.sh("ip link set %s up" % pfdev)
     print("\nL1 up in %.1f s (kit %.1f s), PF %s (%s)" % (
         boot_s, time.monotonic() - t0 - boot_s, pf, pfdev))
-    yield {"l1": guest, "ns": ns, "pf": pf, "pfdev": pfdev, "t0": t0}
+    yield {"l1": guest, "ns": ns, "pf": pf, "pfdev": pfdev, "t0": t0, "share": str(share)}
     print("\nreal-VF kit: %.1f s in all" % (time.monotonic() - t0))
 
 
@@ -308,6 +308,50 @@ def test_vf_removal_under_traffic(l1, daemon):
         for p in pingers:
             p.terminate()
             p.wait(timeout=10)
+
+
+def test_bond_of_two_vfs_1x_tool(l1, daemon):
+    """1.x's port control tool makes a bond of the two VFs on one relay
+    (mode 1, as operators did for redundancy), pings pass through it, and
+    removing the bond by name is answered well within the tool's patience
+    (1.x's tools gave up after 2 s); the daemon's log says how long the
+    removal took.  Each VF then goes back to its own relay."""
+    g, d, vfs = l1["l1"], daemon["d"], daemon["vfs"]
+    tool = os.path.join(l1["share"], "virtioforwarder_port_control.py")
+    if not os.path.lexists(tool):
+        os.symlink(realvf.CTL, tool)
+    ep = "--zmq_ep=" + d.vars["VIRTIOFWD_ZMQ_PORT_CONTROL_EP"]
+    for vf in vfs:
+        rc, out = d.ctl("remove", "--pci-addr=" + vf)
+        assert rc == 0, out
+    bond = "net_bonding%d" % RELAY
+    mark = len(d.text())
+    rc, out = g.run("%s %s add --virtio-id=%d --name=%s --mode=1 --pci-addr=%s --pci-addr=%s"
+                    % (tool, ep, RELAY, bond, vfs[0], vfs[1]))
+    assert rc == 0 and out.startswith("status: OK"), (out, d.text()[mark:][-3000:])
+    sent, got = ping(l1, vf_ip(0), 10, interval=0.2)
+    assert got >= 8, (sent, got, d.text()[mark:][-3000:])
+
+    mark = len(d.text())
+    rc, out = g.run("python3 -c 'import subprocess, sys, time\n"
+                    "t0 = time.monotonic()\n"
+                    "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+                    "print(p.returncode, \"%%.3f\" %% (time.monotonic() - t0))\n"
+                    "print(p.stdout + p.stderr)' %s %s remove --name=%s" % (tool, ep, bond))
+    status, took = out.split("\n", 1)[0].split()
+    m = re.search(r"port control: REMOVE %s: done in ([\d.]+) s" % bond, d.text()[mark:])
+    print("\nbond of two igb VFs removed by 1.x's tool in %s s (the daemon's part %s s, "
+          "under TCG in L1)" % (took, m.group(1) if m else "?"))
+    assert status == "0" and "status: OK" in out, (out, d.text()[mark:][-3000:])
+    assert m and float(took) < 2.0, (took, d.text()[mark:][-3000:])
+
+    rc, out = d.ctl("add", "--virtio-id=%d" % RELAY, "--pci-addr=" + vfs[0])
+    assert rc == 0, out
+    rc, out = d.ctl("add", "--virtio-id=%d" % RELAY2, "--pci-addr=" + vfs[1])
+    assert rc == 0, out
+    for i in (0, 1):
+        sent, got = ping(l1, vf_ip(i), 5, interval=0.2)
+        assert got >= 4, (i, sent, got)
 
 
 def offload_audit(text, dev):
