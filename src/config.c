@@ -309,6 +309,16 @@ const struct vfwd_setting vfwd_settings[] = {
 			"';'-separated [VIRTIOFWD_CPU_PINS]",
 	},
 	{
+		.name = "VIRTIOFWD_VF_PROFILES", .kind = VFWD_V_VF_PROFILES,
+		FIELD(vf_profiles),
+		OPT("vf-profile", 0, "RELAY:PROFILE"),
+		.help = "the VF port profile of a relay, set on its\n"
+			"VF through the PF: mac=MAC|learn,vlan=N,\n"
+			"qos=N,spoofchk=on|off,trust=on|off,\n"
+			"max_tx_rate=MBPS,min_tx_rate=MBPS;\n"
+			"repeatable [VIRTIOFWD_VF_PROFILES]",
+	},
+	{
 		.name = "VIRTIOFWD_CPU_NIC_SAME_NUMA", .kind = VFWD_V_FLAG,
 		FIELD(same_numa),
 		OPT_SWITCH("same-numa", 'a'),
@@ -459,7 +469,7 @@ vfwd_setting_is_list(const struct vfwd_setting *s)
 {
 	return s->kind == VFWD_V_STATIC_VFS || s->kind == VFWD_V_PINS
 	       || s->kind == VFWD_V_EAL_ARGS || s->kind == VFWD_V_VFIO_BIND
-	       || s->kind == VFWD_V_DIRS;
+	       || s->kind == VFWD_V_DIRS || s->kind == VFWD_V_VF_PROFILES;
 }
 
 /* ------------------------------------------------------------------ */
@@ -654,6 +664,40 @@ add_pin(struct vfwd_config *cfg, const char *tok, char *why, size_t len)
 	return 0;
 }
 
+/* "RELAY:PROFILE"; a later profile of the same relay replaces the earlier,
+ * as pins do. */
+static int
+add_vf_profile(struct vfwd_config *cfg, const char *tok, char *why, size_t len)
+{
+	struct vfwd_relay_profile rp;
+	const char *colon = strchr(tok, ':');
+	unsigned long relay;
+	unsigned int i;
+	char *end;
+	int r;
+
+	if (colon == NULL || colon == tok)
+		return vfwd_fail(why, len, "must be RELAY:PROFILE, e.g. "
+				 "3:mac=52:54:00:12:34:56,vlan=100");
+	errno = 0;
+	relay = strtoul(tok, &end, 10);
+	if (end != colon || tok[0] < '0' || tok[0] > '9' || errno ||
+	    relay >= VFWD_MAX_RELAYS)
+		return vfwd_fail(why, len, "relay %.*s: must be a relay id 0-%d",
+				 (int)(colon - tok), tok, VFWD_MAX_RELAYS - 1);
+	rp.relay = (unsigned int)relay;
+	r = vfwd_vf_profile_parse(colon + 1, &rp.p, why, len);
+	if (r < 0)
+		return r;
+	for (i = 0; i < cfg->n_vf_profiles; i++)
+		if (cfg->vf_profiles[i].relay == rp.relay)
+			break;
+	cfg->vf_profiles[i] = rp;
+	if (i == cfg->n_vf_profiles)
+		cfg->n_vf_profiles++;
+	return 0;
+}
+
 static int
 add_eal_arg(struct vfwd_config *cfg, const char *tok, char *why, size_t len)
 {
@@ -782,6 +826,9 @@ append_list(struct vfwd_config *cfg, const struct vfwd_setting *s,
 		case VFWD_V_DIRS:
 			r = add_dir(cfg, tok, inner, sizeof inner);
 			break;
+		case VFWD_V_VF_PROFILES:
+			r = add_vf_profile(cfg, tok, inner, sizeof inner);
+			break;
 		default:
 			r = add_eal_arg(cfg, tok, inner, sizeof inner);
 			break;
@@ -805,6 +852,8 @@ vfwd_setting_clear_list(struct vfwd_config *cfg, const struct vfwd_setting *s)
 		cfg->n_pins = 0;
 	else if (s->kind == VFWD_V_VFIO_BIND)
 		cfg->n_vfio_bind = 0;
+	else if (s->kind == VFWD_V_VF_PROFILES)
+		cfg->n_vf_profiles = 0;
 	else if (s->kind == VFWD_V_DIRS) {
 		cfg->n_socket_dirs = 0;
 		memset(cfg->socket_dirs, 0, sizeof cfg->socket_dirs);
@@ -1002,6 +1051,7 @@ apply_kind(struct vfwd_config *cfg, const struct vfwd_setting *s,
 	case VFWD_V_EAL_ARGS:
 	case VFWD_V_VFIO_BIND:
 	case VFWD_V_DIRS:
+	case VFWD_V_VF_PROFILES:
 		return append_list(cfg, s, v, why, len);
 	}
 	/* The string kinds that break out of the switch: store the value. */

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "parse.h"
+#include "vfprofile.h"
 
 /* Virtio queue pairs a relay serves at most (the 1.x limit). */
 #define VFWD_MAX_QUEUE_PAIRS 32
@@ -98,6 +99,12 @@ struct vfwd_config {
 	unsigned int n_static_devs;
 	struct vfwd_pin pins[VFWD_MAX_RELAYS];
 	unsigned int n_pins;
+	/* VF port profiles (VIRTIOFWD_VF_PROFILES), one per relay at most. */
+	struct vfwd_relay_profile {
+		unsigned int relay;
+		struct vfwd_vf_profile p;
+	} vf_profiles[VFWD_MAX_RELAYS];
+	unsigned int n_vf_profiles;
 
 	/* Control sources; an empty endpoint means off. */
 	char zmq_port_control_ep[VFWD_EP_MAX];

@@ -40,6 +40,7 @@ enum vfwd_value_kind {
 	VFWD_V_EAL_ARGS,     /* list: EAL arguments */
 	VFWD_V_VFIO_BIND,    /* list: devices to bind to vfio-pci */
 	VFWD_V_DIRS,         /* list: directories (absolute paths) */
+	VFWD_V_VF_PROFILES,  /* list: RELAY:PROFILE (vfprofile.h) */
 };
 
 /*

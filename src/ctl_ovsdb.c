@@ -76,6 +76,11 @@ struct row {
 	char relay[16];                    /* external_ids:virtio_forwarder */
 	char device[VFWD_DEVSPEC_MAX];     /* ...:virtio_forwarder_device */
 	char iface_id[VFWD_NAME_MAX];      /* ...:iface-id (cloud port id) */
+	/* The VF port profile its keys ask for, in text form (attached-mac
+	 * and virtio_forwarder_<setting>), parsed when reconciling; "" when
+	 * it has none of those keys. */
+	char profile[VFWD_VF_PROFILE_TEXT_MAX];
+	bool profile_long;                 /* the keys did not fit */
 	char logged[VFWD_ERR_MAX];         /* last reason logged for it */
 	int t_relay;                       /* what it asks for, -1: nothing */
 	char t_dev[VFWD_DEVSPEC_MAX];
@@ -126,6 +131,7 @@ static struct {
 	/* Relays this source attached, and with what. */
 	bool owned[VFWD_MAX_RELAYS];
 	char owned_dev[VFWD_MAX_RELAYS][VFWD_DEVSPEC_MAX];
+	char owned_profile[VFWD_MAX_RELAYS][VFWD_VF_PROFILE_TEXT_MAX];
 	/* VIRTIOFWD_BIND_VFIO_PCI (the caller's; NULL: bind nothing). */
 	const struct vfwd_vfio_bind *binds;
 	unsigned int n_binds;
@@ -181,6 +187,30 @@ static void
 vfio_note(const char *line)
 {
 	VLOG_INFO("ovsdb: VIRTIOFWD_BIND_VFIO_PCI: %s", line);
+}
+
+/*
+ * The VF port profile row 'r' asks for: into 'p', or false with the
+ * reason logged for the row.  A row without profile keys asks for none.
+ */
+static bool
+row_profile(struct row *r, struct vfwd_vf_profile *p)
+{
+	char inner[VFWD_ERR_MAX], why[VFWD_ERR_MAX];
+
+	if (r->profile_long) {
+		row_problem(r, "external_ids: the VF port profile keys are longer "
+			    "than the daemon takes; the relay keeps its profile");
+		return false;
+	}
+	if (vfwd_vf_profile_parse(r->profile, p, inner, sizeof(inner)) != 0) {
+		snprintf(why, sizeof(why), "external_ids: VF port profile: %s (keys: "
+			 "attached-mac, virtio_forwarder_<setting>); the relay keeps "
+			 "its profile", inner);
+		row_problem(r, why);
+		return false;
+	}
+	return true;
 }
 
 /* The relay and device a marked row asks for; false when it cannot. */
@@ -300,6 +330,10 @@ struct change_op {
 	char dev[VFWD_DEVSPEC_MAX];        /* add: the row's; remove: ours */
 	char uuid[40], name[64];           /* add: the row's */
 	char ident[VFWD_NAME_MAX];
+	/* add: the profile to set, in text form; NULL-like when 'keep'. */
+	bool keep_profile;
+	char profile[VFWD_VF_PROFILE_TEXT_MAX];
+	bool update;                       /* add: the device is ours already */
 	int rc;
 	char err[VFWD_ERR_MAX];
 };
@@ -309,6 +343,7 @@ change_run(struct vfwd_op *op)
 {
 	struct change_op *c = (struct change_op *)op;
 	struct vfwd_portctl_dev d = { .n = 1, .devs = { c->dev } };
+	struct vfwd_vf_profile prof;
 	struct vfwd_relay_info ri;
 	char *err = c->err;
 	size_t errlen = sizeof(c->err);
@@ -330,10 +365,14 @@ change_run(struct vfwd_op *op)
 		if (c->rc != 0)
 			return;
 	}
+	/* Checked when the row was read: it parses. */
+	if (!c->keep_profile &&
+	    vfwd_vf_profile_parse(c->profile, &prof, err, errlen) == 0)
+		d.profile = &prof;
 	/* Not conditional: a relay whose device came from elsewhere (a
 	 * static device) is not ours to take over, even when it is the
-	 * same device. */
-	c->rc = vfwd_portctl_add(c->relay, &d, false, err, errlen);
+	 * same device.  Except for a new profile of our own device. */
+	c->rc = vfwd_portctl_add(c->relay, &d, c->update, err, errlen);
 }
 
 static void
@@ -354,6 +393,7 @@ change_done(struct vfwd_op *op)
 		else
 			VLOG_INFO("ovsdb: relay %u: %s removed", relay, c->dev);
 		mon.owned[relay] = false;
+		mon.owned_profile[relay][0] = '\0';
 		free(c);
 		return;
 	}
@@ -366,16 +406,26 @@ change_done(struct vfwd_op *op)
 	}
 	mon.owned[relay] = true;
 	snprintf(mon.owned_dev[relay], sizeof(mon.owned_dev[relay]), "%s", c->dev);
+	if (!c->keep_profile)
+		snprintf(mon.owned_profile[relay], sizeof(mon.owned_profile[relay]),
+			 "%s", c->profile);
 	if (r != NULL)
 		r->logged[0] = '\0';     /* a problem coming back is news again */
 	vfwd_relay_set_ident(relay, c->ident);
-	VLOG_INFO("ovsdb: relay %u: %s (interface %s) added", relay, c->dev, c->name);
+	if (c->update)
+		VLOG_INFO("ovsdb: relay %u: VF port profile of %s (interface %s): %s",
+			  relay, c->dev, c->name, c->profile[0] ? c->profile : "none");
+	else
+		VLOG_INFO("ovsdb: relay %u: %s (interface %s) added", relay, c->dev,
+			  c->name);
 	free(c);
 }
 
-/* Starts change 'c' of relay 'relay'; false when out of memory. */
+/* Starts change 'c' of relay 'relay'; false when out of memory.  An add
+ * carries the row's profile when it parses ('prof_ok'). */
 static bool
-change(unsigned int relay, bool add, const char *dev, const struct row *r)
+change(unsigned int relay, bool add, const char *dev, const struct row *r,
+       bool prof_ok, bool update)
 {
 	struct change_op *c = calloc(1, sizeof(*c));
 
@@ -393,6 +443,12 @@ change(unsigned int relay, bool add, const char *dev, const struct row *r)
 		snprintf(c->name, sizeof(c->name), "%s", r->name);
 		snprintf(c->ident, sizeof(c->ident), "%s",
 			 r->iface_id[0] ? r->iface_id : r->name);
+		/* No profile keys, and none set by us before: the relay keeps
+		 * its own (the configuration's, say). */
+		c->keep_profile = !prof_ok || (r->profile[0] == '\0' &&
+					       mon.owned_profile[relay][0] == '\0');
+		snprintf(c->profile, sizeof(c->profile), "%s", r->profile);
+		c->update = update;
 	}
 	mon.pending = vfwd_ops_do(&c->op);
 	return true;
@@ -407,11 +463,10 @@ reconcile_remove(unsigned int relay)
 	if (!mon.owned[relay])
 		return false;
 	if (want[relay] != NULL && strcmp(want[relay]->t_dev, mon.owned_dev[relay]) == 0) {
-		want[relay]->logged[0] = '\0';
 		set_ident(relay, want[relay]);
 		return false;
 	}
-	return change(relay, false, mon.owned_dev[relay], NULL);
+	return change(relay, false, mon.owned_dev[relay], NULL, false, false);
 }
 
 /* Gives relay 'relay' the device the table asks for, if it has none of ours. */
@@ -419,10 +474,20 @@ static bool
 reconcile_add(unsigned int relay)
 {
 	struct row *r = mon.want[relay];
+	struct vfwd_vf_profile prof;
+	bool prof_ok;
 
-	if (r == NULL || mon.owned[relay])
+	if (r == NULL)
 		return false;
-	return change(relay, true, r->t_dev, r);
+	prof_ok = row_profile(r, &prof);
+	if (!mon.owned[relay])
+		return change(relay, true, r->t_dev, r, prof_ok, false);
+	/* Ours already (reconcile_remove() kept it): only a new profile. */
+	if (prof_ok)
+		r->logged[0] = '\0';
+	if (!prof_ok || strcmp(r->profile, mon.owned_profile[relay]) == 0)
+		return false;
+	return change(relay, true, r->t_dev, r, true, true);
 }
 
 /*
@@ -495,7 +560,12 @@ read_external_ids(json_t *ids, struct row *r)
 	json_t *pairs, *pair;
 	size_t i;
 
-	r->relay[0] = r->device[0] = r->iface_id[0] = '\0';
+	char mac[32] = "", rest[VFWD_VF_PROFILE_TEXT_MAX] = "";
+	size_t used = 0;
+	bool own_mac = false;
+
+	r->relay[0] = r->device[0] = r->iface_id[0] = r->profile[0] = '\0';
+	r->profile_long = false;
 	if (!json_is_array(ids) || json_array_size(ids) != 2 ||
 	    !json_is_string(json_array_get(ids, 0)) ||
 	    strcmp(json_string_value(json_array_get(ids, 0)), "map") != 0)
@@ -513,6 +583,27 @@ read_external_ids(json_t *ids, struct row *r)
 			snprintf(r->device, sizeof(r->device), "%s", v);
 		else if (strcmp(k, "iface-id") == 0)
 			snprintf(r->iface_id, sizeof(r->iface_id), "%s", v);
+		else if (strcmp(k, "attached-mac") == 0 && !own_mac)
+			/* What Nova and os-vif write: the guest's MAC. */
+			snprintf(mac, sizeof(mac), "mac=%.20s", v);
+		else if (strncmp(k, "virtio_forwarder_", 17) == 0) {
+			/* One key per setting of the profile; an unknown one
+			 * is refused by the parser, with the names allowed. */
+			if (strcmp(k + 17, "mac") == 0) {
+				snprintf(mac, sizeof(mac), "mac=%.20s", v);
+				own_mac = true;
+				continue;
+			}
+			used += (size_t)snprintf(rest + used, used < sizeof(rest) ?
+						 sizeof(rest) - used : 0, "%s%s=%s",
+						 used ? "," : "", k + 17, v);
+		}
+	}
+	if (used >= sizeof(rest) ||
+	    (size_t)snprintf(r->profile, sizeof(r->profile), "%s%s%s", mac,
+			     mac[0] && rest[0] ? "," : "", rest) >= sizeof(r->profile)) {
+		r->profile[0] = '\0';
+		r->profile_long = true;
 	}
 }
 
@@ -587,6 +678,8 @@ apply_updates(json_t *updates)
 		memcpy(r->relay, ids.relay, sizeof(r->relay));
 		memcpy(r->device, ids.device, sizeof(r->device));
 		memcpy(r->iface_id, ids.iface_id, sizeof(r->iface_id));
+		memcpy(r->profile, ids.profile, sizeof(r->profile));
+		r->profile_long = ids.profile_long;
 		changed = true;
 	}
 	return changed;

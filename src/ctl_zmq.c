@@ -31,6 +31,7 @@
 #include "log.h"
 #include "parse.h"
 #include "portctl.h"
+#include "profile.h"
 #include "relay.h"
 #include "dataplane.h"
 #include "stats.h"
@@ -83,8 +84,9 @@ pack(const ProtobufCMessage *m, struct reply *out)
 /* ------------------------------------------------------------------ */
 
 static const char *const op_names[] = {
-	"ADD", "REMOVE", "ADD_SOCK", "REMOVE_SOCK", "QUERY_PCI",
+	"ADD", "REMOVE", "ADD_SOCK", "REMOVE_SOCK", "QUERY_PCI", "SET_PROFILE",
 };
+#define N_OPS (sizeof(op_names) / sizeof(op_names[0]))
 
 /* Room for an error message with every byte escaped. */
 #define ESCAPED_MAX (4 * VFWD_ERR_MAX + 1)
@@ -119,6 +121,58 @@ port_control_reply(int rc, const char *err, const char *query, int relay,
 		r.virtio_id = (uint32_t)relay;
 	}
 	pack(&r.base, out);
+}
+
+/*
+ * Reads a VfProfile message into 'p': each field is the setting of the
+ * same name (vfprofile.h), its value written as the text form has it and
+ * parsed by the one parser every source uses.
+ */
+static int
+request_profile(const Virtioforwarder__VfProfile *m, struct vfwd_vf_profile *p,
+		char *err, size_t errlen)
+{
+	const ProtobufCMessageDescriptor *desc = m->base.descriptor;
+	char value[64], inner[VFWD_ERR_MAX];
+	size_t i;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < vfwd_vf_profile_n_settings(); i++) {
+		const char *name = vfwd_vf_profile_setting_name(i);
+		const ProtobufCFieldDescriptor *f =
+			protobuf_c_message_descriptor_get_field_by_name(desc, name);
+		const char *base = (const char *)m;
+
+		if (f == NULL)
+			continue;
+		if (f->type == PROTOBUF_C_TYPE_STRING) {
+			const char *v = *(const char *const *)(base + f->offset);
+
+			if (v == NULL)
+				continue;
+			vfwd_text_escape(v, strlen(v), value, sizeof(value), NULL);
+		} else {
+			if (!*(const protobuf_c_boolean *)(base + f->quantifier_offset))
+				continue;
+			if (f->type == PROTOBUF_C_TYPE_BOOL)
+				snprintf(value, sizeof(value), "%s",
+					 *(const protobuf_c_boolean *)(base + f->offset) ?
+					 "on" : "off");
+			else
+				snprintf(value, sizeof(value), "%u",
+					 *(const uint32_t *)(base + f->offset));
+		}
+		rc = vfwd_vf_profile_set(p, name, value, inner, sizeof(inner));
+		if (rc != 0) {
+			ERR("vf_profile: %s", inner);
+			return rc;
+		}
+	}
+	rc = vfwd_vf_profile_check(p, inner, sizeof(inner));
+	if (rc != 0)
+		ERR("vf_profile: %s", inner);
+	return rc;
 }
 
 /* Collects the request's devices (PCI addresses, then devargs strings). */
@@ -173,6 +227,7 @@ handle_port_control(const uint8_t *req, size_t len, struct reply *out)
 	char err[VFWD_ERR_MAX] = "", query[VFWD_DEVSPEC_MAX];
 	Virtioforwarder__PortControlRequest *q;
 	struct vfwd_portctl_dev d;
+	struct vfwd_vf_profile profile;
 	unsigned int relay = 0;
 	struct timespec t0, t1;
 	bool cond;
@@ -195,6 +250,12 @@ handle_port_control(const uint8_t *req, size_t len, struct reply *out)
 	rc = request_devices(q, names, &d, err, sizeof(err));
 	if (rc != 0)
 		goto reply;
+	if (q->vf_profile != NULL) {
+		rc = request_profile(q->vf_profile, &profile, err, sizeof(err));
+		if (rc != 0)
+			goto reply;
+		d.profile = &profile;
+	}
 	what = d.n > 1 ? d.bond_name : d.n == 1 ? d.devs[0] : q->name;
 
 	switch (q->op) {
@@ -239,23 +300,36 @@ handle_port_control(const uint8_t *req, size_t len, struct reply *out)
 			goto done;
 		}
 		break;
+	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__SET_PROFILE:
+		if (!q->has_virtio_id) {
+			rc = -EINVAL;
+			snprintf(err, sizeof(err), "SET_PROFILE: virtio_id (the relay) "
+				 "is required");
+			break;
+		}
+		if (q->vf_profile == NULL)
+			memset(&profile, 0, sizeof(profile));
+		rc = vfwd_portctl_set_profile(q->virtio_id, &profile, err, sizeof(err));
+		id = rc == 0 ? (int)q->virtio_id : -1;
+		break;
 	default:
 		rc = -EOPNOTSUPP;
 		snprintf(err, sizeof(err), "unknown op %d (allowed: 0 ADD, 1 REMOVE, "
-			 "2 ADD_SOCK, 3 REMOVE_SOCK, 4 QUERY_PCI)", (int)q->op);
+			 "2 ADD_SOCK, 3 REMOVE_SOCK, 4 QUERY_PCI, 5 SET_PROFILE)",
+			 (int)q->op);
 		break;
 	}
 	/* Changes are always logged, with how long they took (1.x's tools
 	 * give up after 2 s); refusals, which a client can repeat without
 	 * end, are rate-limited. */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if ((unsigned int)q->op < 5 && rc == 0)
+	if ((unsigned int)q->op < N_OPS && rc == 0)
 		VLOG_INFO("port control: %s %s%s%s: done in %.3f s", op_names[q->op],
 			  what ? what : "", q->vhost_path ? " " : "",
 			  q->vhost_path ? q->vhost_path : "",
 			  (double)(t1.tv_sec - t0.tv_sec) +
 			  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	else if ((unsigned int)q->op < 5)
+	else if ((unsigned int)q->op < N_OPS)
 		VLOG_INFO_RL("port control: %s %s%s%s: failed: %s", op_names[q->op],
 			     what ? what : "", q->vhost_path ? " " : "",
 			     q->vhost_path ? q->vhost_path : "", err);
@@ -280,6 +354,7 @@ struct relay_msg {
 	Virtioforwarder__RelayState__Queue q[VFWD_MAX_QUEUE_PAIRS];
 	Virtioforwarder__RelayState__Queue *qp[VFWD_MAX_QUEUE_PAIRS];
 	struct vfwd_relay_info ri;
+	struct vfwd_profile_info prof;
 	char f2m_state[64], m2f_state[64];
 };
 
@@ -358,6 +433,13 @@ fill_relay(struct relay_msg *m, bool queues, unsigned int window)
 	}
 	m->rs.has_gro = true;
 	m->rs.gro = ri->gro;
+	vfwd_profile_info(ri->id, &m->prof);
+	if (m->prof.profile[0] != '\0')
+		m->rs.vf_profile = m->prof.profile;
+	if (m->prof.learned_mac[0] != '\0')
+		m->rs.vf_learned_mac = m->prof.learned_mac;
+	if (m->prof.status[0] != '\0')
+		m->rs.vf_profile_status = m->prof.status;
 	if (ri->has_device) {
 		m->rs.has_device_tx_errors = m->rs.has_device_offloads = true;
 		m->rs.has_device_mtu = true;

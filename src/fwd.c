@@ -337,6 +337,37 @@ vm_to_vf_offload(struct vfwd_unit *u, uint16_t txq, struct rte_mbuf **pkts,
 	vf_send_prepared(u, txq, out, k);
 }
 
+uint64_t vfwd_learned_mac[VFWD_MAX_RELAYS];
+
+/*
+ * Notes the source MAC of 'm', a frame from relay 'id''s guest, when it is
+ * a unicast address other than the one noted (vfwd_learned_mac).  Out of
+ * line: it runs only for relays that learn, once per burst.
+ */
+static __rte_noinline void
+learn_mac(uint16_t id, const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh;
+	uint64_t old, mac = 0;
+	unsigned int i;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*eh))
+		return;
+	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (!rte_is_valid_assigned_ether_addr(&eh->src_addr))
+		return;
+	for (i = 0; i < RTE_ETHER_ADDR_LEN; i++)
+		mac = mac << 8 | eh->src_addr.addr_bytes[i];
+	old = __atomic_load_n(&vfwd_learned_mac[id], __ATOMIC_RELAXED);
+	if ((old & (VFWD_LEARN_SEEN | VFWD_LEARN_MAC)) == (VFWD_LEARN_SEEN | mac))
+		return;
+	/* Fails, and leaves it so, when the control side turned it off. */
+	if (old & VFWD_LEARN_ON)
+		__atomic_compare_exchange_n(&vfwd_learned_mac[id], &old,
+					    VFWD_LEARN_ON | VFWD_LEARN_SEEN | mac, false,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+
 static unsigned int
 poll_vm_to_vf(struct vfwd_unit *u)
 {
@@ -367,6 +398,11 @@ poll_vm_to_vf(struct vfwd_unit *u)
 		bytes = burst_scan(pkts, n, &flags, &longest);
 		count_rx(c, &u->qctr[q], n, bytes);
 		total += n;
+		/* Before the device check: a MAC learned while the relay has
+		 * no device is set on the one that comes. */
+		if (unlikely(__atomic_load_n(&vfwd_learned_mac[u->relay_id],
+					     __ATOMIC_RELAXED) & VFWD_LEARN_ON))
+			learn_mac(u->relay_id, pkts[0]);
 		if (unlikely(u->port_id < 0)) {
 			ctr_add(&c->drop_nc_pkts, n);
 			ctr_add(&c->drop_nc_bytes, bytes);

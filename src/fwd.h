@@ -74,6 +74,21 @@ vfwd_ctr_add(uint64_t *c, uint64_t n)
 			 __ATOMIC_RELAXED);
 }
 
+/*
+ * The guests' MACs learned for VF port profiles with mac=learn
+ * (profile.h), one slot per relay: VFWD_LEARN_ON, set and cleared by the
+ * control side, asks the worker of the relay's VM-to-VF direction to
+ * look at the source MAC of the first frame of each burst; when it
+ * differs from bits 0-47, the worker stores it there with VFWD_LEARN_SEEN
+ * (one compare-and-swap, so that a slot just turned off stays off).  The
+ * control thread reads the slots on its tick.  One load and branch per
+ * burst when off.
+ */
+#define VFWD_LEARN_ON   (1ULL << 63)
+#define VFWD_LEARN_SEEN (1ULL << 62)
+#define VFWD_LEARN_MAC  ((1ULL << 48) - 1)
+extern uint64_t vfwd_learned_mac[];
+
 /* A forwarding engine. */
 struct vfwd_fwd_engine {
 	const char *name;

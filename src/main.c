@@ -41,6 +41,7 @@
 #include "metrics.h"
 #include "offload.h"
 #include "portctl.h"
+#include "profile.h"
 #include "relay.h"
 #include "service.h"
 #include "stats.h"
@@ -403,6 +404,7 @@ main_loop(int sfd, int tfd, const struct sources *src)
 			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 				vfwd_stats_sample();
 				vfwd_service_tick();
+				vfwd_profile_tick();
 				ticks_to_second += (unsigned int)ticks;
 				if (ticks_to_second >= 1000 / VFWD_STATS_SAMPLE_MS) {
 					ticks_to_second = 0;
@@ -531,6 +533,7 @@ main(int argc, char **argv)
 		goto out_workers;
 	}
 	vfwd_relays_init(cfg);
+	vfwd_profile_init(cfg);
 	vfwd_portctl_init(cfg);
 	if (vfwd_dp_start() != 0)
 		goto out_workers;
@@ -607,6 +610,7 @@ out_ops:
 out_relays:
 	vfwd_devwatch_stop();
 	vfwd_relays_fini();
+	vfwd_profile_fini();
 	if (tfd >= 0)
 		close(tfd);
 out_workers:

@@ -6,6 +6,7 @@
 #include "errmsg.h"
 #include "log.h"
 #include "portctl.h"
+#include "profile.h"
 #include "relay.h"
 #include "vhost.h"
 
@@ -81,9 +82,23 @@ vfwd_portctl_add(unsigned int relay, const struct vfwd_portctl_dev *d,
 		ERR("relay %u: out of range (0 to %u)", relay, VFWD_MAX_RELAYS - 1);
 		return -ERANGE;
 	}
-	if (conditional && has_device(relay, d))
-		return 0;
-	return attach(relay, d, err, errlen);
+	if (!(conditional && has_device(relay, d)))
+		rc = attach(relay, d, err, errlen);
+	if (rc == 0 && d->profile != NULL)
+		vfwd_profile_set(relay, d->profile);
+	return rc;
+}
+
+int
+vfwd_portctl_set_profile(unsigned int relay, const struct vfwd_vf_profile *p,
+			 char *err, size_t errlen)
+{
+	if (relay >= VFWD_MAX_RELAYS) {
+		ERR("relay %u: out of range (0 to %u)", relay, VFWD_MAX_RELAYS - 1);
+		return -ERANGE;
+	}
+	vfwd_profile_set(relay, p);
+	return 0;
 }
 
 int
@@ -157,6 +172,8 @@ vfwd_portctl_add_sock(const char *path, const struct vfwd_portctl_dev *d,
 	if (id >= 0) {
 		if (conditional && has_device((unsigned int)id, d)) {
 			*relay = (unsigned int)id;
+			if (d->profile != NULL)
+				vfwd_profile_set((unsigned int)id, d->profile);
 			return 0;
 		}
 		ERR("%s: already the socket of relay %d", path, id);
@@ -187,6 +204,8 @@ vfwd_portctl_add_sock(const char *path, const struct vfwd_portctl_dev *d,
 	}
 	*relay = (unsigned int)id;
 	VLOG_INFO("relay %d: dynamic socket %s with %s", id, path, dev_name(d));
+	if (d->profile != NULL)
+		vfwd_profile_set((unsigned int)id, d->profile);
 	return 0;
 }
 

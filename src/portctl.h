@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "vfprofile.h"
 
 /* A device request: one device, or a bond when n > 1. */
 struct vfwd_portctl_dev {
@@ -22,12 +23,16 @@ struct vfwd_portctl_dev {
 	unsigned int n;
 	const char *bond_name;       /* required when n > 1 */
 	unsigned int bond_mode;      /* 0-6 */
+	/* The relay's new VF port profile (profile.h), set once the devices
+	 * are attached; NULL: the relay keeps the one it has. */
+	const struct vfwd_vf_profile *profile;
 };
 
 /* Reads what the operations need from the configuration. */
 void vfwd_portctl_init(const struct vfwd_config *cfg);
 
-/* Attaches the device (or bond) 'd' to relay 'relay'. */
+/* Attaches the device (or bond) 'd' to relay 'relay' (a conditional
+ * request for what is attached already only sets d->profile). */
 int vfwd_portctl_add(unsigned int relay, const struct vfwd_portctl_dev *d,
 		     bool conditional, char *err, size_t errlen);
 
@@ -54,6 +59,14 @@ int vfwd_portctl_add_sock(const char *path, const struct vfwd_portctl_dev *d,
  */
 int vfwd_portctl_remove_sock(const char *path, const char *dev,
 			     bool conditional, char *err, size_t errlen);
+
+/*
+ * Replaces relay 'relay''s VF port profile with 'p' (empty: none) and
+ * applies it to the relay's devices, if any.  What the PF refuses is not
+ * an error here: it is logged and shown in the relay's stats.
+ */
+int vfwd_portctl_set_profile(unsigned int relay, const struct vfwd_vf_profile *p,
+			     char *err, size_t errlen);
 
 /* Writes the device of the relay serving socket 'path' into 'out'. */
 int vfwd_portctl_query(const char *path, char *out, size_t outlen,

@@ -39,6 +39,7 @@
 #include "errmsg.h"
 #include "log.h"
 #include "parse.h"
+#include "profile.h"
 #include "relay.h"
 #include "relay_state.h"
 #include "vhost.h"
@@ -509,6 +510,11 @@ attach(unsigned int id, const struct attach_req *req, char *err, size_t errlen)
 		snprintf(r->members[i], sizeof(r->members[i]), "%s", req->members[i]);
 	sync_dataplane(r);
 	VLOG_INFO("relay %u: device %s attached (port %u)", id, req->name, dev.port_id);
+	/* The VF port profile, on the device or on each member of a bond. */
+	if (req->bond)
+		vfwd_profile_attached(id, req->members, dev.member_port, dev.n_members);
+	else
+		vfwd_profile_attached(id, &req->name, &dev.port_id, 1);
 	goto out;
 
 fail_dev:
@@ -560,6 +566,7 @@ vfwd_relay_detach(unsigned int id, char *err, size_t errlen)
 	/* No worker polls the port any more. */
 	vfwd_device_detach(&r->dev);
 	VLOG_INFO("relay %u: device %s detached", id, r->dev.name);
+	vfwd_profile_detached(id);
 	r->ident[0] = '\0';
 	r->n_members = 0;
 	release_unused(r);

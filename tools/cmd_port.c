@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vfprofile.h"
 #include "vfwdctl.h"
 
 enum {
@@ -25,6 +26,7 @@ enum {
 	OPT_VHOST_PATH,
 	OPT_NO_CONDITIONAL,
 	OPT_CONDITIONAL,
+	OPT_VF_PROFILE,
 };
 
 /* Which options were given, to check them against the operation. */
@@ -36,6 +38,7 @@ enum {
 	SEEN_MODE = 1 << 4,
 	SEEN_PATH = 1 << 5,
 	SEEN_COND = 1 << 6,
+	SEEN_PROFILE = 1 << 7,
 };
 
 static const struct option port_options[] = {
@@ -47,6 +50,7 @@ static const struct option port_options[] = {
 	{ "vhost-path",     required_argument, NULL, OPT_VHOST_PATH },
 	{ "no-conditional", no_argument,       NULL, OPT_NO_CONDITIONAL },
 	{ "conditional",    no_argument,       NULL, OPT_CONDITIONAL },
+	{ "vf-profile",     required_argument, NULL, OPT_VF_PROFILE },
 	/* A short name of the endpoint option. */
 	{ "ep",             required_argument, NULL, OPT_PORT_CONTROL_EP },
 	{ NULL, 0, NULL, 0 },
@@ -58,23 +62,29 @@ static const struct {
 	const char *usage;
 } ops[] = {
 	[CTL_PORT_ADD] = { "add",
-		SEEN_ID | SEEN_PCI | SEEN_DEVICE | SEEN_NAME | SEEN_MODE | SEEN_COND,
+		SEEN_ID | SEEN_PCI | SEEN_DEVICE | SEEN_NAME | SEEN_MODE | SEEN_COND |
+		SEEN_PROFILE,
 		"add --virtio-id=N (--pci-addr=ADDR | --device=DEVARGS)...\n"
-		"      [--name=net_bondingX] [--mode=M] [--no-conditional]" },
+		"      [--name=net_bondingX] [--mode=M] [--no-conditional]\n"
+		"      [--vf-profile=PROFILE]" },
 	[CTL_PORT_REMOVE] = { "remove",
 		SEEN_ID | SEEN_PCI | SEEN_DEVICE | SEEN_NAME | SEEN_COND,
 		"remove [--virtio-id=N] (--pci-addr=ADDR | --device=DEVARGS |\n"
 		"      --name=net_bondingX) [--conditional]" },
 	[CTL_PORT_ADD_SOCK] = { "add_sock",
-		SEEN_PATH | SEEN_PCI | SEEN_DEVICE | SEEN_NAME | SEEN_MODE | SEEN_COND,
+		SEEN_PATH | SEEN_PCI | SEEN_DEVICE | SEEN_NAME | SEEN_MODE | SEEN_COND |
+		SEEN_PROFILE,
 		"add_sock --vhost-path=PATH (--pci-addr=ADDR | --device=DEVARGS)...\n"
-		"      [--name=net_bondingX] [--mode=M] [--no-conditional]" },
+		"      [--name=net_bondingX] [--mode=M] [--no-conditional]\n"
+		"      [--vf-profile=PROFILE]" },
 	[CTL_PORT_REMOVE_SOCK] = { "remove_sock",
 		SEEN_PATH | SEEN_PCI | SEEN_DEVICE | SEEN_NAME | SEEN_COND,
 		"remove_sock [--vhost-path=PATH] [--pci-addr=ADDR | --device=DEVARGS |\n"
 		"      --name=net_bondingX] [--conditional]" },
 	[CTL_PORT_QUERY] = { "query", SEEN_PATH,
 		"query --vhost-path=PATH" },
+	[CTL_PORT_PROFILE] = { "profile", SEEN_ID | SEEN_PROFILE,
+		"profile --virtio-id=N [--vf-profile=PROFILE]   (none: no profile)" },
 };
 #define N_OPS (sizeof(ops) / sizeof(ops[0]))
 
@@ -94,11 +104,12 @@ struct port_args {
 	unsigned long mode;
 	char vhost_path[PATH_MAX];
 	bool conditional;
+	struct vfwd_vf_profile profile;
 };
 
 static const char *const option_names[] = {
 	"--virtio-id", "--pci-addr", "--device", "--name", "--mode", "--vhost-path",
-	"--no-conditional or --conditional",
+	"--no-conditional or --conditional", "--vf-profile",
 };
 
 static void
@@ -124,6 +135,10 @@ port_help(const struct ctl *c, enum ctl_port_op op)
 "                        fails)\n"
 "  --conditional         succeed when the request would change nothing (the\n"
 "                        default of add and add_sock: adding what is there)\n"
+"  --vf-profile=PROFILE  the relay's VF port profile, set on its VF through the\n"
+"                        PF: mac=MAC|learn,vlan=N,qos=N,spoofchk=on|off,\n"
+"                        trust=on|off,max_tx_rate=MBPS,min_tx_rate=MBPS (add,\n"
+"                        add_sock, profile; without it, a relay keeps its own)\n"
 "  --ep=EP, --port-control-ep=EP, --zmq-port-control-ep=EP\n"
 "                        the port control endpoint [VIRTIOFWD_ZMQ_PORT_CONTROL_EP]\n"
 "  --config=FILE, --timeout=MS, -q/--quiet, -h/--help: see '%s --help'\n"
@@ -235,6 +250,15 @@ port_option(struct ctl *c, void *ctx, int opt, const char *arg)
 		a->seen |= SEEN_COND;
 		a->conditional = true;
 		return 0;
+	case OPT_VF_PROFILE: {
+		char err[VFWD_ERR_MAX];
+
+		a->seen |= SEEN_PROFILE;
+		/* The daemon's parser: what it would refuse is refused here. */
+		if (vfwd_vf_profile_parse(arg, &a->profile, err, sizeof(err)) != 0)
+			return ctl_usage_error(c, "--vf-profile=%s: %s", arg, err);
+		return 0;
+	}
 	default:
 		return ctl_usage_error(c, "unexpected option");
 	}
@@ -290,6 +314,11 @@ check_args(struct ctl *c, enum ctl_port_op op, const struct port_args *a)
 		if (!(a->seen & SEEN_PATH))
 			return ctl_usage_error(c, "--vhost-path=PATH is required");
 		return 0;
+	case CTL_PORT_PROFILE:
+		if (!(a->seen & SEEN_ID))
+			return ctl_usage_error(c, "--virtio-id=N is required (the relay, "
+					       "0-%d)", VFWD_MAX_RELAYS - 1);
+		return 0;
 	default:
 		return CTL_EXIT_USAGE;
 	}
@@ -317,6 +346,41 @@ describe(const struct port_args *a, unsigned long mode, char *buf, size_t len)
 		snprintf(buf + used, len - used, ")");
 }
 
+/*
+ * Fills VfProfile 'm' from 'p': each setting given goes in the field of
+ * its name (vfprofile.h), as the daemon reads it back.  'mac' holds the
+ * MAC's text.
+ */
+static void
+profile_msg(const struct vfwd_vf_profile *p, Virtioforwarder__VfProfile *m,
+	    char *mac, size_t mac_len)
+{
+	const ProtobufCMessageDescriptor *desc = &virtioforwarder__vf_profile__descriptor;
+	char v[32];
+	size_t i;
+
+	virtioforwarder__vf_profile__init(m);
+	for (i = 0; i < vfwd_vf_profile_n_settings(); i++) {
+		const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(
+			desc, vfwd_vf_profile_setting_name(i));
+		char *base = (char *)m;
+
+		if (f == NULL || !(p->given & vfwd_vf_profile_setting_bit(i)))
+			continue;
+		vfwd_vf_profile_format_value(p, i, v, sizeof(v));
+		if (f->type == PROTOBUF_C_TYPE_STRING) {
+			snprintf(mac, mac_len, "%s", v);
+			*(char **)(base + f->offset) = mac;
+			continue;
+		}
+		*(protobuf_c_boolean *)(base + f->quantifier_offset) = true;
+		if (f->type == PROTOBUF_C_TYPE_BOOL)
+			*(protobuf_c_boolean *)(base + f->offset) = !strcmp(v, "on");
+		else
+			*(uint32_t *)(base + f->offset) = (uint32_t)strtoul(v, NULL, 10);
+	}
+}
+
 static int
 send_request(struct ctl *c, enum ctl_port_op op, const struct port_args *a)
 {
@@ -324,7 +388,9 @@ send_request(struct ctl *c, enum ctl_port_op op, const struct port_args *a)
 	Virtioforwarder__PortControlRequest__PciAddress pa[VFWD_BOND_MAX_MEMBERS];
 	Virtioforwarder__PortControlRequest__PciAddress *pap[VFWD_BOND_MAX_MEMBERS];
 	Virtioforwarder__PortControlResponse *r = NULL;
+	Virtioforwarder__VfProfile prof;
 	char *devs[VFWD_BOND_MAX_MEMBERS], err[VFWD_ERR_MAX], what[VFWD_ERR_MAX];
+	char mac[32];
 	unsigned long mode = a->seen & SEEN_MODE ? a->mode : 1;
 	bool mixed = a->n_pci > 0 && a->n_pci < a->n_dev;
 	uint8_t *reply = NULL;
@@ -371,6 +437,10 @@ send_request(struct ctl *c, enum ctl_port_op op, const struct port_args *a)
 	}
 	if (a->seen & SEEN_PATH)
 		q.vhost_path = (char *)a->vhost_path;
+	if (a->seen & SEEN_PROFILE) {
+		profile_msg(&a->profile, &prof, mac, sizeof(mac));
+		q.vf_profile = &prof;
+	}
 
 	rc = ctl_request(c, CTL_SVC_PORT_CONTROL, &q.base, &reply, &len, err, sizeof(err));
 	if (rc != 0) {
@@ -434,6 +504,12 @@ send_request(struct ctl *c, enum ctl_port_op op, const struct port_args *a)
 			printf("closed socket %s\n", a->vhost_path);
 		else if (!c->quiet)
 			printf("closed the socket of %s\n", what);
+		break;
+	case CTL_PORT_PROFILE:
+		vfwd_vf_profile_format(&a->profile, what, sizeof(what));
+		if (!c->quiet)
+			printf("relay %lu: VF port profile %s (see stats for what the "
+			       "PF took)\n", a->virtio_id, what[0] ? what : "cleared");
 		break;
 	default:
 		break;

@@ -559,6 +559,13 @@ print_relay(FILE *f, const Virtioforwarder__RelayState *rs, bool queues)
 	fprintf(f, "  device %s  cpu %s (VF to VM) %s (VM to VF)  numa %s%s%s%s\n",
 		rs->vf && rs->vf->pci_addr_str ? rs->vf->pci_addr_str : "none", c0, c1,
 		numa, bufs, rs->ident ? "  ident " : "", rs->ident ? rs->ident : "");
+	/* The VF port profile, and what the PF made of it. */
+	if (rs->vf_profile || rs->vf_learned_mac)
+		fprintf(f, "  vf profile %s%s%s\n", rs->vf_profile ? rs->vf_profile : "none",
+			rs->vf_learned_mac ? "  learned mac " : "",
+			rs->vf_learned_mac ? rs->vf_learned_mac : "");
+	if (rs->vf_profile_status)
+		fprintf(f, "  vf profile applied: %s\n", rs->vf_profile_status);
 	fprintf(f, "  %-9s %12s %12s %9s %9s %11s %10s %11s %10s  %s\n", "direction",
 		"rx pkts", "tx pkts", "drop_full", "drop_nc", "rx pps", "rx Mbit/s",
 		"tx pps", "tx Mbit/s", "state");

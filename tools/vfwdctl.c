@@ -387,6 +387,7 @@ static const struct command commands[] = {
 	{ "remove_sock", CTL_PORT_REMOVE_SOCK, NULL,
 	  "close a vhost-user socket and detach its device" },
 	{ "query", CTL_PORT_QUERY, NULL, "print the device serving a socket" },
+	{ "profile", CTL_PORT_PROFILE, NULL, "set or clear a relay's VF port profile" },
 	{ "stats", CTL_PORT_NONE, ctl_cmd_stats,
 	  "relay counters, rates and worker load" },
 	{ "pin", CTL_PORT_NONE, ctl_cmd_pin,

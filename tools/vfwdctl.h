@@ -188,6 +188,7 @@ enum ctl_port_op {
 	CTL_PORT_ADD_SOCK,
 	CTL_PORT_REMOVE_SOCK,
 	CTL_PORT_QUERY,
+	CTL_PORT_PROFILE,            /* SET_PROFILE */
 };
 
 int ctl_cmd_port(struct ctl *c, enum ctl_port_op op, int argc, char **argv);

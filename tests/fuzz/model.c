@@ -12,9 +12,13 @@
 #include "log.h"
 #include "model.h"
 #include "portctl.h"
+#include "profile.h"
 #include "relay.h"
 #include "stats.h"
 #include "vhost.h"
+
+/* Each relay's VF port profile, as text (profile.h below). */
+static char profile_text[VFWD_MAX_RELAYS][VFWD_VF_PROFILE_TEXT_MAX];
 
 /* The CPUs of the model's two workers. */
 static const unsigned int worker_cpu[] = { 1, 3 };
@@ -76,6 +80,7 @@ vfwd_model_reset(bool dynamic)
 
 	for (i = 0; i < VFWD_MAX_RELAYS; i++)
 		reset_entry(&table[i]);
+	memset(profile_text, 0, sizeof(profile_text));
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.dynamic_sockets = dynamic;
 	vfwd_portctl_init(&cfg);
@@ -347,6 +352,32 @@ vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
 	info->pin[0] = info->pin[1] = -1;
 	info->dir[0].rx_pkts = id;
 	return 0;
+}
+
+/* ---- profile.h: profiles kept as text, checked to read back ---- */
+
+void
+vfwd_profile_set(unsigned int id, const struct vfwd_vf_profile *p)
+{
+	struct vfwd_vf_profile back;
+	char err[VFWD_ERR_MAX];
+
+	if (id >= VFWD_MAX_RELAYS)
+		abort();
+	vfwd_vf_profile_format(p, profile_text[id], sizeof(profile_text[id]));
+	/* What a source accepted, stats write, and the text form reads
+	 * back as the same profile. */
+	if (vfwd_vf_profile_parse(profile_text[id], &back, err, sizeof(err)) != 0 ||
+	    back.given != p->given)
+		abort();
+}
+
+void
+vfwd_profile_info(unsigned int id, struct vfwd_profile_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (id < VFWD_MAX_RELAYS)
+		snprintf(info->profile, sizeof(info->profile), "%s", profile_text[id]);
 }
 
 /* ---- vhost.h: the socket path check, without the file system ---- */

@@ -71,6 +71,10 @@ NEW_FIELDS = {
     ("RelayState", "device_offloads", 16),
     ("RelayState", "device_mtu", 17),
     ("RelayState", "gro", 18),
+    ("RelayState", "vf_profile", 19),
+    ("RelayState", "vf_learned_mac", 20),
+    ("RelayState", "vf_profile_status", 21),
+    ("PortControlRequest", "vf_profile", 9),
     ("StatsResponse", "worker", 3),
     ("StatsResponse", "max_ports", 4),
     ("StatsResponse", "ports_in_use", 5),
@@ -82,7 +86,7 @@ for _msg in ("RelayState.VFtoVM", "RelayState.VMtoVF"):
         "bytes_dropped_bad_offload", "pkts_dropped_no_buffers", "bytes_dropped_no_buffers",
         "pkts_dropped_truncated", "bytes_dropped_truncated", "pkts_tso_device",
         "pkts_tso_software", "pkts_csum_software", "pkts_coalesced"), start=15)}
-NEW_MESSAGES = {"WorkerLoad", "RelayState.Queue"}
+NEW_MESSAGES = {"WorkerLoad", "RelayState.Queue", "VfProfile"}
 
 # The required fields 1.x clients insist on, per message (1.x wire facts).
 ONE_X_REQUIRED = {

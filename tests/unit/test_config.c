@@ -1541,6 +1541,8 @@ sample_value(const struct vfwd_setting *s)
 		return "net_tap0=3";
 	case VFWD_V_PINS:
 		return "3:4";
+	case VFWD_V_VF_PROFILES:
+		return "3:mac=52:54:00:12:34:56,vlan=100";
 	case VFWD_V_EAL_ARGS:
 		return "--no-pci";
 	case VFWD_V_VFIO_BIND:
@@ -2021,6 +2023,58 @@ test_vfio_bind_list(void **state)
 	}
 }
 
+/* VIRTIOFWD_VF_PROFILES and --vf-profile: RELAY:PROFILE entries. */
+static void
+test_vf_profiles(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *msg;
+	} bad[] = {
+		{ "3:vlan=4095", "=3:vlan=4095: vlan=4095: must be a VLAN id 1-4094" },
+		{ "3:mac=learn 4:colour=red", "'4:colour=red': unknown setting 'colour' "
+		  "(allowed: mac, vlan, qos, spoofchk, trust, max_tx_rate, min_tx_rate)" },
+		{ "3:mac=learn,mac=learn", "mac: given twice" },
+		{ "3:qos=1", "qos=1: a priority needs a VLAN (vlan=1-4094)" },
+		{ "64:mac=learn", "relay 64: must be a relay id 0-63" },
+		{ "vlan=3", "must be RELAY:PROFILE" },
+		{ "3:vlan", "'vlan': not NAME=VALUE" },
+	};
+	struct vfwd_config cfg;
+	char text[512], out[VFWD_VF_PROFILE_TEXT_MAX];
+	size_t i;
+
+	(void)state;
+	vfwd_config_defaults(&cfg);
+	assert_int_equal(cfg.n_vf_profiles, 0);
+	load_ok(&cfg, "VIRTIOFWD_VF_PROFILES=(\"3:mac=52:54:00:AB:cd:01,vlan=100,"
+		"qos=3,spoofchk=on,trust=off,max_tx_rate=1000,min_tx_rate=10\" "
+		"5:mac=learn 3:vlan=7)\n");
+	assert_int_equal(cfg.n_vf_profiles, 2);
+	/* A later profile of a relay replaces the earlier. */
+	assert_int_equal(cfg.vf_profiles[0].relay, 3);
+	vfwd_vf_profile_format(&cfg.vf_profiles[0].p, out, sizeof(out));
+	assert_string_equal(out, "vlan=7");
+	assert_int_equal(cfg.vf_profiles[1].relay, 5);
+	assert_true(cfg.vf_profiles[1].p.mac_learn);
+	/* Every setting, written back in one spelling. */
+	load_ok(&cfg, "VIRTIOFWD_VF_PROFILES=\"3:trust=no,mac=52:54:00:AB:cd:01,"
+		"spoofchk=1,vlan=100,qos=3,min_tx_rate=10,max_tx_rate=1000\"\n");
+	vfwd_vf_profile_format(&cfg.vf_profiles[0].p, out, sizeof(out));
+	assert_string_equal(out, "mac=52:54:00:ab:cd:01,vlan=100,qos=3,spoofchk=on,"
+			    "trust=off,max_tx_rate=1000,min_tx_rate=10");
+	ARGS_OK(&cfg, "--vf-profile=1:mac=learn", "--vf-profile", "2:vlan=5");
+	assert_int_equal(cfg.n_vf_profiles, 2);
+	ARGS_FAIL(&cfg, "--vf-profile=1:vlan=x: vlan=x: must be a VLAN id",
+		  "--vf-profile=1:vlan=x");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "VIRTIOFWD_VF_PROFILES=\"%s\"\n", bad[i].text);
+		if (load(&cfg, text) != -EINVAL)
+			fail_msg("'%s' was not refused", bad[i].text);
+		assert_contains(err, bad[i].msg);
+	}
+}
+
 /* VIRTIOFWD_DYNAMIC_SOCKET_DIRS: a list of absolute directories. */
 static void
 test_dynamic_socket_dirs(void **state)
@@ -2173,6 +2227,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pid_path),
 		cmocka_unit_test(test_vfio_bind_list),
 		cmocka_unit_test(test_dynamic_socket_dirs),
+		cmocka_unit_test(test_vf_profiles),
 		cmocka_unit_test(test_start_script_knobs),
 		cmocka_unit_test(test_packaged_file),
 	};
