@@ -16,11 +16,12 @@ VFWD_DPDK_BUILD_PACKAGES="dpkg-dev debian-archive-keyring meson ninja-build
 VFWD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev
   dpdk dpdk-dev libdpdk-dev libnuma-dev libsystemd-dev
   libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libjansson-dev
-  libcmocka-dev libmicrohttpd-dev python3 python3-pytest
+  libcmocka-dev libmicrohttpd-dev libmnl-dev python3 python3-pytest
   clang libclang-rt-14-dev
   python3-zmq python3-protobuf protobuf-compiler
   openvswitch-switch prometheus
   qemu-system-x86 busybox-static cpio kmod ethtool xz-utils iperf3 tcpdump
+  libvirt-daemon-system libvirt-clients
   iproute2 iputils-ping procps coreutils
   debhelper dpkg-dev fakeroot lintian debootstrap qemu-utils e2fsprogs
   $VFWD_DPDK_BUILD_PACKAGES"

@@ -78,9 +78,10 @@ pytests() { # test-dir build-dir pytest-args...
 echo "==> integration tests"
 pytests tests/integration build "$@"
 echo "==> integration tests again, daemon built with ASan/UBSan"
-# The real-VF tests (an L1 guest with an emulated SR-IOV NIC) run once,
+# The real-VF tests (an L1 guest with an emulated SR-IOV NIC) and the
+# libvirt tests (a private libvirtd, its domains and their migration) run once,
 # with the normal build, in the run above.
-pytests tests/integration build-asan --ignore=test_realvf.py "$@"
+pytests tests/integration build-asan --ignore=test_realvf.py --ignore=test_libvirt.py "$@"
 # The Debian package (dpkg-buildpackage, lintian) and its units under a
 # real systemd, in a QEMU guest (tests/packaging/test_package.py).  Once:
 # it builds its own daemon.  Not with -k: that selects integration tests.
