@@ -225,12 +225,13 @@ apply(unsigned int id, struct relay_prof *rp)
 		apply_dev(id, rp, &rp->devs[i], groups, have_mac ? mac : NULL);
 }
 
-/* Puts back on 'd' what the daemon changed, from what it read. */
+/* Puts back on 'd' what the daemon changed of 'groups', from what it
+ * read. */
 static void
-restore_dev(unsigned int id, struct prof_dev *d)
+restore_groups(unsigned int id, struct prof_dev *d, uint32_t groups)
 {
 	char err[VFWD_ERR_MAX];
-	uint32_t g, todo = d->changed & d->saved.set;
+	uint32_t g, todo = d->changed & d->saved.set & groups;
 
 	for (g = VFWD_VFS_MAC; g <= VFWD_VFS_RATE; g <<= 1) {
 		if (!(todo & g))
@@ -241,7 +242,13 @@ restore_dev(unsigned int id, struct prof_dev *d)
 	if (todo)
 		VLOG_INFO("relay %u: %s: VF %u of %s put back as it was found", id,
 			  d->name, d->vf.vf_index, d->vf.pf_ifname);
-	d->changed = 0;
+	d->changed &= ~groups;
+}
+
+static void
+restore_dev(unsigned int id, struct prof_dev *d)
+{
+	restore_groups(id, d, ~0u);
 }
 
 /* Turns the data path's learning for relay 'id' on or off. */
@@ -318,11 +325,17 @@ vfwd_profile_set(unsigned int id, const struct vfwd_vf_profile *p)
 	/* A learned MAC is kept when the profile still learns. */
 	if (!(p->given & VFWD_VFP_MAC) || !p->mac_learn || !rp->p.mac_learn)
 		set_learning(id, (p->given & VFWD_VFP_MAC) && p->mac_learn);
-	/* What the old profile set and the new one does not ask for goes
-	 * back first. */
-	for (i = 0; i < rp->n_devs; i++)
-		restore_dev(id, &rp->devs[i]);
 	rp->p = *p;
+	/* What the old profile set and the new one does not ask for goes
+	 * back first; the rest is overwritten, without a moment back at the
+	 * old value (a client may send the same profile again and again). */
+	{
+		uint8_t mac[6];
+		uint32_t keep = wanted_groups(rp, wanted_mac(id, rp, mac));
+
+		for (i = 0; i < rp->n_devs; i++)
+			restore_groups(id, &rp->devs[i], ~keep);
+	}
 	VLOG_INFO("relay %u: VF port profile %s", id, text[0] ? text : "(none)");
 	apply(id, rp);
 	pthread_mutex_unlock(&profile_lock);
