@@ -429,7 +429,9 @@ def test_ipc_64k_file_runs_in_slices(pb, reg, sockdir):  # noqa: F811
         answer = f.read().splitlines()
     assert len(answer) == len(lines)
     assert sum(a.startswith("ok ") for a in answer) == ok, answer[:8]
-    assert r["max"] < MAX_WAIT, r
+    # No absolute bound here: the file's time depends on the machine's
+    # load (ASan, a busy CI host), and the relative bound above is what
+    # shows the slicing; bench/ctl_latency.py measures the waits.
     assert not os.path.exists(os.path.join(ipcdir, "big"))
 
 
