@@ -575,7 +575,9 @@ def test_migrate_check_bad_sockets(reg, tmp_path):
 
     def backend(path, answer, close=True):
         """A listener that reads one request and answers 'answer' (bytes;
-        None: never), then closes."""
+        None: never), then closes.  What it received is in the returned
+        thread's 'request' (checked by the test, not in the thread, where
+        a failed assertion would fail nothing)."""
         ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         ls.bind(path)
         ls.listen(1)
@@ -585,18 +587,18 @@ def test_migrate_check_bad_sockets(reg, tmp_path):
             try:
                 c, _ = ls.accept()
                 with c:
-                    req = c.recv(12)
-                    assert struct.unpack("<III", req) == (1, 1, 0), req
+                    t.request = c.recv(12)
                     if answer is None:
                         c.recv(1)  # until the client gives up
                     else:
                         c.sendall(answer)
-            except (OSError, AssertionError):
-                pass
+            except OSError as e:
+                t.error = e
             finally:
                 ls.close()
 
         t = threading.Thread(target=serve, daemon=True)
+        t.request, t.error = None, None
         t.start()
         return t
 
@@ -618,6 +620,10 @@ def test_migrate_check_bad_sockets(reg, tmp_path):
         one_line_error(p, 1, path, *words)
         assert time.monotonic() - t0 < 5
         t.join(5)
+        assert not t.is_alive() and t.error is None, t.error
+        # vfwdctl asked GET_FEATURES (1), version 1, no payload.
+        assert t.request is not None and len(t.request) == 12, t.request
+        assert struct.unpack("<III", t.request) == (1, 1, 0), t.request
 
     # A socket file nobody listens on (a back-end that died), and a file
     # that is not a socket.

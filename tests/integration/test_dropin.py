@@ -813,8 +813,9 @@ def test_bind_vfio_pci_missing_device_or_driver(sockdir):
 
 
 @pytest.mark.skipif(not os.environ.get("VFWD_TEST_VFIO_DEVICE"),
-                    reason="no PCI device given to rebind (VFWD_TEST_VFIO_DEVICE=DDDD:BB:SS.F "
-                    "of a VF this host can spare)")
+                    reason="n/a: no PCI device given to rebind (VFWD_TEST_VFIO_DEVICE="
+                    "DDDD:BB:SS.F of a VF this host can spare); the real-VF kit's tests "
+                    "bind their VFs through VIRTIOFWD_BIND_VFIO_PCI (test_realvf.py)")
 def test_bind_vfio_pci_real_device(reg, sockdir):
     """On a real VF the test kit provides: bound to vfio-pci at start, and
     left alone the next time."""

@@ -47,7 +47,7 @@ PORTS_64 = SINGLES + BONDS * 3              # a bond of 2 takes 3 ports
 
 needs_more_ports = pytest.mark.skipif(
     MAX_PORTS < PORTS_64,
-    reason="the daemon's DPDK allows %d ports, 64 relays with %d bonds need %d: "
+    reason="n/a: the daemon's DPDK allows %d ports, 64 relays with %d bonds need %d: "
            "build it with scripts/build-dpdk.sh --daemon and run with "
            "VFWD_BUILD=build-64 (scripts/test.sh does)" % (MAX_PORTS, BONDS, PORTS_64))
 
