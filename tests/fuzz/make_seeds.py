@@ -80,7 +80,9 @@ def ovsdb_seeds():
     update = (b'{"id":null,"method":"update","params":[null,{"Interface":{'
               b'"0a1b2c3d-0000-0000-0000-000000000001":{"old":{},"new":{"name":"p0",'
               b'"external_ids":["map",[["virtio_forwarder","5"],'
-              b'["virtio_forwarder_device","net_null1"]]]}},'
+              b'["virtio_forwarder_device","net_null1"],'
+              b'["attached-mac","52:54:00:12:34:56"],["virtio_forwarder_vlan","100"],'
+              b'["virtio_forwarder_mac","learn"],["virtio_forwarder_trust","on"]]]}},'
               b'"0a1b2c3d-0000-0000-0000-000000000003":{"new":{"name":"p\\u0032",'
               b'"external_ids":["map",[["virtio_forwarder","3"],'
               b'["virtio_forwarder_device","0000:00:02.0"]]]}}}}]}')
@@ -113,6 +115,16 @@ def zmq_seeds():
                                  device=["net_null9"])))
     reqs.append(("remove_sock", Req(op=Req.REMOVE_SOCK, vhost_path="/tmp/vm1.sock")))
     reqs.append(("query", Req(op=Req.QUERY_PCI, vhost_path="/tmp/vm0.sock")))
+    # VF port profiles: with a device, and alone.
+    r = Req(op=Req.ADD, virtio_id=8, device=["net_null8"])
+    r.vf_profile.mac = "52:54:00:12:34:56"
+    r.vf_profile.vlan, r.vf_profile.qos, r.vf_profile.spoofchk = 100, 3, True
+    reqs.append(("add_profile", r))
+    r = Req(op=Req.SET_PROFILE, virtio_id=8)
+    r.vf_profile.mac = "learn"
+    r.vf_profile.trust, r.vf_profile.max_tx_rate, r.vf_profile.min_tx_rate = False, 1000, 10
+    reqs.append(("set_profile", r))
+    reqs.append(("clear_profile", Req(op=Req.SET_PROFILE, virtio_id=8)))
     for name, m in reqs:
         write("zmq_port_control", name, m.SerializeToString())
     write("zmq_port_control", "add_then_remove",
