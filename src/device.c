@@ -383,10 +383,13 @@ vfwd_device_start(struct vfwd_device *dev, struct rte_mempool *pool,
 			return rc;
 		}
 	}
-	/* A relay passes whatever arrives.  A VF the PF does not trust is
-	 * refused both (an igb VF: "not supported"): it then receives its
-	 * own MAC, broadcasts and the multicast groups the PF lets it have,
-	 * which is what a VM on that VF would see anyway. */
+	/* A relay passes whatever arrives.  But a VF's promiscuous mode is
+	 * the PF's to grant, and a driver may well say yes without the PF
+	 * delivering anything more (DPDK's igbvf does, for an untrusted VF):
+	 * an untrusted VF receives its own MAC, broadcasts and the multicast
+	 * groups the PF lets it have, whatever is said here.  That is why
+	 * the guest's MAC must be the VF's: the relay's VF port profile
+	 * (profile.h) sets it through the PF. */
 	rc = rte_eth_promiscuous_enable(port);
 	if (rc != 0)
 		VLOG_INFO("%s: promiscuous mode refused (%s): the device receives "
