@@ -14,8 +14,14 @@ second, read-write 9p share at the same path on both sides.
 
 Facts this relies on (doc: ../shared/design-notes.md of the project, "A
 real SR-IOV VF without hardware"): QEMU 10.0.2 loses VF BARs placed above
-4 GiB, so L1 has at most 2560 MiB; the PF sets the VF's MAC, and the
-virtio peer uses the same MAC.
+4 GiB, so L1 has at most 2560 MiB.  Nothing is set on a VF by hand: its
+igb VF starts with MAC 00:00:00:00:00:00 (DPDK's igbvf then picks a
+random one), and the daemon sets the guest's MAC on it through the PF, as
+the relay's VF port profile says.
+
+This host's kernel has no 802.1Q support (no VLAN sub-interfaces, no
+VLAN-filtering bridge), so the namespace's VLAN side is the test's own:
+WireNs.wire() sends and receives raw frames on the tap, tagged or not.
 """
 
 import json
@@ -35,8 +41,9 @@ PF_MAC = "52:54:00:aa:00:01"
 WIRE_IP = "10.98.0.1"           # the host namespace's end of the PF's wire
 
 
-def vf_mac(i):
-    """The MAC the PF gives VF 'i', and its virtio peer takes."""
+def guest_mac(i):
+    """The MAC of the "guest" (the virtio peer) behind VF 'i'; the daemon
+    sets it on the VF (a port profile), never the test."""
     return "52:54:00:aa:01:%02x" % (i + 1)
 
 
@@ -165,6 +172,108 @@ class L1(vm.Guest):
             pass
 
 
+# Run in the wire's namespace (WireNs.wire): sends raw frames on one
+# interface and records every frame the other receives, with its time in
+# seconds from the start, source and destination MAC, kind (arp-request,
+# arp-reply, echo-request, echo-reply, or the ethertype) and 802.1Q TCI
+# (None: untagged).  The kernel hands a received tag over as metadata
+# (PACKET_AUXDATA) or leaves it in the frame: both are read.  Arguments,
+# one JSON object: "send", "listen" (interfaces), "ip" (the source IP),
+# "vlan" (a TCI to tag what is sent with, or null), "duration" (s); "arp"
+# (IPs to ask for in broadcast ARP requests) at "arp_at" (s); "echo":
+# [MAC, IP, period] for ICMP echo requests to MAC and IP every period.
+WIRE_SCRIPT = r"""
+import json, select, socket, struct, sys, time
+
+a = json.loads(sys.argv[1])
+ETH_P_ALL, SOL_PACKET, PACKET_AUXDATA, TP_STATUS_VLAN_VALID = 3, 263, 8, 0x10
+
+
+def mac_text(b):
+    return ":".join("%02x" % x for x in b)
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+
+
+rx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+rx.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+rx.bind((a["listen"], 0))
+tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+tx.bind((a["send"], 0))
+me = tx.getsockname()[4]
+my_ip = socket.inet_aton(a["ip"])
+
+
+def l2(dst, etype):
+    tag = b"" if a.get("vlan") is None else struct.pack("!HH", 0x8100, a["vlan"])
+    return dst + me + tag + struct.pack("!H", etype)
+
+
+def arp_request(target):
+    return (l2(b"\xff" * 6, 0x0806) + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + me +
+            my_ip + b"\0" * 6 + socket.inet_aton(target))
+
+
+def echo_request(mac, ip, seq):
+    icmp = struct.pack("!BBHHH", 8, 0, 0, 0x7766, seq) + b"vfwd" * 8
+    icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+    iph = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), seq, 0, 64, 1, 0, my_ip,
+                      socket.inet_aton(ip))
+    iph = iph[:10] + struct.pack("!H", csum(iph)) + iph[12:]
+    return l2(bytes(int(x, 16) for x in mac.split(":")), 0x0800) + iph + icmp
+
+
+t0 = time.monotonic()
+events, sent = [], []
+arp_at, echo, end = a.get("arp_at"), a.get("echo"), a["duration"]
+next_echo, seq = 0.0, 0
+while True:
+    now = time.monotonic() - t0
+    if now >= end:
+        break
+    if arp_at is not None and now >= arp_at:
+        for target in a["arp"]:
+            tx.send(arp_request(target))
+        sent.append(["arp", now])
+        arp_at = None
+    if echo and now >= next_echo:
+        seq += 1
+        tx.send(echo_request(echo[0], echo[1], seq))
+        sent.append(["echo", now])
+        next_echo = now + echo[2]
+    wake = min(end, next_echo if echo else end, end if arp_at is None else arp_at) - now
+    if not select.select([rx], [], [], max(wake, 0))[0]:
+        continue
+    data, anc, _, addr = rx.recvmsg(65536, socket.CMSG_SPACE(20))
+    t = time.monotonic() - t0
+    if addr[2] == socket.PACKET_OUTGOING or len(data) < 14:
+        continue
+    tci = None
+    for level, kind, val in anc:
+        if level == SOL_PACKET and kind == PACKET_AUXDATA and len(val) >= 20:
+            status, _, _, _, _, vtci, _ = struct.unpack("IIIHHHH", val[:20])
+            if status & TP_STATUS_VLAN_VALID:
+                tci = vtci
+    etype, off = struct.unpack("!H", data[12:14])[0], 14
+    if etype == 0x8100 and len(data) >= 18:
+        tci = struct.unpack("!H", data[14:16])[0]
+        etype, off = struct.unpack("!H", data[16:18])[0], 18
+    kind = "0x%04x" % etype
+    if etype == 0x0806 and len(data) >= off + 28:
+        kind = "arp-reply" if data[off + 7] == 2 else "arp-request"
+    elif etype == 0x0800 and len(data) >= off + 21 and data[off + 9] == 1:
+        kind = {0: "echo-reply", 8: "echo-request"}.get(data[off + 20], "icmp")
+    events.append([round(t, 4), mac_text(data[6:12]), mac_text(data[0:6]), kind, tci])
+print(json.dumps({"events": events, "sent": sent}))
+"""
+
+
 class WireNs:
     """The host's network namespace at the far end of the PF's wire: QEMU
     runs in it and creates the tap there."""
@@ -197,6 +306,41 @@ class WireNs:
         tx = re.search(r"TX:.*\n\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", out)
         return {"rx_packets": int(rx.group(2)), "rx_dropped": int(rx.group(4)),
                 "tx_packets": int(tx.group(2)), "tx_dropped": int(tx.group(4))}
+
+    def neigh(self, ip, mac):
+        """A fixed neighbour: 'ip' is at 'mac' (no ARP, which testpmd's
+        icmpecho answers for any address on every port that hears it)."""
+        self.exec("ip", "neigh", "replace", ip, "lladdr", mac, "dev", self.tap, "nud",
+                  "permanent")
+
+    def wire(self, duration, vlan=None, arp=(), arp_at=0.05, echo=None):
+        """Raw frames on the tap for 'duration' seconds (WIRE_SCRIPT):
+        broadcast ARP requests for the IPs 'arp' at 'arp_at' s, ICMP echo
+        requests 'echo' = (MAC, IP, period), tagged with TCI 'vlan' when
+        given.  Returns {"events": [[t, src, dst, kind, tci], ...],
+        "sent": [[what, t], ...]}, times in s from the start."""
+        args = {"send": self.tap, "listen": self.tap, "ip": WIRE_IP, "vlan": vlan,
+                "duration": duration, "arp": list(arp), "arp_at": arp_at if arp else None,
+                "echo": list(echo) if echo else None}
+        p = self.exec("python3", "-c", WIRE_SCRIPT, json.dumps(args), check=False,
+                      timeout=duration + 30)
+        assert p.returncode == 0, p.stderr
+        return json.loads(p.stdout)
+
+    def echo(self, mac, ip, count=5, period=0.1, vlan=None):
+        """'count' ICMP echo requests to 'mac' and 'ip' (tagged with TCI
+        'vlan' when given), each 'period' s; returns the replies from
+        'mac' as events (wire())."""
+        r = self.wire(count * period + 0.6, vlan=vlan, echo=(mac, ip, period))
+        assert len([s for s in r["sent"] if s[0] == "echo"]) >= count, r["sent"]
+        return [e for e in r["events"] if e[1] == mac and e[3] == "echo-reply"]
+
+    def arp_probe(self, ip, listen=1.0):
+        """A broadcast ARP request for 'ip' (it reaches every VF; each
+        testpmd guest answers it with its own MAC as the source); returns
+        the ARP replies as events (wire())."""
+        r = self.wire(listen, arp=[ip])
+        return [e for e in r["events"] if e[3] == "arp-reply"]
 
     def close(self):
         sh("ip", "netns", "del", self.ns, check=False)
@@ -268,6 +412,12 @@ class L1Daemon:
         """vfwdctl against this daemon: (status, output)."""
         return self.l1.run("%s --port-control-ep=%s %s" % (
             CTL, self.vars["VIRTIOFWD_ZMQ_PORT_CONTROL_EP"], " ".join(args)), timeout)
+
+    def relay_json(self, relay):
+        """Relay 'relay' in the stats service's answer (vfwdctl stats
+        --json, endpoints from the configuration file)."""
+        out = self.l1.sh("%s --config=%s stats --json -r %d" % (CTL, self.conf, relay))
+        return json.loads(out)["relay"][0]
 
     def close(self):
         # Once only: a second kill could hit a process that took the PID.
