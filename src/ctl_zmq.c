@@ -462,6 +462,8 @@ fill_relay(struct relay_msg *m, bool queues, unsigned int window)
 	SET(msg, bytes_dropped_no_buffers, (c)->drop_no_buffers_bytes);	\
 	SET(msg, pkts_dropped_truncated, (c)->drop_truncated_pkts);	\
 	SET(msg, bytes_dropped_truncated, (c)->drop_truncated_bytes);	\
+	SET(msg, pkts_dropped_spoofed, (c)->drop_spoofed_pkts);		\
+	SET(msg, bytes_dropped_spoofed, (c)->drop_spoofed_bytes);	\
 	SET(msg, pkts_tso_device, (c)->tso_device_pkts);		\
 	SET(msg, pkts_tso_software, (c)->tso_software_pkts);		\
 	SET(msg, pkts_csum_software, (c)->csum_software_pkts);		\

@@ -754,6 +754,7 @@ const char *const vfwd_dir_counter_names[VFWD_N_DIR_COUNTERS] = {
 	NAME(drop_bad_offload_pkts), NAME(drop_bad_offload_bytes),
 	NAME(drop_no_buffers_pkts), NAME(drop_no_buffers_bytes),
 	NAME(drop_truncated_pkts), NAME(drop_truncated_bytes),
+	NAME(drop_spoofed_pkts), NAME(drop_spoofed_bytes),
 	NAME(tso_device_pkts), NAME(tso_software_pkts),
 	NAME(csum_software_pkts), NAME(coalesced_pkts),
 };
@@ -769,6 +770,7 @@ const struct vfwd_drop_reason vfwd_drop_reasons[VFWD_N_DROP_REASONS] = {
 	{ "not_connected", offsetof(struct vfwd_dir_counters, drop_nc_pkts),
 	  offsetof(struct vfwd_dir_counters, drop_nc_bytes) },
 	REASON(too_big), REASON(bad_offload), REASON(no_buffers), REASON(truncated),
+	REASON(spoofed),
 };
 
 void

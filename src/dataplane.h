@@ -48,7 +48,9 @@ enum vfwd_dir {
  * segments than VFWD_OFL_SEGS_MAX, refused by the driver's TX
  * preparation), "no_buffers" a segmentation that found no packet buffers,
  * "truncated" a frame shorter than its IP header says (a kernel interface
- * that hands a packet socket more than its frame size).  The last four
+ * that hands a packet socket more than its frame size), "spoofed" a frame
+ * from the guest whose source MAC is not the one its VF port profile
+ * gives it (spoofchk=on with an explicit MAC: profile.h).  The last four
  * count work, not drops: large packets handed to the device's TSO or LRO
  * result, segmented in software, checksums completed in software, and
  * packets coalesced into others (GRO).
@@ -70,6 +72,8 @@ struct vfwd_dir_counters {
 	uint64_t drop_no_buffers_bytes;
 	uint64_t drop_truncated_pkts;
 	uint64_t drop_truncated_bytes;
+	uint64_t drop_spoofed_pkts;
+	uint64_t drop_spoofed_bytes;
 	uint64_t tso_device_pkts;
 	uint64_t tso_software_pkts;
 	uint64_t csum_software_pkts;
@@ -92,7 +96,7 @@ struct vfwd_drop_reason {
 
 /* Every reason, the first two as 1.x had them. */
 extern const struct vfwd_drop_reason vfwd_drop_reasons[];
-#define VFWD_N_DROP_REASONS 6
+#define VFWD_N_DROP_REASONS 7
 
 /* A counter of 'c' by its offset. */
 static inline uint64_t

@@ -338,6 +338,45 @@ vm_to_vf_offload(struct vfwd_unit *u, uint16_t txq, struct rte_mbuf **pkts,
 }
 
 uint64_t vfwd_learned_mac[VFWD_MAX_RELAYS];
+uint64_t vfwd_spoof_mac[VFWD_MAX_RELAYS];
+
+/*
+ * Drops the frames of a guest's burst whose source MAC is not the relay's
+ * ('slot', vfwd_spoof_mac), counting them; keeps the others in order.
+ * Returns how many are left, and takes the dropped bytes off '*bytes'.
+ */
+static __rte_noinline unsigned int
+drop_spoofed(struct vfwd_unit *u, struct rte_mbuf **pkts, unsigned int n,
+	     uint64_t slot, uint64_t *bytes)
+{
+	struct vfwd_dir_counters *c = u->ctr;
+	struct rte_ether_addr own;
+	unsigned int i, kept = 0;
+	uint64_t dropped = 0;
+	int b;
+
+	for (b = RTE_ETHER_ADDR_LEN - 1; b >= 0; b--, slot >>= 8)
+		own.addr_bytes[b] = (uint8_t)slot;
+	for (i = 0; i < n; i++) {
+		const struct rte_ether_hdr *eh;
+
+		if (likely(rte_pktmbuf_data_len(pkts[i]) >= sizeof(*eh))) {
+			eh = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
+			if (likely(rte_is_same_ether_addr(&eh->src_addr, &own))) {
+				pkts[kept++] = pkts[i];
+				continue;
+			}
+		}
+		dropped += rte_pktmbuf_pkt_len(pkts[i]);
+		rte_pktmbuf_free(pkts[i]);
+	}
+	if (kept < n) {
+		ctr_add(&c->drop_spoofed_pkts, n - kept);
+		ctr_add(&c->drop_spoofed_bytes, dropped);
+		*bytes -= dropped;
+	}
+	return kept;
+}
 
 /*
  * Notes the source MAC of 'm', a frame from relay 'id''s guest, when it is
@@ -374,7 +413,7 @@ poll_vm_to_vf(struct vfwd_unit *u)
 	struct rte_mbuf *pkts[VFWD_BURST];
 	struct vfwd_dir_counters *c = u->ctr;
 	unsigned int total = 0, n, i;
-	uint64_t bytes, flags;
+	uint64_t bytes, flags, spoof;
 	uint32_t mask, longest;
 
 	if (unlikely(u->vid < 0))
@@ -403,6 +442,12 @@ poll_vm_to_vf(struct vfwd_unit *u)
 		if (unlikely(__atomic_load_n(&vfwd_learned_mac[u->relay_id],
 					     __ATOMIC_RELAXED) & VFWD_LEARN_ON))
 			learn_mac(u->relay_id, pkts[0]);
+		spoof = __atomic_load_n(&vfwd_spoof_mac[u->relay_id], __ATOMIC_RELAXED);
+		if (unlikely(spoof & VFWD_SPOOF_ON)) {
+			n = drop_spoofed(u, pkts, n, spoof, &bytes);
+			if (n == 0)
+				continue;
+		}
 		if (unlikely(u->port_id < 0)) {
 			ctr_add(&c->drop_nc_pkts, n);
 			ctr_add(&c->drop_nc_bytes, bytes);

@@ -89,6 +89,16 @@ vfwd_ctr_add(uint64_t *c, uint64_t n)
 #define VFWD_LEARN_MAC  ((1ULL << 48) - 1)
 extern uint64_t vfwd_learned_mac[];
 
+/*
+ * The relay's own anti-spoofing, one slot per relay: with VFWD_SPOOF_ON
+ * (a profile with spoofchk=on and an explicit MAC, set by the control
+ * side), frames from the guest whose source MAC is not bits 0-47 are
+ * dropped and counted as "spoofed", whatever the PF enforces.  One load
+ * and branch per burst when off.
+ */
+#define VFWD_SPOOF_ON (1ULL << 63)
+extern uint64_t vfwd_spoof_mac[];
+
 /* A forwarding engine. */
 struct vfwd_fwd_engine {
 	const char *name;

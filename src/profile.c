@@ -251,6 +251,28 @@ restore_dev(unsigned int id, struct prof_dev *d)
 	restore_groups(id, d, ~0u);
 }
 
+/*
+ * The relay's own anti-spoofing (vfwd_spoof_mac), for spoofchk=on with an
+ * explicit MAC: it works whatever the PF enforces (QEMU's igb enforces
+ * nothing; a VF without a PF here has no PF to ask).  Not with a learned
+ * MAC: the guest's frames are what its MAC is learned from, the announce
+ * after a migration first, and must not be dropped for teaching it.
+ */
+static void
+set_spoof(unsigned int id, const struct vfwd_vf_profile *p)
+{
+	uint64_t slot = 0;
+	int i;
+
+	if ((p->given & VFWD_VFP_MAC) && !p->mac_learn &&
+	    (p->given & VFWD_VFP_SPOOFCHK) && p->spoofchk) {
+		for (i = 0; i < 6; i++)
+			slot = slot << 8 | p->mac[i];
+		slot |= VFWD_SPOOF_ON;
+	}
+	__atomic_store_n(&vfwd_spoof_mac[id], slot, __ATOMIC_RELEASE);
+}
+
 /* Turns the data path's learning for relay 'id' on or off. */
 static void
 set_learning(unsigned int id, bool on)
@@ -286,6 +308,7 @@ vfwd_profile_init(const struct vfwd_config *cfg)
 
 		profs[id].p = cfg->vf_profiles[i].p;
 		set_learning(id, profs[id].p.mac_learn);
+		set_spoof(id, &profs[id].p);
 	}
 	pthread_mutex_unlock(&profile_lock);
 	if (rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RESET,
@@ -326,6 +349,7 @@ vfwd_profile_set(unsigned int id, const struct vfwd_vf_profile *p)
 	if (!(p->given & VFWD_VFP_MAC) || !p->mac_learn || !rp->p.mac_learn)
 		set_learning(id, (p->given & VFWD_VFP_MAC) && p->mac_learn);
 	rp->p = *p;
+	set_spoof(id, p);
 	/* What the old profile set and the new one does not ask for goes
 	 * back first; the rest is overwritten, without a moment back at the
 	 * old value (a client may send the same profile again and again). */

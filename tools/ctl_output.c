@@ -418,7 +418,7 @@ struct dir_row {
 	const char *state;
 	uint64_t rx, tx, drop_full, drop_nc;
 	/* The offload path's drops, by reason, and its work. */
-	uint64_t too_big, bad_offload, no_buffers, truncated;
+	uint64_t too_big, bad_offload, no_buffers, truncated, spoofed;
 	uint64_t tso_device, tso_software, csum_software, coalesced;
 	double rx_pps, rx_bps, tx_pps, tx_bps;   /* bytes per second */
 };
@@ -429,6 +429,7 @@ struct dir_row {
 	(row).bad_offload = (msg)->pkts_dropped_bad_offload;	\
 	(row).no_buffers = (msg)->pkts_dropped_no_buffers;	\
 	(row).truncated = (msg)->pkts_dropped_truncated;	\
+	(row).spoofed = (msg)->pkts_dropped_spoofed;		\
 	(row).tso_device = (msg)->pkts_tso_device;		\
 	(row).tso_software = (msg)->pkts_tso_software;		\
 	(row).csum_software = (msg)->pkts_csum_software;	\
@@ -525,11 +526,12 @@ print_offloads(FILE *f, const Virtioforwarder__RelayState *rs, const struct dir_
 	for (i = 0; i < 2; i++) {
 		const struct dir_row *d = &r[i];
 
-		if (d->too_big || d->bad_offload || d->no_buffers || d->truncated)
+		if (d->too_big || d->bad_offload || d->no_buffers || d->truncated ||
+		    d->spoofed)
 			fprintf(f, "  %-9s dropped: too_big %" PRIu64 "  bad_offload %"
-				PRIu64 "  no_buffers %" PRIu64 "  truncated %" PRIu64 "\n",
-				d->label, d->too_big, d->bad_offload, d->no_buffers,
-				d->truncated);
+				PRIu64 "  no_buffers %" PRIu64 "  truncated %" PRIu64
+				"  spoofed %" PRIu64 "\n", d->label, d->too_big,
+				d->bad_offload, d->no_buffers, d->truncated, d->spoofed);
 		if (d->tso_device || d->tso_software || d->csum_software || d->coalesced)
 			fprintf(f, "  %-9s offload work: tso_device %" PRIu64
 				"  tso_software %" PRIu64 "  csum_software %" PRIu64

@@ -20,6 +20,7 @@ nothing changed.
 import os
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -59,10 +60,11 @@ def guest(d, relay, mac, extra=()):
 
 
 def guest_sends(tp, bursts=2):
-    """The guest sends a few bursts (testpmd txonly: its own MAC as the
-    source)."""
-    tp.cmd("set fwd txonly")
+    """The guest sends 'bursts' bursts of 32 frames of 64 bytes (testpmd's
+    tx_first: its own MAC as the source), then only receives."""
+    tp.cmd("set fwd rxonly")
     tp.cmd("start tx_first %d" % bursts)
+    time.sleep(0.3)
     tp.cmd("stop")
 
 
@@ -212,6 +214,53 @@ def test_learn_mac_from_guest(reg, sockdir):
     wait_for(lambda: link_mac(veth.host) == GUEST_MAC2, timeout=1.5,
              what="new MAC learned within a second")
     assert relay_json(d, 7)["vf_learned_mac"] == GUEST_MAC2
+
+
+def peer_rx(veth):
+    """Packets the namespace's end of the stand-in's wire received."""
+    out = veth.ns_exec("cat", "/sys/class/net/%s/statistics/rx_packets" % veth.peer).stdout
+    return int(out)
+
+
+def test_spoof_check_in_the_relay(reg, sockdir):
+    """spoofchk=on with an explicit MAC: the relay itself drops the guest's
+    frames with another source MAC, and counts them as spoofed, whatever
+    the PF enforces (here there is none); frames with the profile's MAC
+    pass.  With spoofchk=off, or mac=learn, nothing is dropped."""
+    veth = reg.add(VethNs())
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_VF_PROFILES": [
+        "9:mac=%s,spoofchk=on" % GUEST_MAC]}))
+    assert ctl(d, "add", "--virtio-id=9", "--device=" + af_packet(veth)).returncode == 0
+    forger = reg.add(guest(d, 9, GUEST_MAC2))
+    wait_for(lambda: relay_up(d, 9), what="guest on relay 9")
+    rx0 = peer_rx(veth)
+    guest_sends(forger, bursts=2)
+    st = wait_for(lambda: (lambda r: r if r["vm_to_vf"].get("pkts_dropped_spoofed") == 64
+                           else None)(relay_json(d, 9)), timeout=10, what="64 spoofed")
+    v = st["vm_to_vf"]
+    assert v["pkts_rx_from_vm"] == 64 and v["pkts_tx_to_vf"] == 0, v
+    assert v["bytes_dropped_spoofed"] == 64 * 64, v
+    assert peer_rx(veth) == rx0
+    out = ctl(d, "stats", "-r", "9").stdout
+    assert re.search(r"VM to VF +dropped: .* spoofed 64\n", out), out
+    forger.close()
+
+    honest = reg.add(guest(d, 9, GUEST_MAC))
+    wait_for(lambda: relay_up(d, 9), what="second guest on relay 9")
+    guest_sends(honest, bursts=1)
+    wait_for(lambda: relay_json(d, 9)["vm_to_vf"]["pkts_tx_to_vf"] == 32, what="32 sent")
+    assert relay_json(d, 9)["vm_to_vf"]["pkts_dropped_spoofed"] == 64
+    wait_for(lambda: peer_rx(veth) >= rx0 + 32, what="32 on the wire")
+
+    # Off: the forger's frames go through.
+    assert ctl(d, "profile", "--virtio-id=9",
+               "--vf-profile=mac=%s,spoofchk=off" % GUEST_MAC).returncode == 0
+    honest.close()
+    forger = reg.add(guest(d, 9, GUEST_MAC2))
+    wait_for(lambda: relay_up(d, 9), what="third guest on relay 9")
+    guest_sends(forger, bursts=1)
+    wait_for(lambda: relay_json(d, 9)["vm_to_vf"]["pkts_tx_to_vf"] == 64, what="64 sent")
+    assert relay_json(d, 9)["vm_to_vf"]["pkts_dropped_spoofed"] == 64
 
 
 # ----------------------------------------------------------------------

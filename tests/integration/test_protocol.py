@@ -85,7 +85,8 @@ for _msg in ("RelayState.VFtoVM", "RelayState.VMtoVF"):
         "pkts_dropped_too_big", "bytes_dropped_too_big", "pkts_dropped_bad_offload",
         "bytes_dropped_bad_offload", "pkts_dropped_no_buffers", "bytes_dropped_no_buffers",
         "pkts_dropped_truncated", "bytes_dropped_truncated", "pkts_tso_device",
-        "pkts_tso_software", "pkts_csum_software", "pkts_coalesced"), start=15)}
+        "pkts_tso_software", "pkts_csum_software", "pkts_coalesced",
+        "pkts_dropped_spoofed", "bytes_dropped_spoofed"), start=15)}
 NEW_MESSAGES = {"WorkerLoad", "RelayState.Queue", "VfProfile"}
 
 # The required fields 1.x clients insist on, per message (1.x wire facts).
