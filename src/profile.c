@@ -48,6 +48,13 @@ struct relay_prof {
 
 static pthread_mutex_t profile_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct relay_prof profs[VFWD_MAX_RELAYS];          /* profile_lock */
+/*
+ * What stats show of each relay's profile, as its last change left it:
+ * profile_lock is held across netlink exchanges, and the stats service
+ * must not wait for a PF.  shown_lock is a leaf, held to copy.
+ */
+static pthread_mutex_t shown_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vfwd_profile_info shown[VFWD_MAX_RELAYS];   /* shown_lock */
 /* Ports whose driver reported a reset: set by DPDK's interrupt thread. */
 static bool reset_seen[RTE_MAX_ETHPORTS];
 
@@ -281,6 +288,21 @@ set_learning(unsigned int id, bool on)
 			 __ATOMIC_RELEASE);
 }
 
+/* Publishes relay 'id''s profile and status for the stats (shown[]);
+ * called with profile_lock held, at the end of every change. */
+static void
+publish(unsigned int id)
+{
+	struct vfwd_profile_info info;
+
+	memset(&info, 0, sizeof(info));
+	vfwd_vf_profile_format(&profs[id].p, info.profile, sizeof(info.profile));
+	snprintf(info.status, sizeof(info.status), "%s", profs[id].status);
+	pthread_mutex_lock(&shown_lock);
+	shown[id] = info;
+	pthread_mutex_unlock(&shown_lock);
+}
+
 /* ------------------------------------------------------------------ */
 /* API                                                                 */
 /* ------------------------------------------------------------------ */
@@ -310,6 +332,8 @@ vfwd_profile_init(const struct vfwd_config *cfg)
 		set_learning(id, profs[id].p.mac_learn);
 		set_spoof(id, &profs[id].p);
 	}
+	for (i = 0; i < VFWD_MAX_RELAYS; i++)
+		publish(i);
 	pthread_mutex_unlock(&profile_lock);
 	if (rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RESET,
 					  on_reset, NULL) != 0)
@@ -362,6 +386,7 @@ vfwd_profile_set(unsigned int id, const struct vfwd_vf_profile *p)
 	}
 	VLOG_INFO("relay %u: VF port profile %s", id, text[0] ? text : "(none)");
 	apply(id, rp);
+	publish(id);
 	pthread_mutex_unlock(&profile_lock);
 }
 
@@ -398,6 +423,7 @@ vfwd_profile_attached(unsigned int id, const char *const *names,
 	}
 	if (rp->p.given)
 		apply(id, rp);
+	publish(id);
 	pthread_mutex_unlock(&profile_lock);
 }
 
@@ -415,6 +441,7 @@ vfwd_profile_detached(unsigned int id)
 		restore_dev(id, &rp->devs[i]);
 	rp->n_devs = 0;
 	rp->status[0] = '\0';
+	publish(id);
 	pthread_mutex_unlock(&profile_lock);
 }
 
@@ -453,6 +480,7 @@ vfwd_profile_tick(void)
 				apply(id, rp);
 			else
 				rp->learned = slot;
+			publish(id);
 		}
 	}
 	pthread_mutex_unlock(&profile_lock);
@@ -468,10 +496,9 @@ vfwd_profile_info(unsigned int id, struct vfwd_profile_info *info)
 	memset(info, 0, sizeof(*info));
 	if (id >= VFWD_MAX_RELAYS)
 		return;
-	pthread_mutex_lock(&profile_lock);
-	vfwd_vf_profile_format(&profs[id].p, info->profile, sizeof(info->profile));
-	snprintf(info->status, sizeof(info->status), "%s", profs[id].status);
-	pthread_mutex_unlock(&profile_lock);
+	pthread_mutex_lock(&shown_lock);
+	*info = shown[id];
+	pthread_mutex_unlock(&shown_lock);
 	slot = __atomic_load_n(&vfwd_learned_mac[id], __ATOMIC_ACQUIRE);
 	if (slot & VFWD_LEARN_SEEN) {
 		for (i = 5; i >= 0; i--, slot >>= 8)

@@ -12,7 +12,9 @@
  * Called by relay.c (attach and detach, with its lock held), the port
  * control sources (setting a profile) and the control thread (the tick).
  * profile_lock, below relay_lock, guards the table; a netlink exchange is
- * made with it held, each bounded by vfport.c's timeout.
+ * made with it held, each bounded by vfport.c's timeout.  The stats read
+ * what the last change published, under a leaf lock of their own, and
+ * never wait for a PF.
  */
 #ifndef VFWD_PROFILE_H
 #define VFWD_PROFILE_H
