@@ -14,7 +14,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
+
+#include "clock.h"
 
 /* Time one source may use per loop pass, after its first unit of work. */
 #define VFWD_CTL_SLICE_US 5000
@@ -25,23 +26,6 @@ struct vfwd_slice {
 	unsigned int max;         /* units of work at most */
 	unsigned int done;        /* units done */
 };
-
-/* Microseconds of CLOCK_MONOTONIC. */
-static inline uint64_t
-vfwd_mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-/* Milliseconds of CLOCK_MONOTONIC. */
-static inline uint64_t
-vfwd_mono_ms(void)
-{
-	return vfwd_mono_us() / 1000;
-}
 
 /* Starts a slice of at most 'max' units of work. */
 static inline void

@@ -229,12 +229,11 @@ handle_port_control(const uint8_t *req, size_t len, struct reply *out)
 	struct vfwd_portctl_dev d;
 	struct vfwd_vf_profile profile;
 	unsigned int relay = 0;
-	struct timespec t0, t1;
+	uint64_t t0 = vfwd_mono_us();
 	bool cond;
 	int rc, id = -1;
 	const char *what;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (req == NULL) {
 		port_control_reply(-EMSGSIZE, "request larger than 64 KiB", NULL, -1, out);
 		return;
@@ -322,13 +321,11 @@ handle_port_control(const uint8_t *req, size_t len, struct reply *out)
 	/* Changes are always logged, with how long they took (1.x's tools
 	 * give up after 2 s); refusals, which a client can repeat without
 	 * end, are rate-limited. */
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if ((unsigned int)q->op < N_OPS && rc == 0)
 		VLOG_INFO("port control: %s %s%s%s: done in %.3f s", op_names[q->op],
 			  what ? what : "", q->vhost_path ? " " : "",
 			  q->vhost_path ? q->vhost_path : "",
-			  (double)(t1.tv_sec - t0.tv_sec) +
-			  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+			  (double)(vfwd_mono_us() - t0) / 1e6);
 	else if ((unsigned int)q->op < N_OPS)
 		VLOG_INFO_RL("port control: %s %s%s%s: failed: %s", op_names[q->op],
 			     what ? what : "", q->vhost_path ? " " : "",

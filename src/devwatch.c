@@ -22,6 +22,7 @@
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 
+#include "clock.h"
 #include "devwatch.h"
 #include "errmsg.h"
 #include "log.h"
@@ -61,18 +62,6 @@ static struct vfwd_removal_queue pending = VFWD_REMOVAL_QUEUE_INIT;
 
 static struct awaited awaited[VFWD_MAX_RELAYS];     /* by relay; control thread */
 
-/* CLOCK_MONOTONIC in seconds: close to the clock of the kernel log's
- * stamps (within 0.1 s in the test kit's guest), so that the debug lines
- * of a removal can be read beside vfio's. */
-static double
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ------------------------------------------------------------------ */
 /* DPDK's interrupt thread                                             */
 /* ------------------------------------------------------------------ */
@@ -84,7 +73,7 @@ note_removal(const char *name, const char *why)
 	uint64_t one = 1;
 
 	/* Already waiting, or dropped: the control thread is woken anyway. */
-	if (!vfwd_removal_push(&pending, name, why, mono_now()))
+	if (!vfwd_removal_push(&pending, name, why, vfwd_mono_s()))
 		return;
 	if (efd >= 0 && write(efd, &one, sizeof(one)) < 0) {
 		/* EAGAIN: the counter is full, so the thread is woken anyway;
@@ -178,7 +167,7 @@ handle_removal(const struct vfwd_removal *p)
 {
 	struct vfwd_relay_info ri;
 	char err[VFWD_ERR_MAX], addr[16];
-	double t0 = mono_now();
+	double t0 = vfwd_mono_s();
 	int id;
 
 	id = vfwd_relay_find_device(p->name);
@@ -198,7 +187,7 @@ handle_removal(const struct vfwd_removal *p)
 	 * close and remove); the kernel waits for the end of it. */
 	VLOG_DBG("relay %d: %s: removal event at %.3f (monotonic), handled %.3f s "
 		 "later, detached in %.3f s", id, ri.device, p->noted, t0 - p->noted,
-		 mono_now() - t0);
+		 vfwd_mono_s() - t0);
 	if (is_static((unsigned int)id, ri.device) &&
 	    pci_addr_of(ri.device, addr, sizeof(addr)) == 0) {
 		await((unsigned int)id, ri.device, addr, true);
@@ -266,8 +255,8 @@ vfwd_devwatch_tick(void)
 		if (a->wait_gone)
 			continue;
 		if (a->present_since == 0)
-			a->present_since = mono_now();
-		if (mono_now() - a->present_since < AWAITED_SETTLE_S)
+			a->present_since = vfwd_mono_s();
+		if (vfwd_mono_s() - a->present_since < AWAITED_SETTLE_S)
 			continue;
 		if (attach_awaited(i, a, err, sizeof(err)) == 0) {
 			VLOG_NOTICE("relay %u: static device %s appeared and is "

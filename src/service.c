@@ -10,6 +10,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "clock.h"
 #include "dataplane.h"
 #include "log.h"
 #include "relay.h"
@@ -20,15 +21,6 @@ static uint64_t next_pet_us;
 static int stalled = -1;           /* worker reported as stalled, or -1 */
 static char last_status[256];
 
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 void
 vfwd_service_ready(void)
 {
@@ -37,7 +29,7 @@ vfwd_service_ready(void)
 	/* Only this process, not its children (it has none). */
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
 		watchdog_usec = usec;
-		next_pet_us = now_us();
+		next_pet_us = vfwd_mono_us();
 		VLOG_INFO("systemd watchdog: %" PRIu64 " ms; pinged while the "
 			  "workers are alive", usec / 1000);
 	}
@@ -82,7 +74,7 @@ vfwd_service_tick(void)
 		update_status();
 	if (watchdog_usec == 0)
 		return;
-	now = now_us();
+	now = vfwd_mono_us();
 	if (now < next_pet_us)
 		return;
 	/* Twice per period, as sd_watchdog_enabled(3) advises. */

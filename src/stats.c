@@ -6,6 +6,7 @@
 
 #include <rte_cycles.h>
 
+#include "clock.h"
 #include "dataplane.h"
 #include "log.h"
 #include "device.h"
@@ -31,15 +32,6 @@ struct sample {
 /* A ring of samples; only the main thread touches it. */
 static struct sample samples[VFWD_STATS_SAMPLES];
 static unsigned int n_samples, last;
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* A relay's device truncates frames: said at most once a minute a relay. */
 #define TRUNCATED_WARN_NS (60ull * 1000000000u)
@@ -88,7 +80,7 @@ vfwd_stats_sample(void)
 	if (n_samples < VFWD_STATS_SAMPLES)
 		n_samples++;
 	s = &samples[last];
-	s->t_ns = now_ns();
+	s->t_ns = vfwd_mono_ns();
 	for (i = 0; i < VFWD_MAX_RELAYS; i++)
 		vfwd_dp_relay_counters(i, s->r[i]);
 	for (i = 0; i < vfwd_dp_n_workers(); i++) {

@@ -12,6 +12,7 @@
  * walked with libmnl; every length in an answer is checked against what
  * holds it before anything is read.
  */
+#include "clock.h"
 #include "vfport.h"
 
 #include <dirent.h>
@@ -260,16 +261,6 @@ msg_ok(const struct nlmsghdr *h, int rem)
 	return mnl_nlmsg_ok(h, rem) && h->nlmsg_len <= (unsigned int)rem;
 }
 
-/* Milliseconds on the monotonic clock. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * The real exchange: a NETLINK_ROUTE socket of its own (so no answer
  * to anything else can come in between), the request sent to the
@@ -305,13 +296,13 @@ kernel_talk(void *ctx, const void *req, size_t len, void *reply,
 		goto out;
 	}
 	portid = mnl_socket_get_portid(nl);
-	deadline = now_ms() + TALK_TIMEOUT_MS;
+	deadline = (long long)vfwd_mono_ms() + TALK_TIMEOUT_MS;
 	if (mnl_socket_sendto(nl, req, len) != (ssize_t)len) {
 		rc = errno != 0 ? -errno : -EIO;
 		goto out;
 	}
 	while (!done) {
-		long long left = deadline - now_ms();
+		long long left = deadline - (long long)vfwd_mono_ms();
 		struct timeval tv;
 		const struct nlmsghdr *h;
 		ssize_t n;
