@@ -12,18 +12,8 @@
 #include "errmsg.h"
 #include "log.h"
 #include "offload_info.h"
+#include "parse.h"
 
-/* The EAL device name of a spec: the devargs name before the first ','. */
-static void
-spec_devname(const char *spec, char *name, size_t len)
-{
-	size_t n = strcspn(spec, ",");
-
-	if (n >= len)
-		n = len - 1;
-	memcpy(name, spec, n);
-	name[n] = '\0';
-}
 
 static int
 find_port(const char *name, uint16_t *port)
@@ -178,7 +168,7 @@ probe_port(const char *spec, uint16_t *port, char *err, size_t errlen)
 	char name[128];
 	int rc;
 
-	spec_devname(spec, name, sizeof(name));
+	vfwd_devspec_name(spec, name, sizeof(name));
 	if (find_port(name, port) == 0) {
 		ERR("%s: device is already in use", spec);
 		return -EBUSY;

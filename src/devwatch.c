@@ -118,7 +118,7 @@ pci_addr_of(const char *spec, char *addr, size_t len)
 	char name[VFWD_DEVSPEC_MAX];
 	uint32_t d, b, s, f;
 
-	snprintf(name, sizeof(name), "%.*s", (int)strcspn(spec, ","), spec);
+	vfwd_devspec_name(spec, name, sizeof(name));
 	if (vfwd_parse_pci(name, &d, &b, &s, &f) != 0)
 		return -EINVAL;
 	snprintf(addr, len, "%04x:%02x:%02x.%x", d, b, s, f);

@@ -788,3 +788,24 @@ bad:
 	return vfwd_fail(err, errlen, "must be PORT (on 127.0.0.1), IPV4:PORT "
 			 "or [IPV6]:PORT, with a port from 1 to 65535");
 }
+
+void
+vfwd_devspec_name(const char *spec, char *name, size_t len)
+{
+	size_t n = strcspn(spec, ",");
+
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(name, spec, n);
+	name[n] = '\0';
+}
+
+bool
+vfwd_devspec_same(const char *a, const char *b)
+{
+	size_t na = strcspn(a, ","), nb = strcspn(b, ",");
+
+	return strcmp(a, b) == 0 || (na == nb && strncmp(a, b, na) == 0);
+}

@@ -102,6 +102,20 @@ int vfwd_parse_devspec(const char *s, char *out, size_t outlen,
 		       char *err, size_t errlen);
 
 /*
+ * The EAL device name of device spec 'spec': its devargs name, the part
+ * before the first ',' (EAL knows a device by that name alone, whatever
+ * its arguments), cut to fit 'len' bytes.
+ */
+void vfwd_devspec_name(const char *spec, char *name, size_t len);
+
+/*
+ * Do device specs 'a' and 'b' name the same device: the same string, or
+ * the same EAL device name (vfwd_devspec_name())?  The one rule of the
+ * daemon, its relay table and the fuzzers' model.
+ */
+bool vfwd_devspec_same(const char *a, const char *b);
+
+/*
  * Parses a device spec "<PCI or devargs>=<relay>"; the relay id follows the
  * last '='.  The device is checked by vfwd_parse_devspec().
  */

@@ -265,19 +265,6 @@ by_path(const char *path)
 	return NULL;
 }
 
-/*
- * Do two device specs name the same device?  Either the same string, or
- * the same EAL device (the devargs name before the first ','): EAL knows a
- * device by that name alone, whatever its arguments.
- */
-static bool
-same_device(const char *a, const char *b)
-{
-	size_t na = strcspn(a, ","), nb = strcspn(b, ",");
-
-	return strcmp(a, b) == 0 || (na == nb && strncmp(a, b, na) == 0);
-}
-
 /* The relay serving device 'spec' (a bond or a member); under relay_lock. */
 static struct relay *
 by_device(const char *spec)
@@ -287,10 +274,10 @@ by_device(const char *spec)
 	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
 		if (!relays[i].st.device)
 			continue;
-		if (same_device(relays[i].dev.name, spec))
+		if (vfwd_devspec_same(relays[i].dev.name, spec))
 			return &relays[i];
 		for (m = 0; m < relays[i].n_members; m++)
-			if (same_device(relays[i].members[m], spec))
+			if (vfwd_devspec_same(relays[i].members[m], spec))
 				return &relays[i];
 	}
 	return NULL;

@@ -107,10 +107,11 @@ serves(const struct mrelay *r, const char *spec)
 
 	if (!r->device)
 		return false;
-	if (strcmp(r->dev, spec) == 0)
+	/* The daemon's rule (relay.c), not a string comparison. */
+	if (vfwd_devspec_same(r->dev, spec))
 		return true;
 	for (i = 0; i < r->n_members; i++)
-		if (strcmp(r->members[i], spec) == 0)
+		if (vfwd_devspec_same(r->members[i], spec))
 			return true;
 	return false;
 }

@@ -2023,6 +2023,26 @@ test_vfio_bind_list(void **state)
 	}
 }
 
+/* A device's EAL name, and when two specs name the same device. */
+static void
+test_devspec_same(void **state)
+{
+	char name[16];
+
+	(void)state;
+	vfwd_devspec_name("net_af_packet0,iface=veth1", name, sizeof(name));
+	assert_string_equal(name, "net_af_packet0");
+	vfwd_devspec_name("0000:05:08.1", name, sizeof(name));
+	assert_string_equal(name, "0000:05:08.1");
+	vfwd_devspec_name("net_a_very_long_name_indeed,x=1", name, sizeof(name));
+	assert_string_equal(name, "net_a_very_long");
+	assert_true(vfwd_devspec_same("net_tap0,iface=a", "net_tap0,iface=b"));
+	assert_true(vfwd_devspec_same("net_tap0", "net_tap0,iface=b"));
+	assert_true(vfwd_devspec_same("0000:05:08.1", "0000:05:08.1"));
+	assert_false(vfwd_devspec_same("net_tap0", "net_tap01"));
+	assert_false(vfwd_devspec_same("net_tap1,iface=a", "net_tap0,iface=a"));
+}
+
 /* VIRTIOFWD_VF_PROFILES and --vf-profile: RELAY:PROFILE entries. */
 static void
 test_vf_profiles(void **state)
@@ -2228,6 +2248,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_vfio_bind_list),
 		cmocka_unit_test(test_dynamic_socket_dirs),
 		cmocka_unit_test(test_vf_profiles),
+		cmocka_unit_test(test_devspec_same),
 		cmocka_unit_test(test_start_script_knobs),
 		cmocka_unit_test(test_packaged_file),
 	};
