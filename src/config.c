@@ -566,19 +566,14 @@ check_uuid(const char *v, char *why, size_t len)
 static int
 check_ovsdb(const char *v, size_t size, char *why, size_t len)
 {
-	unsigned int a, b, c, d, port;
-	char tail;
+	struct vfwd_ovsdb_target t;
 	int r;
 
-	if (strncmp(v, "tcp:", 4) == 0) {
-		if (sscanf(v + 4, "%u.%u.%u.%u:%u%c", &a, &b, &c, &d, &port,
-			   &tail) != 5 || a > 255 || b > 255 || c > 255 ||
-		    d > 255 || port == 0 || port > 65535)
-			return vfwd_fail(why, len, "must be a socket path, "
-					 "unix:PATH or tcp:IPv4:PORT");
-	} else {
-		r = check_path(strncmp(v, "unix:", 5) == 0 ? v + 5 : v, size,
-			       why, len);
+	if (vfwd_parse_ovsdb_target(v, &t) != 0)
+		return vfwd_fail(why, len, "must be a socket path, unix:PATH or "
+				 "tcp:IPv4:PORT");
+	if (!t.tcp) {
+		r = check_path(t.path, size, why, len);
 		if (r < 0)
 			return r;
 	}

@@ -813,31 +813,23 @@ connect_to(int family, const struct sockaddr *sa, socklen_t len, bool *done)
 static int
 open_socket(bool *done)
 {
-	const char *t = mon.target;
+	struct vfwd_ovsdb_target t;
 
-	if (strncmp(t, "tcp:", 4) == 0) {
+	/* The configuration checked it with the same parser. */
+	if (vfwd_parse_ovsdb_target(mon.target, &t) != 0)
+		return -EINVAL;
+	if (t.tcp) {
 		struct sockaddr_in sa = { .sin_family = AF_INET };
-		char host[64];
-		unsigned int port;
-		const char *colon = strrchr(t + 4, ':');
 
-		if (colon == NULL || (size_t)(colon - (t + 4)) >= sizeof(host) ||
-		    sscanf(colon + 1, "%u", &port) != 1 || port > 65535)
-			return -EINVAL;
-		memcpy(host, t + 4, (size_t)(colon - (t + 4)));
-		host[colon - (t + 4)] = '\0';
-		if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
-			return -EINVAL;
-		sa.sin_port = htons((uint16_t)port);
+		sa.sin_addr.s_addr = t.addr;
+		sa.sin_port = htons(t.port);
 		return connect_to(AF_INET, (struct sockaddr *)&sa, sizeof(sa), done);
 	} else {
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
-		if (strncmp(t, "unix:", 5) == 0)
-			t += 5;
-		if (strlen(t) >= sizeof(sa.sun_path))
+		if (strlen(t.path) >= sizeof(sa.sun_path))
 			return -ENAMETOOLONG;
-		memcpy(sa.sun_path, t, strlen(t) + 1);
+		memcpy(sa.sun_path, t.path, strlen(t.path) + 1);
 		return connect_to(AF_UNIX, (struct sockaddr *)&sa, sizeof(sa), done);
 	}
 }

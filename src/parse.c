@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <wchar.h>
@@ -808,4 +809,35 @@ vfwd_devspec_same(const char *a, const char *b)
 	size_t na = strcspn(a, ","), nb = strcspn(b, ",");
 
 	return strcmp(a, b) == 0 || (na == nb && strncmp(a, b, na) == 0);
+}
+
+int
+vfwd_parse_ovsdb_target(const char *v, struct vfwd_ovsdb_target *t)
+{
+	char host[INET_ADDRSTRLEN];
+	const char *colon;
+	unsigned long port;
+	struct in_addr a;
+	char *end;
+
+	memset(t, 0, sizeof(*t));
+	if (strncmp(v, "tcp:", 4) != 0) {
+		t->path = strncmp(v, "unix:", 5) == 0 ? v + 5 : v;
+		return 0;
+	}
+	colon = strrchr(v + 4, ':');
+	if (colon == NULL || (size_t)(colon - (v + 4)) >= sizeof(host) ||
+	    colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	memcpy(host, v + 4, (size_t)(colon - (v + 4)));
+	host[colon - (v + 4)] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || port == 0 || port > 65535 ||
+	    inet_pton(AF_INET, host, &a) != 1)
+		return -EINVAL;
+	t->tcp = true;
+	t->addr = a.s_addr;
+	t->port = (uint16_t)port;
+	return 0;
 }

@@ -101,6 +101,23 @@ int vfwd_parse_pin(const char *s, struct vfwd_pin *pin,
 int vfwd_parse_devspec(const char *s, char *out, size_t outlen,
 		       char *err, size_t errlen);
 
+/* Where an ovsdb-server is, as ovsdb-server's --remote names it for a
+ * client: a unix socket path, or an IPv4 address and port. */
+struct vfwd_ovsdb_target {
+	bool tcp;
+	uint32_t addr;                 /* tcp: IPv4, network byte order */
+	uint16_t port;                 /* tcp: 1-65535 */
+	const char *path;              /* unix: into the parsed string */
+};
+
+/*
+ * Parses an OVSDB target: "tcp:A.B.C.D:PORT", "unix:PATH" or a PATH.
+ * The one reading of VIRTIOFWD_OVSDB_SOCK_PATH, for the configuration's
+ * check and the monitor's connect.  0, or -EINVAL (the path itself is
+ * not checked here).
+ */
+int vfwd_parse_ovsdb_target(const char *v, struct vfwd_ovsdb_target *t);
+
 /*
  * The EAL device name of device spec 'spec': its devargs name, the part
  * before the first ',' (EAL knows a device by that name alone, whatever
