@@ -240,6 +240,23 @@ class Daemon:
             check_sanitizers(self.proc.err)
 
 
+def devices(d):
+    """{relay: device} of daemon 'd''s relays that have a device (its
+    stats dump)."""
+    s = d.stats()
+    return {r: v["info"]["device"] for r, v in s.items()
+            if r != "workers" and v.get("info", {}).get("device", "-") != "-"}
+
+
+def two_worker_vars(**more):
+    """The variables of a daemon with two worker lcores on this 2-CPU
+    machine: EAL --lcores maps worker lcores 1 and 2 onto CPUs 1 and 0."""
+    v = {"VIRTIOFWD_CPU_MASK": "1,2",
+         "VIRTIOFWD_EAL_ARGS": " ".join(EAL_MEM) + " --lcores=0@0,1@1,2@0"}
+    v.update(more)
+    return v
+
+
 def remove_runtime_dir(prefix):
     """Removes DPDK's runtime directory of a process that has ended (EAL
     leaves /var/run/dpdk/<file-prefix> behind)."""

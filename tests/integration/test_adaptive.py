@@ -3,13 +3,10 @@
 traffic wakes it and none is lost, and the control side never waits for a
 sleeping worker.  Busy mode never sleeps."""
 
-import os
 import subprocess
 import time
 
-import pytest
-
-from harness import (CTL, EAL_MEM, Daemon, VethNs, receive_start, relay_up, send,
+from harness import (two_worker_vars, CTL, Daemon, VethNs, receive_start, relay_up, send,
                      vf_spec, vm_peer, wait_for, wire_peer)
 
 ADAPTIVE = {"VIRTIOFWD_POLL_MODE": "adaptive"}
@@ -122,8 +119,7 @@ def two_workers(sockdir, extra=None):
     """Two worker lcores on this 2-CPU machine (EAL --lcores maps worker
     lcores 1 and 2 onto CPUs 1 and 0)."""
     v = dict(ADAPTIVE)
-    v.update({"VIRTIOFWD_CPU_MASK": "1,2",
-              "VIRTIOFWD_EAL_ARGS": " ".join(EAL_MEM) + " --lcores=0@0,1@1,2@0"})
+    v.update(two_worker_vars())
     v.update(extra or {})
     return Daemon(sockdir, v)
 

@@ -11,15 +11,11 @@ import time
 
 import pytest
 
-from harness import CTL, EAL_MEM, Daemon, Pmd, Proc, wait_for
+from harness import two_worker_vars, CTL, Daemon, Pmd, Proc, wait_for
 
 
 def two_workers(sockdir, pins="--virtio-cpu=1:1,1;--virtio-cpu=2:1,1", **more):
-    v = {"VIRTIOFWD_CPU_MASK": "1,2",
-         "VIRTIOFWD_EAL_ARGS": " ".join(EAL_MEM) + " --lcores=0@0,1@1,2@0",
-         "VIRTIOFWD_CPU_PINS": pins}
-    v.update(more)
-    return Daemon(sockdir, v)
+    return Daemon(sockdir, two_worker_vars(VIRTIOFWD_CPU_PINS=pins, **more))
 
 
 def balance(d, *args, conf=True):

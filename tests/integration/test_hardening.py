@@ -27,6 +27,7 @@ import pytest
 import zmq
 
 from harness import Daemon, wait_for
+from test_ipc import ipc_daemon as ipc_daemon_of
 from test_ovsdb import port_args, ovs, wait_devices, wait_synced  # noqa: F401
 from test_protocol import pb, zreq  # noqa: F401
 
@@ -387,10 +388,8 @@ def test_port_control_flood_leaves_stats_answering(pb, reg, sockdir):  # noqa: F
 # ----------------------------------------------------------------------
 
 def ipc_daemon(reg, sockdir):
-    return reg.add(Daemon(sockdir, {"VIRTIOFWD_ZMQ_PORT_CONTROL_EP": "",
-                                    "VIRTIOFWD_IPC_PORT_CONTROL": "true",
-                                    "VIRTIOFWD_IPC_DIR": os.path.join(str(sockdir), "ipc"),
-                                    "VIRTIOFWD_EAL_ARGS": "--no-huge -m 1024 --no-pci"}))
+    # test_ipc's, with the memory of the 64 KiB file's relays.
+    return ipc_daemon_of(reg, sockdir, {"VIRTIOFWD_EAL_ARGS": "--no-huge -m 1024 --no-pci"})
 
 
 def drop(ipcdir, name, text):

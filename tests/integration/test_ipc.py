@@ -9,7 +9,7 @@ import os
 import stat
 import time
 
-from harness import (ZMQ_OVER_IPC_WARNING, Daemon, VethNs, port_control_warnings,
+from harness import (devices, ZMQ_OVER_IPC_WARNING, Daemon, VethNs, port_control_warnings,
                      receive_start, relay_up, run_daemon_expect_error, send, sh, vm_peer,
                      wait_for, wire_peer)
 
@@ -36,13 +36,6 @@ def ipc_daemon(reg, sockdir, extra=None, **kw):
     d = reg.add(Daemon(sockdir, ipc_vars(ipcdir, extra), **kw))
     d.ipcdir = ipcdir
     return d
-
-
-def devices(d):
-    """{relay: device} of the relays that have a device."""
-    s = d.stats()
-    return {r: v["info"]["device"] for r, v in s.items()
-            if r != "workers" and v.get("info", {}).get("device", "-") != "-"}
 
 
 def inode(path):

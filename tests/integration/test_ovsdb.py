@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from harness import (Daemon, Proc, VethNs, port_control_warnings, receive_start, relay_up,
+from harness import (devices, Daemon, Proc, VethNs, port_control_warnings, receive_start, relay_up,
                      send, vm_peer, wait_for, wire_peer)
 
 SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
@@ -119,13 +119,6 @@ def ovsd(reg, sockdir, ovs):
 # ----------------------------------------------------------------------
 # Looking at the daemon
 # ----------------------------------------------------------------------
-
-def devices(d):
-    """{relay: device} of the relays that have a device."""
-    s = d.stats()
-    return {r: v["info"]["device"] for r, v in s.items()
-            if r != "workers" and v.get("info", {}).get("device", "-") != "-"}
-
 
 def wait_devices(d, want, timeout=20, what=None):
     last = {}

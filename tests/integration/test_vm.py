@@ -111,7 +111,7 @@ def test_guest_restart_server_mode(reg, sockdir, guest_kit):
     print("test %.1f s" % (time.monotonic() - t0))
 
 
-def test_client_mode_daemon_restart(reg, sockdir, guest_kit):
+def test_guest_client_mode_daemon_restart(reg, sockdir, guest_kit):
     """Client mode: QEMU is the vhost-user server and the guest pings the
     namespace all along, while the daemon is stopped (SIGTERM) and killed
     (SIGKILL) and started again each time. QEMU keeps the guest's link,
