@@ -67,7 +67,8 @@ struct relay {
 	/* vring_lock.  The library reports the guest's queues before and
 	 * after new_device, so the masks carry the vhost device they
 	 * belong to.  Workers read the masks and the features without a
-	 * lock. */
+	 * lock: both are written only with atomic stores (set_masks()), and
+	 * read with atomic loads, also under the lock. */
 	uint64_t features;                     /* negotiated by the guest */
 	int mask_vid;
 	uint32_t q_enabled[VFWD_N_DIRS];       /* bit q: queue pair q */
@@ -106,6 +107,18 @@ static const struct rte_vhost_device_ops vhost_ops;
 /* ------------------------------------------------------------------ */
 
 static void relay_done(struct relay *r);
+
+/*
+ * Sets 'r''s guest queue masks, which workers read without a lock: every
+ * write of them is an atomic store, under vring_lock (so that a store
+ * computed from the old value loses nothing).
+ */
+static void
+set_masks(struct relay *r, uint32_t vf_to_vm, uint32_t vm_to_vf)
+{
+	__atomic_store_n(&r->q_enabled[VFWD_DIR_VF_TO_VM], vf_to_vm, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->q_enabled[VFWD_DIR_VM_TO_VF], vm_to_vf, __ATOMIC_RELAXED);
+}
 
 /* Applies 'ev' to 'r''s state; the caller holds relay_lock. */
 static int
@@ -194,8 +207,7 @@ drop_guest(struct relay *r)
 	/* Now no worker uses 'vid': the library may free it. */
 	pthread_mutex_lock(&vring_lock);
 	if (r->mask_vid == vid) {
-		__atomic_store_n(&r->q_enabled[VFWD_DIR_VF_TO_VM], 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&r->q_enabled[VFWD_DIR_VM_TO_VF], 0, __ATOMIC_RELAXED);
+		set_masks(r, 0, 0);
 		r->mask_vid = -1;
 	}
 	pthread_mutex_unlock(&vring_lock);
@@ -412,7 +424,7 @@ vfwd_relay_remove_socket(unsigned int id, char *err, size_t errlen)
 	}
 	pthread_mutex_lock(&vring_lock);
 	vfwd_relay_step(&r->st, VFWD_EV_SOCKET_CLOSED);
-	r->q_enabled[VFWD_DIR_VF_TO_VM] = r->q_enabled[VFWD_DIR_VM_TO_VF] = 0;
+	set_masks(r, 0, 0);
 	r->mask_vid = -1;
 	pthread_mutex_unlock(&vring_lock);
 	release_unused(r);
@@ -624,9 +636,11 @@ static void
 guest_info(struct relay *r, struct vfwd_relay_info *info)
 {
 	pthread_mutex_lock(&vring_lock);
-	info->rxq_enabled = r->q_enabled[VFWD_DIR_VF_TO_VM];
-	info->txq_enabled = r->q_enabled[VFWD_DIR_VM_TO_VF];
-	info->features = r->features;
+	info->rxq_enabled = __atomic_load_n(&r->q_enabled[VFWD_DIR_VF_TO_VM],
+					    __ATOMIC_RELAXED);
+	info->txq_enabled = __atomic_load_n(&r->q_enabled[VFWD_DIR_VM_TO_VF],
+					    __ATOMIC_RELAXED);
+	info->features = __atomic_load_n(&r->features, __ATOMIC_RELAXED);
 	info->dirty_logging = RTE_VHOST_NEED_LOG(r->features);
 	pthread_mutex_unlock(&vring_lock);
 }
@@ -811,7 +825,7 @@ on_new_device(int vid)
 	r->vid = vid;
 	__atomic_store_n(&r->features, features, __ATOMIC_RELAXED);
 	if (r->mask_vid != vid) {
-		r->q_enabled[VFWD_DIR_VF_TO_VM] = r->q_enabled[VFWD_DIR_VM_TO_VF] = 0;
+		set_masks(r, 0, 0);
 		r->mask_vid = vid;
 	}
 	pthread_mutex_unlock(&vring_lock);
@@ -858,7 +872,7 @@ on_vring_state_changed(int vid, uint16_t vring, int enable)
 	unsigned int q = vring / 2;
 	char path[PATH_MAX];
 	struct relay *r;
-	uint32_t *mask;
+	uint32_t *mask, old;
 
 	if (vid_path(vid, path, sizeof(path)) != 0)
 		return -1;
@@ -875,14 +889,15 @@ on_vring_state_changed(int vid, uint16_t vring, int enable)
 		/* A new connection: the old guest's queues mean nothing. */
 		if (r->st.guest && r->vid != vid)
 			goto out;
-		r->q_enabled[VFWD_DIR_VF_TO_VM] = r->q_enabled[VFWD_DIR_VM_TO_VF] = 0;
+		set_masks(r, 0, 0);
 		r->mask_vid = vid;
 	}
 	/* Even vrings are guest RX queues, fed by the VF-to-VM direction. */
 	mask = &r->q_enabled[vring % 2 == 0 ? VFWD_DIR_VF_TO_VM : VFWD_DIR_VM_TO_VF];
 	/* Workers pick the new mask up on their next poll; the library
 	 * itself refuses work on a disabled ring, so no wait is needed. */
-	__atomic_store_n(mask, enable ? (*mask | 1u << q) : (*mask & ~(1u << q)),
+	old = __atomic_load_n(mask, __ATOMIC_RELAXED);
+	__atomic_store_n(mask, enable ? (old | 1u << q) : (old & ~(1u << q)),
 			 __ATOMIC_RELAXED);
 	VLOG_DBG("relay %u: guest %s queue %u %s", r->id,
 		 vring % 2 == 0 ? "RX" : "TX", q, enable ? "enabled" : "disabled");
