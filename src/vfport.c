@@ -585,6 +585,23 @@ read_link(const struct nlmsghdr *h, void *arg)
 }
 
 /* Is the id one that vfwd_vf_find filled? */
+/* Starts request 'type' (RTM_GETLINK, RTM_SETLINK) about the link of
+ * 'ifindex' in 'buf', acknowledged, with the next sequence number. */
+static struct nlmsghdr *
+link_request(void *buf, uint16_t type, int ifindex)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = next_seq();
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	return nlh;
+}
+
 static int
 check_id(const struct vfwd_vf_id *id, char *err, size_t errlen)
 {
@@ -628,7 +645,6 @@ vfwd_vf_read(const struct vfwd_vf_id *id, struct vfwd_vf_settings *out,
 	_Alignas(struct nlmsghdr) char req[REQUEST_MAX];
 	struct vf_search s = { .id = id, .out = out };
 	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	struct verdict v;
 	char text[sizeof(v.text) + 64];
 	const char *what = "";
@@ -641,13 +657,7 @@ vfwd_vf_read(const struct vfwd_vf_id *id, struct vfwd_vf_settings *out,
 	if (rc != 0)
 		return rc;
 
-	nlh = mnl_nlmsg_put_header(req);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = next_seq();
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = id->pf_ifindex;
+	nlh = link_request(req, RTM_GETLINK, id->pf_ifindex);
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK,
 			 RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS);
 
@@ -776,7 +786,6 @@ vfwd_vf_set(const struct vfwd_vf_id *id, uint32_t what,
 	_Alignas(struct nlmsghdr) char reply[SETLINK_REPLY_MAX];
 	struct nlattr *list, *info;
 	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	struct verdict v;
 	char text[sizeof(v.text) + 64];
 	const char *name = setting_name(what), *why = "";
@@ -797,13 +806,7 @@ vfwd_vf_set(const struct vfwd_vf_id *id, uint32_t what,
 		return -EINVAL;
 	}
 
-	nlh = mnl_nlmsg_put_header(req);
-	nlh->nlmsg_type = RTM_SETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = next_seq();
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = id->pf_ifindex;
+	nlh = link_request(req, RTM_SETLINK, id->pf_ifindex);
 	list = mnl_attr_nest_start(nlh, IFLA_VFINFO_LIST);
 	info = mnl_attr_nest_start(nlh, IFLA_VF_INFO);
 	put_setting(nlh, what, id->vf_index, s);

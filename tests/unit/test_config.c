@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "unit.h"
 #include "config.h"
 #include "config_table.h"
 
@@ -50,12 +51,6 @@ void vfwd_config_notice(const char *fmt, ...)
 }
 
 static char err[VFWD_ERR_MAX];
-
-#define assert_contains(haystack, needle) do {                          \
-	if (!strstr((haystack), (needle)))                              \
-		fail_msg("'%s' does not contain '%s'", (haystack),      \
-			 (needle));                                     \
-} while (0)
 
 /* Loads 'text' on top of the defaults; returns what the loader did. */
 static int

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "unit.h"
 #include "config.h"
 #include "sysfs_tree.h"
 #include "ifmap.h"
@@ -33,12 +34,6 @@ void vfwd_config_warn(const char *fmt, ...)
 #define VF3 "0000:05:00.4"
 #define VF4 "0000:05:00.5"
 #define NIC "0000:06:00.0"
-
-#define assert_contains(haystack, needle) do {                          \
-	if (!strstr((haystack), (needle)))                              \
-		fail_msg("'%s' does not contain '%s'", (haystack),      \
-			 (needle));                                     \
-} while (0)
 
 /* ---- building the tree ---- */
 

@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
 #include "parse.h"
 #include "sockpath.h"
 
@@ -32,12 +33,6 @@
 static char err[VFWD_ERR_MAX];
 static char scratch[64];
 static struct vfwd_sock_owners owners;
-
-#define assert_contains(haystack, needle) do {                          \
-	if (!strstr((haystack), (needle)))                              \
-		fail_msg("'%s' does not contain '%s'", (haystack),      \
-			 (needle));                                     \
-} while (0)
 
 /* "<scratch>/<name>" in a static buffer (one at a time). */
 static const char *

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "unit.h"
 #include "config.h"
 #include "sysfs_tree.h"
 #include "vfio_bind.h"
@@ -42,12 +43,6 @@ void vfwd_config_notice(const char *fmt, ...)
 {
 	(void)fmt;
 }
-
-#define assert_contains(haystack, needle) do {                          \
-	if (!strstr((haystack), (needle)))                              \
-		fail_msg("'%s' does not contain '%s'", (haystack),      \
-			 (needle));                                     \
-} while (0)
 
 /* The PF behind ens3 and its VFs; virtfn10 has the lowest address. */
 #define PF "0000:05:00.0"

@@ -47,15 +47,10 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include "unit.h"
 #include "parse.h"
 #include "sysfs_tree.h"
 #include "vfport.h"
-
-#define assert_contains(haystack, needle) do {                          \
-	if (!strstr((haystack), (needle)))                              \
-		fail_msg("'%s' does not contain '%s'", (haystack),      \
-			 (needle));                                     \
-} while (0)
 
 /* ---- the fake sysfs tree ---- */
 
