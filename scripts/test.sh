@@ -17,10 +17,30 @@ set -u
 vfwd_need_root "$@"
 cd "$VFWD_ROOT"
 
+# Each phase's name and when it began, for the timing table at the end.
+phases=()
+phase_start=()
+phase() { # text
+	echo "==> $1"
+	phases+=("${1%% (*}")
+	phase_start+=("$SECONDS")
+}
+phase_table() {
+	local i end n=${#phases[@]}
+	echo "time per phase (s):"
+	for ((i = 0; i < n; i++)); do
+		end=$SECONDS
+		[ $((i + 1)) -lt "$n" ] && end=${phase_start[$((i + 1))]}
+		printf '  %5d  %s\n' $((end - phase_start[i])) "${phases[$i]}"
+	done
+	printf '  %5d  %s\n' "$SECONDS" "in all"
+}
+
+phase "installing what is missing"
 vfwd_install_deps || exit 1
-echo "==> building (build/, -Werror)"
+phase "building (build/, -Werror)"
 vfwd_build build || exit 1
-echo "==> building with ASan/UBSan (build-asan/)"
+phase "building with ASan/UBSan (build-asan/)"
 vfwd_build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dbuildtype=debug || exit 1
 
@@ -38,19 +58,19 @@ count() { # status name
 # runs at nice 19 beside the tests below, which mostly wait on peers, and
 # is waited for before the 64-relay tests.
 dpdk_log=$(mktemp)
-echo "==> DPDK with more ports (scripts/build-dpdk.sh, cached per machine), in the background: $dpdk_log"
+phase "DPDK with more ports (scripts/build-dpdk.sh, cached per machine), in the background: $dpdk_log"
 setsid bash scripts/build-dpdk.sh >"$dpdk_log.prefix" 2>"$dpdk_log" &
 dpdk_pid=$!
 
-echo "==> unit tests"
+phase "unit tests"
 meson test -C build --print-errorlogs --suite unit
 count $? "unit tests"
-echo "==> unit tests under ASan/UBSan"
+phase "unit tests under ASan/UBSan"
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --print-errorlogs --suite unit
 count $? "unit tests (ASan/UBSan)"
 
-echo "==> fuzz targets, ${VFWD_FUZZ_SECONDS:-20} s each (scripts/fuzz.sh)"
+phase "fuzz targets, ${VFWD_FUZZ_SECONDS:-20} s each (scripts/fuzz.sh)"
 bash scripts/fuzz.sh -t "${VFWD_FUZZ_SECONDS:-20}"
 count $? "fuzz targets"
 
@@ -81,9 +101,9 @@ pytests() { # test-dir build-dir pytest-args...
 	fi
 }
 
-echo "==> integration tests"
+phase "integration tests"
 pytests tests/integration build "$@"
-echo "==> integration tests again, daemon built with ASan/UBSan"
+phase "integration tests again, daemon built with ASan/UBSan"
 # The real-VF tests (an L1 guest with an emulated SR-IOV NIC) and the
 # libvirt tests (a private libvirtd, its domains and their migration) run once,
 # with the normal build, in the run above.
@@ -92,13 +112,13 @@ pytests tests/integration build-asan --ignore=test_realvf.py --ignore=test_libvi
 # real systemd, in a QEMU guest (tests/packaging/test_package.py).  Once:
 # it builds its own daemon.  Not with -k: that selects integration tests.
 if [ $# = 0 ]; then
-	echo "==> package tests: Debian package, systemd guest"
+	phase "package tests: Debian package, systemd guest"
 	t0=$SECONDS
 	pytests tests/packaging build -rs
 	echo "package tests: $((SECONDS - t0)) s"
 fi
 
-echo "==> waiting for the DPDK with more ports"
+phase "waiting for the DPDK with more ports"
 dpdk64=
 if wait "$dpdk_pid"; then
 	dpdk64=$(cat "$dpdk_log.prefix")
@@ -106,11 +126,11 @@ fi
 dpdk_pid=
 cat "$dpdk_log"
 if [ -n "$dpdk64" ]; then
-	echo "==> building against it (build-64/, DPDK linked statically)"
+	phase "building against it (build-64/, DPDK linked statically)"
 	vfwd_build_64 "$dpdk64" || dpdk64=
 fi
 if [ -n "$dpdk64" ]; then
-	echo "==> 64-relay tests: build-64/ and its dpdk-testpmd ($dpdk64)"
+	phase "64-relay tests: build-64/ and its dpdk-testpmd ($dpdk64)"
 	VFWD_TESTPMD=$dpdk64/bin/dpdk-testpmd pytests tests/integration build-64 test_ports64.py "$@"
 else
 	count 1 "the build with more DPDK ports (scripts/build-dpdk.sh, build-64/)"
@@ -134,5 +154,6 @@ if [ -s "$skips" ]; then
 	fi
 fi
 echo
+phase_table
 echo "summary: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
