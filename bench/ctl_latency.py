@@ -37,6 +37,7 @@ It prints, per situation: requests, p50, p99 and max in ms, and timeouts
 import argparse
 import os
 import random
+import shutil
 import socket
 import sys
 import tempfile
@@ -55,8 +56,13 @@ SITUATIONS = ["idle", "portctl", "ovsdb-stall", "ovsdb-noacc", "ipc-64k", "ipc-2
 
 def proto():
     from test_protocol import _protoc
-    return _protoc(os.path.join(REPO, "proto", "virtioforwarder.proto"),
-                   tempfile.mkdtemp(), "vfwd_bench_pb2")
+    out = tempfile.mkdtemp(prefix="vfwd-bench-pb-")
+    try:
+        return _protoc(os.path.join(REPO, "proto", "virtioforwarder.proto"), out,
+                       "vfwd_bench_pb2")
+    finally:
+        # The module is loaded: its file is not needed any more.
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def request(endpoint, data, timeout):
@@ -301,6 +307,7 @@ def run(situation, build, seconds, pb):
     finally:
         stop.join()
         reg.cleanup()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def stall_server(srv, stop):
