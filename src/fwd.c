@@ -353,10 +353,8 @@ drop_spoofed(struct vfwd_unit *u, struct rte_mbuf **pkts, unsigned int n,
 	struct rte_ether_addr own;
 	unsigned int i, kept = 0;
 	uint64_t dropped = 0;
-	int b;
 
-	for (b = RTE_ETHER_ADDR_LEN - 1; b >= 0; b--, slot >>= 8)
-		own.addr_bytes[b] = (uint8_t)slot;
+	vfwd_mac_unpack(slot, own.addr_bytes);
 	for (i = 0; i < n; i++) {
 		const struct rte_ether_hdr *eh;
 
@@ -387,16 +385,14 @@ static __rte_noinline void
 learn_mac(uint16_t id, const struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eh;
-	uint64_t old, mac = 0;
-	unsigned int i;
+	uint64_t old, mac;
 
 	if (rte_pktmbuf_data_len(m) < sizeof(*eh))
 		return;
 	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	if (!rte_is_valid_assigned_ether_addr(&eh->src_addr))
 		return;
-	for (i = 0; i < RTE_ETHER_ADDR_LEN; i++)
-		mac = mac << 8 | eh->src_addr.addr_bytes[i];
+	mac = vfwd_mac_pack(eh->src_addr.addr_bytes);
 	old = __atomic_load_n(&vfwd_learned_mac[id], __ATOMIC_RELAXED);
 	if ((old & (VFWD_LEARN_SEEN | VFWD_LEARN_MAC)) == (VFWD_LEARN_SEEN | mac))
 		return;

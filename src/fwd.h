@@ -84,6 +84,29 @@ vfwd_ctr_add(uint64_t *c, uint64_t n)
  * control thread reads the slots on its tick.  One load and branch per
  * burst when off.
  */
+/* A MAC address as the slots below hold it: bits 0-47, its first byte
+ * highest. */
+static inline uint64_t
+vfwd_mac_pack(const uint8_t mac[6])
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		v = v << 8 | mac[i];
+	return v;
+}
+
+/* The MAC address of bits 0-47 of 'v' (vfwd_mac_pack() undone). */
+static inline void
+vfwd_mac_unpack(uint64_t v, uint8_t mac[6])
+{
+	int i;
+
+	for (i = 5; i >= 0; i--, v >>= 8)
+		mac[i] = (uint8_t)v;
+}
+
 #define VFWD_LEARN_ON   (1ULL << 63)
 #define VFWD_LEARN_SEEN (1ULL << 62)
 #define VFWD_LEARN_MAC  ((1ULL << 48) - 1)

@@ -94,7 +94,6 @@ static bool
 wanted_mac(unsigned int id, const struct relay_prof *rp, uint8_t mac[6])
 {
 	uint64_t slot;
-	int i;
 
 	if (!(rp->p.given & VFWD_VFP_MAC))
 		return false;
@@ -105,8 +104,7 @@ wanted_mac(unsigned int id, const struct relay_prof *rp, uint8_t mac[6])
 	slot = __atomic_load_n(&vfwd_learned_mac[id], __ATOMIC_ACQUIRE);
 	if (!(slot & VFWD_LEARN_SEEN))
 		return false;
-	for (i = 5; i >= 0; i--, slot >>= 8)
-		mac[i] = (uint8_t)slot;
+	vfwd_mac_unpack(slot, mac);
 	return true;
 }
 
@@ -269,14 +267,10 @@ static void
 set_spoof(unsigned int id, const struct vfwd_vf_profile *p)
 {
 	uint64_t slot = 0;
-	int i;
 
 	if ((p->given & VFWD_VFP_MAC) && !p->mac_learn &&
-	    (p->given & VFWD_VFP_SPOOFCHK) && p->spoofchk) {
-		for (i = 0; i < 6; i++)
-			slot = slot << 8 | p->mac[i];
-		slot |= VFWD_SPOOF_ON;
-	}
+	    (p->given & VFWD_VFP_SPOOFCHK) && p->spoofchk)
+		slot = VFWD_SPOOF_ON | vfwd_mac_pack(p->mac);
 	__atomic_store_n(&vfwd_spoof_mac[id], slot, __ATOMIC_RELEASE);
 }
 
@@ -491,7 +485,6 @@ vfwd_profile_info(unsigned int id, struct vfwd_profile_info *info)
 {
 	uint64_t slot;
 	uint8_t mac[6];
-	int i;
 
 	memset(info, 0, sizeof(*info));
 	if (id >= VFWD_MAX_RELAYS)
@@ -501,8 +494,7 @@ vfwd_profile_info(unsigned int id, struct vfwd_profile_info *info)
 	pthread_mutex_unlock(&shown_lock);
 	slot = __atomic_load_n(&vfwd_learned_mac[id], __ATOMIC_ACQUIRE);
 	if (slot & VFWD_LEARN_SEEN) {
-		for (i = 5; i >= 0; i--, slot >>= 8)
-			mac[i] = (uint8_t)slot;
+		vfwd_mac_unpack(slot, mac);
 		mac_text(mac, info->learned_mac);
 	}
 }
