@@ -120,19 +120,39 @@ set_masks(struct relay *r, uint32_t vf_to_vm, uint32_t vm_to_vf)
 	__atomic_store_n(&r->q_enabled[VFWD_DIR_VM_TO_VF], vm_to_vf, __ATOMIC_RELAXED);
 }
 
-/* Applies 'ev' to 'r''s state; the caller holds relay_lock. */
+/*
+ * Applies 'ev' to 'r''s state: the only caller of vfwd_relay_step().  The
+ * caller holds relay_lock and vring_lock (the state is a "both" field),
+ * and changes the other "both" fields that go with the event before it
+ * lets go of vring_lock.
+ *
+ * 'valid' says that the caller's own bookkeeping makes the event valid, so
+ * that a refusal means the relay's state is wrong: that is logged as an
+ * error (the relay keeps the state it had) rather than passed over.  Other
+ * refusals are the callers' to report, and are logged at debug level.
+ */
 static int
-step(struct relay *r, enum vfwd_relay_event ev)
+step_locked(struct relay *r, enum vfwd_relay_event ev, bool valid)
+{
+	int rc = vfwd_relay_step(&r->st, ev);
+
+	if (rc != 0)
+		vfwd_log(valid ? LOG_ERR : LOG_DEBUG, "relay %u: %s refused in socket "
+		     "state %s%s: %s", r->id, vfwd_relay_event_name(ev),
+		     vfwd_sock_state_name(r->st.sock),
+		     r->st.guest ? " with a guest" : "", strerror(-rc));
+	return rc;
+}
+
+/* step_locked(), taking vring_lock; the caller holds relay_lock. */
+static int
+step(struct relay *r, enum vfwd_relay_event ev, bool valid)
 {
 	int rc;
 
 	pthread_mutex_lock(&vring_lock);
-	rc = vfwd_relay_step(&r->st, ev);
+	rc = step_locked(r, ev, valid);
 	pthread_mutex_unlock(&vring_lock);
-	if (rc != 0)
-		VLOG_DBG("relay %u: %s refused in socket state %s: %s", r->id,
-			 vfwd_relay_event_name(ev), vfwd_sock_state_name(r->st.sock),
-			 strerror(-rc));
 	return rc;
 }
 
@@ -200,7 +220,10 @@ drop_guest(struct relay *r)
 	int vid = r->vid;
 
 	pthread_mutex_lock(&vring_lock);
-	vfwd_relay_step(&r->st, VFWD_EV_GUEST_DOWN);
+	if (step_locked(r, VFWD_EV_GUEST_DOWN, true) != 0) {
+		pthread_mutex_unlock(&vring_lock);
+		return;
+	}
 	r->vid = -1;
 	pthread_mutex_unlock(&vring_lock);
 	sync_dataplane(r);
@@ -361,18 +384,17 @@ vfwd_relay_add_socket(unsigned int id, const char *path, char *err, size_t errle
 	pthread_mutex_lock(&relay_lock);
 	r = &relays[id];
 	other = by_path(path);
-	if (r->st.sock != VFWD_SOCK_NONE) {
-		ERR("relay %u: already has socket %s", id, r->path);
-		rc = -EEXIST;
-	} else if (other != NULL) {
+	pthread_mutex_lock(&vring_lock);
+	if (other != NULL && other != r) {
 		ERR("%s: already the socket of relay %u", path, other->id);
 		rc = -EEXIST;
+	} else if (step_locked(r, VFWD_EV_SOCKET_ADD, false) != 0) {
+		ERR("relay %u: already has socket %s", id, r->path);
+		rc = -EEXIST;
 	} else {
-		pthread_mutex_lock(&vring_lock);
-		vfwd_relay_step(&r->st, VFWD_EV_SOCKET_ADD);
 		snprintf(r->path, sizeof(r->path), "%s", path);
-		pthread_mutex_unlock(&vring_lock);
 	}
+	pthread_mutex_unlock(&vring_lock);
 	relay_done(r);
 	if (rc != 0)
 		return rc;
@@ -383,11 +405,11 @@ vfwd_relay_add_socket(unsigned int id, const char *path, char *err, size_t errle
 
 	pthread_mutex_lock(&relay_lock);
 	if (rc == 0) {
-		step(r, VFWD_EV_SOCKET_OPENED);
+		step(r, VFWD_EV_SOCKET_OPENED, true);
 	} else {
 		if (r->st.guest)
 			drop_guest(r);
-		step(r, VFWD_EV_SOCKET_FAILED);
+		step(r, VFWD_EV_SOCKET_FAILED, true);
 		release_unused(r);
 	}
 	relay_done(r);
@@ -406,7 +428,7 @@ vfwd_relay_remove_socket(unsigned int id, char *err, size_t errlen)
 		return rc;
 	pthread_mutex_lock(&relay_lock);
 	r = &relays[id];
-	if (step(r, VFWD_EV_SOCKET_REMOVE) != 0) {
+	if (step(r, VFWD_EV_SOCKET_REMOVE, false) != 0) {
 		ERR("relay %u: has no socket", id);
 		pthread_mutex_unlock(&relay_lock);
 		return -ENOENT;
@@ -423,9 +445,10 @@ vfwd_relay_remove_socket(unsigned int id, char *err, size_t errlen)
 		drop_guest(r);
 	}
 	pthread_mutex_lock(&vring_lock);
-	vfwd_relay_step(&r->st, VFWD_EV_SOCKET_CLOSED);
-	set_masks(r, 0, 0);
-	r->mask_vid = -1;
+	if (step_locked(r, VFWD_EV_SOCKET_CLOSED, true) == 0) {
+		set_masks(r, 0, 0);
+		r->mask_vid = -1;
+	}
 	pthread_mutex_unlock(&vring_lock);
 	release_unused(r);
 	relay_done(r);
@@ -471,6 +494,8 @@ attach(unsigned int id, const struct attach_req *req, char *err, size_t errlen)
 	other = by_device(req->name);
 	for (i = 0; req->bond && other == NULL && i < req->n_members; i++)
 		other = by_device(req->members[i]);
+	/* Asked before the probe, which takes long and which a refusal
+	 * would have to undo; step() below confirms it. */
 	if (r->st.device) {
 		ERR("relay %u: already has device %s", id, r->dev.name);
 		rc = -EEXIST;
@@ -502,7 +527,11 @@ attach(unsigned int id, const struct attach_req *req, char *err, size_t errlen)
 	rc = vfwd_device_start(&dev, pool, err, errlen);
 	if (rc != 0)
 		goto fail_dev;
-	step(r, VFWD_EV_DEVICE_ATTACH);
+	/* Checked above, under the same hold of relay_lock. */
+	if (step(r, VFWD_EV_DEVICE_ATTACH, true) != 0) {
+		rc = -EEXIST;
+		goto fail_dev;
+	}
 	r->dev = dev;
 	r->n_members = req->bond ? req->n_members : 0;
 	for (i = 0; i < r->n_members; i++)
@@ -556,7 +585,7 @@ vfwd_relay_detach(unsigned int id, char *err, size_t errlen)
 		return rc;
 	pthread_mutex_lock(&relay_lock);
 	r = &relays[id];
-	if (step(r, VFWD_EV_DEVICE_DETACH) != 0) {
+	if (step(r, VFWD_EV_DEVICE_DETACH, false) != 0) {
 		ERR("relay %u: has no device", id);
 		rc = -ENOENT;
 		goto out;
@@ -781,11 +810,15 @@ guest_notifications_off(const struct relay *r, int vid, uint64_t features)
 			VLOG_DBG("relay %u: vring %u: notifications stay on", r->id, q);
 }
 
-/* A guest finished negotiating: give it buffers, then publish it. */
+/*
+ * A guest finished negotiating: give it buffers, then publish it.  Its
+ * state changes first, so that the table alone decides whether it may
+ * come; a guest that then gets no buffers is taken down again before any
+ * worker saw it.
+ */
 static int
 on_new_device(int vid)
 {
-	struct vfwd_relay_state next;
 	char path[PATH_MAX];
 	uint64_t features = 0;
 	struct relay *r;
@@ -793,42 +826,45 @@ on_new_device(int vid)
 
 	if (vid_path(vid, path, sizeof(path)) != 0)
 		return -1;
+	if (rte_vhost_get_negotiated_features(vid, &features) != 0) {
+		VLOG_ERR_RL("%s: cannot read the features the guest negotiated; "
+			    "refusing it", path);
+		return -1;
+	}
 	pthread_mutex_lock(&relay_lock);
 	r = by_path(path);
 	if (r == NULL) {
 		VLOG_WARN_RL("%s: guest connected to a socket no relay owns", path);
 		goto out;
 	}
-	next = r->st;
-	switch (vfwd_relay_step(&next, VFWD_EV_GUEST_UP)) {
+	pthread_mutex_lock(&vring_lock);
+	switch (step_locked(r, VFWD_EV_GUEST_UP, false)) {
 	case 0:
+		r->vid = vid;
+		__atomic_store_n(&r->features, features, __ATOMIC_RELAXED);
+		if (r->mask_vid != vid) {
+			set_masks(r, 0, 0);
+			r->mask_vid = vid;
+		}
+		pthread_mutex_unlock(&vring_lock);
 		break;
 	case -EEXIST:
+		pthread_mutex_unlock(&vring_lock);
 		VLOG_ERR_RL("relay %u: a second guest connected to %s while the first "
 			 "is still there; refusing it", r->id, path);
 		goto out;
 	default:
+		pthread_mutex_unlock(&vring_lock);
 		VLOG_WARN_RL("relay %u: guest connected to %s while the socket is "
 			  "closing; refusing it", r->id, path);
 		goto out;
 	}
-	if (rte_vhost_get_negotiated_features(vid, &features) != 0) {
-		VLOG_ERR_RL("relay %u: cannot read the features the guest on %s "
-			 "negotiated; refusing it", r->id, path);
-		goto out;
-	}
 	r->vm_numa = rte_vhost_get_numa_node(vid);
-	if (relay_pool(r, r->vm_numa, 0) == NULL)
+	if (relay_pool(r, r->vm_numa, 0) == NULL) {
+		drop_guest(r);
+		release_unused(r);
 		goto out;
-	pthread_mutex_lock(&vring_lock);
-	r->st = next;
-	r->vid = vid;
-	__atomic_store_n(&r->features, features, __ATOMIC_RELAXED);
-	if (r->mask_vid != vid) {
-		set_masks(r, 0, 0);
-		r->mask_vid = vid;
 	}
-	pthread_mutex_unlock(&vring_lock);
 	guest_notifications_off(r, vid, features);
 	sync_dataplane(r);
 	VLOG_INFO("relay %u: guest connected on %s (vhost device %d, %u queue "
