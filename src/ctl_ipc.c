@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -607,7 +608,7 @@ vfwd_ctl_ipc_open(const char *dir, char *err, size_t errlen)
 	VLOG_INFO("IPC port control: watching %s", dir);
 	/* Files that arrived while the daemon was down: run by the loop. */
 	queue.rescan = true;
-	return ifd;
+	return 0;
 }
 
 /*
@@ -657,8 +658,9 @@ rewatch(void)
 			    parent_dir);
 }
 
-void
-vfwd_ctl_ipc_serve(void)
+/* Queues the command files the inotify fd reported. */
+static void
+ipc_serve(void)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool lost = false, retry = false;
@@ -696,16 +698,18 @@ vfwd_ctl_ipc_serve(void)
 	}
 }
 
-bool
-vfwd_ctl_ipc_busy(void)
+/* Is there work left for ipc_work()? */
+static bool
+ipc_busy(void)
 {
 	/* Not while a line runs on the operations thread: its end wakes
 	 * the loop (ctl_ops.h). */
 	return !job.waiting && (job.active || queue.len > 0 || queue.rescan);
 }
 
-void
-vfwd_ctl_ipc_work(void)
+/* Runs queued command files, a slice's worth of lines. */
+static void
+ipc_work(void)
 {
 	struct vfwd_slice sl;
 
@@ -736,6 +740,34 @@ vfwd_ctl_ipc_work(void)
 		sl.done++;
 	}
 }
+
+static void
+ipc_fill(struct vfwd_pollset *ps)
+{
+	if (ifd >= 0)
+		vfwd_pollset_add_fd(ps, ifd, POLLIN);
+}
+
+static int
+ipc_timeout_ms(void)
+{
+	return ipc_busy() ? 0 : -1;
+}
+
+static void
+ipc_run(struct vfwd_pollset *ps)
+{
+	if (vfwd_pollset_revents(ps, 0) & POLLIN)
+		ipc_serve();
+	ipc_work();
+}
+
+const struct vfwd_ctl_source vfwd_ctl_ipc_source = {
+	.name = "IPC port control",
+	.fill = ipc_fill,
+	.timeout_ms = ipc_timeout_ms,
+	.run = ipc_run,
+};
 
 void
 vfwd_ctl_ipc_close(void)

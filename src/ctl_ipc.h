@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "ctl_source.h"
 
 /* Default directory of the command files. */
 #define VFWD_IPC_DIR "/var/run/virtio-forwarder/ipc"
@@ -37,20 +38,17 @@
 
 /*
  * Creates the directory 'dir' (root-only, 0700) if needed and starts
- * watching it; files already there are processed at once.  Returns the
- * inotify fd to poll, or a negative errno.  Files already there are
- * queued; vfwd_ctl_ipc_work() runs them.
+ * watching it.  Returns 0 or a negative errno.  Files already there are
+ * queued; the control loop's vfwd_ctl_ipc_source runs them.
  */
 int vfwd_ctl_ipc_open(const char *dir, char *err, size_t errlen);
 
-/* Queues the command files the inotify fd reported. */
-void vfwd_ctl_ipc_serve(void);
-
-/* Is there work left for vfwd_ctl_ipc_work()? */
-bool vfwd_ctl_ipc_busy(void);
-
-/* Runs queued command files, a slice's worth of lines. */
-void vfwd_ctl_ipc_work(void);
+/*
+ * The control loop's IPC source (ctl_source.h): queues the command files
+ * inotify reports, and runs queued ones a slice's worth of lines per pass
+ * (asking for no wait while it has more).
+ */
+extern const struct vfwd_ctl_source vfwd_ctl_ipc_source;
 
 /* Stops watching; a file half run is answered with what was done.  Call
  * after vfwd_ops_stop(): a line on the operations thread writes to it. */

@@ -4,6 +4,7 @@
  * eventfd that tells the control loop something came out.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
@@ -78,7 +79,7 @@ vfwd_ops_start(void)
 		return -rc;
 	}
 	ops.started = true;
-	return ops.efd;
+	return 0;
 }
 
 bool
@@ -126,6 +127,26 @@ vfwd_ops_complete(void)
 		op->done(op);
 	}
 }
+
+static void
+ops_fill(struct vfwd_pollset *ps)
+{
+	if (ops.efd >= 0)
+		vfwd_pollset_add_fd(ps, ops.efd, POLLIN);
+}
+
+static void
+ops_run(struct vfwd_pollset *ps)
+{
+	if (vfwd_pollset_revents(ps, 0) & POLLIN)
+		vfwd_ops_complete();
+}
+
+const struct vfwd_ctl_source vfwd_ops_source = {
+	.name = "finished operations",
+	.fill = ops_fill,
+	.run = ops_run,
+};
 
 void
 vfwd_ops_stop(void)

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <sys/queue.h>
 
+#include "ctl_source.h"
+
 /* One operation; embed it in what the operation needs. */
 struct vfwd_op {
 	void (*run)(struct vfwd_op *op);    /* on the operations thread */
@@ -25,8 +27,9 @@ struct vfwd_op {
 	STAILQ_ENTRY(vfwd_op) link;
 };
 
-/* Starts the operations thread; returns the descriptor the control loop
- * polls for finished operations (then vfwd_ops_complete()), or -errno. */
+/* Starts the operations thread; returns 0 or -errno.  The control loop
+ * then serves vfwd_ops_source, which runs the done() of each finished
+ * operation. */
 int vfwd_ops_start(void);
 
 /* Whether the thread runs (operations can be submitted). */
@@ -45,6 +48,9 @@ bool vfwd_ops_do(struct vfwd_op *op);
 
 /* Runs done() of every finished operation, in order; control thread. */
 void vfwd_ops_complete(void);
+
+/* The control loop's source of finished operations (ctl_source.h). */
+extern const struct vfwd_ctl_source vfwd_ops_source;
 
 /* Waits for the queued operations to run, runs their done(), and ends
  * the thread.  Control thread, before what the operations use goes. */

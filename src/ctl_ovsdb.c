@@ -1206,3 +1206,31 @@ vfwd_ovsdb_stop(void)
 	mon.in_len = mon.in_cap = 0;
 	mon.out_off = mon.out_len = mon.out_cap = 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* The control loop's source                                           */
+/* ------------------------------------------------------------------ */
+
+static void
+ovsdb_fill(struct vfwd_pollset *ps)
+{
+	short events;
+	int fd = vfwd_ovsdb_fd(&events);
+
+	if (fd >= 0)
+		vfwd_pollset_add_fd(ps, fd, events);
+}
+
+static void
+ovsdb_run(struct vfwd_pollset *ps)
+{
+	/* Run without an event too: timeouts, reconnection, a slice left. */
+	vfwd_ovsdb_run(vfwd_pollset_revents(ps, 0));
+}
+
+const struct vfwd_ctl_source vfwd_ovsdb_source = {
+	.name = "OVSDB monitor",
+	.fill = ovsdb_fill,
+	.timeout_ms = vfwd_ovsdb_timeout_ms,
+	.run = ovsdb_run,
+};

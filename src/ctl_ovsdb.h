@@ -27,6 +27,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ctl_source.h"
+
 /*
  * Starts monitoring 'target': a unix socket path ("/run/openvswitch/db.sock"
  * or "unix:PATH") or "tcp:IP:PORT".  The first connection is tried at once;
@@ -62,5 +64,10 @@ void vfwd_ovsdb_run(short revents);
 
 /* Disconnects; the relays attached stay (the daemon is stopping). */
 void vfwd_ovsdb_stop(void);
+
+/* The control loop's OVSDB source (ctl_source.h): the three calls above
+ * in the shape of the other sources.  The fuzz target calls them as they
+ * are. */
+extern const struct vfwd_ctl_source vfwd_ovsdb_source;
 
 #endif /* VFWD_CTL_OVSDB_H */

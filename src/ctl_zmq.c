@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <libgen.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <zmq.h>
 
 #include "virtioforwarder.pb-c.h"
 
@@ -61,7 +64,7 @@ struct service {
 };
 
 static void *zctx;
-static struct service services[VFWD_CTL_ZMQ_MAX_ITEMS];
+static struct service services[VFWD_CTL_N_SERVICES];
 static unsigned int n_services;
 static gid_t ctl_gid = (gid_t)-1;
 /* The service whose requests are being answered (see serve_one()). */
@@ -948,24 +951,16 @@ vfwd_ctl_zmq_open(const struct vfwd_config *cfg, bool port_control,
 	return rc;
 }
 
-int
-vfwd_ctl_zmq_pollitems(zmq_pollitem_t *items, int max)
+static void
+zmq_fill(struct vfwd_pollset *ps)
 {
 	unsigned int i;
-	int n = 0;
 
-	for (i = 0; i < n_services && n < max; i++) {
+	for (i = 0; i < n_services; i++)
 		/* Not while its request is on the operations thread: its
 		 * next ones wait in ZeroMQ's queue. */
-		if (services[i].pending != NULL)
-			continue;
-		items[n].socket = services[i].sock;
-		items[n].fd = 0;
-		items[n].events = ZMQ_POLLIN;
-		items[n].revents = 0;
-		n++;
-	}
-	return n;
+		if (services[i].pending == NULL)
+			vfwd_pollset_add_zmq(ps, services[i].sock, POLLIN);
 }
 
 /* The handler of each service, for vfwd_ctl_zmq_handle(). */
@@ -1208,20 +1203,27 @@ serve_one(struct service *s)
 	serving = outer;
 }
 
-void
-vfwd_ctl_zmq_serve(const zmq_pollitem_t *items, int n)
+/* Serves the services whose sockets the poll found readable. */
+static void
+zmq_run(struct vfwd_pollset *ps)
 {
 	unsigned int i;
 	int j;
 
-	for (j = 0; j < n; j++) {
-		if (!(items[j].revents & ZMQ_POLLIN))
+	for (j = 0; j < vfwd_pollset_count(ps); j++) {
+		if (!(vfwd_pollset_revents(ps, j) & POLLIN))
 			continue;
 		for (i = 0; i < n_services; i++)
-			if (services[i].sock == items[j].socket)
+			if (services[i].sock == vfwd_pollset_socket(ps, j))
 				serve_one(&services[i]);
 	}
 }
+
+const struct vfwd_ctl_source vfwd_ctl_zmq_source = {
+	.name = "ZeroMQ services",
+	.fill = zmq_fill,
+	.run = zmq_run,
+};
 
 void
 vfwd_ctl_zmq_serve_stats(void)

@@ -10,12 +10,9 @@
 
 #include <stddef.h>
 
-#include <zmq.h>
-
 #include "config.h"
+#include "ctl_source.h"
 
-/* Most poll items vfwd_ctl_zmq_pollitems() fills. */
-#define VFWD_CTL_ZMQ_MAX_ITEMS 4
 /* Largest request served; larger ones get an error reply. */
 #define VFWD_CTL_MAX_REQUEST (64 * 1024)
 /* Requests one service answers per main loop pass at most (within its
@@ -40,8 +37,13 @@ enum vfwd_ctl_service {
 int vfwd_ctl_zmq_open(const struct vfwd_config *cfg, bool port_control,
 		      char *err, size_t errlen);
 
-/* Fills 'items' with the services' sockets; returns how many. */
-int vfwd_ctl_zmq_pollitems(zmq_pollitem_t *items, int max);
+/*
+ * The control loop's ZeroMQ source (ctl_source.h): polls the services'
+ * sockets (not one whose request is on the operations thread: its next
+ * ones wait in ZeroMQ's queue), and serves those readable, a bounded
+ * share per service (VFWD_CTL_ZMQ_PER_PASS).
+ */
+extern const struct vfwd_ctl_source vfwd_ctl_zmq_source;
 
 /*
  * Answers one request of 'len' bytes to service 'svc' as the daemon does,
@@ -53,11 +55,6 @@ int vfwd_ctl_zmq_pollitems(zmq_pollitem_t *items, int max);
 int vfwd_ctl_zmq_handle(enum vfwd_ctl_service svc, const void *req, size_t len,
 			void **reply, size_t *reply_len);
 
-/* Serves the requests waiting on the sockets 'items' marks readable, a
- * bounded share per service (VFWD_CTL_ZMQ_PER_PASS). */
-void vfwd_ctl_zmq_serve(const zmq_pollitem_t *items, int n);
-
-/* Closes the sockets and removes the ipc socket files. */
 /*
  * Answers the stats requests waiting, without polling: main.c runs it
  * between two units of other control work (ctl_slice.h), so that a
@@ -66,6 +63,7 @@ void vfwd_ctl_zmq_serve(const zmq_pollitem_t *items, int n);
  */
 void vfwd_ctl_zmq_serve_stats(void);
 
+/* Closes the sockets and removes the ipc socket files. */
 void vfwd_ctl_zmq_close(void);
 
 #endif /* VFWD_CTL_ZMQ_H */

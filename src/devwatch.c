@@ -13,6 +13,7 @@
 #define ALLOW_EXPERIMENTAL_API 1
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -196,13 +197,16 @@ handle_removal(const struct vfwd_removal *p)
 	}
 }
 
-void
-vfwd_devwatch_run(void)
+/* Detaches the devices whose removal the callbacks noted. */
+static void
+devwatch_run(struct vfwd_pollset *ps)
 {
 	struct vfwd_removal batch[VFWD_REMOVAL_QUEUE_MAX];
 	unsigned int i, n, dropped;
 	uint64_t v;
 
+	if (!(vfwd_pollset_revents(ps, 0) & POLLIN))
+		return;
 	/* EAGAIN: nothing was written since the last read; fine. */
 	if (efd >= 0 && read(efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		VLOG_DBG("device events: eventfd: %s", strerror(errno));
@@ -343,8 +347,15 @@ vfwd_devwatch_stop(void)
 	efd = -1;
 }
 
-int
-vfwd_devwatch_fd(void)
+static void
+devwatch_fill(struct vfwd_pollset *ps)
 {
-	return efd;
+	if (efd >= 0)
+		vfwd_pollset_add_fd(ps, efd, POLLIN);
 }
+
+const struct vfwd_ctl_source vfwd_devwatch_source = {
+	.name = "device events",
+	.fill = devwatch_fill,
+	.run = devwatch_run,
+};

@@ -25,6 +25,7 @@
 #define VFWD_DEVWATCH_H
 
 #include "config.h"
+#include "ctl_source.h"
 
 /*
  * Registers the event callbacks (after EAL's start) and opens the
@@ -35,11 +36,10 @@ int vfwd_devwatch_start(const struct vfwd_config *cfg, char *err, size_t errlen)
 /* Unregisters the callbacks and closes the eventfd. */
 void vfwd_devwatch_stop(void);
 
-/* The eventfd the control loop polls (POLLIN: run vfwd_devwatch_run()). */
-int vfwd_devwatch_fd(void);
 
-/* Detaches the devices whose removal the callbacks noted. */
-void vfwd_devwatch_run(void);
+/* The control loop's source of device events: detaches the devices
+ * whose removal the callbacks noted (ctl_source.h). */
+extern const struct vfwd_ctl_source vfwd_devwatch_source;
 
 /*
  * Attaches static device 'spec' to relay 'relay', or, when it is a PCI

@@ -299,13 +299,17 @@ signals_open(sigset_t *set)
 	return 0;
 }
 
-/* Takes the signal waiting on 'sfd'; returns false when it says stop. */
+/* The signalfd and the sampling timer: main's own two sources. */
+static int signal_fd = -1;
+static int timer_fd = -1;
+
+/* Takes the signal waiting on signal_fd; returns false when it says stop. */
 static bool
-handle_signal(int sfd)
+handle_signal(void)
 {
 	struct signalfd_siginfo si;
 
-	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+	if (read(signal_fd, &si, sizeof(si)) != sizeof(si))
 		return true;
 	switch (si.ssi_signo) {
 	case SIGTERM:
@@ -323,111 +327,111 @@ handle_signal(int sfd)
 	return true;
 }
 
-/* The control sources the main loop serves besides signals and timers. */
-struct sources {
-	int ops_fd;          /* finished operations (ctl_ops.h), or -1 */
-	int ipc_fd;          /* inotify fd of the IPC port control, or -1 */
-	bool ovsdb;          /* the OVSDB monitor runs */
+static void
+signals_fill(struct vfwd_pollset *ps)
+{
+	vfwd_pollset_add_fd(ps, signal_fd, POLLIN);
+}
+
+static void
+signals_run(struct vfwd_pollset *ps)
+{
+	if ((vfwd_pollset_revents(ps, 0) & POLLIN) && !handle_signal())
+		ps->stop = true;
+}
+
+/* SIGTERM and SIGINT stop the daemon, SIGUSR1 dumps the stats. */
+static const struct vfwd_ctl_source signals_source = {
+	.name = "signals",
+	.fill = signals_fill,
+	.run = signals_run,
 };
 
-/* poll(2) events to zmq_poll()'s, and back: the two differ. */
-static short
-to_zmq_events(short ev)
+static void
+timer_fill(struct vfwd_pollset *ps)
 {
-	return (short)(((ev & POLLIN) ? ZMQ_POLLIN : 0) | ((ev & POLLOUT) ? ZMQ_POLLOUT : 0));
+	vfwd_pollset_add_fd(ps, timer_fd, POLLIN);
 }
 
-static short
-from_zmq_events(short ev)
+/* Every VFWD_STATS_SAMPLE_MS: the samples behind the rates and the
+ * service's watchdog; every second: the checks that can wait that long. */
+static void
+timer_run(struct vfwd_pollset *ps)
 {
-	return (short)(((ev & ZMQ_POLLIN) ? POLLIN : 0) | ((ev & ZMQ_POLLOUT) ? POLLOUT : 0) |
-		       ((ev & ZMQ_POLLERR) ? POLLERR : 0));
+	static unsigned int ticks_to_second;
+	uint64_t ticks;
+
+	if (!(vfwd_pollset_revents(ps, 0) & POLLIN) ||
+	    read(timer_fd, &ticks, sizeof(ticks)) != sizeof(ticks))
+		return;
+	vfwd_stats_sample();
+	vfwd_service_tick();
+	vfwd_profile_tick();
+	ticks_to_second += (unsigned int)ticks;
+	if (ticks_to_second >= 1000 / VFWD_STATS_SAMPLE_MS) {
+		ticks_to_second = 0;
+		vfwd_devwatch_tick();
+		vfwd_vhost_tick();
+	}
 }
+
+/* The sampling timer. */
+static const struct vfwd_ctl_source timer_source = {
+	.name = "timer",
+	.fill = timer_fill,
+	.run = timer_run,
+};
+
+/* The most sources the control loop serves. */
+#define MAX_SOURCES 8
 
 /*
  * The control thread: signals, the stats sampling timer and the control
- * sources, all in one poll.  Nothing here is on the packet path.  The
- * poll set is rebuilt each time round: the OVSDB socket comes and goes.
+ * sources (ctl_source.h), all in one poll.  Nothing here is on the packet
+ * path.  The poll set is rebuilt each pass: the OVSDB socket comes and
+ * goes, and a ZeroMQ service waiting for the operations thread is left
+ * out.
  *
  * Nothing may hold the loop up: each source does a bounded share of its
  * work per pass (ctl_slice.h) and says when it has more, and then the
- * poll does not wait, so the others are served in between.
+ * poll does not wait, so the others are served in between.  The sources
+ * run in the order of 'sources' (see main()).
  */
 static void
-main_loop(int sfd, int tfd, const struct sources *src)
+main_loop(const struct vfwd_ctl_source *const *sources, int n)
 {
-	zmq_pollitem_t items[5 + VFWD_CTL_ZMQ_MAX_ITEMS];
-	unsigned int ticks_to_second = 0;
+	int base[MAX_SOURCES + 1], i;
 
 	for (;;) {
-		int n = 0, ops = -1, ipc = -1, ovsdb = -1, zbase, timeout = -1;
+		struct vfwd_pollset ps = { .n = 0, .timeout_ms = -1 };
 
-		items[n++] = (zmq_pollitem_t){ .fd = sfd, .events = ZMQ_POLLIN };
-		items[n++] = (zmq_pollitem_t){ .fd = tfd, .events = ZMQ_POLLIN };
-		items[n++] = (zmq_pollitem_t){ .fd = vfwd_devwatch_fd(), .events = ZMQ_POLLIN };
-		if (src->ops_fd >= 0) {
-			ops = n;
-			items[n++] = (zmq_pollitem_t){ .fd = src->ops_fd, .events = ZMQ_POLLIN };
-		}
-		if (src->ipc_fd >= 0) {
-			ipc = n;
-			items[n++] = (zmq_pollitem_t){ .fd = src->ipc_fd, .events = ZMQ_POLLIN };
-			if (vfwd_ctl_ipc_busy())
-				timeout = 0;
-		}
-		if (src->ovsdb) {
-			short events;
-			int fd = vfwd_ovsdb_fd(&events), t = vfwd_ovsdb_timeout_ms();
+		for (i = 0; i < n; i++) {
+			int t;
 
-			if (fd >= 0) {
-				ovsdb = n;
-				items[n++] = (zmq_pollitem_t){ .fd = fd,
-							       .events = to_zmq_events(events) };
-			}
-			if (t >= 0 && (timeout < 0 || t < timeout))
-				timeout = t;
+			base[i] = ps.base = ps.n;
+			if (sources[i]->fill != NULL)
+				sources[i]->fill(&ps);
+			t = sources[i]->timeout_ms != NULL ? sources[i]->timeout_ms() : -1;
+			if (t >= 0 && (ps.timeout_ms < 0 || t < ps.timeout_ms))
+				ps.timeout_ms = t;
 		}
-		zbase = n;
-		n += vfwd_ctl_zmq_pollitems(items + n, VFWD_CTL_ZMQ_MAX_ITEMS);
-
-		if (zmq_poll(items, n, timeout) < 0) {
+		base[n] = ps.n;
+		if (ps.overflow)
+			VLOG_ERR_RL("control loop: more than %d items to poll; the "
+				    "last wait for the next pass", VFWD_POLLSET_MAX);
+		if (zmq_poll(ps.items, ps.n, ps.timeout_ms) < 0) {
 			if (zmq_errno() == EINTR)
 				continue;
 			VLOG_ERR("poll: %s", zmq_strerror(zmq_errno()));
 			return;
 		}
-		if ((items[0].revents & ZMQ_POLLIN) && !handle_signal(sfd))
-			return;
-		if (items[1].revents & ZMQ_POLLIN) {
-			uint64_t ticks;
-
-			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
-				vfwd_stats_sample();
-				vfwd_service_tick();
-				vfwd_profile_tick();
-				ticks_to_second += (unsigned int)ticks;
-				if (ticks_to_second >= 1000 / VFWD_STATS_SAMPLE_MS) {
-					ticks_to_second = 0;
-					vfwd_devwatch_tick();
-					vfwd_vhost_tick();
-				}
-			}
+		for (i = 0; i < n; i++) {
+			ps.base = base[i];
+			ps.end = base[i + 1];
+			sources[i]->run(&ps);
+			if (ps.stop)
+				return;
 		}
-		/* A device going away: its relay lets go of it at once (the
-		 * kernel waits for that, and so does whoever removes it). */
-		if (items[2].revents & ZMQ_POLLIN)
-			vfwd_devwatch_run();
-		/* Answers to port control requests the operations thread ran. */
-		if (ops >= 0 && (items[ops].revents & ZMQ_POLLIN))
-			vfwd_ops_complete();
-		if (ipc >= 0) {
-			if (items[ipc].revents & ZMQ_POLLIN)
-				vfwd_ctl_ipc_serve();
-			vfwd_ctl_ipc_work();
-		}
-		if (src->ovsdb)
-			vfwd_ovsdb_run(ovsdb >= 0 ? from_zmq_events(items[ovsdb].revents) : 0);
-		vfwd_ctl_zmq_serve(items + zbase, n - zbase);
 	}
 }
 
@@ -461,9 +465,16 @@ main(int argc, char **argv)
 	enum vfwd_config_action action;
 	char err[VFWD_ERR_MAX], rundir[PATH_MAX];
 	sigset_t sigs;
-	struct sources src = { .ops_fd = -1, .ipc_fd = -1, .ovsdb = false };
+	/* The control loop's sources, in the order it serves them: a device
+	 * going away first (the kernel waits for its relay to let go of it,
+	 * and so does whoever removes it), then the operations thread's
+	 * answers, then requests. */
+	const struct vfwd_ctl_source *sources[MAX_SOURCES] = {
+		&signals_source, &timer_source, &vfwd_devwatch_source,
+	};
+	int n_sources = 3;
 	enum vfwd_port_control pc;
-	int rc, sfd = -1, tfd = -1, pidfd = -1, status = EXIT_FAILURE;
+	int rc, pidfd = -1, status = EXIT_FAILURE;
 
 	cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL) {
@@ -501,7 +512,7 @@ main(int argc, char **argv)
 		goto out_pid;
 	}
 	rc = signals_open(&sigs);
-	if (rc == 0 && (sfd = signalfd(-1, &sigs, SFD_CLOEXEC)) < 0)
+	if (rc == 0 && (signal_fd = signalfd(-1, &sigs, SFD_CLOEXEC)) < 0)
 		rc = -errno;
 	if (rc != 0) {
 		fprintf(stderr, "virtio-forwarder: signals: %s\n", strerror(-rc));
@@ -545,19 +556,20 @@ main(int argc, char **argv)
 		VLOG_ERR("cannot open the vhost-user sockets: %s", err);
 		goto out_relays;
 	}
-	tfd = sample_timer();
-	if (tfd < 0) {
+	timer_fd = sample_timer();
+	if (timer_fd < 0) {
 		VLOG_ERR("stats timer: %s", strerror(errno));
 		goto out_relays;
 	}
 	vfwd_stats_sample();
 	pc = vfwd_config_port_control(cfg);
 	if (pc != VFWD_PORT_CONTROL_NONE) {
-		src.ops_fd = vfwd_ops_start();
-		if (src.ops_fd < 0) {
-			VLOG_ERR("operations thread: %s", strerror(-src.ops_fd));
+		rc = vfwd_ops_start();
+		if (rc < 0) {
+			VLOG_ERR("operations thread: %s", strerror(-rc));
 			goto out_relays;
 		}
+		sources[n_sources++] = &vfwd_ops_source;
 	}
 	if (vfwd_ctl_zmq_open(cfg, pc == VFWD_PORT_CONTROL_ZMQ, err, sizeof(err)) != 0) {
 		VLOG_ERR("%s", err);
@@ -569,14 +581,14 @@ main(int argc, char **argv)
 			VLOG_ERR("%s", err);
 			goto out_ctl;
 		}
-		src.ovsdb = true;
+		sources[n_sources++] = &vfwd_ovsdb_source;
 	}
 	if (pc == VFWD_PORT_CONTROL_IPC) {
-		src.ipc_fd = vfwd_ctl_ipc_open(cfg->ipc_dir, err, sizeof(err));
-		if (src.ipc_fd < 0) {
+		if (vfwd_ctl_ipc_open(cfg->ipc_dir, err, sizeof(err)) != 0) {
 			VLOG_ERR("%s", err);
 			goto out_ctl;
 		}
+		sources[n_sources++] = &vfwd_ctl_ipc_source;
 	}
 
 	if (cfg->metrics_ep[0] != '\0' &&
@@ -590,7 +602,8 @@ main(int argc, char **argv)
 		    cfg->vhost_client ? "vhost-user client" : "vhost-user server",
 		    cfg->dynamic_sockets ? "dynamic" : "static");
 	vfwd_slice_set_between(vfwd_ctl_zmq_serve_stats);
-	main_loop(sfd, tfd, &src);
+	sources[n_sources++] = &vfwd_ctl_zmq_source;
+	main_loop(sources, n_sources);
 	vfwd_slice_set_between(NULL);
 	vfwd_service_stopping();
 
@@ -611,8 +624,8 @@ out_relays:
 	vfwd_devwatch_stop();
 	vfwd_relays_fini();
 	vfwd_profile_fini();
-	if (tfd >= 0)
-		close(tfd);
+	if (timer_fd >= 0)
+		close(timer_fd);
 out_workers:
 	vfwd_dp_fini();
 	vfwd_ofl_fini();
@@ -621,8 +634,8 @@ out_eal:
 	rte_eal_cleanup();
 	vfwd_eal_remove_runtime_dir(rundir);
 out_pid:
-	if (sfd >= 0)
-		close(sfd);
+	if (signal_fd >= 0)
+		close(signal_fd);
 	unlink(cfg->pid_path);
 	close(pidfd);
 	if (status == EXIT_SUCCESS)
