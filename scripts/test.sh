@@ -40,6 +40,8 @@ phase "installing what is missing"
 vfwd_install_deps || exit 1
 phase "building (build/, -Werror)"
 vfwd_build build || exit 1
+phase "building with clang, lock rules checked (build-clang/, -Wthread-safety)"
+CC=clang vfwd_build build-clang -Dtests=false || exit 1
 phase "building with ASan/UBSan (build-asan/)"
 vfwd_build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dbuildtype=debug || exit 1

@@ -12,21 +12,25 @@
 #include <unistd.h>
 
 #include "ctl_ops.h"
+#include "lock.h"
 #include "log.h"
 
 STAILQ_HEAD(op_list, vfwd_op);
 
+/* Guards the queues of the operations thread and its stop flag. */
+static struct vfwd_mutex ops_lock = VFWD_MUTEX_INITIALIZER;
+
 static struct {
-	pthread_mutex_t lock;
 	pthread_cond_t cond;        /* 'todo' got an operation, or 'stop' */
-	struct op_list todo;        /* lock: waiting to run */
-	struct op_list finished;    /* lock: run, waiting for done() */
-	bool stop;                  /* lock */
+	/* Waiting to run. */
+	struct op_list todo VFWD_GUARDED_BY(ops_lock);
+	/* Run, waiting for done(). */
+	struct op_list finished VFWD_GUARDED_BY(ops_lock);
+	bool stop VFWD_GUARDED_BY(ops_lock);
 	bool started;               /* control thread only */
 	pthread_t thread;
 	int efd;
 } ops = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
 	.todo = STAILQ_HEAD_INITIALIZER(ops.todo),
 	.finished = STAILQ_HEAD_INITIALIZER(ops.finished),
@@ -38,7 +42,7 @@ ops_main(void *arg)
 {
 	(void)arg;
 	pthread_setname_np(pthread_self(), "vfwd-ops");
-	pthread_mutex_lock(&ops.lock);
+	vfwd_mutex_lock(&ops_lock);
 	for (;;) {
 		struct vfwd_op *op = STAILQ_FIRST(&ops.todo);
 		uint64_t one = 1;
@@ -46,20 +50,20 @@ ops_main(void *arg)
 		if (op == NULL) {
 			if (ops.stop)
 				break;
-			pthread_cond_wait(&ops.cond, &ops.lock);
+			vfwd_mutex_cond_wait(&ops_lock, &ops.cond);
 			continue;
 		}
 		STAILQ_REMOVE_HEAD(&ops.todo, link);
-		pthread_mutex_unlock(&ops.lock);
+		vfwd_mutex_unlock(&ops_lock);
 		op->run(op);
-		pthread_mutex_lock(&ops.lock);
+		vfwd_mutex_lock(&ops_lock);
 		STAILQ_INSERT_TAIL(&ops.finished, op, link);
 		/* Cannot fail short of 2^64 - 1 unread completions. */
 		if (write(ops.efd, &one, sizeof(one)) < 0)
 			VLOG_ERR_RL("operations thread: cannot signal the control "
 				    "loop: %s", strerror(errno));
 	}
-	pthread_mutex_unlock(&ops.lock);
+	vfwd_mutex_unlock(&ops_lock);
 	return NULL;
 }
 
@@ -71,7 +75,9 @@ vfwd_ops_start(void)
 	ops.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (ops.efd < 0)
 		return -errno;
+	vfwd_mutex_lock(&ops_lock);
 	ops.stop = false;
+	vfwd_mutex_unlock(&ops_lock);
 	rc = pthread_create(&ops.thread, NULL, ops_main, NULL);
 	if (rc != 0) {
 		close(ops.efd);
@@ -91,10 +97,10 @@ vfwd_ops_started(void)
 void
 vfwd_ops_submit(struct vfwd_op *op)
 {
-	pthread_mutex_lock(&ops.lock);
+	vfwd_mutex_lock(&ops_lock);
 	STAILQ_INSERT_TAIL(&ops.todo, op, link);
 	pthread_cond_signal(&ops.cond);
-	pthread_mutex_unlock(&ops.lock);
+	vfwd_mutex_unlock(&ops_lock);
 }
 
 bool
@@ -118,9 +124,9 @@ vfwd_ops_complete(void)
 
 	if (ops.efd >= 0 && read(ops.efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		VLOG_ERR_RL("operations thread: %s", strerror(errno));
-	pthread_mutex_lock(&ops.lock);
+	vfwd_mutex_lock(&ops_lock);
 	STAILQ_CONCAT(&done, &ops.finished);
-	pthread_mutex_unlock(&ops.lock);
+	vfwd_mutex_unlock(&ops_lock);
 	/* done() may submit again: the lock is not held. */
 	while ((op = STAILQ_FIRST(&done)) != NULL) {
 		STAILQ_REMOVE_HEAD(&done, link);
@@ -153,10 +159,10 @@ vfwd_ops_stop(void)
 {
 	if (!ops.started)
 		return;
-	pthread_mutex_lock(&ops.lock);
+	vfwd_mutex_lock(&ops_lock);
 	ops.stop = true;
 	pthread_cond_signal(&ops.cond);
-	pthread_mutex_unlock(&ops.lock);
+	vfwd_mutex_unlock(&ops_lock);
 	pthread_join(ops.thread, NULL);
 	ops.started = false;
 	vfwd_ops_complete();

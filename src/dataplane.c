@@ -28,6 +28,7 @@
 #include "dataplane.h"
 #include "errmsg.h"
 #include "fwd.h"
+#include "lock.h"
 #include "log.h"
 #include "placement.h"
 #include "sleep.h"
@@ -105,19 +106,19 @@ static unsigned int n_workers;
 static struct rte_rcu_qsbr *qsbr;
 static volatile bool stop_requested;
 static bool running;
-static uint64_t publications;          /* under dp_lock */
 static bool same_numa;                 /* VIRTIOFWD_CPU_NIC_SAME_NUMA */
 static enum vfwd_poll_mode poll_mode;
 
 /* Guards 'relays' and the spare lists: callers come from the control
  * thread and the vhost library's thread. */
-static pthread_mutex_t dp_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct placement relays[VFWD_MAX_RELAYS];
+static struct vfwd_mutex dp_lock = VFWD_MUTEX_INITIALIZER;
+static struct placement relays[VFWD_MAX_RELAYS] VFWD_GUARDED_BY(dp_lock);
+static uint64_t publications VFWD_GUARDED_BY(dp_lock);
 /* Also guards the placements' 'worker' and 'pin', written with dp_lock
  * held too: so vfwd_dp_relay_cpus() (stats) reads them without waiting
  * for dp_lock, whose holder may be waiting for the workers to sync.  A
  * leaf: held only to read or write them. */
-static pthread_mutex_t place_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vfwd_mutex place_lock = VFWD_MUTEX_INITIALIZER;
 
 /* ------------------------------------------------------------------ */
 /* Workers                                                             */
@@ -358,6 +359,9 @@ vfwd_dp_init(const struct vfwd_config *cfg)
 
 	same_numa = cfg->same_numa;
 	poll_mode = cfg->poll_mode;
+	/* Before the workers start: the lock costs nothing, and keeps the
+	 * rules without exceptions. */
+	vfwd_mutex_lock(&dp_lock);
 	for (id = 0; id < VFWD_MAX_RELAYS; id++) {
 		struct placement *p = &relays[id];
 
@@ -373,6 +377,7 @@ vfwd_dp_init(const struct vfwd_config *cfg)
 		relays[pin->relay].pin[VFWD_DIR_VF_TO_VM] = pin->cpu_vf_to_vm;
 		relays[pin->relay].pin[VFWD_DIR_VM_TO_VF] = pin->cpu_vm_to_vf;
 	}
+	vfwd_mutex_unlock(&dp_lock);
 	return 0;
 fail:
 	free_workers(n);
@@ -494,6 +499,7 @@ unit_needed(const struct vfwd_dp_relay *d, enum vfwd_dir dir)
 /* Relay directions assigned to each worker. */
 static void
 worker_loads(unsigned int *load)
+	VFWD_REQUIRES(dp_lock)
 {
 	unsigned int i;
 	int d;
@@ -509,6 +515,7 @@ worker_loads(unsigned int *load)
  * after. */
 static void
 place(unsigned int id)
+	VFWD_REQUIRES(dp_lock)
 {
 	struct placement *p = &relays[id];
 	unsigned int load[VFWD_MAX_CPUS];
@@ -516,9 +523,9 @@ place(unsigned int id)
 
 	if (!unit_needed(&p->desc, VFWD_DIR_VF_TO_VM) &&
 	    !unit_needed(&p->desc, VFWD_DIR_VM_TO_VF)) {
-		pthread_mutex_lock(&place_lock);
+		vfwd_mutex_lock(&place_lock);
 		p->worker[0] = p->worker[1] = -1;
-		pthread_mutex_unlock(&place_lock);
+		vfwd_mutex_unlock(&place_lock);
 		return;
 	}
 	if (p->worker[0] >= 0 && p->worker[1] >= 0)
@@ -542,13 +549,13 @@ place(unsigned int id)
 		}
 	}
 	w = (int)vfwd_place_least_loaded(load, n_workers);
-	pthread_mutex_lock(&place_lock);
+	vfwd_mutex_lock(&place_lock);
 	for (d = 0; d < VFWD_N_DIRS; d++) {
 		int pinned = p->pin[d] >= 0 ? vfwd_dp_worker_by_cpu(p->pin[d]) : -1;
 
 		p->worker[d] = pinned >= 0 ? pinned : w;
 	}
-	pthread_mutex_unlock(&place_lock);
+	vfwd_mutex_unlock(&place_lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -558,6 +565,7 @@ place(unsigned int id)
 /* The worker direction 'dir' of relay 'id' should be polled by, or -1. */
 static int
 target_of(unsigned int id, enum vfwd_dir dir)
+	VFWD_REQUIRES(dp_lock)
 {
 	const struct placement *p = &relays[id];
 
@@ -568,6 +576,7 @@ target_of(unsigned int id, enum vfwd_dir dir)
  * target? */
 static bool
 is_moving(unsigned int id, enum vfwd_dir dir)
+	VFWD_REQUIRES(dp_lock)
 {
 	int target = target_of(id, dir), now = relays[id].published[dir];
 
@@ -626,6 +635,7 @@ swap_lists(void)
  */
 static void
 publish_pass(bool skip_moving)
+	VFWD_REQUIRES(dp_lock)
 {
 	struct poll_list *lists[VFWD_MAX_CPUS];
 	unsigned int w, i;
@@ -663,6 +673,7 @@ publish_pass(bool skip_moving)
  */
 static void
 publish(void)
+	VFWD_REQUIRES(dp_lock)
 {
 	unsigned int i;
 	bool moving = false;
@@ -679,11 +690,11 @@ publish(void)
 void
 vfwd_dp_set_relay(unsigned int id, const struct vfwd_dp_relay *desc)
 {
-	pthread_mutex_lock(&dp_lock);
+	vfwd_mutex_lock(&dp_lock);
 	relays[id].desc = *desc;
 	place(id);
 	publish();
-	pthread_mutex_unlock(&dp_lock);
+	vfwd_mutex_unlock(&dp_lock);
 }
 
 int
@@ -700,18 +711,18 @@ vfwd_dp_move(unsigned int id, const int cpu[VFWD_N_DIRS], char *err,
 			return -EINVAL;
 		}
 	}
-	pthread_mutex_lock(&dp_lock);
-	pthread_mutex_lock(&place_lock);
+	vfwd_mutex_lock(&dp_lock);
+	vfwd_mutex_lock(&place_lock);
 	for (d = 0; d < VFWD_N_DIRS; d++)
 		if (w[d] >= 0) {
 			p->pin[d] = cpu[d];
 			if (p->worker[d] >= 0)
 				p->worker[d] = w[d];
 		}
-	pthread_mutex_unlock(&place_lock);
+	vfwd_mutex_unlock(&place_lock);
 	place(id);
 	publish();
-	pthread_mutex_unlock(&dp_lock);
+	vfwd_mutex_unlock(&dp_lock);
 	return 0;
 }
 
@@ -721,12 +732,12 @@ vfwd_dp_relay_cpus(unsigned int id, int cpu[VFWD_N_DIRS], int pin[VFWD_N_DIRS])
 	const struct placement *p = &relays[id];
 	int d;
 
-	pthread_mutex_lock(&place_lock);
+	vfwd_mutex_lock(&place_lock);
 	for (d = 0; d < VFWD_N_DIRS; d++) {
 		cpu[d] = p->worker[d] >= 0 ? (int)workers[p->worker[d]].lcore : -1;
 		pin[d] = p->pin[d];
 	}
-	pthread_mutex_unlock(&place_lock);
+	vfwd_mutex_unlock(&place_lock);
 }
 
 /* ------------------------------------------------------------------ */

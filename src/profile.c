@@ -23,6 +23,7 @@
 #include <rte_ethdev.h>
 
 #include "fwd.h"
+#include "lock.h"
 #include "log.h"
 #include "profile.h"
 #include "vfport.h"
@@ -46,15 +47,15 @@ struct relay_prof {
 	char status[512];
 };
 
-static pthread_mutex_t profile_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct relay_prof profs[VFWD_MAX_RELAYS];          /* profile_lock */
+static struct vfwd_mutex profile_lock = VFWD_MUTEX_INITIALIZER;
+static struct relay_prof profs[VFWD_MAX_RELAYS] VFWD_GUARDED_BY(profile_lock);
 /*
  * What stats show of each relay's profile, as its last change left it:
  * profile_lock is held across netlink exchanges, and the stats service
  * must not wait for a PF.  shown_lock is a leaf, held to copy.
  */
-static pthread_mutex_t shown_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct vfwd_profile_info shown[VFWD_MAX_RELAYS];   /* shown_lock */
+static struct vfwd_mutex shown_lock = VFWD_MUTEX_INITIALIZER;
+static struct vfwd_profile_info shown[VFWD_MAX_RELAYS] VFWD_GUARDED_BY(shown_lock);
 /* Ports whose driver reported a reset: set by DPDK's interrupt thread. */
 static bool reset_seen[RTE_MAX_ETHPORTS];
 
@@ -292,9 +293,9 @@ publish(unsigned int id)
 	memset(&info, 0, sizeof(info));
 	vfwd_vf_profile_format(&profs[id].p, info.profile, sizeof(info.profile));
 	snprintf(info.status, sizeof(info.status), "%s", profs[id].status);
-	pthread_mutex_lock(&shown_lock);
+	vfwd_mutex_lock(&shown_lock);
 	shown[id] = info;
-	pthread_mutex_unlock(&shown_lock);
+	vfwd_mutex_unlock(&shown_lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -317,7 +318,7 @@ vfwd_profile_init(const struct vfwd_config *cfg)
 {
 	unsigned int i;
 
-	pthread_mutex_lock(&profile_lock);
+	vfwd_mutex_lock(&profile_lock);
 	memset(profs, 0, sizeof(profs));
 	for (i = 0; i < cfg->n_vf_profiles; i++) {
 		unsigned int id = cfg->vf_profiles[i].relay;
@@ -328,7 +329,7 @@ vfwd_profile_init(const struct vfwd_config *cfg)
 	}
 	for (i = 0; i < VFWD_MAX_RELAYS; i++)
 		publish(i);
-	pthread_mutex_unlock(&profile_lock);
+	vfwd_mutex_unlock(&profile_lock);
 	if (rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RESET,
 					  on_reset, NULL) != 0)
 		VLOG_WARN("VF port profiles: cannot watch for device resets; a "
@@ -342,13 +343,13 @@ vfwd_profile_fini(void)
 
 	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RESET,
 					on_reset, NULL);
-	pthread_mutex_lock(&profile_lock);
+	vfwd_mutex_lock(&profile_lock);
 	for (id = 0; id < VFWD_MAX_RELAYS; id++) {
 		for (i = 0; i < profs[id].n_devs; i++)
 			restore_dev(id, &profs[id].devs[i]);
 		profs[id].n_devs = 0;
 	}
-	pthread_mutex_unlock(&profile_lock);
+	vfwd_mutex_unlock(&profile_lock);
 }
 
 void
@@ -361,7 +362,7 @@ vfwd_profile_set(unsigned int id, const struct vfwd_vf_profile *p)
 	if (id >= VFWD_MAX_RELAYS)
 		return;
 	vfwd_vf_profile_format(p, text, sizeof(text));
-	pthread_mutex_lock(&profile_lock);
+	vfwd_mutex_lock(&profile_lock);
 	rp = &profs[id];
 	/* A learned MAC is kept when the profile still learns. */
 	if (!(p->given & VFWD_VFP_MAC) || !p->mac_learn || !rp->p.mac_learn)
@@ -381,7 +382,7 @@ vfwd_profile_set(unsigned int id, const struct vfwd_vf_profile *p)
 	VLOG_INFO("relay %u: VF port profile %s", id, text[0] ? text : "(none)");
 	apply(id, rp);
 	publish(id);
-	pthread_mutex_unlock(&profile_lock);
+	vfwd_mutex_unlock(&profile_lock);
 }
 
 void
@@ -395,7 +396,7 @@ vfwd_profile_attached(unsigned int id, const char *const *names,
 
 	if (id >= VFWD_MAX_RELAYS)
 		return;
-	pthread_mutex_lock(&profile_lock);
+	vfwd_mutex_lock(&profile_lock);
 	rp = &profs[id];
 	rp->n_devs = 0;
 	for (i = 0; i < n && i < VFWD_BOND_MAX_MEMBERS; i++) {
@@ -418,7 +419,7 @@ vfwd_profile_attached(unsigned int id, const char *const *names,
 	if (rp->p.given)
 		apply(id, rp);
 	publish(id);
-	pthread_mutex_unlock(&profile_lock);
+	vfwd_mutex_unlock(&profile_lock);
 }
 
 void
@@ -429,14 +430,14 @@ vfwd_profile_detached(unsigned int id)
 
 	if (id >= VFWD_MAX_RELAYS)
 		return;
-	pthread_mutex_lock(&profile_lock);
+	vfwd_mutex_lock(&profile_lock);
 	rp = &profs[id];
 	for (i = 0; i < rp->n_devs; i++)
 		restore_dev(id, &rp->devs[i]);
 	rp->n_devs = 0;
 	rp->status[0] = '\0';
 	publish(id);
-	pthread_mutex_unlock(&profile_lock);
+	vfwd_mutex_unlock(&profile_lock);
 }
 
 void
@@ -445,7 +446,7 @@ vfwd_profile_tick(void)
 	unsigned int id, i;
 	char m[18];
 
-	pthread_mutex_lock(&profile_lock);
+	vfwd_mutex_lock(&profile_lock);
 	for (id = 0; id < VFWD_MAX_RELAYS; id++) {
 		struct relay_prof *rp = &profs[id];
 		uint64_t slot = __atomic_load_n(&vfwd_learned_mac[id], __ATOMIC_ACQUIRE);
@@ -477,7 +478,7 @@ vfwd_profile_tick(void)
 			publish(id);
 		}
 	}
-	pthread_mutex_unlock(&profile_lock);
+	vfwd_mutex_unlock(&profile_lock);
 }
 
 void
@@ -489,9 +490,9 @@ vfwd_profile_info(unsigned int id, struct vfwd_profile_info *info)
 	memset(info, 0, sizeof(*info));
 	if (id >= VFWD_MAX_RELAYS)
 		return;
-	pthread_mutex_lock(&shown_lock);
+	vfwd_mutex_lock(&shown_lock);
 	*info = shown[id];
-	pthread_mutex_unlock(&shown_lock);
+	vfwd_mutex_unlock(&shown_lock);
 	slot = __atomic_load_n(&vfwd_learned_mac[id], __ATOMIC_ACQUIRE);
 	if (slot & VFWD_LEARN_SEEN) {
 		vfwd_mac_unpack(slot, mac);

@@ -7,7 +7,7 @@ vfwd_ratelimit_allow(struct vfwd_ratelimit *rl, uint64_t now_ms,
 {
 	bool ok;
 
-	pthread_mutex_lock(&rl->lock);
+	vfwd_mutex_lock(&rl->lock);
 	/* A clock that went back (another clock's values) opens a window too. */
 	if (!rl->started || now_ms < rl->window_start_ms ||
 	    now_ms - rl->window_start_ms >= rl->window_ms) {
@@ -23,6 +23,6 @@ vfwd_ratelimit_allow(struct vfwd_ratelimit *rl, uint64_t now_ms,
 	} else {
 		rl->suppressed++;
 	}
-	pthread_mutex_unlock(&rl->lock);
+	vfwd_mutex_unlock(&rl->lock);
 	return ok;
 }

@@ -14,16 +14,18 @@
 #ifndef VFWD_RATELIMIT_H
 #define VFWD_RATELIMIT_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "lock.h"
 
 /* The state of one call site.  Callers on different threads share it:
  * the mutex keeps the counts exact (never on the per-packet path). */
 struct vfwd_ratelimit {
-	pthread_mutex_t lock;
+	struct vfwd_mutex lock;
 	unsigned int burst;          /* lines let through per window */
 	unsigned int window_ms;      /* length of a window */
+	/* lock: vfwd_ratelimit_allow() holds it throughout. */
 	uint64_t window_start_ms;    /* start of the current window */
 	unsigned int used;           /* lines let through in it */
 	unsigned long suppressed;    /* held back since the last line let through */
@@ -32,7 +34,7 @@ struct vfwd_ratelimit {
 
 /* A limiter letting 'burst' lines through every 'window_ms'. */
 #define VFWD_RATELIMIT_INIT(burst_, window_ms_) {                          \
-		.lock = PTHREAD_MUTEX_INITIALIZER,                          \
+		.lock = VFWD_MUTEX_INITIALIZER,                             \
 		.burst = (burst_), .window_ms = (window_ms_),               \
 	}
 

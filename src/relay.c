@@ -20,7 +20,7 @@
  * relay_lock, whose holder may be waiting for that very worker (a sync).
  * They take vring_lock instead, whose holder never waits for anything.
  * Order: relay_lock, then vring_lock.  Each field of struct relay says
- * which lock guards it.
+ * which lock guards it, in a form clang checks (lock.h).
  */
 #include <errno.h>
 #include <limits.h>
@@ -37,6 +37,7 @@
 #include "dataplane.h"
 #include "device.h"
 #include "errmsg.h"
+#include "lock.h"
 #include "log.h"
 #include "parse.h"
 #include "profile.h"
@@ -52,40 +53,48 @@
 /* Jumbo frames fit one buffer, so devices without scattered receive work. */
 #define JUMBO_BUF_SIZE (RTE_PKTMBUF_HEADROOM + 9000 + 18)
 
+/* Serialises every change of a relay (see the top of the file). */
+static struct vfwd_mutex relay_lock = VFWD_MUTEX_INITIALIZER;
+/* Guards the guest's queue masks; its holder never waits for anything. */
+static struct vfwd_mutex vring_lock VFWD_ACQUIRED_AFTER(relay_lock) =
+	VFWD_MUTEX_INITIALIZER;
+
 /*
  * One relay.  "both": written with relay_lock and vring_lock held, so
- * either lock is enough to read it.
+ * either lock is enough to read it.  The analysis knows them as
+ * relay_lock's; the vhost callbacks that hold vring_lock alone read them
+ * through by_path_vring() and guest_vid_vring().
  */
 struct relay {
 	unsigned int id;                       /* constant */
 
-	struct vfwd_relay_state st;            /* both */
-	char path[PATH_MAX];                   /* both; the socket while
-						* st.sock != NONE */
-	int vid;                               /* both; the guest, -1: none */
+	/* both */
+	struct vfwd_relay_state st VFWD_GUARDED_BY(relay_lock);
+	char path[PATH_MAX] VFWD_GUARDED_BY(relay_lock); /* the socket while
+							  * st.sock != NONE */
+	int vid VFWD_GUARDED_BY(relay_lock);   /* the guest, -1: none */
 
-	/* vring_lock.  The library reports the guest's queues before and
-	 * after new_device, so the masks carry the vhost device they
-	 * belong to.  Workers read the masks and the features without a
-	 * lock: both are written only with atomic stores (set_masks()), and
-	 * read with atomic loads, also under the lock. */
+	/* The library reports the guest's queues before and after
+	 * new_device, so the masks carry the vhost device they belong to.
+	 * Workers read the masks and the features without a lock: both are
+	 * written only with atomic stores, under vring_lock (set_masks(),
+	 * on_features_changed()), and read with atomic loads. */
 	uint64_t features;                     /* negotiated by the guest */
-	int mask_vid;
+	int mask_vid VFWD_GUARDED_BY(vring_lock);
 	uint32_t q_enabled[VFWD_N_DIRS];       /* bit q: queue pair q */
 
-	/* relay_lock */
-	int vm_numa;                           /* the guest memory's node */
-	struct vfwd_device dev;                /* while st.device */
-	char members[VFWD_BOND_MAX_MEMBERS][VFWD_DEVSPEC_MAX];
-	unsigned int n_members;                /* 0: not a bond */
-	char ident[VFWD_NAME_MAX];             /* external label, e.g. a port id */
-	struct rte_mempool *pool;              /* shared by both directions */
-	int pool_numa;
+	int vm_numa VFWD_GUARDED_BY(relay_lock);   /* the guest memory's node */
+	struct vfwd_device dev VFWD_GUARDED_BY(relay_lock); /* while st.device */
+	char members[VFWD_BOND_MAX_MEMBERS][VFWD_DEVSPEC_MAX] VFWD_GUARDED_BY(relay_lock);
+	unsigned int n_members VFWD_GUARDED_BY(relay_lock); /* 0: not a bond */
+	/* External label, e.g. a port id. */
+	char ident[VFWD_NAME_MAX] VFWD_GUARDED_BY(relay_lock);
+	/* Shared by both directions. */
+	struct rte_mempool *pool VFWD_GUARDED_BY(relay_lock);
+	int pool_numa VFWD_GUARDED_BY(relay_lock);
 };
 
 static struct relay relays[VFWD_MAX_RELAYS];
-static pthread_mutex_t relay_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t vring_lock = PTHREAD_MUTEX_INITIALIZER;
 /*
  * What each relay was when the last change of it ended, for readers that
  * find relay_lock taken (vfwd_relay_info()): a change may hold it for as
@@ -93,9 +102,9 @@ static pthread_mutex_t vring_lock = PTHREAD_MUTEX_INITIALIZER;
  * made, and the stats service must not wait that long.  shown_lock is a
  * leaf: held only to copy.
  */
-static pthread_mutex_t shown_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct vfwd_relay_info shown[VFWD_MAX_RELAYS];   /* shown_lock */
-static bool shown_valid[VFWD_MAX_RELAYS];               /* shown_lock */
+static struct vfwd_mutex shown_lock = VFWD_MUTEX_INITIALIZER;
+static struct vfwd_relay_info shown[VFWD_MAX_RELAYS] VFWD_GUARDED_BY(shown_lock);
+static bool shown_valid[VFWD_MAX_RELAYS] VFWD_GUARDED_BY(shown_lock);
 static struct vfwd_device_opts dev_opts;
 static bool gro;                         /* VIRTIOFWD_GRO (with TSO) */
 static uint16_t buf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
@@ -106,18 +115,30 @@ static const struct rte_vhost_device_ops vhost_ops;
 /* State, and what the workers see of it                               */
 /* ------------------------------------------------------------------ */
 
-static void relay_done(struct relay *r);
+static void relay_done(struct relay *r) VFWD_RELEASES(relay_lock);
 
 /*
- * Sets 'r''s guest queue masks, which workers read without a lock: every
- * write of them is an atomic store, under vring_lock (so that a store
- * computed from the old value loses nothing).
+ * Sets 'r''s guest queue masks, which workers read without a lock: the
+ * only writer of them, atomic stores under vring_lock (so that a store
+ * computed from the old value loses nothing).  Relaxed order is enough:
+ * a mask publishes nothing but itself, and the vhost library guards the
+ * rings it names.
  */
 static void
 set_masks(struct relay *r, uint32_t vf_to_vm, uint32_t vm_to_vf)
+	VFWD_REQUIRES(vring_lock)
 {
 	__atomic_store_n(&r->q_enabled[VFWD_DIR_VF_TO_VM], vf_to_vm, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->q_enabled[VFWD_DIR_VM_TO_VF], vm_to_vf, __ATOMIC_RELAXED);
+}
+
+/* Sets the features the guest of 'r' negotiated, which workers read
+ * without a lock: the only writer of them, an atomic store. */
+static void
+set_features(struct relay *r, uint64_t features)
+	VFWD_REQUIRES(vring_lock)
+{
+	__atomic_store_n(&r->features, features, __ATOMIC_RELAXED);
 }
 
 /*
@@ -133,6 +154,7 @@ set_masks(struct relay *r, uint32_t vf_to_vm, uint32_t vm_to_vf)
  */
 static int
 step_locked(struct relay *r, enum vfwd_relay_event ev, bool valid)
+	VFWD_REQUIRES(relay_lock, vring_lock)
 {
 	int rc = vfwd_relay_step(&r->st, ev);
 
@@ -147,12 +169,13 @@ step_locked(struct relay *r, enum vfwd_relay_event ev, bool valid)
 /* step_locked(), taking vring_lock; the caller holds relay_lock. */
 static int
 step(struct relay *r, enum vfwd_relay_event ev, bool valid)
+	VFWD_REQUIRES(relay_lock) VFWD_EXCLUDES(vring_lock)
 {
 	int rc;
 
-	pthread_mutex_lock(&vring_lock);
+	vfwd_mutex_lock(&vring_lock);
 	rc = step_locked(r, ev, valid);
-	pthread_mutex_unlock(&vring_lock);
+	vfwd_mutex_unlock(&vring_lock);
 	return rc;
 }
 
@@ -163,6 +186,7 @@ step(struct relay *r, enum vfwd_relay_event ev, bool valid)
  */
 static void
 sync_dataplane(const struct relay *r)
+	VFWD_REQUIRES(relay_lock)
 {
 	const struct vfwd_dp_relay d = {
 		.vid = r->st.guest ? r->vid : -1,
@@ -200,6 +224,7 @@ sync_dataplane(const struct relay *r)
  */
 static void
 release_unused(struct relay *r)
+	VFWD_REQUIRES(relay_lock)
 {
 	if (r->pool != NULL && !vfwd_relay_state_needs_buffers(&r->st)) {
 		VLOG_DBG("relay %u: buffer pool %s freed (%u buffers)", r->id,
@@ -216,24 +241,25 @@ release_unused(struct relay *r)
  * masks once no worker polls it. */
 static void
 drop_guest(struct relay *r)
+	VFWD_REQUIRES(relay_lock) VFWD_EXCLUDES(vring_lock)
 {
 	int vid = r->vid;
 
-	pthread_mutex_lock(&vring_lock);
+	vfwd_mutex_lock(&vring_lock);
 	if (step_locked(r, VFWD_EV_GUEST_DOWN, true) != 0) {
-		pthread_mutex_unlock(&vring_lock);
+		vfwd_mutex_unlock(&vring_lock);
 		return;
 	}
 	r->vid = -1;
-	pthread_mutex_unlock(&vring_lock);
+	vfwd_mutex_unlock(&vring_lock);
 	sync_dataplane(r);
 	/* Now no worker uses 'vid': the library may free it. */
-	pthread_mutex_lock(&vring_lock);
+	vfwd_mutex_lock(&vring_lock);
 	if (r->mask_vid == vid) {
 		set_masks(r, 0, 0);
 		r->mask_vid = -1;
 	}
-	pthread_mutex_unlock(&vring_lock);
+	vfwd_mutex_unlock(&vring_lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -249,6 +275,7 @@ drop_guest(struct relay *r)
  */
 static struct rte_mempool *
 relay_pool(struct relay *r, int numa, unsigned int ring_mbufs)
+	VFWD_REQUIRES(relay_lock)
 {
 	unsigned int need = ring_mbufs + POOL_HEADROOM +
 		POOL_CACHE * 3 / 2 * (vfwd_dp_n_workers() + 1), size = POOL_MBUFS;
@@ -287,9 +314,10 @@ relay_pool(struct relay *r, int numa, unsigned int ring_mbufs)
 /* The table                                                           */
 /* ------------------------------------------------------------------ */
 
-/* The relay whose socket is 'path'; under either lock. */
+/* The relay whose socket is 'path'; under either lock (the callers
+ * below say which). */
 static struct relay *
-by_path(const char *path)
+find_path(const char *path) VFWD_NO_THREAD_SAFETY_ANALYSIS
 {
 	unsigned int i;
 
@@ -300,9 +328,36 @@ by_path(const char *path)
 	return NULL;
 }
 
+/* find_path() under relay_lock. */
+static struct relay *
+by_path(const char *path)
+	VFWD_REQUIRES(relay_lock)
+{
+	return find_path(path);
+}
+
+/* find_path() under vring_lock alone: 'st' and 'path' are "both"
+ * fields, which a holder of either lock may read. */
+static struct relay *
+by_path_vring(const char *path)
+	VFWD_REQUIRES(vring_lock)
+{
+	return find_path(path);
+}
+
+/* The vhost device of 'r''s guest, or -1; under vring_lock alone, like
+ * by_path_vring(). */
+static int
+guest_vid_vring(const struct relay *r)
+	VFWD_REQUIRES(vring_lock) VFWD_NO_THREAD_SAFETY_ANALYSIS
+{
+	return r->st.guest ? r->vid : -1;
+}
+
 /* The relay serving device 'spec' (a bond or a member); under relay_lock. */
 static struct relay *
 by_device(const char *spec)
+	VFWD_REQUIRES(relay_lock)
 {
 	unsigned int i, m;
 
@@ -339,6 +394,10 @@ vfwd_relays_init(const struct vfwd_config *cfg)
 	dev_opts.lro = cfg->gro;
 	gro = cfg->tso && cfg->gro;
 	dev_opts.rx_intr = cfg->poll_mode == VFWD_POLL_ADAPTIVE;
+	/* Before any other thread: the locks cost nothing, and keep the
+	 * rules without exceptions. */
+	vfwd_mutex_lock(&relay_lock);
+	vfwd_mutex_lock(&vring_lock);
 	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
 		struct relay *r = &relays[i];
 
@@ -347,6 +406,8 @@ vfwd_relays_init(const struct vfwd_config *cfg)
 		r->vid = r->mask_vid = -1;
 		r->vm_numa = r->pool_numa = -1;
 	}
+	vfwd_mutex_unlock(&vring_lock);
+	vfwd_mutex_unlock(&relay_lock);
 	return 0;
 }
 
@@ -357,9 +418,14 @@ vfwd_relays_fini(void)
 	unsigned int i;
 
 	for (i = 0; i < VFWD_MAX_RELAYS; i++) {
-		if (relays[i].st.sock == VFWD_SOCK_OPEN)
+		struct vfwd_relay_state st;
+
+		vfwd_mutex_lock(&relay_lock);
+		st = relays[i].st;
+		vfwd_mutex_unlock(&relay_lock);
+		if (st.sock == VFWD_SOCK_OPEN)
 			vfwd_relay_remove_socket(i, err, sizeof(err));
-		if (relays[i].st.device)
+		if (st.device)
 			vfwd_relay_detach(i, err, sizeof(err));
 	}
 }
@@ -381,10 +447,10 @@ vfwd_relay_add_socket(unsigned int id, const char *path, char *err, size_t errle
 		ERR("%s: socket path too long", path);
 		return -ENAMETOOLONG;
 	}
-	pthread_mutex_lock(&relay_lock);
+	vfwd_mutex_lock(&relay_lock);
 	r = &relays[id];
 	other = by_path(path);
-	pthread_mutex_lock(&vring_lock);
+	vfwd_mutex_lock(&vring_lock);
 	if (other != NULL && other != r) {
 		ERR("%s: already the socket of relay %u", path, other->id);
 		rc = -EEXIST;
@@ -394,7 +460,7 @@ vfwd_relay_add_socket(unsigned int id, const char *path, char *err, size_t errle
 	} else {
 		snprintf(r->path, sizeof(r->path), "%s", path);
 	}
-	pthread_mutex_unlock(&vring_lock);
+	vfwd_mutex_unlock(&vring_lock);
 	relay_done(r);
 	if (rc != 0)
 		return rc;
@@ -403,7 +469,7 @@ vfwd_relay_add_socket(unsigned int id, const char *path, char *err, size_t errle
 	 * before this returns. */
 	rc = vfwd_vhost_open(path, &vhost_ops, err, errlen);
 
-	pthread_mutex_lock(&relay_lock);
+	vfwd_mutex_lock(&relay_lock);
 	if (rc == 0) {
 		step(r, VFWD_EV_SOCKET_OPENED, true);
 	} else {
@@ -426,11 +492,11 @@ vfwd_relay_remove_socket(unsigned int id, char *err, size_t errlen)
 	rc = check_id(id, err, errlen);
 	if (rc != 0)
 		return rc;
-	pthread_mutex_lock(&relay_lock);
+	vfwd_mutex_lock(&relay_lock);
 	r = &relays[id];
 	if (step(r, VFWD_EV_SOCKET_REMOVE, false) != 0) {
 		ERR("relay %u: has no socket", id);
-		pthread_mutex_unlock(&relay_lock);
+		vfwd_mutex_unlock(&relay_lock);
 		return -ENOENT;
 	}
 	snprintf(path, sizeof(path), "%s", r->path);
@@ -439,17 +505,17 @@ vfwd_relay_remove_socket(unsigned int id, char *err, size_t errlen)
 	/* Unlocked: a connected guest's destroy_device runs from here. */
 	vfwd_vhost_close(path);
 
-	pthread_mutex_lock(&relay_lock);
+	vfwd_mutex_lock(&relay_lock);
 	if (r->st.guest) {
 		/* The library said nothing; make sure no worker keeps it. */
 		drop_guest(r);
 	}
-	pthread_mutex_lock(&vring_lock);
+	vfwd_mutex_lock(&vring_lock);
 	if (step_locked(r, VFWD_EV_SOCKET_CLOSED, true) == 0) {
 		set_masks(r, 0, 0);
 		r->mask_vid = -1;
 	}
-	pthread_mutex_unlock(&vring_lock);
+	vfwd_mutex_unlock(&vring_lock);
 	release_unused(r);
 	relay_done(r);
 	return 0;
@@ -489,7 +555,7 @@ attach(unsigned int id, const struct attach_req *req, char *err, size_t errlen)
 		ERR("device spec too long (at most %zu characters)", sizeof(dev.name) - 1);
 		return -ENAMETOOLONG;
 	}
-	pthread_mutex_lock(&relay_lock);
+	vfwd_mutex_lock(&relay_lock);
 	r = &relays[id];
 	other = by_device(req->name);
 	for (i = 0; req->bond && other == NULL && i < req->n_members; i++)
@@ -583,7 +649,7 @@ vfwd_relay_detach(unsigned int id, char *err, size_t errlen)
 	rc = check_id(id, err, errlen);
 	if (rc != 0)
 		return rc;
-	pthread_mutex_lock(&relay_lock);
+	vfwd_mutex_lock(&relay_lock);
 	r = &relays[id];
 	if (step(r, VFWD_EV_DEVICE_DETACH, false) != 0) {
 		ERR("relay %u: has no device", id);
@@ -612,7 +678,7 @@ vfwd_relay_set_ident(unsigned int id, const char *ident)
 {
 	if (id >= VFWD_MAX_RELAYS)
 		return -ERANGE;
-	pthread_mutex_lock(&relay_lock);
+	vfwd_mutex_lock(&relay_lock);
 	/* Escaped: it comes from OVSDB rows, and goes out in stats. */
 	vfwd_text_escape(ident ? ident : "", ident ? strlen(ident) : 0, relays[id].ident,
 			 sizeof(relays[id].ident), NULL);
@@ -627,10 +693,10 @@ find_locked(struct relay *(*lookup)(const char *key), const char *key)
 	struct relay *r;
 	int id;
 
-	pthread_mutex_lock(&relay_lock);
+	vfwd_mutex_lock(&relay_lock);
 	r = lookup(key);
 	id = r != NULL ? (int)r->id : -ENOENT;
-	pthread_mutex_unlock(&relay_lock);
+	vfwd_mutex_unlock(&relay_lock);
 	return id;
 }
 
@@ -663,21 +729,23 @@ vfwd_relay_move(unsigned int id, int cpu_vf_to_vm, int cpu_vm_to_vf,
  * under vring_lock alone, whose holder never waits: any reader may. */
 static void
 guest_info(struct relay *r, struct vfwd_relay_info *info)
+	VFWD_EXCLUDES(vring_lock)
 {
-	pthread_mutex_lock(&vring_lock);
+	vfwd_mutex_lock(&vring_lock);
 	info->rxq_enabled = __atomic_load_n(&r->q_enabled[VFWD_DIR_VF_TO_VM],
 					    __ATOMIC_RELAXED);
 	info->txq_enabled = __atomic_load_n(&r->q_enabled[VFWD_DIR_VM_TO_VF],
 					    __ATOMIC_RELAXED);
 	info->features = __atomic_load_n(&r->features, __ATOMIC_RELAXED);
 	info->dirty_logging = RTE_VHOST_NEED_LOG(r->features);
-	pthread_mutex_unlock(&vring_lock);
+	vfwd_mutex_unlock(&vring_lock);
 }
 
 /* Fills 'info' from 'r'; under relay_lock.  -ENOENT for a relay with
  * neither socket nor device. */
 static int
 fill_info(struct relay *r, struct vfwd_relay_info *info)
+	VFWD_REQUIRES(relay_lock)
 {
 	unsigned int id = r->id;
 	bool guest;
@@ -723,23 +791,25 @@ fill_info(struct relay *r, struct vfwd_relay_info *info)
  * relay_lock, at the end of each change (relay_done()). */
 static void
 show(struct relay *r)
+	VFWD_REQUIRES(relay_lock)
 {
 	static struct vfwd_relay_info info;     /* relay_lock: big for a stack */
 	int rc = fill_info(r, &info);
 
-	pthread_mutex_lock(&shown_lock);
+	vfwd_mutex_lock(&shown_lock);
 	shown_valid[r->id] = rc == 0;
 	if (rc == 0)
 		shown[r->id] = info;
-	pthread_mutex_unlock(&shown_lock);
+	vfwd_mutex_unlock(&shown_lock);
 }
 
 /* Ends a change of 'r': shows it, and lets go of relay_lock. */
 static void
 relay_done(struct relay *r)
+	VFWD_RELEASES(relay_lock)
 {
 	show(r);
-	pthread_mutex_unlock(&relay_lock);
+	vfwd_mutex_unlock(&relay_lock);
 }
 
 int
@@ -749,17 +819,17 @@ vfwd_relay_info(unsigned int id, struct vfwd_relay_info *info)
 
 	if (id >= VFWD_MAX_RELAYS)
 		return -ERANGE;
-	if (pthread_mutex_trylock(&relay_lock) == 0) {
+	if (vfwd_mutex_trylock(&relay_lock)) {
 		rc = fill_info(&relays[id], info);
-		pthread_mutex_unlock(&relay_lock);
+		vfwd_mutex_unlock(&relay_lock);
 	} else {
 		/* A change is under way: the relay as the last change left
 		 * it, with live placement and counters, rather than a wait. */
-		pthread_mutex_lock(&shown_lock);
+		vfwd_mutex_lock(&shown_lock);
 		rc = shown_valid[id] ? 0 : -ENOENT;
 		if (rc == 0)
 			*info = shown[id];
-		pthread_mutex_unlock(&shown_lock);
+		vfwd_mutex_unlock(&shown_lock);
 		if (rc == 0) {
 			vfwd_dp_relay_cpus(id, info->cpu, info->pin);
 			vfwd_dp_relay_counters(id, info->dir);
@@ -831,30 +901,30 @@ on_new_device(int vid)
 			    "refusing it", path);
 		return -1;
 	}
-	pthread_mutex_lock(&relay_lock);
+	vfwd_mutex_lock(&relay_lock);
 	r = by_path(path);
 	if (r == NULL) {
 		VLOG_WARN_RL("%s: guest connected to a socket no relay owns", path);
 		goto out;
 	}
-	pthread_mutex_lock(&vring_lock);
+	vfwd_mutex_lock(&vring_lock);
 	switch (step_locked(r, VFWD_EV_GUEST_UP, false)) {
 	case 0:
 		r->vid = vid;
-		__atomic_store_n(&r->features, features, __ATOMIC_RELAXED);
+		set_features(r, features);
 		if (r->mask_vid != vid) {
 			set_masks(r, 0, 0);
 			r->mask_vid = vid;
 		}
-		pthread_mutex_unlock(&vring_lock);
+		vfwd_mutex_unlock(&vring_lock);
 		break;
 	case -EEXIST:
-		pthread_mutex_unlock(&vring_lock);
+		vfwd_mutex_unlock(&vring_lock);
 		VLOG_ERR_RL("relay %u: a second guest connected to %s while the first "
 			 "is still there; refusing it", r->id, path);
 		goto out;
 	default:
-		pthread_mutex_unlock(&vring_lock);
+		vfwd_mutex_unlock(&vring_lock);
 		VLOG_WARN_RL("relay %u: guest connected to %s while the socket is "
 			  "closing; refusing it", r->id, path);
 		goto out;
@@ -875,7 +945,7 @@ out:
 	if (r != NULL)
 		relay_done(r);
 	else
-		pthread_mutex_unlock(&relay_lock);
+		vfwd_mutex_unlock(&relay_lock);
 	return rc;
 }
 
@@ -888,7 +958,7 @@ on_destroy_device(int vid)
 
 	if (vid_path(vid, path, sizeof(path)) != 0)
 		return;
-	pthread_mutex_lock(&relay_lock);
+	vfwd_mutex_lock(&relay_lock);
 	r = by_path(path);
 	if (r != NULL && r->st.guest && r->vid == vid) {
 		drop_guest(r);
@@ -897,7 +967,7 @@ on_destroy_device(int vid)
 		relay_done(r);
 		return;
 	}
-	pthread_mutex_unlock(&relay_lock);
+	vfwd_mutex_unlock(&relay_lock);
 }
 
 /* The guest enabled or disabled a vring.  Under the library's queue
@@ -907,8 +977,9 @@ on_vring_state_changed(int vid, uint16_t vring, int enable)
 {
 	unsigned int q = vring / 2;
 	char path[PATH_MAX];
+	uint32_t masks[VFWD_N_DIRS];
 	struct relay *r;
-	uint32_t *mask, old;
+	int dir;
 
 	if (vid_path(vid, path, sizeof(path)) != 0)
 		return -1;
@@ -917,28 +988,31 @@ on_vring_state_changed(int vid, uint16_t vring, int enable)
 			  path, vring, VFWD_MAX_QUEUE_PAIRS);
 		return 0;
 	}
-	pthread_mutex_lock(&vring_lock);
-	r = by_path(path);
+	vfwd_mutex_lock(&vring_lock);
+	r = by_path_vring(path);
 	if (r == NULL)
 		goto out;
 	if (r->mask_vid != vid) {
 		/* A new connection: the old guest's queues mean nothing. */
-		if (r->st.guest && r->vid != vid)
+		if (guest_vid_vring(r) >= 0 && guest_vid_vring(r) != vid)
 			goto out;
 		set_masks(r, 0, 0);
 		r->mask_vid = vid;
 	}
 	/* Even vrings are guest RX queues, fed by the VF-to-VM direction. */
-	mask = &r->q_enabled[vring % 2 == 0 ? VFWD_DIR_VF_TO_VM : VFWD_DIR_VM_TO_VF];
+	dir = vring % 2 == 0 ? VFWD_DIR_VF_TO_VM : VFWD_DIR_VM_TO_VF;
+	masks[VFWD_DIR_VF_TO_VM] = __atomic_load_n(&r->q_enabled[VFWD_DIR_VF_TO_VM],
+						   __ATOMIC_RELAXED);
+	masks[VFWD_DIR_VM_TO_VF] = __atomic_load_n(&r->q_enabled[VFWD_DIR_VM_TO_VF],
+						   __ATOMIC_RELAXED);
+	masks[dir] = enable ? (masks[dir] | 1u << q) : (masks[dir] & ~(1u << q));
 	/* Workers pick the new mask up on their next poll; the library
 	 * itself refuses work on a disabled ring, so no wait is needed. */
-	old = __atomic_load_n(mask, __ATOMIC_RELAXED);
-	__atomic_store_n(mask, enable ? (old | 1u << q) : (old & ~(1u << q)),
-			 __ATOMIC_RELAXED);
+	set_masks(r, masks[VFWD_DIR_VF_TO_VM], masks[VFWD_DIR_VM_TO_VF]);
 	VLOG_DBG("relay %u: guest %s queue %u %s", r->id,
 		 vring % 2 == 0 ? "RX" : "TX", q, enable ? "enabled" : "disabled");
 out:
-	pthread_mutex_unlock(&vring_lock);
+	vfwd_mutex_unlock(&vring_lock);
 	/* A sleeping worker waits on the queues it knew: let it arm this one. */
 	if (enable && vring % 2 == 1)
 		vfwd_dp_wake_all();
@@ -955,17 +1029,17 @@ on_features_changed(int vid, uint64_t features)
 
 	if (vid_path(vid, path, sizeof(path)) != 0)
 		return 0;
-	pthread_mutex_lock(&vring_lock);
-	r = by_path(path);
-	if (r != NULL && r->st.guest && r->vid == vid) {
+	vfwd_mutex_lock(&vring_lock);
+	r = by_path_vring(path);
+	if (r != NULL && guest_vid_vring(r) == vid) {
 		if (RTE_VHOST_NEED_LOG(features) != RTE_VHOST_NEED_LOG(r->features))
 			VLOG_NOTICE("relay %u: dirty page logging %s", r->id,
 				    RTE_VHOST_NEED_LOG(features)
 				    ? "on: live migration in progress"
 				    : "off");
-		__atomic_store_n(&r->features, features, __ATOMIC_RELAXED);
+		set_features(r, features);
 	}
-	pthread_mutex_unlock(&vring_lock);
+	vfwd_mutex_unlock(&vring_lock);
 	return 0;
 }
 

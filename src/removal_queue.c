@@ -12,7 +12,7 @@ vfwd_removal_push(struct vfwd_removal_queue *q, const char *name, const char *wh
 	bool queued = false;
 	unsigned int i;
 
-	pthread_mutex_lock(&q->lock);
+	vfwd_mutex_lock(&q->lock);
 	for (i = 0; i < q->n; i++)
 		if (strncmp(q->items[i].name, name, sizeof(q->items[i].name) - 1) == 0)
 			goto out;
@@ -26,7 +26,7 @@ vfwd_removal_push(struct vfwd_removal_queue *q, const char *name, const char *wh
 	q->n++;
 	queued = true;
 out:
-	pthread_mutex_unlock(&q->lock);
+	vfwd_mutex_unlock(&q->lock);
 	return queued;
 }
 
@@ -36,11 +36,11 @@ vfwd_removal_take(struct vfwd_removal_queue *q, struct vfwd_removal *out,
 {
 	unsigned int n;
 
-	pthread_mutex_lock(&q->lock);
+	vfwd_mutex_lock(&q->lock);
 	n = q->n;
 	memcpy(out, q->items, n * sizeof(out[0]));
 	*dropped = q->dropped;
 	q->n = q->dropped = 0;
-	pthread_mutex_unlock(&q->lock);
+	vfwd_mutex_unlock(&q->lock);
 	return n;
 }

@@ -15,9 +15,9 @@
 #ifndef VFWD_REMOVAL_QUEUE_H
 #define VFWD_REMOVAL_QUEUE_H
 
-#include <pthread.h>
 #include <stdbool.h>
 
+#include "lock.h"
 #include "parse.h"
 
 /* Removals noted and not yet handled: each relay has one device, and
@@ -31,12 +31,13 @@ struct vfwd_removal {
 };
 
 struct vfwd_removal_queue {
-	pthread_mutex_t lock;
+	struct vfwd_mutex lock;
+	/* lock: each function below holds it throughout. */
 	struct vfwd_removal items[VFWD_REMOVAL_QUEUE_MAX];
 	unsigned int n, dropped;
 };
 
-#define VFWD_REMOVAL_QUEUE_INIT { .lock = PTHREAD_MUTEX_INITIALIZER }
+#define VFWD_REMOVAL_QUEUE_INIT { .lock = VFWD_MUTEX_INITIALIZER }
 
 /*
  * Notes that device 'name' goes away, because of 'why' (kept as a

@@ -18,6 +18,7 @@
 #include <rte_vhost.h>
 
 #include "errmsg.h"
+#include "lock.h"
 #include "log.h"
 #include "sockpath.h"
 #include "vhost.h"
@@ -40,20 +41,24 @@ static char socket_dir[PATH_MAX];
  * operations thread opens sockets while the control thread ticks, so all
  * of it is under owner_lock, a leaf.
  */
-static pthread_mutex_t owner_lock = PTHREAD_MUTEX_INITIALIZER;
-static uid_t sock_uid = (uid_t)-1;
-static gid_t sock_gid = (gid_t)-1;
-static char owner_label[VFWD_NAME_MAX];   /* as configured */
-static char group_label[VFWD_NAME_MAX];
-static bool owner_pending, group_pending; /* a default not found yet */
-static struct vfwd_sock_owners owners;
+static struct vfwd_mutex owner_lock = VFWD_MUTEX_INITIALIZER;
+static uid_t sock_uid VFWD_GUARDED_BY(owner_lock) = (uid_t)-1;
+static gid_t sock_gid VFWD_GUARDED_BY(owner_lock) = (gid_t)-1;
+/* As configured. */
+static char owner_label[VFWD_NAME_MAX] VFWD_GUARDED_BY(owner_lock);
+static char group_label[VFWD_NAME_MAX] VFWD_GUARDED_BY(owner_lock);
+/* A default not found yet. */
+static bool owner_pending VFWD_GUARDED_BY(owner_lock);
+static bool group_pending VFWD_GUARDED_BY(owner_lock);
+static struct vfwd_sock_owners owners VFWD_GUARDED_BY(owner_lock);
 
 /* The server sockets open now, to be given to an owner that appears. */
 struct open_sock {
 	TAILQ_ENTRY(open_sock) link;
 	char path[];
 };
-static TAILQ_HEAD(, open_sock) open_socks = TAILQ_HEAD_INITIALIZER(open_socks);
+static TAILQ_HEAD(, open_sock) open_socks VFWD_GUARDED_BY(owner_lock) =
+	TAILQ_HEAD_INITIALIZER(open_socks);
 /* Where dynamic sockets may be: the socket directory, then the list. */
 static char allowed_dirs[1 + VFWD_SOCKET_DIRS_MAX][PATH_MAX];
 static const char *allowed[1 + VFWD_SOCKET_DIRS_MAX];
@@ -61,6 +66,7 @@ static size_t n_allowed;
 
 static void
 add_owner(uid_t uid)
+	VFWD_REQUIRES(owner_lock)
 {
 	size_t i;
 
@@ -168,6 +174,7 @@ lookup_group(const char *name, gid_t *gid)
 /* "group kvm" or "user libvirt-qemu": who QEMU is to the socket side. */
 static const char *
 qemu_label(char *buf, size_t len)
+	VFWD_REQUIRES(owner_lock)
 {
 	if (sock_gid != (gid_t)-1)
 		snprintf(buf, len, "group %s", group_label);
@@ -187,7 +194,7 @@ vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen)
 	disabled_features = vfwd_features_disabled(cfg);
 	snprintf(socket_dir, sizeof(socket_dir), "%s", cfg->socket_dir);
 
-	pthread_mutex_lock(&owner_lock);
+	vfwd_mutex_lock(&owner_lock);
 	sock_uid = (uid_t)-1;
 	sock_gid = (gid_t)-1;
 	owner_pending = group_pending = false;
@@ -196,7 +203,7 @@ vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen)
 	if (cfg->socket_owner[0] != '\0') {
 		rc = lookup_user(cfg->socket_owner, &sock_uid);
 		if (rc != 0 && cfg->socket_owner_set) {
-			pthread_mutex_unlock(&owner_lock);
+			vfwd_mutex_unlock(&owner_lock);
 			ERR("VIRTIOFWD_SOCKET_OWNER=%s: %s (create it, or set the "
 			    "variable to an existing user, or to an empty value to keep "
 			    "the sockets root's)", cfg->socket_owner,
@@ -215,7 +222,7 @@ vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen)
 	if (cfg->socket_group[0] != '\0') {
 		rc = lookup_group(cfg->socket_group, &sock_gid);
 		if (rc != 0 && cfg->socket_group_set) {
-			pthread_mutex_unlock(&owner_lock);
+			vfwd_mutex_unlock(&owner_lock);
 			ERR("VIRTIOFWD_SOCKET_GROUP=%s: %s (create it, or set the "
 			    "variable to an existing group, or to an empty value)",
 			    cfg->socket_group,
@@ -246,7 +253,7 @@ vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen)
 	for (i = 0; i < n_allowed; i++)
 		allowed[i] = allowed_dirs[i];
 	rc = check_extra_dirs(cfg, err, errlen);
-	pthread_mutex_unlock(&owner_lock);
+	vfwd_mutex_unlock(&owner_lock);
 	return rc;
 }
 
@@ -287,6 +294,7 @@ make_one_dir(const char *dir, char *err, size_t errlen)
  */
 static void
 dir_wanted(uid_t *uid, gid_t *gid, mode_t *mode)
+	VFWD_REQUIRES(owner_lock)
 {
 	*uid = (uid_t)-1;
 	*gid = sock_gid;
@@ -300,6 +308,7 @@ dir_wanted(uid_t *uid, gid_t *gid, mode_t *mode)
 /* Gives 'path' what dir_wanted() says; 0 or a negative errno. */
 static int
 own_dir(const char *path)
+	VFWD_REQUIRES(owner_lock)
 {
 	uid_t uid;
 	gid_t gid;
@@ -318,6 +327,7 @@ own_dir(const char *path)
  * its socket in a directory of 'st'? */
 static bool
 qemu_can_create(const struct stat *st)
+	VFWD_REQUIRES(owner_lock)
 {
 	const mode_t wx_o = S_IWOTH | S_IXOTH, wx_g = S_IWGRP | S_IXGRP,
 		     wx_u = S_IWUSR | S_IXUSR;
@@ -340,6 +350,7 @@ qemu_can_create(const struct stat *st)
  */
 static bool
 dir_is_ours(const char *path)
+	VFWD_REQUIRES(owner_lock)
 {
 	size_t n = strlen(PACKAGE_RUN_DIR);
 	struct dirent *de;
@@ -374,6 +385,7 @@ dir_is_ours(const char *path)
  */
 static int
 check_client_dir(const char *path, char *err, size_t errlen)
+	VFWD_REQUIRES(owner_lock)
 {
 	char real[PATH_MAX], who[64];
 	struct stat st;
@@ -437,6 +449,7 @@ check_client_dir(const char *path, char *err, size_t errlen)
  */
 static void
 resolve_pending(void)
+	VFWD_REQUIRES(owner_lock)
 {
 	char err[VFWD_ERR_MAX];
 	const size_t errlen = sizeof(err);
@@ -482,10 +495,10 @@ resolve_pending(void)
 void
 vfwd_vhost_tick(void)
 {
-	pthread_mutex_lock(&owner_lock);
+	vfwd_mutex_lock(&owner_lock);
 	if (owner_pending || group_pending)
 		resolve_pending();
-	pthread_mutex_unlock(&owner_lock);
+	vfwd_mutex_unlock(&owner_lock);
 }
 
 int
@@ -513,7 +526,7 @@ vfwd_vhost_make_dir(const char *dir, char *err, size_t errlen)
 	rc = make_one_dir(path, err, errlen);
 	if (rc < 0)
 		return rc;
-	pthread_mutex_lock(&owner_lock);
+	vfwd_mutex_lock(&owner_lock);
 	/*
 	 * Only a directory created here is given an owner and mode at once;
 	 * an existing one (/tmp, /var/run) belongs to whoever made it, save
@@ -533,7 +546,7 @@ vfwd_vhost_make_dir(const char *dir, char *err, size_t errlen)
 				errlen);
 	if (rc == 0)
 		rc = check_client_dir(path, err, errlen);
-	pthread_mutex_unlock(&owner_lock);
+	vfwd_mutex_unlock(&owner_lock);
 	if (rc != 0)
 		return rc;
 	if (ww)
@@ -546,10 +559,10 @@ vfwd_vhost_check_path(const char *path, char *err, size_t errlen)
 {
 	int rc;
 
-	pthread_mutex_lock(&owner_lock);
+	vfwd_mutex_lock(&owner_lock);
 	rc = vfwd_sockpath_check_dynamic(path, allowed, n_allowed, &owners, err,
 					 errlen);
-	pthread_mutex_unlock(&owner_lock);
+	vfwd_mutex_unlock(&owner_lock);
 	return rc;
 }
 
@@ -597,9 +610,9 @@ remove_stale(const char *path, char *err, size_t errlen)
 {
 	int rc;
 
-	pthread_mutex_lock(&owner_lock);
+	vfwd_mutex_lock(&owner_lock);
 	rc = vfwd_sockpath_claim(path, &owners, err, errlen);
-	pthread_mutex_unlock(&owner_lock);
+	vfwd_mutex_unlock(&owner_lock);
 
 	if (rc == 1)
 		VLOG_INFO("%s: removed stale socket", path);
@@ -647,7 +660,7 @@ vfwd_vhost_open(const char *path, const struct rte_vhost_device_ops *ops,
 		goto unregister;
 	}
 	if (!client_mode) {
-		pthread_mutex_lock(&owner_lock);
+		vfwd_mutex_lock(&owner_lock);
 		if ((sock_uid != (uid_t)-1 || sock_gid != (gid_t)-1) &&
 		    chown(path, sock_uid, sock_gid) != 0)
 			VLOG_WARN("%s: chown: %s", path, strerror(errno));
@@ -659,7 +672,7 @@ vfwd_vhost_open(const char *path, const struct rte_vhost_device_ops *ops,
 			strcpy(o->path, path);
 			TAILQ_INSERT_TAIL(&open_socks, o, link);
 		}
-		pthread_mutex_unlock(&owner_lock);
+		vfwd_mutex_unlock(&owner_lock);
 	}
 	VLOG_DBG("%s: vhost-user %s ready", path, client_mode ? "client" : "server");
 	return 0;
@@ -683,13 +696,13 @@ vfwd_vhost_close(const char *path)
 
 	if (rte_vhost_driver_unregister(path) != 0)
 		VLOG_WARN("%s: was not registered", path);
-	pthread_mutex_lock(&owner_lock);
+	vfwd_mutex_lock(&owner_lock);
 	TAILQ_FOREACH(o, &open_socks, link)
 		if (!strcmp(o->path, path)) {
 			TAILQ_REMOVE(&open_socks, o, link);
 			free(o);
 			break;
 		}
-	pthread_mutex_unlock(&owner_lock);
+	vfwd_mutex_unlock(&owner_lock);
 	VLOG_DBG("%s: vhost-user socket closed", path);
 }
