@@ -78,6 +78,16 @@ started(struct vfwd_ovsdb_session *s)
 	vfwd_ovsdb_session_start(s, T0);
 }
 
+/* A session with the daemon's timing, started and connected at T0. */
+static void
+connected(struct vfwd_ovsdb_session *s)
+{
+	started(s);
+	assert_int_equal(vfwd_ovsdb_session_run(s, T0), VFWD_OVSDB_ACT_CONNECT);
+	vfwd_ovsdb_session_connected(s, T0);    /* a unix socket: at once */
+	assert_int_equal(vfwd_ovsdb_session_state(s), VFWD_OVSDB_ACTIVE);
+}
+
 /*
  * Checks that at 'now' the session has nothing to do for exactly 'wait'
  * ms more: run() is idle one ms before and asks for 'action' at the end.
@@ -203,10 +213,7 @@ test_data_keeps_active(void **state)
 	unsigned int i;
 
 	(void)state;
-	started(&s);
-	assert_int_equal(vfwd_ovsdb_session_run(&s, now), VFWD_OVSDB_ACT_CONNECT);
-	vfwd_ovsdb_session_connected(&s, now);          /* a unix socket: at once */
-	assert_int_equal(vfwd_ovsdb_session_state(&s), VFWD_OVSDB_ACTIVE);
+	connected(&s);
 	for (i = 0; i < 10; i++) {
 		assert_int_equal(vfwd_ovsdb_session_timeout_ms(&s, now), 5000);
 		now += 4000;
@@ -230,9 +237,7 @@ test_probe_times(void **state)
 	uint64_t now = T0;
 
 	(void)state;
-	started(&s);
-	vfwd_ovsdb_session_run(&s, now);
-	vfwd_ovsdb_session_connected(&s, now);
+	connected(&s);
 
 	/* Data at +3 s moves the probe to +8 s. */
 	vfwd_ovsdb_session_received(&s, now + 3000);
@@ -379,9 +384,7 @@ test_late_events(void **state)
 	uint64_t now = T0;
 
 	(void)state;
-	started(&s);
-	vfwd_ovsdb_session_run(&s, now);
-	vfwd_ovsdb_session_connected(&s, now);
+	connected(&s);
 	vfwd_ovsdb_session_connecting(&s, now + 1);     /* not from ACTIVE */
 	assert_int_equal(vfwd_ovsdb_session_state(&s), VFWD_OVSDB_ACTIVE);
 	vfwd_ovsdb_session_disconnected(&s, now + 2, "closed by the server");
