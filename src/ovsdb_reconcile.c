@@ -49,7 +49,7 @@ on_vfio_pci(const char *addr)
 
 /*
  * The VF that interface 'name' was, into 'dev', when the daemon bound it
- * to vfio-pci (VIRTIOFWD_BIND_VFIO_PCI, at start or in reconcile_add()),
+ * to vfio-pci (VIRTIOFWD_BIND_VFIO_PCI, at start or in change_run()),
  * which took its netdev away: only while that VF is still there and on
  * vfio-pci.  A VF that was removed (sriov_numvfs=0) no longer maps, and
  * its row is left alone with the reason until its netdev is back.
