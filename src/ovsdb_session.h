@@ -8,17 +8,25 @@
  * unit-tested in virtual time (tests/unit/test_ovsdb_session.c).  The
  * idea is Open vSwitch's lib/reconnect.c; the code is ours.
  *
- *     VOID --start--> BACKOFF ---delay over: CONNECT---> CONNECTING
- *                     ^  ^  |                                 |
- *                     |  |  +-- connected --+   +- connected -+
- *                     |  |                  v   v
- *                     |  +--- error, EOF -- ACTIVE <-----------+
- *                     |   connect failed,     |                |
- *                     |   connect timeout     | silent for     | data
- *                     |   (from CONNECTING)   | probe_ms:      | received
- *                     |                       v PROBE          |
- *                     +-- silent for 2 * --- IDLE -------------+
- *                         probe_ms: DISCONNECT
+ *   from          on                            to          run() asks
+ *   VOID          start                         BACKOFF     CONNECT at once
+ *   BACKOFF       its delay is over             BACKOFF     CONNECT
+ *   BACKOFF       connecting                    CONNECTING
+ *   BACKOFF,      connected                     ACTIVE
+ *    CONNECTING
+ *   BACKOFF,      disconnected (failed)         BACKOFF
+ *    CONNECTING
+ *   CONNECTING    connect_timeout_ms over       BACKOFF     DISCONNECT
+ *   ACTIVE        probe_ms without data         IDLE        PROBE
+ *   IDLE          data received                 ACTIVE
+ *   IDLE          2 * probe_ms without data     BACKOFF     DISCONNECT
+ *   ACTIVE, IDLE  disconnected (error, EOF)     BACKOFF
+ *   any but VOID  stop                          VOID
+ *
+ * Entering BACKOFF from anything but VOID waits the next back-off delay
+ * (backoff.h); only vfwd_ovsdb_session_worked() starts the delays again
+ * from the shortest, so a server that accepts and drops every client is
+ * retried ever more slowly.
  *
  * Every change of state goes through one function, which logs it (old
  * state, new state, reason) at debug level, and the changes an operator
