@@ -28,10 +28,18 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vfwdctl.h"
+#include "cmd_1x.h"
+#include "cmd_balance.h"
+#include "cmd_stats.h"
+#include "ctl.h"
+#include "ctl_client.h"
+#include "ctl_output.h"
+#include "ctl_query.h"
+#include "virtioforwarder.pb-c.h"
 
 /* Where 1.x's tools sent their requests by default. */
 #define EP_PORT_CONTROL "ipc:///var/run/virtio-forwarder/port_control"

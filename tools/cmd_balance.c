@@ -9,13 +9,18 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "balance.h"
+#include "cmd_balance.h"
+#include "ctl.h"
+#include "ctl_client.h"
+#include "ctl_query.h"
 #include "journal.h"
-#include "vfwdctl.h"
+#include "virtioforwarder.pb-c.h"
 
 enum {
 	OPT_ONCE = OPT_CMD_BASE,

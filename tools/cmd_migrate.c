@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,8 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd_migrate.h"
+#include "ctl.h"
+#include "ctl_client.h"
+#include "ctl_query.h"
 #include "virtio_features.h"
-#include "vfwdctl.h"
+#include "virtioforwarder.pb-c.h"
 
 enum {
 	OPT_RELAY = OPT_CMD_BASE,

@@ -10,12 +10,16 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd_port.h"
+#include "ctl.h"
+#include "ctl_client.h"
 #include "vfprofile.h"
-#include "vfwdctl.h"
+#include "virtioforwarder.pb-c.h"
 
 enum {
 	OPT_VIRTIO_ID = OPT_CMD_BASE,

@@ -9,15 +9,27 @@
  * nor resets anything, so several viewers do not disturb each other.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "vfwdctl.h"
+#include "cmd_stats.h"
+#include "ctl.h"
+#include "ctl_output.h"
+#include "ctl_query.h"
+#include "virtioforwarder.pb-c.h"
 
 /* The daemon keeps 10 s of samples; a longer window would be cut. */
 #define MAX_DELAY_MS 10000
+
+/* Formats of the stats command (ctl_output.h prints each). */
+enum ctl_format {
+	CTL_FMT_TABLE = 0,
+	CTL_FMT_JSON,
+	CTL_FMT_FLAT,
+};
 
 enum {
 	OPT_RELAY = OPT_CMD_BASE,
@@ -189,57 +201,6 @@ view_option(struct ctl *c, void *ctx, int opt, const char *arg)
 	default:
 		return ctl_usage_error(c, "unexpected option");
 	}
-}
-
-int
-ctl_stats_fetch(struct ctl *c, const Virtioforwarder__StatsRequest *q,
-		Virtioforwarder__StatsResponse **out, char *err, size_t errlen)
-{
-	Virtioforwarder__StatsResponse *r;
-	uint8_t *reply;
-	size_t len;
-	int rc;
-
-	*out = NULL;
-	rc = ctl_request(c, CTL_SVC_STATS, &q->base, &reply, &len, err, errlen);
-	if (rc != 0)
-		return rc;
-	r = virtioforwarder__stats_response__unpack(NULL, len, reply);
-	free(reply);
-	if (r == NULL) {
-		snprintf(err, errlen, "the answer is not a StatsResponse (is %s the "
-			 "stats endpoint?)", ctl_endpoint(c, CTL_SVC_STATS));
-		return -EPROTO;
-	}
-	if (r->status != VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK) {
-		const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
-			&virtioforwarder__stats_response__status__descriptor, r->status);
-
-		snprintf(err, errlen, "the stats service refused the request: %s%s",
-			 v ? v->name : "unknown status",
-			 r->status == VIRTIOFORWARDER__STATS_RESPONSE__STATUS__EBADR ?
-			 " (a relay id out of range, or a malformed request)" : "");
-		virtioforwarder__stats_response__free_unpacked(r, NULL);
-		return -EBADMSG;
-	}
-	*out = r;
-	return 0;
-}
-
-Virtioforwarder__StatsResponse *
-ctl_stats_query(struct ctl *c, const Virtioforwarder__StatsRequest *q, int *status)
-{
-	Virtioforwarder__StatsResponse *r;
-	char err[VFWD_ERR_MAX];
-	int rc;
-
-	*status = CTL_EXIT_FAIL;
-	rc = ctl_stats_fetch(c, q, &r, err, sizeof(err));
-	if (rc == -EINTR)
-		*status = CTL_EXIT_OK;
-	else if (rc != 0)
-		ctl_error(c, "%s", err);
-	return r;
 }
 
 /* Asks for the StatsResponse the view 'a' shows. */

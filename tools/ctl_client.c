@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * One request, one reply: the ZeroMQ side of vfwdctl.
+ * One request, one reply: the ZeroMQ side of the tools.
  *
  * Every request gets a fresh REQ socket.  A REQ socket whose request went
  * unanswered cannot send again, and with ZMQ_LINGER 0 closing it drops
@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,40 +19,9 @@
 
 #include <zmq.h>
 
-#include "vfwdctl.h"
+#include "ctl_client.h"
 
 static void *zctx;
-
-static const struct {
-	const char *name;
-	const char *option;
-	const char *variable;
-} services[CTL_N_SVC] = {
-	[CTL_SVC_PORT_CONTROL] = { "port control", "--port-control-ep",
-				   "VIRTIOFWD_ZMQ_PORT_CONTROL_EP" },
-	[CTL_SVC_STATS] = { "stats", "--stats-ep", "VIRTIOFWD_ZMQ_STATS_EP" },
-	[CTL_SVC_CORE_SCHED] = { "core scheduling", "--core-sched-ep",
-				 "VIRTIOFWD_ZMQ_CORE_SCHED_EP" },
-	[CTL_SVC_CONFIG] = { "config", "--config-ep", "VIRTIOFWD_ZMQ_CONFIG_EP" },
-};
-
-const char *
-ctl_service_name(enum ctl_service s)
-{
-	return services[s].name;
-}
-
-const char *
-ctl_service_option(enum ctl_service s)
-{
-	return services[s].option;
-}
-
-const char *
-ctl_service_variable(enum ctl_service s)
-{
-	return services[s].variable;
-}
 
 /* Reads the configuration file once: defaults, then the file if any. */
 static int
@@ -115,7 +85,7 @@ advice(const struct ctl *c, enum ctl_service s, char *buf, size_t len)
 {
 	snprintf(buf, len, "check that virtio-forwarder runs and serves it, and "
 		 "the endpoint (%s, %s)", c->ep_option[s] ? c->ep_option[s] :
-		 services[s].option, services[s].variable);
+		 ctl_service_option(s), ctl_service_variable(s));
 }
 
 /*
@@ -150,10 +120,10 @@ ipc_precheck(const struct ctl *c, const char *ep, enum ctl_service s,
 	if (rc == -EACCES || rc == -EPERM)
 		snprintf(err, errlen, "cannot reach the %s service at %s: %s (run as "
 			 "root or as a member of the daemon's socket group)",
-			 services[s].name, ep, strerror(-rc));
+			 ctl_service_name(s), ep, strerror(-rc));
 	else
 		snprintf(err, errlen, "cannot reach the %s service at %s: %s; %s",
-			 services[s].name, ep, strerror(-rc), adv);
+			 ctl_service_name(s), ep, strerror(-rc), adv);
 	return rc;
 }
 
@@ -212,8 +182,8 @@ ctl_request_raw(struct ctl *c, enum ctl_service s, const uint8_t *buf, size_t n,
 	}
 	if (ep[0] == '\0') {
 		snprintf(err, errlen, "the %s service is off: %s is empty; set it in "
-			 "the daemon's configuration, or give %s", services[s].name,
-			 services[s].variable, services[s].option);
+			 "the daemon's configuration, or give %s", ctl_service_name(s),
+			 ctl_service_variable(s), ctl_service_option(s));
 		return -ENOENT;
 	}
 	rc = ipc_precheck(c, ep, s, err, errlen);
@@ -244,7 +214,7 @@ ctl_request_raw(struct ctl *c, enum ctl_service s, const uint8_t *buf, size_t n,
 	}
 	if (zmq_connect(sock, ep) != 0) {
 		snprintf(err, errlen, "cannot connect to the %s service at %s: %s",
-			 services[s].name, ep, zmq_strerror(zmq_errno()));
+			 ctl_service_name(s), ep, zmq_strerror(zmq_errno()));
 		rc = -EINVAL;
 		goto out;
 	}
@@ -255,7 +225,7 @@ ctl_request_raw(struct ctl *c, enum ctl_service s, const uint8_t *buf, size_t n,
 			goto out;
 		advice(c, s, adv, sizeof(adv));
 		snprintf(err, errlen, "cannot send to the %s service at %s: %s; %s",
-			 services[s].name, ep, zmq_strerror(-rc), adv);
+			 ctl_service_name(s), ep, zmq_strerror(-rc), adv);
 		goto out;
 	}
 	if (send_only) {
@@ -275,7 +245,7 @@ ctl_request_raw(struct ctl *c, enum ctl_service s, const uint8_t *buf, size_t n,
 		if (left <= 0) {
 			advice(c, s, adv, sizeof(adv));
 			snprintf(err, errlen, "no answer from the %s service at %s within "
-				 "%d ms; %s", services[s].name, ep, c->timeout_ms, adv);
+				 "%d ms; %s", ctl_service_name(s), ep, c->timeout_ms, adv);
 			rc = -ETIMEDOUT;
 			goto out;
 		}
@@ -290,7 +260,7 @@ ctl_request_raw(struct ctl *c, enum ctl_service s, const uint8_t *buf, size_t n,
 		if (rc < 0) {
 			rc = -zmq_errno();
 			snprintf(err, errlen, "waiting for the %s service at %s: %s",
-				 services[s].name, ep, zmq_strerror(-rc));
+				 ctl_service_name(s), ep, zmq_strerror(-rc));
 			goto out;
 		}
 		if (item.revents & ZMQ_POLLIN)
@@ -300,7 +270,7 @@ ctl_request_raw(struct ctl *c, enum ctl_service s, const uint8_t *buf, size_t n,
 	if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
 		rc = -zmq_errno();
 		snprintf(err, errlen, "reading the answer of the %s service at %s: %s",
-			 services[s].name, ep, zmq_strerror(-rc));
+			 ctl_service_name(s), ep, zmq_strerror(-rc));
 		zmq_msg_close(&msg);
 		goto out;
 	}

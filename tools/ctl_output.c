@@ -14,13 +14,14 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "ctl_output.h"
 #include "offload_info.h"
-#include "vfwdctl.h"
 
 /* ------------------------------------------------------------------ */
 /* Walking a message                                                   */

@@ -400,6 +400,10 @@ USAGE_ERRORS = [
     (["--stats-ep=foo", "stats"], "--stats-ep=foo"),
     (["--config=/nonexistent/vfwd.conf", "stats"], "/nonexistent/vfwd.conf"),
     (["frobnicate"], "'frobnicate'"),
+    # Before the command word only the global options are known.
+    (["--bogus", "stats"], "unknown option '--bogus'"),
+    (["--co=x", "stats"], "'--co' is ambiguous"),
+    (["--quiet=1", "stats"], "'--quiet' takes no value"),
     ([], "no command"),
 ]
 

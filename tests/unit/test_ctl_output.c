@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vfwdctl.h"
+#include "ctl_output.h"
 
 /* config.c wants these from its user. */
 void vfwd_config_warn(const char *fmt, ...)
