@@ -81,6 +81,7 @@ struct worker {
 	uint64_t passes;                  /* the watchdog's sign of life */
 	bool asleep;                      /* adaptive mode: in a sleep */
 	uint64_t passes_seen;             /* main thread: at the last check */
+	bool exited;                      /* worker_main() returned (release) */
 	struct vfwd_sleeper sleeper;      /* adaptive mode */
 	struct dir_slot ctr[VFWD_MAX_RELAYS][VFWD_N_DIRS];
 	/* Per direction first: the two directions of a relay may run on
@@ -104,7 +105,9 @@ struct placement {
 static struct worker *workers;         /* written at init only */
 static unsigned int n_workers;
 static struct rte_rcu_qsbr *qsbr;
-static volatile bool stop_requested;
+/* Set by vfwd_dp_stop(), read by the workers once per pass: through
+ * stopping() and request_stop() only, atomic. */
+static bool stop_requested;
 static bool running;
 static bool same_numa;                 /* VIRTIOFWD_CPU_NIC_SAME_NUMA */
 static enum vfwd_poll_mode poll_mode;
@@ -137,6 +140,21 @@ list_alloc(int numa)
 }
 
 /* Frees the workers' lists, the workers and the QSBR variable. */
+/* Has vfwd_dp_stop() asked the workers to end?  Acquire: pairs with
+ * request_stop(). */
+static inline bool
+stopping(void)
+{
+	return __atomic_load_n(&stop_requested, __ATOMIC_ACQUIRE);
+}
+
+/* Asks the workers to end (true), or lets them run (false). */
+static void
+request_stop(bool stop)
+{
+	__atomic_store_n(&stop_requested, stop, __ATOMIC_RELEASE);
+}
+
 static void
 free_workers(unsigned int n)
 {
@@ -178,7 +196,7 @@ loop_busy(struct worker *w)
 {
 	uint64_t prev = rte_rdtsc(), now;
 
-	while (!stop_requested) {
+	while (!stopping()) {
 		struct poll_list *list = __atomic_load_n(&w->list, __ATOMIC_ACQUIRE);
 		unsigned int i, got = 0;
 
@@ -244,7 +262,7 @@ loop_adaptive(struct worker *w)
 
 	/* Timer sleeps of a few microseconds, not the default 50 us slack. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	while (!stop_requested) {
+	while (!stopping()) {
 		struct poll_list *list = __atomic_load_n(&w->list, __ATOMIC_ACQUIRE);
 		unsigned int got = pass_adaptive(list, woke);
 
@@ -281,7 +299,7 @@ loop_adaptive(struct worker *w)
 		}
 		rte_rcu_qsbr_thread_offline(qsbr, w->idx);
 		__atomic_store_n(&w->asleep, true, __ATOMIC_RELAXED);
-		woke = !stop_requested && vfwd_sleep_wait(&w->sleeper, evented);
+		woke = !stopping() && vfwd_sleep_wait(&w->sleeper, evented);
 		__atomic_store_n(&w->asleep, false, __ATOMIC_RELAXED);
 		rte_rcu_qsbr_thread_online(qsbr, w->idx);
 		now = rte_rdtsc();
@@ -308,6 +326,8 @@ worker_main(void *arg)
 	else
 		loop_busy(w);
 	rte_rcu_qsbr_thread_offline(qsbr, w->idx);
+	/* The worker's last write: see vfwd_dp_stop(). */
+	__atomic_store_n(&w->exited, true, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -390,10 +410,15 @@ vfwd_dp_start(void)
 	unsigned int i;
 	int rc;
 
-	stop_requested = false;
+	request_stop(false);
+	/* Only a launched worker is waited for (vfwd_dp_stop()). */
+	for (i = 0; i < n_workers; i++)
+		__atomic_store_n(&workers[i].exited, true, __ATOMIC_RELAXED);
 	for (i = 0; i < n_workers; i++) {
+		__atomic_store_n(&workers[i].exited, false, __ATOMIC_RELAXED);
 		rc = rte_eal_remote_launch(worker_main, &workers[i], workers[i].lcore);
 		if (rc != 0) {
+			__atomic_store_n(&workers[i].exited, true, __ATOMIC_RELAXED);
 			VLOG_ERR("cannot start worker on CPU %u: %s", workers[i].lcore,
 				 rte_strerror(-rc));
 			vfwd_dp_stop();
@@ -412,10 +437,16 @@ vfwd_dp_stop(void)
 
 	if (!running)
 		return;
-	stop_requested = true;
+	request_stop(true);
 	vfwd_dp_wake_all();
-	for (i = 0; i < n_workers; i++)
+	for (i = 0; i < n_workers; i++) {
 		rte_eal_wait_lcore(workers[i].lcore);
+		/* EAL's wait already orders the worker's last writes before
+		 * what follows (the free), but inside DPDK, where a race
+		 * detector does not see it: this load says it again. */
+		while (!__atomic_load_n(&workers[i].exited, __ATOMIC_ACQUIRE))
+			rte_pause();
+	}
 	running = false;
 }
 
@@ -624,7 +655,9 @@ swap_lists(void)
 	/* Workers report quiescence once per pass; stopped and sleeping
 	 * ones are offline and not waited for.  A sleeping one is woken to
 	 * wait on its new units' events. */
-	rte_rcu_qsbr_synchronize(qsbr, RTE_QSBR_THRID_INVALID);
+	/* What rte_rcu_qsbr_synchronize() does, with the header's inline
+	 * calls, so that a race detector sees the workers' release. */
+	rte_rcu_qsbr_check(qsbr, rte_rcu_qsbr_start(qsbr), true);
 	vfwd_dp_wake_all();
 }
 
