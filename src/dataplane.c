@@ -263,15 +263,23 @@ loop_adaptive(struct worker *w)
 	/* Timer sleeps of a few microseconds, not the default 50 us slack. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	while (!stopping()) {
-		struct poll_list *list = __atomic_load_n(&w->list, __ATOMIC_ACQUIRE);
-		unsigned int got = pass_adaptive(list, woke);
+		struct poll_list *list;
+		unsigned int got;
 
+		/* Quiescent here, where the worker holds nothing of the last
+		 * list: the sleep path below still uses 'list' (arming its
+		 * units' events, one more pass) after the pass, so a report
+		 * after the pass would let the control side free what it
+		 * arms.  ThreadSanitizer found it: a closed device's event
+		 * descriptor added to the worker's epoll set. */
+		rte_rcu_qsbr_quiescent(qsbr, w->idx);
+		list = __atomic_load_n(&w->list, __ATOMIC_ACQUIRE);
+		got = pass_adaptive(list, woke);
 		woke = false;
 		if (unlikely(armed) && (got != 0 || list->gen != armed_gen)) {
 			vfwd_sleep_disarm(list->units, list->n);
 			armed = false;
 		}
-		rte_rcu_qsbr_quiescent(qsbr, w->idx);
 		now = rte_rdtsc();
 		account(w, got, now - prev);
 		prev = now;

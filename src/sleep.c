@@ -18,25 +18,44 @@
 /* The first timer sleep; each next one doubles, up to max_ns. */
 #define STEP_MIN_NS 1000u
 
+/* A new epoll set holding the wake fd, or -errno. */
+static int
+new_set(const struct vfwd_sleeper *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->wake_fd };
+	int epfd = epoll_create1(EPOLL_CLOEXEC), rc;
+
+	if (epfd < 0)
+		return -errno;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, s->wake_fd, &ev) != 0) {
+		rc = -errno;
+		close(epfd);
+		return rc;
+	}
+	return epfd;
+}
+
 int
 vfwd_sleep_init(struct vfwd_sleeper *s, unsigned int max_us)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
 	int rc;
 
 	memset(s, 0, sizeof(*s));
+	s->epfd = -1;
 	s->max_ns = (uint64_t)max_us * 1000u;
 	s->step_ns = STEP_MIN_NS;
-	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (s->epfd < 0 || s->wake_fd < 0)
+	if (s->wake_fd < 0) {
+		rc = -errno;
 		goto fail;
-	ev.data.fd = s->wake_fd;
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wake_fd, &ev) != 0)
+	}
+	s->epfd = new_set(s);
+	if (s->epfd < 0) {
+		rc = s->epfd;
 		goto fail;
+	}
 	return 0;
 fail:
-	rc = -errno;
 	vfwd_sleep_fini(s);
 	return rc;
 }
@@ -132,19 +151,31 @@ none:
  * fd is never read (a device's may be its packet queue), and an eventfd
  * written again wakes us again.  The set changes only when the units or
  * their queues do, so most sleeps make no system call here.
+ *
+ * A changed set is a new one, not the old one with its fds deleted: the
+ * units those came from may be gone, and their fds closed (which took
+ * them out of the set) and their numbers even given to other files by
+ * now.  Only if no new set can be made are they deleted by number, and
+ * the errors of those that are gone ignored.
  */
 static void
 update_set(struct vfwd_sleeper *s)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
 	unsigned int i;
+	int epfd;
 
 	if (s->n_want == s->n_fds &&
 	    memcmp(s->want, s->fds, s->n_fds * sizeof(s->fds[0])) == 0)
 		return;
-	/* A closed fd left the set by itself: errors are expected. */
-	for (i = 0; i < s->n_fds; i++)
-		epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->fds[i], NULL);
+	epfd = new_set(s);
+	if (epfd >= 0) {
+		close(s->epfd);
+		s->epfd = epfd;
+	} else {
+		for (i = 0; i < s->n_fds; i++)
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->fds[i], NULL);
+	}
 	for (i = 0; i < s->n_want; i++) {
 		ev.data.fd = s->want[i];
 		epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->want[i], &ev);
