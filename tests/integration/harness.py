@@ -13,6 +13,8 @@ import threading
 import time
 import uuid
 
+from dpdk_telemetry import Telemetry
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("VFWD_BUILD", os.path.join(REPO, "build"))
 DAEMON = os.path.join(BUILD, "src", "virtio-forwarder")
@@ -312,29 +314,11 @@ def parse_stats(block):
     return relays
 
 
-def telemetry(prefix, command):
-    """Asks the DPDK telemetry socket of the process with EAL file prefix
-    'prefix' (/var/run/dpdk/<prefix>/dpdk_telemetry.v2) one command, such
-    as "/eal/heap_info,0"; returns the answer's value."""
-    import json
-    import socket
-    path = os.path.join("/var/run/dpdk", prefix, "dpdk_telemetry.v2")
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    try:
-        s.settimeout(10)
-        s.connect(path)
-        json.loads(s.recv(4096))             # the greeting
-        s.send(command.encode())
-        answer = json.loads(s.recv(1 << 20))
-    finally:
-        s.close()
-    return answer[command.split(",", 1)[0]]
-
-
 def heap_free(prefix):
     """The free bytes of all DPDK heaps of a process, from telemetry."""
-    return sum(telemetry(prefix, "/eal/heap_info,%d" % h)["Free_size"]
-               for h in telemetry(prefix, "/eal/heap_list"))
+    with Telemetry.of(prefix) as t:
+        return sum(t.query("/eal/heap_info,%d" % h)["Free_size"]
+                   for h in t.query("/eal/heap_list"))
 
 
 # The one warning of a daemon given both an explicit ZeroMQ port control
