@@ -157,12 +157,8 @@ fi
 # valgrind, installed the way the project installs what it needs.
 if ! command -v "$VALGRIND" >/dev/null 2>&1 || ! command -v callgrind_control >/dev/null 2>&1 ||
    ! command -v callgrind_annotate >/dev/null 2>&1; then
-	note "valgrind is missing: installing the Debian package"
-	(
-		. "$ROOT/scripts/lib.sh"
-		VFWD_PACKAGES=valgrind
-		vfwd_install_deps
-	) || die "cannot install valgrind (apt-get install valgrind)"
+	log "valgrind is missing: installing the Debian package"
+	vfwd_install_packages valgrind || die "cannot install valgrind (apt-get install valgrind)"
 	command -v "$VALGRIND" >/dev/null 2>&1 || die "$VALGRIND not found after installing valgrind"
 fi
 
@@ -237,7 +233,7 @@ gen_ports_up() {
 
 # retry_run WHAT: ends a run that did not get going (status 4: repeat it).
 retry_run() {
-	note "$1 (logs: $RUN)"
+	log "$1 (logs: $RUN)"
 	end_run
 	return 4
 }
@@ -282,7 +278,7 @@ run_loaded() {
 		{ retry_run "$kind $size B: the generator did not start forwarding"; return; }
 	rate=$("$PY" "$HELPER" flowing "$GEN_PREFIX" 2 60) ||
 		{ retry_run "$kind $size B: no packets flow through the forwarder"; return; }
-	note "$kind $size B: flowing at $((rate / 1000)) kpps under callgrind; counting for ${WINDOW}s"
+	log "$kind $size B: flowing at $((rate / 1000)) kpps under callgrind; counting for ${WINDOW}s"
 	sleep "$SETTLE"
 	counted_window 2 "$WINDOW" loaded
 	"$PY" "$HELPER" analyse "$kind" "$size" "$RUN/callgrind.out.1-*" "$RUN/idle.json" \
@@ -361,7 +357,7 @@ run_idle() {
 		{ retry_run "idle: the generator did not connect"; return; }
 	wait_log "$RUN/dut.err" "relay 0: guest connected" 30 "$DUT_PID" ||
 		{ retry_run "idle: the daemon did not see the guest"; return; }
-	note "idle: guest connected, $IDLE_DEV attached; counting for ${WINDOW}s"
+	log "idle: guest connected, $IDLE_DEV attached; counting for ${WINDOW}s"
 	sleep "$SETTLE"
 	counted_window 1 "$WINDOW" idle
 	"$PY" "$HELPER" idle "$RUN/callgrind.out.1-*" "$RUN/idle.json" "$RESULTS" "$IDLE_DEV" ||
@@ -383,8 +379,8 @@ measure() {
 		rc=$?
 		case "$rc" in
 		0) return 0 ;;
-		3) [ "$try" -le "$RETRIES" ] && note "the loop lost packets: repeating the run ($1 ${2:-} B)" ;;
-		4) [ "$try" -le "$RETRIES" ] && note "repeating the run ($*)" ;;
+		3) [ "$try" -le "$RETRIES" ] && log "the loop lost packets: repeating the run ($1 ${2:-} B)" ;;
+		4) [ "$try" -le "$RETRIES" ] && log "repeating the run ($*)" ;;
 		*) die "$* : analysis failed" ;;
 		esac
 	done
@@ -410,8 +406,8 @@ setup_hugepages
 [ "$GEN_MEM" = huge ] && GEN_EAL_EXTRA=(-m "$GEN_PREALLOC")
 
 export COST_MODE=$POLL_MODE COST_NBRS=0
-note "daemon: $DAEMON"
-note "window=${WINDOW}s sizes=($SIZES) only=$ONLY idle=$IDLE generator: burst=$GEN_BURST ring=$QUEUE_SIZE mem=$GEN_MEM"
+log "daemon: $DAEMON"
+log "window=${WINDOW}s sizes=($SIZES) only=$ONLY idle=$IDLE generator: burst=$GEN_BURST ring=$QUEUE_SIZE mem=$GEN_MEM"
 echo "PVP loop: generator dpdk-testpmd (native) on CPU $GEN_CPU, forwarder under callgrind on CPU $FWD_CPU"
 echo "(ref = dpdk-testpmd io between two vhost ports, dut = virtio-forwarder relay 0)"
 if [ "$NEIGHBOURS" -gt 0 ]; then
@@ -439,5 +435,5 @@ fi
 
 "$PY" "$HELPER" summary "$RESULTS" "$WINDOW" "$(( $(date +%s) - START ))"
 if [ "$KEEP_LOGS" = 1 ]; then
-	note "per-run data: $RESULTS"
+	log "per-run data: $RESULTS"
 fi

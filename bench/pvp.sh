@@ -148,7 +148,7 @@ run_one() {
 
 	# --- drops seen by the forwarder, then stop everything ---
 	if [ "$kind" = dut ]; then
-		daemon_stats >"$RUN/dut.stats" || note "daemon: no stats dump"
+		daemon_stats >"$RUN/dut.stats" || log "daemon: no stats dump"
 		drops=$(awk '/^relay 0 (vf_to_vm|vm_to_vf)/ {
 				for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] ~ /^drop_.*_pkts$/) d += kv[2] } }
 			END { print d + 0 }' "$RUN/dut.stats")
@@ -183,10 +183,10 @@ wait_quiet() {
 		busy=$("$PY" "$HELPER" quiet 1)
 		awk -v b="$busy" -v m="$MAX_OTHER_CPU" 'BEGIN { exit !(b <= m) }' && return 0
 		if [ "$waited" -ge "$QUIET_WAIT" ]; then
-			note "machine still busy (${busy}% of a CPU used by others); measuring anyway"
+			log "machine still busy (${busy}% of a CPU used by others); measuring anyway"
 			return 0
 		fi
-		[ "$waited" = 0 ] && note "other processes use ${busy}% of a CPU: waiting for quiet (up to ${QUIET_WAIT}s)"
+		[ "$waited" = 0 ] && log "other processes use ${busy}% of a CPU: waiting for quiet (up to ${QUIET_WAIT}s)"
 		sleep 4
 		waited=$((waited + 5))
 	done
@@ -200,7 +200,7 @@ measure() {
 		wait_quiet
 		run_one "$@" && return 0
 		[ "$RECORD_STATUS" = 3 ] || return 1
-		[ "$try" -lt "$RETRIES" ] && note "repeating the run ($1, $2 B, round $3)"
+		[ "$try" -lt "$RETRIES" ] && log "repeating the run ($1, $2 B, round $3)"
 	done
 	return 0
 }
@@ -214,8 +214,8 @@ RESULTS=$WORK/results.jsonl
 : >"$RESULTS"
 setup_hugepages
 
-note "daemon: $DAEMON"
-note "rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s sizes=($SIZES) generator: mode=$GEN_MODE burst=$GEN_BURST ring=$QUEUE_SIZE mem=$GEN_MEM"
+log "daemon: $DAEMON"
+log "rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s sizes=($SIZES) generator: mode=$GEN_MODE burst=$GEN_BURST ring=$QUEUE_SIZE mem=$GEN_MEM"
 echo "PVP loop: generator dpdk-testpmd on CPU $GEN_CPU, forwarder (ref = dpdk-testpmd io, dut = virtio-forwarder, poll mode $POLL_MODE) on CPU $FWD_CPU"
 echo "Mpps = packets per second the forwarder delivered to the generator, both directions together"
 for ((round = 1; round <= ROUNDS; round++)); do
@@ -234,5 +234,5 @@ done
 
 "$PY" "$HELPER" summary "$RESULTS"
 if [ "$KEEP_LOGS" = 1 ]; then
-	note "per-run data: $RESULTS"
+	log "per-run data: $RESULTS"
 fi
