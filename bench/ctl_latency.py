@@ -55,11 +55,11 @@ SITUATIONS = ["idle", "portctl", "ovsdb-stall", "ovsdb-noacc", "ipc-64k", "ipc-2
 
 
 def proto():
-    from test_protocol import _protoc
+    from harness import protoc_module
     out = tempfile.mkdtemp(prefix="vfwd-bench-pb-")
     try:
-        return _protoc(os.path.join(REPO, "proto", "virtioforwarder.proto"), out,
-                       "vfwd_bench_pb2")
+        return protoc_module(os.path.join(REPO, "proto", "virtioforwarder.proto"), out,
+                             "vfwd_bench_pb2")
     finally:
         # The module is loaded: its file is not needed any more.
         shutil.rmtree(out, ignore_errors=True)

@@ -127,7 +127,7 @@ measure_wake() { # round
 	local iv n
 	for iv in $INTERVALS; do
 		n=$(probe_count "$iv")
-		note "wake round $1: $n wake-ups, one every $iv us"
+		log "wake round $1: $n wake-ups, one every $iv us"
 		"$WAKE_PROBE" --cpu "$GEN_CPU" --sleeper-cpu "$FWD_CPU" --interval "$iv" \
 			--count "$n" --timeout "$SLEEP_MAX" --raw >"$RUN/wake.out" 2>>"$RUN/probe.err" ||
 			die "wake: the probe failed (see $RUN/probe.err)"
@@ -163,14 +163,14 @@ measure() { # kind round
 	fi
 	for iv in $INTERVALS; do
 		n=$(probe_count "$iv")
-		note "$kind round $round: $n probes each way, one every $iv us"
+		log "$kind round $round: $n probes each way, one every $iv us"
 		probe --interval "$iv" --count "$n" --raw >"$RUN/probe.out"
 		probe_wait || die "$kind: the probe failed (see $RUN/probe.err)"
 		sed -n "s/^samples /$kind $round i$iv /p" "$RUN/probe.out" >>"$RESULTS"
-		grep -q 'lost=0' "$RUN/probe.out" || note "$kind: lost probes: $(grep lost "$RUN/probe.out" | tr '\n' ' ')"
+		grep -q 'lost=0' "$RUN/probe.out" || log "$kind: lost probes: $(grep lost "$RUN/probe.out" | tr '\n' ' ')"
 	done
 	if [ "$LOAD_PPS" -gt 0 ]; then
-		note "$kind round $round: $COUNT probes each way among $LOAD_PPS pps of fillers"
+		log "$kind round $round: $COUNT probes each way among $LOAD_PPS pps of fillers"
 		probe --interval 1000 --count "$COUNT" --load "$LOAD_PPS" --raw >"$RUN/probe.out"
 		probe_wait || die "$kind: the probe failed (see $RUN/probe.err)"
 		sed -n "s/^samples /$kind $round load /p" "$RUN/probe.out" >>"$RESULTS"

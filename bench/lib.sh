@@ -13,7 +13,12 @@
 
 : "${BENCH:?set BENCH before sourcing bench/lib.sh}"
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The project's shell library: log and die ("$BENCH: ..." on stderr), and
+# installing packages.
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+VFWD_PROG=$BENCH
+ROOT=$VFWD_ROOT
 BUILD_DIR=${BUILD_DIR:-${VFWD_BUILD:-$ROOT/build}}
 DAEMON=${DAEMON:-$BUILD_DIR/src/virtio-forwarder}
 TESTPMD=${TESTPMD:-dpdk-testpmd}
@@ -38,15 +43,6 @@ FWD_WRAPPER=()                  # command and options put before it
 FWD_TIMEOUT=30                  # seconds it may take to come up
 DAEMON_LOG_LEVEL=5              # VIRTIOFWD_LOG_LEVEL of the daemon
 DAEMON_CONF_EXTRA=()            # more NAME=value lines for its configuration
-
-die() {
-	echo "$BENCH: error: $*" >&2
-	exit 1
-}
-
-note() {
-	echo "$BENCH: $*" >&2
-}
 
 isint() { [[ $1 =~ ^[0-9]+$ ]]; }
 
@@ -82,7 +78,7 @@ check_host() {
 	for c in $GEN_CPU $FWD_CPU; do
 		[ -d /sys/devices/system/cpu/cpu$c ] || die "CPU $c does not exist"
 		grep -qw "$c" <(taskset -pc $$ 2>/dev/null | sed 's/.*: //; s/,/ /g; s/\([0-9]*\)-\([0-9]*\)/\1 \2/g') ||
-			note "warning: CPU $c may not be in this shell's affinity"
+			log "warning: CPU $c may not be in this shell's affinity"
 	done
 }
 
@@ -99,7 +95,7 @@ setup_hugepages() {
 		mount -t hugetlbfs -o pagesize=2M nodev "$HUGE_DIR" ||
 			die "cannot mount hugetlbfs at $HUGE_DIR"
 		MOUNTED_HUGE=1
-		note "mounted hugetlbfs at $HUGE_DIR"
+		log "mounted hugetlbfs at $HUGE_DIR"
 	fi
 	free=$(cat $HP_SYS/free_hugepages)
 	nr=$(cat $HP_SYS/nr_hugepages)
@@ -108,7 +104,7 @@ setup_hugepages() {
 		echo "$want" > $HP_SYS/nr_hugepages 2>/dev/null
 		HP_ORIG=$nr
 		free=$(cat $HP_SYS/free_hugepages)
-		note "reserved 2M hugepages: $nr -> $(cat $HP_SYS/nr_hugepages) ($free free)"
+		log "reserved 2M hugepages: $nr -> $(cat $HP_SYS/nr_hugepages) ($free free)"
 		[ "$free" -ge 300 ] ||
 			die "only $free free 2M hugepages after trying to reserve $want (memory fragmented?)"
 	fi
@@ -167,7 +163,7 @@ stop_pid() {
 		done
 	fi
 	if alive "$pid"; then
-		note "pid $pid did not stop: SIGKILL"
+		log "pid $pid did not stop: SIGKILL"
 		kill -KILL "$pid" 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null
@@ -197,7 +193,7 @@ cleanup() {
 		if [ "$KEEP_LOGS" = 1 ]; then
 			find "$WORK" -type s -delete 2>/dev/null
 			find "$WORK" -type p -delete 2>/dev/null
-			note "logs kept in $WORK"
+			log "logs kept in $WORK"
 		else
 			rm -rf "$WORK"
 		fi
@@ -212,8 +208,8 @@ cleanup() {
 	return $rc
 }
 trap cleanup EXIT
-trap 'note "interrupted"; exit 130' INT
-trap 'note "terminated"; exit 143' TERM
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
 
 # ---------------------------------------------------------------------
 # dpdk-testpmd, non-interactive

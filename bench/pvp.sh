@@ -34,6 +34,10 @@ QUIET_WAIT=${QUIET_WAIT:-300}   # seconds to wait for a quiet machine before eac
 RETRIES=${RETRIES:-2}           # repeats of a disturbed run
 ORDER=${ORDER:-alternate}       # alternate | ref-first | dut-first
 POLL_MODE=${POLL_MODE:-busy}    # the daemon's VIRTIOFWD_POLL_MODE
+# The Python side, run with $PY: sampling the generator's counters over
+# DPDK telemetry, watching for CPU time used by processes other than ours,
+# and the arithmetic.
+HELPER=$ROOT/bench/pvp_helper.py
 
 usage() {
 	cat <<EOF
@@ -109,178 +113,6 @@ DAEMON_CONF_EXTRA=("VIRTIOFWD_POLL_MODE=$POLL_MODE")
 check_common_options
 check_host
 
-# The Python side (Debian's /usr/bin/python3, standard library only):
-# sampling the generator's counters over DPDK telemetry, watching for CPU
-# time used by processes other than ours, and the arithmetic.
-write_helper() {
-	cat >"$1" <<'EOF'
-import json, os, socket, statistics, sys, time
-
-def cpu_ticks():
-    """(busy, steal) clock ticks of all CPUs since boot."""
-    with open("/proc/stat") as f:
-        v = list(map(int, f.readline().split()[1:]))
-    # user nice system idle iowait irq softirq steal ...
-    return sum(v[:8]) - v[3] - v[4] - v[7], v[7]
-
-def proc_ticks(pids):
-    """utime + stime of processes 'pids' (all their threads)."""
-    t = 0
-    for pid in pids:
-        try:
-            with open("/proc/%s/stat" % pid) as f:
-                rest = f.read().rsplit(")", 1)[1].split()
-            t += int(rest[11]) + int(rest[12])
-        except (OSError, IndexError, ValueError):
-            pass
-    return t
-
-def cmd_quiet(args):
-    """Prints the CPU share (percent of one CPU) used over 'args[0]' s."""
-    dt = float(args[0])
-    b0, s0 = cpu_ticks(); t0 = time.monotonic()
-    time.sleep(dt)
-    b1, s1 = cpu_ticks(); t1 = time.monotonic()
-    hz = os.sysconf("SC_CLK_TCK")
-    print("%.1f" % (100.0 * (b1 - b0 + s1 - s0) / hz / (t1 - t0)))
-
-def cmd_sample(args):
-    """sample SOCKET WARMUP DURATION INTERVAL PID... GEN_PID: samples the
-    generator's RX counters every INTERVAL s over DURATION s after WARMUP s;
-    prints JSON."""
-    path, warm, dur, step = args[0], float(args[1]), float(args[2]), float(args[3])
-    pids = args[4:]
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.connect(path)
-    maxlen = int(json.loads(s.recv(65536).decode()).get("max_output_len", 16384))
-
-    def stats(port):
-        s.send(("/ethdev/stats,%d" % port).encode())
-        return json.loads(s.recv(maxlen).decode())["/ethdev/stats"]
-
-    def sample():
-        t0 = time.monotonic()
-        a, b = stats(0), stats(1)
-        t1 = time.monotonic()
-        return (t0 + t1) / 2, a["ipackets"] + b["ipackets"], a["opackets"] + b["opackets"]
-
-    def writes(pid):
-        # write() calls of the generator: almost all are virtio kicks
-        # (eventfd writes) that a backend asked for by not suppressing
-        # guest notifications.
-        try:
-            with open("/proc/%s/io" % pid) as f:
-                return int(dict(l.split(":") for l in f)["syscw"])
-        except (OSError, KeyError, ValueError):
-            return 0
-
-    time.sleep(warm)
-    n = max(1, int(round(dur / step)))
-    b0, st0 = cpu_ticks(); p0 = proc_ticks(pids); w0 = writes(pids[-1])
-    start = time.monotonic()
-    ts, rx, tx = [], [], []
-    for i in range(n + 1):
-        t, r, x = sample()
-        ts.append(t); rx.append(r); tx.append(x)
-        if i < n:
-            time.sleep(max(0.0, start + (i + 1) * step - time.monotonic()))
-    b1, st1 = cpu_ticks(); p1 = proc_ticks(pids); w1 = writes(pids[-1])
-    hz = os.sysconf("SC_CLK_TCK")
-    span = ts[-1] - ts[0]
-    print(json.dumps({
-        "t": ts, "rx": rx, "tx": tx,
-        # CPU time of everything that is not ours, percent of one CPU.
-        "foreign": 100.0 * max(0, (b1 - b0) - (p1 - p0)) / hz / span,
-        "steal": 100.0 * (st1 - st0) / hz / span,
-        "gen_writes": (w1 - w0) / span,
-    }))
-
-def rates(r):
-    t, rx = r["t"], r["rx"]
-    return [(rx[i + 1] - rx[i]) / (t[i + 1] - t[i]) / 1e6 for i in range(len(t) - 1)]
-
-def mpps(r):
-    return (r["rx"][-1] - r["rx"][0]) / (r["t"][-1] - r["t"][0]) / 1e6
-
-def cmd_record(args):
-    """record SAMPLES RESULTS SIZE KIND ROUND FWD_DROPS GEN_DROPS MAXFOREIGN INFO"""
-    with open(args[0]) as f:
-        r = json.load(f)
-    r.update(size=int(args[2]), kind=args[3], round=int(args[4]),
-             fwd_drops=args[5], gen_drops=args[6], info=args[8])
-    r["mpps"] = mpps(r)
-    iv = rates(r)
-    flags = []
-    if r["mpps"] < 0.001:
-        flags.append("LOOP-DEAD")
-    elif len(iv) >= 4 and min(iv) < 0.5 * statistics.median(iv):
-        flags.append("DIPS")
-    if r["foreign"] > float(args[7]) or r["steal"] > float(args[7]):
-        flags.append("DISTURBED")
-    # The io loop holds a fixed number of packets; any loss (in practice a
-    # burst the forwarder got before both of its sides were up) makes the
-    # loop run with fewer packets than the other runs, so the run is redone.
-    if any(d not in ("0", "?") for d in (r["fwd_drops"], r["gen_drops"])):
-        flags.append("LOSS")
-    r["flags"] = flags
-    with open(args[1], "a") as f:
-        f.write(json.dumps(r) + "\n")
-    print("  round %-2d %4d B  %-3s %7.3f Mpps  [per %gs: min %.2f med %.2f max %.2f]"
-          "  drops fwd=%s gen=%s  kicks=%.0fk/s  other-cpu=%.1f%%%s%s"
-          % (r["round"], r["size"], r["kind"], r["mpps"],
-             round(r["t"][1] - r["t"][0], 1), min(iv), statistics.median(iv), max(iv),
-             r["fwd_drops"], r["gen_drops"], r.get("gen_writes", 0) / 1000,
-             r["foreign"] + r["steal"],
-             ("  " + r["info"]) if r["info"].strip() else "",
-             ("  " + " ".join(flags)) if flags else ""), flush=True)
-    # Exit status 3 asks the caller to repeat a disturbed run.
-    sys.exit(3 if flags else 0)
-
-def cmd_summary(args):
-    rows = [json.loads(l) for l in open(args[0]) if l.strip()]
-    verbose = len(args) > 1 and args[1] == "1"
-    print()
-    print("summary: Mpps the forwarder delivered (both directions); ratio = dut / ref")
-    print("  runs marked * (disturbed by other load, or lost packets) are left out")
-    for size in sorted({r["size"] for r in rows}):
-        res = {}
-        for kind in ("ref", "dut"):
-            all_ = [r for r in rows if r["size"] == size and r["kind"] == kind]
-            good = [r["mpps"] for r in all_ if not r["flags"]]
-            res[kind] = good
-            if not all_:
-                continue
-            runs = " ".join("%.2f%s" % (r["mpps"], "*" if r["flags"] else "")
-                            for r in sorted(all_, key=lambda r: r["round"]))
-            if good:
-                print("  %4d B  %s  median %7.3f  best %7.3f  runs: %s"
-                      % (size, kind, statistics.median(good), max(good), runs))
-            else:
-                print("  %4d B  %s  no undisturbed run  runs: %s" % (size, kind, runs))
-        if res.get("ref") and res.get("dut"):
-            mr = statistics.median(res["dut"]) / statistics.median(res["ref"])
-            br = max(res["dut"]) / max(res["ref"])
-            print("  %4d B  ratio  median %.3f  best %.3f  (target >= 0.98)" % (size, mr, br))
-            # Runs settle in a fast or a slow mode; compare like with like.
-            # A run is "fast" when within 25 % of the best run of either side.
-            cut = 0.75 * max(res["ref"] + res["dut"])
-            parts = []
-            for mode, sel in (("fast", lambda x: x >= cut), ("slow", lambda x: x < cut)):
-                r_ = [x for x in res["ref"] if sel(x)]
-                d_ = [x for x in res["dut"] if sel(x)]
-                txt = "%s mode: ref %d, dut %d run(s)" % (mode, len(r_), len(d_))
-                if r_ and d_:
-                    txt += ", median ratio %.3f" % (statistics.median(d_) / statistics.median(r_))
-                parts.append(txt)
-            print("  %4d B  by mode  %s" % (size, "; ".join(parts)))
-    print()
-
-cmds = {"quiet": cmd_quiet, "sample": cmd_sample, "record": cmd_record,
-        "summary": cmd_summary}
-cmds[sys.argv[1]](sys.argv[2:])
-EOF
-}
-
 # ---------------------------------------------------------------------
 # One measurement
 # ---------------------------------------------------------------------
@@ -309,14 +141,14 @@ run_one() {
 	# --- the generator, forwarding on CPU GEN_CPU ---
 	gen_start "$size"
 
-	"$PY" "$HELPER" sample "/var/run/dpdk/$GEN_PREFIX/dpdk_telemetry.v2" \
+	"$PY" "$HELPER" sample "$GEN_PREFIX" \
 		"$WARMUP" "$DURATION" "$INTERVAL" "$FWD_PID" "$PMD_PID_gen" \
 		>"$RUN/samples.json" ||
 		die "generator: cannot read its counters over telemetry (log: $RUN/gen.log)"
 
 	# --- drops seen by the forwarder, then stop everything ---
 	if [ "$kind" = dut ]; then
-		daemon_stats >"$RUN/dut.stats" || note "daemon: no stats dump"
+		daemon_stats >"$RUN/dut.stats" || log "daemon: no stats dump"
 		drops=$(awk '/^relay 0 (vf_to_vm|vm_to_vf)/ {
 				for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] ~ /^drop_.*_pkts$/) d += kv[2] } }
 			END { print d + 0 }' "$RUN/dut.stats")
@@ -351,10 +183,10 @@ wait_quiet() {
 		busy=$("$PY" "$HELPER" quiet 1)
 		awk -v b="$busy" -v m="$MAX_OTHER_CPU" 'BEGIN { exit !(b <= m) }' && return 0
 		if [ "$waited" -ge "$QUIET_WAIT" ]; then
-			note "machine still busy (${busy}% of a CPU used by others); measuring anyway"
+			log "machine still busy (${busy}% of a CPU used by others); measuring anyway"
 			return 0
 		fi
-		[ "$waited" = 0 ] && note "other processes use ${busy}% of a CPU: waiting for quiet (up to ${QUIET_WAIT}s)"
+		[ "$waited" = 0 ] && log "other processes use ${busy}% of a CPU: waiting for quiet (up to ${QUIET_WAIT}s)"
 		sleep 4
 		waited=$((waited + 5))
 	done
@@ -368,7 +200,7 @@ measure() {
 		wait_quiet
 		run_one "$@" && return 0
 		[ "$RECORD_STATUS" = 3 ] || return 1
-		[ "$try" -lt "$RETRIES" ] && note "repeating the run ($1, $2 B, round $3)"
+		[ "$try" -lt "$RETRIES" ] && log "repeating the run ($1, $2 B, round $3)"
 	done
 	return 0
 }
@@ -379,13 +211,11 @@ measure() {
 
 WORK=$(mktemp -d /tmp/vfwd-pvp.XXXXXX) || die "mktemp failed"
 RESULTS=$WORK/results.jsonl
-HELPER=$WORK/pvp_helper.py
 : >"$RESULTS"
-write_helper "$HELPER"
 setup_hugepages
 
-note "daemon: $DAEMON"
-note "rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s sizes=($SIZES) generator: mode=$GEN_MODE burst=$GEN_BURST ring=$QUEUE_SIZE mem=$GEN_MEM"
+log "daemon: $DAEMON"
+log "rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s sizes=($SIZES) generator: mode=$GEN_MODE burst=$GEN_BURST ring=$QUEUE_SIZE mem=$GEN_MEM"
 echo "PVP loop: generator dpdk-testpmd on CPU $GEN_CPU, forwarder (ref = dpdk-testpmd io, dut = virtio-forwarder, poll mode $POLL_MODE) on CPU $FWD_CPU"
 echo "Mpps = packets per second the forwarder delivered to the generator, both directions together"
 for ((round = 1; round <= ROUNDS; round++)); do
@@ -404,5 +234,5 @@ done
 
 "$PY" "$HELPER" summary "$RESULTS"
 if [ "$KEEP_LOGS" = 1 ]; then
-	note "per-run data: $RESULTS"
+	log "per-run data: $RESULTS"
 fi

@@ -19,17 +19,20 @@
 # iperf3 and tcpdump.  Not a test: it prints numbers and exits 0 unless
 # something failed to run.
 set -u -o pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# die ("tcp: error: ..." on stderr).
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+ROOT=$VFWD_ROOT
 BUILD_DIR=${BUILD_DIR:-${VFWD_BUILD:-$ROOT/build}}
 
 case " $* " in
 *" -h "*|*" --help "*) exec /usr/bin/python3 "$ROOT/bench/tcp.py" --help ;;
 esac
-[ "$(id -u)" = 0 ] || { echo "tcp: must run as root (DPDK, network namespaces)" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "must run as root (DPDK, network namespaces)"
 [ -x "$BUILD_DIR/src/virtio-forwarder" ] ||
-	{ echo "tcp: the daemon is not built: $BUILD_DIR/src/virtio-forwarder (meson setup build && ninja -C build, or set BUILD_DIR)" >&2; exit 1; }
+	die "the daemon is not built: $BUILD_DIR/src/virtio-forwarder (meson setup build && ninja -C build, or set BUILD_DIR)"
 for p in iperf3 qemu-system-x86_64; do
-	command -v "$p" >/dev/null || { echo "tcp: $p not found (apt-get install iperf3 qemu-system-x86)" >&2; exit 1; }
+	command -v "$p" >/dev/null || die "$p not found (apt-get install iperf3 qemu-system-x86)"
 done
 export VFWD_BUILD=$BUILD_DIR
 exec /usr/bin/python3 "$ROOT/bench/tcp.py" "$@"

@@ -54,11 +54,6 @@ usage() {
 	sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//'
 }
 
-die() {
-	echo "build-dpdk.sh: $*" >&2
-	exit 1
-}
-
 mode=build
 case "${1:-}" in
 "") ;;

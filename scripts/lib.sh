@@ -1,8 +1,40 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# Shared by the README's commands: dependency install and build.
-# Sourced, not run.
+# shellcheck shell=bash
+# Shared by the README's commands (dependency install and build), the
+# benchmarks (bench/lib.sh) and the test kits' build scripts (tests/vm,
+# tests/packaging): messages, installing and building.  Sourced, not run,
+# from the checkout: every user finds it by its own path, and all of them
+# run on the host, from the tree (tests/packaging/test_package.py,
+# tests/integration/vm.py).  What runs inside a guest
+# (tests/packaging/guest-checks.sh, tests/vm/init*) is copied there alone
+# and must not source it.
 
 VFWD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# The name messages start with: the script's file name without ".sh"
+# (bash tests/vm/build-guest.sh -> "build-guest"); a script that wants
+# another one sets VFWD_PROG after sourcing this file.
+VFWD_PROG=$(basename "$0" .sh)
+
+# log TEXT: a progress message on stderr, "NAME: TEXT" (stdout is the
+# scripts' result, KEY=value lines, for the tests that run them).
+log() {
+	echo "$VFWD_PROG: $*" >&2
+}
+
+# die TEXT: "NAME: error: TEXT" on stderr, and exit status 1.
+die() {
+	echo "$VFWD_PROG: error: $*" >&2
+	exit 1
+}
+
+# unavailable TEXT: a prerequisite cannot be had (no package mirror, no
+# package): "NAME: unavailable: TEXT" on stderr, and exit status 77, on
+# which the tests skip rather than fail.
+unavailable() {
+	echo "$VFWD_PROG: unavailable: $*" >&2
+	exit 77
+}
 
 # What scripts/build-dpdk.sh needs to build DPDK from Debian's source
 # package (its Build-Depends for the drivers it builds; libxdp-dev and

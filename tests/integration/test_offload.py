@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 
+from dpdk_telemetry import Telemetry
 from harness import CTL, Daemon, VethNs, sh, wait_for
 from tcpkit import (GUEST_IP, HOST_IP, Capture, TapNs, csum_errors, guest_report_now, iperf,
                     mbit)
@@ -80,9 +81,8 @@ def diagnosis(d, g, relay=3):
         except Exception as e:  # a dead daemon says so below
             s = "no stats: %s" % e
         try:
-            from harness import telemetry
-            ts = "%s %s" % (telemetry(d.prefix, "/ethdev/stats,0"),
-                            telemetry(d.prefix, "/ethdev/xstats,0"))
+            with Telemetry.of(d.prefix) as t:
+                ts = "%s %s" % (t.port_stats(0), t.query("/ethdev/xstats,0"))
         except Exception as e:
             ts = "no telemetry: %s" % e
         return "relay %d: %s\ndevice: %s\ndaemon:\n%s\nguest:\n%s" % (

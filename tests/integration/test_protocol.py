@@ -12,7 +12,6 @@ must parse with both, carry every proto2 required field in both views, and
 show a 1.x client the same values as a new one.
 """
 
-import importlib.util
 import os
 import re
 import shutil
@@ -27,7 +26,7 @@ import types
 import pytest
 import zmq
 
-from harness import (REPO, Daemon, receive_start, send, vm_peer, wait_for,
+from harness import (REPO, Daemon, protoc_module, receive_start, send, vm_peer, wait_for,
                      wire_peer)
 
 PROTO = os.path.join(REPO, "proto", "virtioforwarder.proto")
@@ -157,22 +156,6 @@ def reduce_to_1x(text):
     return "\n".join(out) + "\n", removed_fields, removed_msgs
 
 
-def _protoc(proto_path, outdir, modname):
-    protoc = shutil.which("protoc")
-    if protoc is None:
-        pytest.fail("protoc not found: install Debian's protobuf-compiler to generate "
-                    "the message classes from %s" % PROTO)
-    p = subprocess.run([protoc, "--python_out=" + outdir, "-I", os.path.dirname(proto_path),
-                        proto_path], capture_output=True, text=True)
-    if p.returncode != 0:
-        pytest.fail("protoc failed on %s:\n%s" % (proto_path, p.stderr))
-    path = os.path.join(outdir, os.path.basename(proto_path)[:-len(".proto")] + "_pb2.py")
-    spec = importlib.util.spec_from_file_location(modname, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.fixture(scope="session")
 def pb(tmp_path_factory):
     """Classes generated once per session: pb.new (the project's .proto)
@@ -186,10 +169,10 @@ def pb(tmp_path_factory):
     reduced, removed_fields, removed_msgs = reduce_to_1x(text)
     shutil.copy(PROTO, new_dir / "virtioforwarder.proto")
     (old_dir / "virtioforwarder_1x.proto").write_text(reduced)
-    new = _protoc(str(new_dir / "virtioforwarder.proto"), str(new_dir),
-                  "vfwd_test_pb2_new")
-    old = _protoc(str(old_dir / "virtioforwarder_1x.proto"), str(old_dir),
-                  "vfwd_test_pb2_1x")
+    new = protoc_module(str(new_dir / "virtioforwarder.proto"), str(new_dir),
+                        "vfwd_test_pb2_new")
+    old = protoc_module(str(old_dir / "virtioforwarder_1x.proto"), str(old_dir),
+                        "vfwd_test_pb2_1x")
     return types.SimpleNamespace(new=new, old=old, removed_fields=removed_fields,
                                  removed_msgs=removed_msgs)
 

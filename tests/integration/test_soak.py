@@ -15,14 +15,13 @@ of the daemon (/mempool/list, /mempool/info, /eal/heap_info) for the
 packet buffer pools and the DPDK heap.
 """
 
-import json
 import os
 import signal as sigmod
-import socket
 import time
 
 import pytest
 
+from dpdk_telemetry import Telemetry
 from harness import (Daemon, VethNs, receive_start, relay_up, send, vf_spec, vm_peer, wait_for,
                      wire_peer)
 from test_protocol import pb, zreq  # noqa: F401
@@ -39,32 +38,20 @@ def count(full):
 # Reading the daemon's resources
 # ----------------------------------------------------------------------
 
-def telemetry(d, cmd):
-    """One command on the daemon's DPDK telemetry socket."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    try:
-        s.settimeout(10)
-        s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % d.prefix)
-        s.recv(16384)            # the greeting
-        s.send(cmd.encode())
-        return json.loads(s.recv(1 << 20))[cmd.split(",")[0]]
-    finally:
-        s.close()
-
-
 def resources(d):
     """What the daemon holds now: descriptors, resident memory (KiB), its
     buffer pools (name -> populated size) and the DPDK heap's allocation."""
     pid = d.proc.pid
     with open("/proc/%d/status" % pid) as f:
         rss = int([ln for ln in f if ln.startswith("VmRSS:")][0].split()[1])
-    pools = {n: telemetry(d, "/mempool/info," + n)["populated_size"]
-             for n in telemetry(d, "/mempool/list")}
     heap = {"alloc": 0, "count": 0}
-    for h in telemetry(d, "/eal/heap_list"):
-        info = telemetry(d, "/eal/heap_info,%d" % h)
-        heap["alloc"] += info["Alloc_size"]
-        heap["count"] += info["Alloc_count"]
+    with Telemetry.of(d.prefix) as t:
+        pools = {n: t.query("/mempool/info," + n)["populated_size"]
+                 for n in t.query("/mempool/list")}
+        for h in t.query("/eal/heap_list"):
+            info = t.query("/eal/heap_info,%d" % h)
+            heap["alloc"] += info["Alloc_size"]
+            heap["count"] += info["Alloc_count"]
     with open("/proc/%d/maps" % pid) as f:
         asan = "libasan" in f.read()
     return {"fds": len(os.listdir("/proc/%d/fd" % pid)), "rss_kib": rss, "pools": pools,

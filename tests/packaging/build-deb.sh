@@ -20,10 +20,9 @@ set -euo pipefail
 CACHE=${VFWD_PKG_CACHE:-/var/cache/virtio-forwarder-pkgtest}
 SELF=$(readlink -f "$0")
 ROOT=$(cd "$(dirname "$SELF")/../.." && pwd)
-
-log() { echo "build-deb: $*" >&2; }
-die() { echo "build-deb: error: $*" >&2; exit 1; }
-unavailable() { echo "build-deb: unavailable: $*" >&2; exit 77; }
+# log, die, unavailable ("build-deb: ..." on stderr).
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 
 export DEBIAN_FRONTEND=noninteractive
 missing=()

@@ -26,10 +26,9 @@ set -euo pipefail
 
 CACHE=${VFWD_PKG_CACHE:-/var/cache/virtio-forwarder-pkgtest}
 SELF=$(readlink -f "$0")
-
-log() { echo "build-rootfs: $*" >&2; }
-die() { echo "build-rootfs: error: $*" >&2; exit 1; }
-unavailable() { echo "build-rootfs: unavailable: $*" >&2; exit 77; }
+# log, die, unavailable ("build-rootfs: ..." on stderr).
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$SELF")/../../scripts/lib.sh"
 
 export DEBIAN_FRONTEND=noninteractive
 for spec in debootstrap:debootstrap mkfs.ext4:e2fsprogs; do

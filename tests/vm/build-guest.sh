@@ -24,9 +24,12 @@ set -euo pipefail
 
 CACHE=${VFWD_VM_CACHE:-/var/cache/virtio-forwarder-tests}
 SELF=$(readlink -f "$0")
+# log, die, and unavailable: exit status 77, a prerequisite cannot be had
+# (no package mirror, no package); the tests skip on it, and fail on any
+# other error.
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$SELF")/../../scripts/lib.sh"
 
-log() { echo "build-guest: $*" >&2; }
-die() { echo "build-guest: error: $*" >&2; exit 1; }
 MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net"
 # The L1 guest of the real-VF tests: the host's root over 9p, an agent on a
 # virtio serial port, the emulated 82576 (PF and VF drivers) and vfio-pci.
@@ -37,9 +40,6 @@ virtio) INIT=init; GUEST_MODULES=$MODULES ;;
 realvf) INIT=init-realvf; GUEST_MODULES="$MODULES $REALVF_MODULES" ;;
 *) die "VFWD_VM_FLAVOUR=$FLAVOUR: allowed virtio, realvf" ;;
 esac
-# Exit status 77: a prerequisite cannot be had (no package mirror, no
-# package); the tests skip on it, and fail on any other error.
-unavailable() { echo "build-guest: unavailable: $*" >&2; exit 77; }
 
 export DEBIAN_FRONTEND=noninteractive
 APT_UPDATED=

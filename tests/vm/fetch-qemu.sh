@@ -28,8 +28,9 @@ MIRROR=${VFWD_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 PKGS="qemu-system-x86 qemu-system-common qemu-system-data seabios"
 
-log() { echo "fetch-qemu: $*" >&2; }
-unavailable() { echo "fetch-qemu: unavailable: $*" >&2; exit 77; }
+# log, die, unavailable ("fetch-qemu: ..." on stderr).
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$(readlink -f "$0")")/../../scripts/lib.sh"
 
 [ -r "$KEYRING" ] || unavailable "$KEYRING missing (package debian-archive-keyring)"
 mkdir -p "$CACHE"
@@ -65,10 +66,10 @@ EOF
 fi
 
 BIN=$Q/root/usr/bin/qemu-system-x86_64
-[ -x "$BIN" ] || { echo "fetch-qemu: error: no $BIN" >&2; exit 1; }
+[ -x "$BIN" ] || die "no $BIN"
 MODDIR=$(ls -1d "$Q"/root/usr/lib/x86_64-linux-gnu/qemu 2>/dev/null | head -n1)
 VERSION=$(QEMU_MODULE_DIR=$MODDIR "$BIN" --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')
-[ -n "$VERSION" ] || { echo "fetch-qemu: error: $BIN does not run" >&2; exit 1; }
+[ -n "$VERSION" ] || die "$BIN does not run"
 echo "QEMU=$BIN"
 echo "QEMU_DATA=$Q/root/usr/share/qemu"
 echo "QEMU_BIOS=$Q/root/usr/share/seabios"
