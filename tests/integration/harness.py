@@ -218,16 +218,8 @@ class Daemon:
         counters that must add up (a relay's total and its queues' shares,
         which workers bump one after the other) are only compared when no
         packet is in flight, such as a late ARP probe."""
-        state = {"last": self.stats()[relay]}
-
-        def same():
-            time.sleep(gap)
-            now = self.stats()[relay]
-            if now == state["last"]:
-                return now
-            state["last"] = now
-            return None
-        return wait_for(same, timeout, "relay %d's counters to settle" % relay, interval=0)
+        return settled(lambda: self.stats()[relay], "relay %d's counters to settle" % relay,
+                       timeout, gap)
 
     def log_has(self, text):
         return text in self.proc.err
@@ -518,9 +510,17 @@ class VethNs:
 # Traffic through a net_vhost stand-in VF
 # ----------------------------------------------------------------------
 
-def vf_spec(sockdir, name="vf1", queues=1, idx=1):
-    """A stand-in VF: the daemon's net_vhost port on <sockdir>/<name>.sock."""
-    return "net_vhost%d,iface=%s/%s.sock,queues=%d" % (idx, sockdir, name, queues)
+def net_vhost_spec(path, idx=1, queues=1):
+    """A stand-in VF: the daemon's net_vhost port number 'idx' on socket
+    'path', whose far side a peer plays (wire_peer()); queues=None leaves
+    the queue count to the driver."""
+    spec = "net_vhost%d,iface=%s" % (idx, path)
+    return spec if queues is None else spec + ",queues=%d" % queues
+
+
+def vf_spec(sockdir, name=None, queues=1, idx=1):
+    """A stand-in VF on <sockdir>/<name>.sock (name: vf<idx>)."""
+    return net_vhost_spec("%s/%s.sock" % (sockdir, name or "vf%d" % idx), idx, queues)
 
 
 def wire_peer(path, queues=1, extra=()):
@@ -528,6 +528,23 @@ def wire_peer(path, queues=1, extra=()):
     its socket plays the wire."""
     return Pmd(["net_virtio_user1,path=%s,queues=%d" % (path, queues)],
                queues=queues, extra=extra)
+
+
+def settled(fn, what, timeout=20, quiet=0.3):
+    """fn()'s value once two calls 'quiet' seconds apart agree: counters
+    that must add up are compared only when no packet is in flight (a
+    late ARP probe, a burst between a relay's rx and tx)."""
+    last = [fn()]
+
+    def same():
+        time.sleep(quiet)
+        v = fn()
+        if v == last[0]:
+            return True
+        last[0] = v
+        return False
+    wait_for(same, timeout=timeout, what=what, interval=0)
+    return last[0]
 
 
 def send(tp, bursts, settle=0.5):

@@ -81,7 +81,7 @@ def relay_device(conf, rid):
 
 def vhost_dev(daemon, n):
     """A device that is quiet: a vhost vdev nobody connects to."""
-    return "net_vhost%d,iface=%s/vf%d.sock" % (n, daemon.tmp, n)
+    return harness.net_vhost_spec("%s/vf%d.sock" % (daemon.tmp, n), n, queues=None)
 
 
 # ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ import os
 import stat
 import time
 
-from harness import (devices, ZMQ_OVER_IPC_WARNING, Daemon, VethNs, port_control_warnings,
+from harness import (devices, net_vhost_spec, ZMQ_OVER_IPC_WARNING, Daemon, VethNs, port_control_warnings,
                      receive_start, relay_up, run_daemon_expect_error, send, sh, vm_peer,
                      wait_for, wire_peer)
 
@@ -190,7 +190,7 @@ def test_vhost_device_traffic(reg, sockdir):
     between testpmd peers; deleting it through a file stops the relay."""
     d = ipc_daemon(reg, sockdir)
     vf_sock = os.path.join(str(sockdir), "vf1.sock")
-    spec = "net_vhost1,iface=%s,queues=1" % vf_sock
+    spec = net_vhost_spec(vf_sock)
     assert submit(d.ipcdir, "add", "add_port %s 2\n" % spec) == \
         ["ok add_port %s: relay 2, device %s" % (spec, spec)]
     assert devices(d) == {2: spec}

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from harness import (devices, Daemon, Proc, VethNs, port_control_warnings, receive_start, relay_up,
+from harness import (devices, net_vhost_spec, Daemon, Proc, VethNs, port_control_warnings, receive_start, relay_up,
                      send, vm_peer, wait_for, wire_peer)
 
 SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
@@ -249,7 +249,7 @@ def test_server_restart_with_offline_changes(reg, sockdir, ovs):
     them, and the relay that stayed valid kept its device and forwarded
     all along."""
     vf = os.path.join(str(sockdir), "vf1.sock")
-    vhost = "net_vhost1,iface=%s,queues=1" % vf
+    vhost = net_vhost_spec(vf)
     ovs.vsctl(*(port_args("keep", 1, vhost) + port_args("gone", 2, "net_null2")
                 + port_args("moved", 4, "net_null4")))
     d = ovs_daemon(reg, sockdir, ovs)

@@ -26,8 +26,8 @@ import types
 import pytest
 import zmq
 
-from harness import (REPO, Daemon, protoc_module, receive_start, send, vm_peer, wait_for,
-                     wire_peer)
+from harness import (REPO, Daemon, protoc_module, receive_start, send, settled, vf_spec, vm_peer,
+                     wait_for, wire_peer)
 
 PROTO = os.path.join(REPO, "proto", "virtioforwarder.proto")
 
@@ -332,36 +332,9 @@ def layout(ctl):
 # Peers and traffic
 # ----------------------------------------------------------------------
 
-def vhost_dev(sockdir, idx, name=None, queues=1):
-    """A stand-in VF: a net_vhost port whose far side a testpmd plays."""
-    return "net_vhost%d,iface=%s/%s.sock,queues=%d" % (idx, sockdir, name or "vf%d" % idx,
-                                                      queues)
-
-
-
-
-
-
-
-
 def wait_active(ctl, rid, timeout=30):
     return wait_for(lambda: (lambda x: x if x is not None and x.active else None)(
         ctl.relay(rid)), timeout=timeout, what="relay %d active" % rid)
-
-
-def settled(fn, what, timeout=20, quiet=0.3):
-    """Waits until fn() returns the same value twice, 'quiet' s apart."""
-    last = [fn()]
-
-    def same():
-        time.sleep(quiet)
-        v = fn()
-        if v == last[0]:
-            return True
-        last[0] = v
-        return False
-    wait_for(same, timeout=timeout, what=what, interval=0)
-    return last[0]
 
 
 def f2m_counts(st):
@@ -466,7 +439,7 @@ def test_proto_1x_view(pb):
 # ----------------------------------------------------------------------
 
 def test_port_control_add_remove(pb, reg, sockdir):
-    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [vhost_dev(sockdir, 1) + "=1"]}))
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [vf_spec(sockdir, idx=1) + "=1"]}))
     ctl = ctl_of(pb, d)
     P = ctl.P
     wire = reg.add(wire_peer("%s/vf1.sock" % sockdir))
@@ -645,11 +618,11 @@ def test_bond_traffic(pb, reg, sockdir):
     P = ctl.P
     before = layout(ctl)
     assert_error(ctl.port(P.ADD, virtio_id=2, name="net_bonding12", mode=1,
-                          device=[vhost_dev(sockdir, 3, "m1"), vhost_dev(sockdir, 4, "m2")]))
+                          device=[vf_spec(sockdir, "m1", idx=3), vf_spec(sockdir, "m2", idx=4)]))
     assert layout(ctl) == before
     # The members of the failed bond are free again.
-    assert_ok(ctl.port(P.ADD, virtio_id=2, device=[vhost_dev(sockdir, 3, "m1")]))
-    assert_ok(ctl.port(P.REMOVE, device=[vhost_dev(sockdir, 3, "m1")]))
+    assert_ok(ctl.port(P.ADD, virtio_id=2, device=[vf_spec(sockdir, "m1", idx=3)]))
+    assert_ok(ctl.port(P.REMOVE, device=[vf_spec(sockdir, "m1", idx=3)]))
 
     tap = "vfb%s" % os.urandom(3).hex()
     add_tap_bond(ctl, 2, [tap], extra=[null(24)])
@@ -712,7 +685,7 @@ def test_bond_recreated_after_remove(pb, reg, sockdir):
     assert_ok(ctl.port(P.REMOVE, name="net_bonding7"))
     # A bond that could not start (vhost members cannot take its MAC).
     assert_error(ctl.port(P.ADD, virtio_id=2, name="net_bonding2",
-                          device=[vhost_dev(sockdir, 3, "m1"), vhost_dev(sockdir, 4, "m2")]))
+                          device=[vf_spec(sockdir, "m1", idx=3), vf_spec(sockdir, "m2", idx=4)]))
     assert_ok(ctl.port(P.ADD, virtio_id=2, name="net_bonding2", device=[null(3), null(4)]))
     assert d.proc.alive()
 
@@ -729,7 +702,7 @@ def test_dynamic_sockets(pb, reg, sockdir):
     assert not os.path.exists(d.socket(0))
 
     path = "%s/dyn-a.sock" % sockdir
-    dev = vhost_dev(sockdir, 4)
+    dev = vf_spec(sockdir, idx=4)
     r = assert_ok(ctl.port(P.ADD_SOCK, vhost_path=path, device=[dev], virtio_id=40))
     assert r.HasField("virtio_id"), r
     rid = r.virtio_id
@@ -797,8 +770,8 @@ def test_dynamic_sockets(pb, reg, sockdir):
 # ----------------------------------------------------------------------
 
 def test_stats_selection_and_limits(pb, reg, sockdir):
-    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [vhost_dev(sockdir, 1) + "=1",
-                                                          vhost_dev(sockdir, 2) + "=2"]}))
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [vf_spec(sockdir, idx=1) + "=1",
+                                                          vf_spec(sockdir, idx=2) + "=2"]}))
     ctl = ctl_of(pb, d)
     S = ctl.S
     reg.add(wire_peer("%s/vf1.sock" % sockdir))
@@ -813,7 +786,7 @@ def test_stats_selection_and_limits(pb, reg, sockdir):
         assert x.vhost.vhost_socket_name == d.socket(i)
         assert x.active == (i == 1), x
     assert by_id[1].vf_to_vm.active and by_id[1].vm_to_vf.active
-    assert by_id[2].vf.pci_addr_str == vhost_dev(sockdir, 2) and not by_id[2].active
+    assert by_id[2].vf.pci_addr_str == vf_spec(sockdir, idx=2) and not by_id[2].active
     assert not by_id[3].HasField("vf")
     assert by_id[1].cpu.vf_to_vm == 1 and by_id[1].cpu.vm_to_vf == 1
 
@@ -961,7 +934,7 @@ def test_stats_rates_and_concurrent_clients(pb, reg, sockdir):
 
 
 def test_stats_queues_and_workers(pb, reg, sockdir):
-    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [vhost_dev(sockdir, 1) + "=1"]}))
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [vf_spec(sockdir, idx=1) + "=1"]}))
     ctl = ctl_of(pb, d)
     wire = reg.add(wire_peer("%s/vf1.sock" % sockdir, extra=["--txonly-multi-flow"]))
     vm = reg.add(vm_peer(d.socket(1), queues=2))
@@ -1065,7 +1038,7 @@ def test_core_sched_ops(pb, reg, sockdir):
 
 
 def test_core_sched_moves_under_traffic(pb, reg, sockdir):
-    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [vhost_dev(sockdir, 1) + "=1"]}))
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [vf_spec(sockdir, idx=1) + "=1"]}))
     ctl = ctl_of(pb, d)
     wire = reg.add(wire_peer("%s/vf1.sock" % sockdir))
     vm = reg.add(vm_peer(d.socket(1)))
@@ -1108,7 +1081,7 @@ def unknown_field(num, size):
 
 
 def test_robustness(pb, reg, sockdir):
-    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [vhost_dev(sockdir, 1) + "=1"]}))
+    d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [vf_spec(sockdir, idx=1) + "=1"]}))
     ctl = ctl_of(pb, d)
     new = pb.new
     wire = reg.add(wire_peer("%s/vf1.sock" % sockdir))

@@ -307,12 +307,7 @@ def test_move_between_workers_under_traffic(reg, sockdir):
     info = d.stats()[1]["info"]
     assert (info["cpu_vf_to_vm"], info["cpu_vm_to_vf"]) == ("1", "1")
 
-    def settled():
-        a = d.stats()[1]
-        time.sleep(0.3)
-        b = d.stats()[1]
-        return a["vf_to_vm"] == b["vf_to_vm"] and a["vm_to_vf"] == b["vm_to_vf"] and b
-    s = wait_for(settled, what="counters settled")
+    s = d.settled_stats(1)
     time.sleep(0.3)
     for tp in (wire, vm):
         tp.cmd("stop")
