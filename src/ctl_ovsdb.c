@@ -298,6 +298,8 @@ handle_message(json_t *msg)
 			snprintf(why, sizeof(why), "cannot answer the server's echo: %s",
 				 send_error(rc));
 			disconnect(why);
+		} else {
+			VLOG_DBG("ovsdb: the server's echo answered");
 		}
 		return;
 	}

@@ -24,7 +24,6 @@ import threading
 import time
 
 import pytest
-import zmq
 
 from harness import Daemon, wait_for
 from test_ipc import ipc_daemon as ipc_daemon_of

@@ -7,7 +7,6 @@ own stats, and traffic through real DPDK peers."""
 import ctypes
 import os
 import stat
-import time
 
 from harness import (devices, net_vhost_spec, ZMQ_OVER_IPC_WARNING, Daemon, VethNs, port_control_warnings,
                      receive_start, relay_up, run_daemon_expect_error, send, sh, vm_peer,
@@ -87,12 +86,13 @@ def taken(d, name):
     return d.proc.err.count("ipc: command file %s\n" % name)
 
 
-
-
-
-
-
-
+def handled(ipcdir):
+    """A barrier: returns once the daemon has handled every event of the
+    directory before the call.  Events are handled in order, so once a
+    command file written now is answered, so are they.  Its result is
+    removed again."""
+    assert submit(ipcdir, "barrier", "# nothing\n") == []
+    os.remove(os.path.join(ipcdir, "barrier.result"))
 
 
 # ----------------------------------------------------------------------
@@ -308,7 +308,7 @@ def test_partial_files_wait_for_rename(reg, sockdir):
     slow = open(os.path.join(d.ipcdir, "slow"), "w")
     slow.write("add_port net_nu")
     slow.flush()
-    time.sleep(1.0)
+    handled(d.ipcdir)
     assert devices(d) == {}
     assert files(d.ipcdir) == [".pending", "pending2.tmp", "slow", "stray.result"]
 
@@ -357,7 +357,6 @@ def test_symlink_ignored(reg, sockdir):
     # A later real file is answered; by then the links have been seen.
     assert submit(d.ipcdir, "real", "add_port net_null1 1\n") == \
         ["ok add_port net_null1: relay 1, device net_null1"]
-    time.sleep(0.3)
     assert devices(d) == {1: "net_null1"}
     assert files(d.ipcdir) == ["link1", "link2", "real.result"]
     with open(target) as f:
@@ -401,7 +400,6 @@ def test_one_result_per_file(reg, sockdir):
     for i, n in enumerate(names):
         assert read_result(d.ipcdir, n) == \
             ["ok add_port net_null%d: relay %d, device net_null%d" % (i, i, i)]
-    time.sleep(0.5)
     assert files(d.ipcdir) == sorted(n + ".result" for n in names)
     for n in names:
         assert taken(d, n) == 1, n

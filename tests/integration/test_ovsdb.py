@@ -133,13 +133,32 @@ def wait_devices(d, want, timeout=20, what=None):
             want, last.get("v"), tail(d)))
 
 
-def stays(d, want, secs=1.0):
-    """The relays are 'want' and stay so for 'secs'."""
-    end = time.monotonic() + secs
-    while time.monotonic() < end:
-        have = devices(d)
-        assert have == want, "relays: want %r, have %r\n%s" % (want, have, tail(d))
-        time.sleep(0.2)
+# The relay and device of applied()'s marker: used by no test.
+BARRIER_RELAY = 63
+BARRIER_DEV = "net_null63"
+
+
+def applied(ovs, d):
+    """A barrier: returns once the daemon has handled every change the
+    server had before the call.  The monitor handles the server's updates
+    in order, so once a marked port added now is a relay (and gone again),
+    so are the changes before it."""
+    before = devices(d)
+    assert BARRIER_RELAY not in before, before
+    ovs.vsctl(*port_args("barrier", BARRIER_RELAY, BARRIER_DEV))
+    wait_for(lambda: devices(d).get(BARRIER_RELAY) == BARRIER_DEV, timeout=20,
+             what="the barrier port's relay")
+    ovs.vsctl("del-port", "br0", "barrier")
+    wait_for(lambda: BARRIER_RELAY not in devices(d), timeout=20,
+             what="the barrier port's relay gone")
+
+
+def stays(ovs, d, want):
+    """The relays are 'want' once the daemon has handled every change so
+    far (applied()): what should have changed nothing, did not."""
+    applied(ovs, d)
+    have = devices(d)
+    assert have == want, "relays: want %r, have %r\n%s" % (want, have, tail(d))
 
 
 def tail(d, n=40):
@@ -211,7 +230,7 @@ def test_marker_lifecycle(ovsd):
     moves; marker removed: the device goes; port deleted: relay freed."""
     ovs, d = ovsd
     ovs.vsctl(*port_args("p", None, "net_null0"))
-    stays(d, {}, 1.0)
+    stays(ovs, d, {})
 
     ovs.vsctl("set", "interface", "p", MARK + "=3")
     wait_devices(d, {3: "net_null0"})
@@ -238,7 +257,7 @@ def test_marker_lifecycle(ovsd):
     wait_devices(d, {6: "net_null1"})
     # Changes of other columns or keys change nothing.
     ovs.vsctl("set", "interface", "q", "external_ids:other=x", "mtu_request=1400")
-    stays(d, {6: "net_null1"}, 0.5)
+    stays(ovs, d, {6: "net_null1"})
     assert d.proc.err.count("relay 6: device net_null1 attached") == 1
     assert [ln for ln in d.proc.err.splitlines() if "ovsdb: interface" in ln] == []
 
@@ -302,7 +321,9 @@ def test_daemon_started_before_server(reg, sockdir):
     srv = reg.add(OvsdbServer(sockdir))
     d = ovs_daemon(reg, sockdir, srv)
     assert d.log_has("ovsdb: cannot connect to %s" % srv.sock)
-    time.sleep(1.0)
+    # Another attempt failed meanwhile, and changed nothing.
+    mark = len(d.proc.err)
+    wait_for(lambda: "ovsdb: session" in d.proc.err[mark:], what="another attempt")
     assert devices(d) == {}
     srv.start()
     srv.vsctl("init")
@@ -397,12 +418,11 @@ def test_duplicate_relay_keeps_first_owner(ovsd):
     wait_devices(d, {11: "net_null11"})
     ovs.vsctl(*port_args("intruder", 11, "net_null12"))
     wait_for(lambda: warnings_about(d, "intruder"), what="intruder refused")
-    stays(d, {11: "net_null11"}, 0.5)
+    stays(ovs, d, {11: "net_null11"})
     # Unrelated interfaces go away.
     ovs.vsctl("del-port", "br0", "filler0")
     ovs.vsctl("del-port", "br0", "filler1")
-    time.sleep(0.5)
-    assert devices(d) == {11: "net_null11"}, tail(d)
+    stays(ovs, d, {11: "net_null11"})
     assert "relay 11: device net_null11 detached" not in d.proc.err
     assert warnings_about(d, "owner") == []
 
@@ -417,7 +437,8 @@ def test_problem_logged_again_after_fix(ovsd):
     wait_devices(d, {3: "net_null0"})
     ovs.vsctl("set", "interface", "p", MARK + "=abc")
     wait_devices(d, {})
-    time.sleep(0.5)
+    wait_for(lambda: len(warnings_about(d, "p")) == 2, what="the second report")
+    applied(ovs, d)
     assert len(warnings_about(d, "p")) == 2, warnings_about(d, "p")
 
 
@@ -481,16 +502,16 @@ def test_static_device_left_alone(reg, sockdir, ovs):
     ovs.vsctl("del-port", "br0", "steal")
     ovs.vsctl("del-port", "br0", "fine")
     wait_devices(d, {3: "net_null0"})
-    stays(d, {3: "net_null0"}, 0.5)
+    stays(ovs, d, {3: "net_null0"})
 
     # Even an interface naming exactly the static relay and device does
     # not make it the monitor's to remove.
     ovs.vsctl(*port_args("same", 3, "net_null0"))
-    time.sleep(0.5)
+    applied(ovs, d)
     ovs.vsctl("remove", "interface", "same", "external_ids", "virtio_forwarder")
-    time.sleep(0.5)
+    applied(ovs, d)
     ovs.vsctl("del-port", "br0", "same")
-    stays(d, {3: "net_null0"}, 1.0)
+    stays(ovs, d, {3: "net_null0"})
     assert "relay 3: device net_null0 detached" not in d.proc.err
 
 
@@ -513,7 +534,10 @@ def test_keepalive_answered(reg, sockdir, ovs):
         assert b'"method":"echo"' in c.recv(4096)
     finally:
         c.close()
-    time.sleep(3.0)
+    # Two of the server's probes answered: the session outlived them.
+    mark = len(d.proc.err)
+    wait_for(lambda: d.proc.err[mark:].count("the server's echo answered") >= 2,
+             timeout=30, what="two probes answered")
     assert "lost" not in d.proc.err, tail(d)
     assert d.proc.err.count("ovsdb: connected to") == 1
     ovs.vsctl(*port_args("p0", 2, "net_null0"))
@@ -572,8 +596,9 @@ def test_port_control_precedence(reg, sockdir, ovs, variables, args, runs, off):
     assert len(warnings) == 1, d.proc.err
     for words in off:
         assert words in warnings[0], warnings[0]
+    # No wait needed: every source that runs logs it before "ready",
+    # which Daemon() waited for (the OVSDB monitor tries at once).
     assert runs in d.proc.err, d.proc.err
-    time.sleep(0.5)   # an OVSDB connection would be logged by now
     for other in (ZMQ_ON, IPC_ON, OVSDB_ON):
         if other != runs:
             assert other not in d.proc.err, (other, d.proc.err)

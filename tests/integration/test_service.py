@@ -73,8 +73,8 @@ def test_ready_status_watchdog_stopping(reg, sockdir, tmp_path):
         # test reads a message: drain the socket before taking one.)
         n.poll()
         t0 = time.monotonic()
-        time.sleep(2.2)
-        assert len(n.lines("WATCHDOG=1", since=t0)) >= 3
+        wait_for(lambda: len(n.lines("WATCHDOG=1", since=t0)) >= 3,
+                 timeout=30, what="three pets")
 
         # The worker thread, stopped alone: no more pets, and the log says why.
         libc = ctypes.CDLL(None, use_errno=True)
@@ -84,13 +84,16 @@ def test_ready_status_watchdog_stopping(reg, sockdir, tmp_path):
             assert libc.ptrace(PTRACE_INTERRUPT, tid, None, None) == 0
             status = ctypes.c_int()
             assert libc.waitpid(tid, ctypes.byref(status), WALL) == tid
-            time.sleep(1.0)
-            n.poll()
+            # The daemon notices (a barrier), then pets no more: a window
+            # of two watchdog periods (WATCHDOG_USEC) with none.
+            wait_for(lambda: d.log_has("not petting the systemd watchdog"), timeout=30,
+                     what="the stall noticed")
+            wait_for(lambda: any("a worker is stalled" in m for m in n.lines("STATUS=")),
+                     timeout=30, what="STATUS= with the stall")
             t1 = time.monotonic()
             time.sleep(2.0)
+            n.poll()
             assert n.lines("WATCHDOG=1", since=t1) == []
-            assert d.log_has("not petting the systemd watchdog")
-            assert any("a worker is stalled" in m for m in n.lines("STATUS="))
         finally:
             libc.ptrace(PTRACE_DETACH, tid, None, None)
         wait_for(lambda: d.log_has("petting the systemd watchdog") and
@@ -117,7 +120,7 @@ def test_watchdog_sleeping_worker_is_alive(reg, sockdir, tmp_path):
         wait_for(lambda: n.lines("READY=1"), what="READY=1")
         n.poll()
         t0 = time.monotonic()
-        time.sleep(3)
-        assert len(n.lines("WATCHDOG=1", since=t0)) >= 5
+        wait_for(lambda: len(n.lines("WATCHDOG=1", since=t0)) >= 5,
+                 timeout=30, what="five pets while the worker sleeps")
     finally:
         n.close()
