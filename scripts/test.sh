@@ -85,7 +85,7 @@ pytests() { # test-dir build-dir pytest-args...
 	local tests=$1 dir=$2 rc n
 	shift 2
 	(cd "$tests" &&
-		VFWD_BUILD="$VFWD_ROOT/$dir" /usr/bin/python3 -m pytest -v -rs -p no:cacheprovider "$@") |
+		VFWD_BUILD="$VFWD_ROOT/$dir" /usr/bin/python3 -m pytest -v -rs --durations=15 -p no:cacheprovider "$@") |
 		tee "$log"
 	rc=${PIPESTATUS[0]}
 	n=$(tail -n 1 "$log" | grep -o '[0-9]* passed' | grep -o '[0-9]*' || true)
