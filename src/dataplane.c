@@ -557,8 +557,9 @@ place(unsigned int id)
 	VFWD_REQUIRES(dp_lock)
 {
 	struct placement *p = &relays[id];
-	unsigned int load[VFWD_MAX_CPUS];
-	int d, w;
+	unsigned int load[VFWD_MAX_CPUS], i;
+	int numa[VFWD_MAX_CPUS], pinned[VFWD_N_DIRS], d;
+	bool elsewhere;
 
 	if (!unit_needed(&p->desc, VFWD_DIR_VF_TO_VM) &&
 	    !unit_needed(&p->desc, VFWD_DIR_VM_TO_VF)) {
@@ -569,32 +570,19 @@ place(unsigned int id)
 	}
 	if (p->worker[0] >= 0 && p->worker[1] >= 0)
 		return;
-	/* Unpinned directions of a relay share the least loaded worker: the
-	 * relay's state stays in one CPU's cache. */
 	worker_loads(load);
-	if (same_numa && p->desc.dev_numa >= 0) {
-		unsigned int i, local = 0;
-
-		for (i = 0; i < n_workers; i++)
-			local += workers[i].numa == p->desc.dev_numa;
-		/* Other nodes' workers only when the NIC's node has none. */
-		if (local > 0) {
-			for (i = 0; i < n_workers; i++)
-				if (workers[i].numa != p->desc.dev_numa)
-					load[i] = UINT_MAX;
-		} else {
-			VLOG_WARN("relay %u: no worker on NUMA node %d of its device; "
-				  "using any worker", id, p->desc.dev_numa);
-		}
-	}
-	w = (int)vfwd_place_least_loaded(load, n_workers);
+	for (i = 0; i < n_workers; i++)
+		numa[i] = workers[i].numa;
+	for (d = 0; d < VFWD_N_DIRS; d++)
+		pinned[d] = p->pin[d] >= 0 ? vfwd_dp_worker_by_cpu(p->pin[d]) : -1;
 	vfwd_mutex_lock(&place_lock);
-	for (d = 0; d < VFWD_N_DIRS; d++) {
-		int pinned = p->pin[d] >= 0 ? vfwd_dp_worker_by_cpu(p->pin[d]) : -1;
-
-		p->worker[d] = pinned >= 0 ? pinned : w;
-	}
+	elsewhere = vfwd_place_relay(load, numa, n_workers,
+				     same_numa ? p->desc.dev_numa : -1, pinned,
+				     VFWD_N_DIRS, p->worker);
 	vfwd_mutex_unlock(&place_lock);
+	if (elsewhere)
+		VLOG_WARN("relay %u: no worker on NUMA node %d of its device; "
+			  "using any worker", id, p->desc.dev_numa);
 }
 
 /* ------------------------------------------------------------------ */

@@ -113,6 +113,9 @@ def zmq_seeds():
     reqs.append(("remove_bond", Req(op=Req.REMOVE, name="net_bonding0")))
     reqs.append(("add_sock", Req(op=Req.ADD_SOCK, vhost_path="/tmp/vm9.sock",
                                  device=["net_null9"])))
+    # The model's vhost library finds a file in the way of a socket named busy*.
+    reqs.append(("add_sock_busy", Req(op=Req.ADD_SOCK, vhost_path="/tmp/busy.sock",
+                                      device=["net_null10"])))
     reqs.append(("remove_sock", Req(op=Req.REMOVE_SOCK, vhost_path="/tmp/vm1.sock")))
     reqs.append(("query", Req(op=Req.QUERY_PCI, vhost_path="/tmp/vm0.sock")))
     # VF port profiles: with a device, and alone.
@@ -189,7 +192,7 @@ def dicts():
                                "\\x08\\x00", "\\x08\\x01", "\\x08\\x02", "\\x08\\x03",
                                "\\x08\\x04", "\\x12", "\\x18", "\\x20\\x00",
                                "\\x2a", "\\x30", "\\x3a", "\\x42", "\\x0a",
-                               "\\xff\\xff\\xff\\xff\\x0f"]):
+                               "\\xff\\xff\\xff\\xff\\x0f", "/tmp/busy.sock"]):
             f.write('w%d="%s"\n' % (i, w))
 
 

@@ -5,12 +5,21 @@
  * read), keeping the table in memory without DPDK, sockets or devices.
  * The real control sources and port control operations are linked on top
  * of it, so every request the fuzzer makes up goes through the daemon's
- * own parsing and checks, and reaches a table whose rules the model
- * enforces: an argument the real relay layer would trust (a relay id out
- * of range, an unterminated or overlong string) aborts, and
+ * own parsing and checks.  Below it, the model applies the daemon's own
+ * rules rather than copies of them: each relay's state is changed only by
+ * the relay state machine (relay_state.c), with the events relay.c sends,
+ * sockets going through their opening and closing states and guests
+ * coming and going; devices are told apart by their EAL names
+ * (vfwd_devspec_same()); dynamic socket paths pass sockpath.c's rules.
+ * What it keeps of its own (which relays get a guest, which socket finds
+ * a file in the way, what a bond probe refuses) is commented in model.c.
+ * An argument the real relay layer would trust (a relay id out of range,
+ * an unterminated or overlong string) aborts, as does an event the state
+ * machine refuses where relay.c relies on it being taken;
  * vfwd_model_check() aborts when two relays share a device, a bond
- * member or a socket.  Interface names are mapped by the real ifmap.c on
- * this host's /sys, as the daemon does.
+ * member or a socket, or a socket is left half open or closed.
+ * Interface names are mapped by the real ifmap.c on this host's /sys, as
+ * the daemon does.
  */
 #ifndef VFWD_FUZZ_MODEL_H
 #define VFWD_FUZZ_MODEL_H
