@@ -99,8 +99,11 @@ read_external_ids(json_t *ids, struct vfwd_ovsdb_row *r)
 				own_mac = true;
 				continue;
 			}
-			used += (size_t)snprintf(rest + used, used < sizeof(rest) ?
-						 sizeof(rest) - used : 0, "%s%s=%s",
+			/* Past the end already: the row is refused as too
+			 * long below, and 'rest + used' may not be formed. */
+			if (used >= sizeof(rest))
+				continue;
+			used += (size_t)snprintf(rest + used, sizeof(rest) - used, "%s%s=%s",
 						 used ? "," : "", k + 17, v);
 		}
 	}
