@@ -131,10 +131,13 @@ def timed(argv):
 
 
 def test_control_never_waits_for_a_sleeping_worker(reg, sockdir):
-    """While both workers sleep: moving the relay, removing its device and
-    the guest leaving all complete at once, and traffic after the move
-    arrives."""
-    d = reg.add(two_workers(sockdir, {"VIRTIOFWD_STATIC_VFS": [vf_spec(sockdir) + "=1"]}))
+    """While both workers sleep (as long as they may, 100 ms at a time):
+    moving the relay and removing its device take no longer than a
+    request that waits for no worker (a stats query by the same tool, the
+    reference measured in the same run), the guest leaving completes, and
+    traffic after the move arrives."""
+    d = reg.add(two_workers(sockdir, {"VIRTIOFWD_STATIC_VFS": [vf_spec(sockdir) + "=1"],
+                                      "VIRTIOFWD_POLL_SLEEP_MAX_US": "100000"}))
     wire = reg.add(wire_peer("%s/vf1.sock" % sockdir))
     vm = reg.add(vm_peer(d.socket(1)))
     wait_for(lambda: relay_up(d, 1), what="guest on relay 1")
@@ -142,24 +145,27 @@ def test_control_never_waits_for_a_sleeping_worker(reg, sockdir):
         wait_for(lambda: asleep_a_while(d, w), timeout=30, what="worker %d sleeping" % w)
 
     sched = "--core-sched-ep=" + d.vars["VIRTIOFWD_ZMQ_CORE_SCHED_EP"]
+    stats = "--stats-ep=" + d.vars["VIRTIOFWD_ZMQ_STATS_EP"]
+    # What the tool's start-up and a round trip cost here and now.  A
+    # change that waited for a sleeping worker would wait for its sleeps.
+    refs = sorted(timed([CTL, stats, "stats"])[1] for _ in range(3))
+    bound = 5 * refs[1]
     for pin in ("1:2", "1:1,2", "1:1"):
         p, secs = timed([CTL, sched, "-q", "pin", "--virtio-cpu=" + pin])
         assert p.returncode == 0, p.stderr
-        assert secs < 1.0, "pin %s took %.2f s" % (pin, secs)
+        assert secs < bound, "pin %s took %.2f s, a stats query %.2f s" % (pin, secs, refs[1])
     exact_both_ways(d, wire, vm, bursts=2)
 
     pc = "--port-control-ep=" + d.vars["VIRTIOFWD_ZMQ_PORT_CONTROL_EP"]
     wait_for(lambda: asleep_a_while(d, 0), timeout=30, what="worker sleeping again")
     p, secs = timed([CTL, pc, "remove", "--device=" + vf_spec(sockdir)])
     assert p.returncode == 0, p.stderr + p.stdout
-    assert secs < 1.0, "remove took %.2f s" % secs
+    assert secs < bound, "remove took %.2f s, a stats query %.2f s" % (secs, refs[1])
     assert d.stats()[1]["info"]["device"] == "-"
 
-    t0 = time.monotonic()
     vm.close()
     wait_for(lambda: 1 not in d.stats() or d.stats()[1]["info"]["guest"] == "none",
-             timeout=5, what="guest gone")
-    assert time.monotonic() - t0 < 3.0
+             timeout=30, what="guest gone")
     assert d.stop() == 0
 
 
