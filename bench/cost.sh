@@ -142,7 +142,8 @@ check_common_options
 # One testpmd carries all the neighbours' guests: beyond Debian's 32
 # ports it must be the one built with the daemon's DPDK.
 if [ "$NEIGHBOURS" -gt 31 ] && [ -z "$TESTPMD_GIVEN" ]; then
-	prefix=$("$ROOT/scripts/build-dpdk.sh" --prefix) ||
+	prefix=$("$ROOT/scripts/build-dpdk.sh" --prefix ||
+		VFWD_DPDK_SET=tests "$ROOT/scripts/build-dpdk.sh" --prefix) ||
 		die "NEIGHBOURS=$NEIGHBOURS: one testpmd with $NEIGHBOURS ports needs the DPDK of scripts/build-dpdk.sh (run it, or set TESTPMD)"
 	TESTPMD=$prefix/bin/dpdk-testpmd
 fi

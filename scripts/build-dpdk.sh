@@ -28,6 +28,10 @@
 #   VFWD_DEBIAN_MIRROR       default http://deb.debian.org/debian
 #   VFWD_DEBIAN_SECURITY     default http://deb.debian.org/debian-security
 #   VFWD_DPDK_JOBS           parallel compile jobs (default: ninja's choice)
+#   VFWD_DPDK_SET            full (default): the drivers below, NICs included;
+#                            tests: only the virtual devices and bonding the
+#                            tests drive (scripts/test.sh), without the NIC
+#                            drivers that are most of the compile time
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -46,6 +50,10 @@ DRIVERS="bus/pci bus/vdev mempool/ring common/iavf
   net/vhost net/virtio net/ring net/null net/tap net/af_packet net/memif
   net/pcap net/bonding
   net/iavf net/i40e net/ixgbe net/ice net/e1000 net/nfp net/bnxt"
+# What the tests drive (VFWD_DPDK_SET=tests): no NIC driver, whose
+# compile time is most of the build's.
+TEST_DRIVERS="bus/pci bus/vdev mempool/ring net/vhost net/virtio net/ring net/null
+  net/af_packet net/bonding"
 # Libraries nothing here uses (the rest cannot be disabled in 22.11).
 DISABLE_LIBS="bitratestats cfgfile flow_classify gpudev jobstats kni latencystats
   metrics node pdump pipeline port power table"
@@ -89,11 +97,18 @@ case "$version" in
 *) die "DPDK $version: the daemon is written for DPDK 22.11 (set VFWD_DPDK_VERSION)" ;;
 esac
 
-# The optional drivers whose dependencies are Debian packages installed
-# here (scripts/lib.sh lists them, so CI has them).
-drivers=$DRIVERS
-pkg-config --exists libxdp libbpf 2>/dev/null && drivers+=" net/af_xdp"
-pkg-config --exists libmlx5 libibverbs 2>/dev/null && drivers+=" bus/auxiliary common/mlx5 net/mlx5"
+case "${VFWD_DPDK_SET:-full}" in
+full)
+	# The optional drivers whose dependencies are Debian packages
+	# installed here (scripts/lib.sh lists them, so CI has them).
+	drivers=$DRIVERS
+	pkg-config --exists libxdp libbpf 2>/dev/null && drivers+=" net/af_xdp"
+	pkg-config --exists libmlx5 libibverbs 2>/dev/null &&
+		drivers+=" bus/auxiliary common/mlx5 net/mlx5"
+	;;
+tests) drivers=$TEST_DRIVERS ;;
+*) die "VFWD_DPDK_SET=$VFWD_DPDK_SET: allowed are full and tests" ;;
+esac
 drivers=$(echo $drivers | tr ' ' '\n' | sort | tr '\n' ',' | sed 's/,$//')
 libs=$(echo $DISABLE_LIBS | tr ' ' ',')
 
