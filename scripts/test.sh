@@ -110,8 +110,8 @@ pytests tests/integration build "$@"
 phase "integration tests again, daemon built with ASan/UBSan"
 # Again only the tests whose subject is the daemon.  Run once, with the
 # normal build, in the run above: the real-VF tests (an L1 guest under
-# TCG with an emulated SR-IOV NIC, where ASan's slowness would time the
-# guest out rather than find more), the libvirt
+# TCG with an emulated SR-IOV NIC: long, and through the same relay and
+# device code as the tests here), the libvirt
 # tests (a private libvirtd, its domains and their migration), and the
 # tests of the tools (vfwdctl's commands and output, the 1.x tools, the
 # load balancer: their code is under ASan in the unit tests).
