@@ -125,7 +125,11 @@ class L1(vm.Guest):
             except socket.timeout:
                 continue
             if not chunk:
-                raise AssertionError("%s: agent connection closed" % self.name)
+                # L1 went away: say how (QEMU's status, the console's end).
+                time.sleep(1)
+                raise AssertionError("%s: agent connection closed (QEMU %s):\n%s"
+                                     % (self.name, "running" if self.alive() else "exited",
+                                        self.console[-3000:]))
             self._buf += chunk
         line, self._buf = self._buf.split(b"\n", 1)
         return json.loads(line)
