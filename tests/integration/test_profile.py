@@ -285,8 +285,10 @@ def test_ovsdb_profile(reg, sockdir):
              what="profile in stats")
     srv.vsctl("set", "interface", "p8", 'external_ids:attached-mac="%s"' % GUEST_MAC2)
     wait_for(lambda: link_mac(veth.host) == GUEST_MAC2, what="new attached-mac set")
-    assert "ovsdb: relay 8: VF port profile of %s (interface p8): mac=%s,trust=on" % (
-        af_packet(veth), GUEST_MAC2) in d.proc.err
+    # The line comes through the daemon's stderr pipe, which may lag the
+    # link's change under load: waited for, not looked for once.
+    wait_for(lambda: "ovsdb: relay 8: VF port profile of %s (interface p8): mac=%s,trust=on" % (
+        af_packet(veth), GUEST_MAC2) in d.proc.err, what="the new profile logged")
 
     mark = len(d.proc.err)
     srv.vsctl("set", "interface", "p8", 'external_ids:virtio_forwarder_vlan="5000"')
