@@ -82,6 +82,9 @@ options (environment variable in brackets):
                        than 31 need the build with more DPDK ports:
                        BUILD_DIR=build-64 (scripts/build-dpdk.sh --daemon),
                        whose dpdk-testpmd is then the default TESTPMD
+  -l, --ring L         virtqueue layout of the generator's ports: split,
+                       in_order (virtio-user's default), packed or
+                       packed_in_order [RING=$RING]
   -k, --keep-logs      keep the work directory: logs and callgrind dumps [KEEP_LOGS=1]
   -h, --help           this text
 other variables: BUILD_DIR (default $ROOT/build), DAEMON, TESTPMD,
@@ -107,8 +110,10 @@ while [ $# -gt 0 ]; do
 	-i|--idle) IDLE=${2:?}; shift ;;
 	-p|--poll-mode) POLL_MODE=${2:?}; shift ;;
 	-n|--neighbours) NEIGHBOURS=${2:?}; shift ;;
+	-l|--ring) RING=${2:?}; shift ;;
 	--poll-mode=*) POLL_MODE=${1#*=} ;;
 	--neighbours=*) NEIGHBOURS=${1#*=} ;;
+	--ring=*) RING=${1#*=} ;;
 	-k|--keep-logs) KEEP_LOGS=1 ;;
 	-h|--help) usage; exit 0 ;;
 	--window=*) WINDOW=${1#*=} ;;
@@ -408,7 +413,7 @@ setup_hugepages
 
 export COST_MODE=$POLL_MODE COST_NBRS=0
 log "daemon: $DAEMON"
-log "window=${WINDOW}s sizes=($SIZES) only=$ONLY idle=$IDLE generator: burst=$GEN_BURST ring=$QUEUE_SIZE mem=$GEN_MEM"
+log "window=${WINDOW}s sizes=($SIZES) only=$ONLY idle=$IDLE generator: burst=$GEN_BURST queue size=$QUEUE_SIZE layout=$RING mem=$GEN_MEM"
 echo "PVP loop: generator dpdk-testpmd (native) on CPU $GEN_CPU, forwarder under callgrind on CPU $FWD_CPU"
 echo "(ref = dpdk-testpmd io between two vhost ports, dut = virtio-forwarder relay 0)"
 if [ "$NEIGHBOURS" -gt 0 ]; then

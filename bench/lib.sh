@@ -31,6 +31,10 @@ QUEUE_SIZE=${QUEUE_SIZE:-256}   # virtio ring size of the generator's ports
 GEN_MEM=${GEN_MEM:-huge}        # generator memory: huge | nohuge
 GEN_MRGBUF=${GEN_MRGBUF:-0}     # mrg_rxbuf of the generator's virtio-user ports
 GEN_VDEV_EXTRA=${GEN_VDEV_EXTRA-,vectorized=1}  # more virtio-user devargs
+# The virtqueue layout of the generator's ports: split, in_order (split,
+# used in order: virtio-user's default, and every figure before the
+# option existed), packed or packed_in_order.
+RING=${RING:-in_order}
 HUGEPAGES=${HUGEPAGES:-1024}    # free 2M pages wanted before starting
 HUGE_DIR=${HUGE_DIR:-/dev/hugepages}
 KEEP_LOGS=${KEEP_LOGS:-0}       # 1: keep the work directory and its logs
@@ -62,6 +66,18 @@ check_common_options() {
 	done
 	case "$GEN_MEM" in huge|nohuge) ;; *) die "GEN_MEM must be huge or nohuge" ;; esac
 	case "$ONLY" in both|ref|dut) ;; *) die "ONLY: both, ref or dut" ;; esac
+	ring_devargs >/dev/null || die "RING: split, in_order, packed or packed_in_order, not '$RING'"
+}
+
+# The virtio-user devargs of virtqueue layout RING.
+ring_devargs() {
+	case "$RING" in
+	split) echo ",packed_vq=0,in_order=0" ;;
+	in_order) echo ",packed_vq=0,in_order=1" ;;
+	packed) echo ",packed_vq=1,in_order=0" ;;
+	packed_in_order) echo ",packed_vq=1,in_order=1" ;;
+	*) return 1 ;;
+	esac
 }
 
 # Root, the programs, the CPUs.
@@ -414,7 +430,7 @@ gen_launch() {
 	else
 		genfwd=(--forward-mode=flowgen)
 	fi
-	vdevopt="queue_size=$QUEUE_SIZE,mrg_rxbuf=$GEN_MRGBUF$GEN_VDEV_EXTRA"
+	vdevopt="queue_size=$QUEUE_SIZE,mrg_rxbuf=$GEN_MRGBUF$(ring_devargs)$GEN_VDEV_EXTRA"
 	vdevs=(--vdev "net_virtio_user0,path=$SOCK_A,$vdevopt")
 	[ "$nports" = 1 ] || vdevs+=(--vdev "net_virtio_user1,path=$SOCK_B,$vdevopt")
 	pmd_start gen -l "$GEN_CPU,$FWD_CPU" --main-lcore "$FWD_CPU" \

@@ -60,6 +60,9 @@ options (environment variable in brackets):
                        segments) or nohuge [GEN_MEM=$GEN_MEM]
   -p, --poll-mode M    the daemon's poll mode: busy or adaptive
                        [POLL_MODE=$POLL_MODE]
+  -l, --ring L         virtqueue layout of the generator's ports: split,
+                       in_order (virtio-user's default), packed or
+                       packed_in_order [RING=$RING]
   -k, --keep-logs      keep the work directory with all logs [KEEP_LOGS=1]
   -h, --help           this text
 other variables: BUILD_DIR (default $ROOT/build), DAEMON, TESTPMD,
@@ -84,6 +87,7 @@ while [ $# -gt 0 ]; do
 	-q|--queue-size) QUEUE_SIZE=${2:?}; shift ;;
 	-m|--gen-mem) GEN_MEM=${2:?}; shift ;;
 	-p|--poll-mode) POLL_MODE=${2:?}; shift ;;
+	-l|--ring) RING=${2:?}; shift ;;
 	-k|--keep-logs) KEEP_LOGS=1 ;;
 	-h|--help) usage; exit 0 ;;
 	--rounds=*) ROUNDS=${1#*=} ;;
@@ -95,6 +99,7 @@ while [ $# -gt 0 ]; do
 	--queue-size=*) QUEUE_SIZE=${1#*=} ;;
 	--gen-mem=*) GEN_MEM=${1#*=} ;;
 	--poll-mode=*) POLL_MODE=${1#*=} ;;
+	--ring=*) RING=${1#*=} ;;
 	*) usage >&2; die "unknown argument: $1" ;;
 	esac
 	shift
@@ -215,7 +220,7 @@ RESULTS=$WORK/results.jsonl
 setup_hugepages
 
 log "daemon: $DAEMON"
-log "rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s sizes=($SIZES) generator: mode=$GEN_MODE burst=$GEN_BURST ring=$QUEUE_SIZE mem=$GEN_MEM"
+log "rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s sizes=($SIZES) generator: mode=$GEN_MODE burst=$GEN_BURST queue size=$QUEUE_SIZE layout=$RING mem=$GEN_MEM"
 echo "PVP loop: generator dpdk-testpmd on CPU $GEN_CPU, forwarder (ref = dpdk-testpmd io, dut = virtio-forwarder, poll mode $POLL_MODE) on CPU $FWD_CPU"
 echo "Mpps = packets per second the forwarder delivered to the generator, both directions together"
 for ((round = 1; round <= ROUNDS; round++)); do

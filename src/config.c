@@ -291,6 +291,16 @@ const struct vfwd_setting vfwd_settings[] = {
 			"[VIRTIOFWD_ZERO_COPY]",
 	},
 
+	{
+		.name = "VIRTIOFWD_POSTCOPY", .kind = VFWD_V_FLAG,
+		FIELD(postcopy),
+		OPT_OPTIONAL("enable-postcopy", 0, "y|n", "true"),
+		.help = "let QEMU migrate guests in postcopy mode;\n"
+			"while one does, a worker may wait for a\n"
+			"page from the source host\n"
+			"[VIRTIOFWD_POSTCOPY, default off]",
+	},
+
 	/* ---- Devices and CPUs ---- */
 	{
 		.name = "VIRTIOFWD_STATIC_VFS", .kind = VFWD_V_STATIC_VFS,

@@ -93,6 +93,7 @@ struct vfwd_config {
 	bool gro;                            /* coalescing toward guests */
 	bool same_numa;
 	bool zero_copy;                      /* 1.x; accepted, no effect */
+	bool postcopy;                       /* vhost-user postcopy migration */
 
 	/* Devices and pins. */
 	struct vfwd_static_dev static_devs[VFWD_MAX_RELAYS];

@@ -935,6 +935,7 @@ on_new_device(int vid)
 		release_unused(r);
 		goto out;
 	}
+	vfwd_vhost_resume_packed(vid, features, r->id);
 	guest_notifications_off(r, vid, features);
 	sync_dataplane(r);
 	VLOG_INFO("relay %u: guest connected on %s (vhost device %d, %u queue "

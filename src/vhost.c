@@ -20,6 +20,7 @@
 #include "errmsg.h"
 #include "lock.h"
 #include "log.h"
+#include "packed_ring.h"
 #include "sockpath.h"
 #include "vhost.h"
 #include "virtio_features.h"
@@ -29,6 +30,10 @@
 #define PACKAGE_RUN_DIR "/run/virtio-forwarder"
 
 static bool client_mode;
+/* VIRTIOFWD_POSTCOPY: the library advertises postcopy (the PAGEFAULT
+ * protocol feature) and, on a migration's destination, registers the
+ * guest's memory with userfaultfd. */
+static bool postcopy;
 static uint64_t disabled_features;
 static char socket_dir[PATH_MAX];
 
@@ -190,6 +195,7 @@ vfwd_vhost_init(const struct vfwd_config *cfg, char *err, size_t errlen)
 	int rc;
 
 	client_mode = cfg->vhost_client;
+	postcopy = cfg->postcopy;
 	/* The same function tells vfwdctl migrate-check what we offer. */
 	disabled_features = vfwd_features_disabled(cfg);
 	snprintf(socket_dir, sizeof(socket_dir), "%s", cfg->socket_dir);
@@ -629,6 +635,8 @@ vfwd_vhost_open(const char *path, const struct rte_vhost_device_ops *ops,
 
 	/* An owner that appeared since the last tick gets this socket too. */
 	vfwd_vhost_tick();
+	if (postcopy)
+		flags |= RTE_VHOST_USER_POSTCOPY_SUPPORT;
 	if (client_mode) {
 		flags |= RTE_VHOST_USER_CLIENT;
 	} else {
@@ -680,6 +688,43 @@ vfwd_vhost_open(const char *path, const struct rte_vhost_device_ops *ops,
 unregister:
 	rte_vhost_driver_unregister(path);
 	return rc;
+}
+
+void
+vfwd_vhost_resume_packed(int vid, uint64_t features, unsigned int relay)
+{
+	uint16_t n = rte_vhost_get_vring_num(vid), q, avail, used;
+	struct rte_vhost_vring vring;
+	int pos;
+
+	if (!(features & (1ULL << VIRTIO_F_RING_PACKED)))
+		return;
+	for (q = 0; q < n; q++) {
+		if (rte_vhost_get_vhost_vring(vid, q, &vring) != 0 ||
+		    vring.desc_packed == NULL || vring.size == 0 ||
+		    rte_vhost_get_vring_base(vid, q, &avail, &used) != 0)
+			continue;
+		pos = vfwd_packed_ring_position(vring.desc_packed, vring.size);
+		if (pos < 0) {
+			VLOG_INFO("relay %u: vring %u: packed ring with chained "
+				  "descriptors: it resumes where QEMU says (index "
+				  "%u, wrap %u)", relay, q, avail & 0x7fff,
+				  avail >> 15);
+			continue;
+		}
+		if (pos == avail && pos == used)
+			continue;
+		/* Logged once per vring and reconnection: not a flood. */
+		VLOG_NOTICE("relay %u: vring %u: the packed ring stopped at index "
+			    "%u, wrap %u, not where QEMU says (index %u, wrap %u: "
+			    "QEMU cannot restore a packed ring after its back end "
+			    "went away); resuming there", relay, q,
+			    (unsigned int)pos & 0x7fff, (unsigned int)pos >> 15,
+			    avail & 0x7fff, avail >> 15);
+		if (rte_vhost_set_vring_base(vid, q, (uint16_t)pos, (uint16_t)pos) != 0)
+			VLOG_WARN("relay %u: vring %u: cannot set the ring's "
+				  "position", relay, q);
+	}
 }
 
 void

@@ -74,6 +74,16 @@ int vfwd_vhost_open(const char *path, const struct rte_vhost_device_ops *ops,
 		    char *err, size_t errlen);
 
 /*
+ * For a guest on packed virtqueues that has just connected ('vid', with
+ * 'features' negotiated): puts each vring where the ring itself says its
+ * device side stopped, when that differs from the position QEMU sent,
+ * which is stale after the back end went away (packed_ring.h).  Logs
+ * each correction with the relay's id 'relay'.  Call from new_device,
+ * before any worker polls the guest.  Nothing for split rings.
+ */
+void vfwd_vhost_resume_packed(int vid, uint64_t features, unsigned int relay);
+
+/*
  * Unregisters 'path'.  Must be called without the relay lock held: the
  * library calls destroy_device from here for a connected guest.
  */

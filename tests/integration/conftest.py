@@ -8,6 +8,10 @@ import harness
 
 
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "variant: a test run again on another QEMU or virtqueue layout "
+        "(test_vm.py); the ASan pass leaves these out (-m 'not variant'), as the "
+        "daemon's own code is the same on every layout")
     if not os.path.exists(harness.DAEMON):
         raise pytest.UsageError("daemon not built: %s (run meson/ninja first, "
                                 "or set VFWD_BUILD)" % harness.DAEMON)

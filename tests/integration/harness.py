@@ -444,9 +444,19 @@ class Pmd:
         remove_runtime_dir(self.prefix)
 
 
-def vm_peer(sock, queues=1, server=False, **kw):
-    """A DPDK virtio-user 'guest' on vhost-user socket 'sock'."""
+# The virtio-user options of each virtqueue layout a DPDK 'guest' can
+# ask for (its default is a split ring used in order).
+VIRTIO_USER_RINGS = {"split": ",in_order=0", "in_order": ",in_order=1",
+                     "packed": ",packed_vq=1,in_order=0",
+                     "packed_in_order": ",packed_vq=1,in_order=1"}
+
+
+def vm_peer(sock, queues=1, server=False, ring=None, **kw):
+    """A DPDK virtio-user 'guest' on vhost-user socket 'sock'; 'ring': a
+    layout of VIRTIO_USER_RINGS (None: the driver's default)."""
     vdev = "net_virtio_user0,path=%s,queues=%d" % (sock, queues)
+    if ring is not None:
+        vdev += VIRTIO_USER_RINGS[ring]
     if server:
         vdev += ",server=1"
     return Pmd([vdev], queues=queues, **kw)

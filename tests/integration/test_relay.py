@@ -10,12 +10,25 @@ import pytest
 from harness import (EAL_MEM as EAL_MEM_ARGS, Daemon, Pmd, receive_start, relay_up,
                      send, vf_spec, vm_peer, wait_for, wire_peer)
 
+# Feature bits of the virtio 1.1 ring layouts.
+VIRTIO_F_RING_PACKED = 34
+VIRTIO_F_IN_ORDER = 35
 
-def test_bidirectional_counts(reg, sockdir):
+
+@pytest.mark.parametrize("ring", [None, "split", "in_order", "packed", "packed_in_order"])
+def test_bidirectional_counts(reg, sockdir, ring):
+    """Both ways, every packet counted, on each virtqueue layout the guest
+    may choose (None: virtio-user's default); the relay's negotiated
+    features show the layout."""
     d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [vf_spec(sockdir) + "=1"]}))
     wire = reg.add(wire_peer("%s/vf1.sock" % sockdir))
-    vm = reg.add(vm_peer(d.socket(1)))
-    wait_for(lambda: relay_up(d, 1), what="guest connected on relay 1")
+    vm = reg.add(vm_peer(d.socket(1), ring=ring))
+    info = wait_for(lambda: relay_up(d, 1), what="guest connected on relay 1")[1]["info"]
+    features = int(info["features"], 16)
+    print("ring %s: features 0x%x" % (ring, features))
+    if ring is not None:
+        assert bool(features >> VIRTIO_F_RING_PACKED & 1) == ring.startswith("packed"), info
+        assert bool(features >> VIRTIO_F_IN_ORDER & 1) == ring.endswith("in_order"), info
 
     # VM to VF
     receive_start(wire)

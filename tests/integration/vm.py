@@ -68,6 +68,33 @@ def qemu10():
     return _kit_script(FETCH_QEMU)
 
 
+# The device options of each virtqueue layout a Guest can offer.
+RINGS = {"split": "", "packed": ",packed=on", "in_order": ",packed=on,in_order=on"}
+
+
+def qemu_argv(version):
+    """The start of a QEMU command line: "7.2", the system's QEMU (or
+    $VFWD_QEMU), or "10", the private one of tests/vm/fetch-qemu.sh with
+    its module and firmware directories."""
+    if version == "7.2":
+        return [QEMU]
+    assert version == "10", version
+    q = qemu10()
+    return ["env", "QEMU_MODULE_DIR=" + q["QEMU_MODULES"], q["QEMU"],
+            "-L", q["QEMU_DATA"], "-L", q["QEMU_BIOS"]]
+
+
+def skip_unless_qemu10():
+    """Skips the calling test when QEMU 10 cannot be fetched (no package
+    mirror: fetch-qemu.sh exits 77); any other failure fails the test."""
+    try:
+        return qemu10()
+    except RuntimeError as e:
+        if e.skip:
+            pytest.skip("no QEMU 10: %s" % e)
+        raise
+
+
 class GuestKernelCrashed(Exception):
     """The guest kernel oopsed or hung.  Raised by Guest.replies_at_least()
     and Guest.wait_replies() so
@@ -136,12 +163,16 @@ class Guest:
     'tap': instead of vhost-user (sock=None), a plain QEMU tap netdev on
     the existing tap interface of that name: the non-relay backend of a
     migration. 'netns': the network namespace QEMU runs in (where the tap is).
+    'qemu': "7.2", the system's QEMU (or $VFWD_QEMU), or "10", the one of
+    tests/vm/fetch-qemu.sh.  'ring': the virtqueue layout the device
+    offers: "split", "packed" (packed=on) or "in_order" (packed=on and
+    in_order=on, QEMU 10 only).
     """
 
     def __init__(self, tmp, sock, ip, peer=None, mode="idle", count=5, interval=0.2,
                  queues=1, then=None, server=False, mac="52:54:00:12:34:56",
                  name="vm", cpus=None, mem_mb=256, append=(), device_opts="",
-                 qemu_args=(), tap=None, netns=None):
+                 qemu_args=(), tap=None, netns=None, qemu="7.2", ring="split"):
         k = kit()
         self.name = name
         self.tmp = str(tmp)
@@ -159,7 +190,8 @@ class Guest:
         params += list(append)
         # The same device on either backend, as the migration stream wants:
         # only the netdev differs (libvirt's 'virsh migrate --xml').
-        device = "virtio-net-pci,netdev=n0,mac=%s,vectors=0" % mac + device_opts
+        device = "virtio-net-pci,netdev=n0,mac=%s,vectors=0" % mac + RINGS[ring] + device_opts
+        assert ring != "in_order" or qemu == "10", "in_order=on: QEMU 9.1 and later"
         if tap is not None:
             assert sock is None and queues == 1 and not server
             backend = ["-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no,vhost=off"
@@ -173,9 +205,10 @@ class Guest:
                 netdev += ",queues=%d" % queues
                 device += ",mq=on"
             backend = ["-chardev", chardev, "-netdev", netdev]
+        self.qemu, self.ring = qemu, ring
         self.argv = ([] if netns is None else ["ip", "netns", "exec", netns]) + \
-            ([] if cpus is None else ["taskset", "-c", str(cpus)]) + [
-            QEMU, "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-smp", "1",
+            ([] if cpus is None else ["taskset", "-c", str(cpus)]) + qemu_argv(qemu) + [
+            "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-smp", "1",
             "-m", "%d" % mem_mb, "-nodefaults", "-no-user-config", "-no-reboot",
             "-object", "memory-backend-memfd,id=mem,size=%dM,share=on" % mem_mb,
             "-numa", "node,memdev=mem",

@@ -223,7 +223,7 @@ test_boolean_variables(void **state)
 		"VIRTIOFWD_JUMBO", "VIRTIOFWD_MRGBUF", "VIRTIOFWD_TSO",
 		"VIRTIOFWD_CPU_NIC_SAME_NUMA", "VIRTIOFWD_DYNAMIC_SOCKETS",
 		"VIRTIOFWD_ZERO_COPY", "VIO4WD_CORE_SCHED_GLOBAL_NUMA_OPT",
-		"VIRTIOFWD_GRO",
+		"VIRTIOFWD_GRO", "VIRTIOFWD_POSTCOPY",
 	};
 	/* on: the value; notice: an explicit negative 1.x read as on. */
 	static const struct {
@@ -273,7 +273,7 @@ test_boolean_variables(void **state)
 					 + cfg.jumbo + cfg.mrgbuf + cfg.tso
 					 + cfg.same_numa + cfg.sched_global_numa
 					 + cfg.dynamic_sockets + cfg.zero_copy
-					 + cfg.gro,
+					 + cfg.gro + cfg.postcopy,
 					 flag_values[j].on + others_on);
 			if (flag_values[j].notice) {
 				/* One line: off, and why 1.x differs. */
@@ -1757,7 +1757,7 @@ test_shipped_1x_file(void **state)
 	assert_true(cfg.jumbo && cfg.mrgbuf && cfg.vhost_client
 		    && cfg.core_sched_enable && cfg.ipc_port_control);
 	assert_false(cfg.tso || cfg.dynamic_sockets || cfg.same_numa
-		     || cfg.zero_copy || cfg.ovsdb_sock_set
+		     || cfg.zero_copy || cfg.postcopy || cfg.ovsdb_sock_set
 		     || cfg.sched_global_numa);
 	assert_string_equal(cfg.socket_dir, "/tmp/virtio-forwarder");
 	assert_string_equal(cfg.socket_pattern, "virtio-forwarder%u.sock");
