@@ -79,4 +79,42 @@ vfwd_packed_ring_position(const volatile struct vring_packed_desc *desc, uint32_
 	return (int)(pos | (first ? VFWD_PACKED_WRAP : 0));
 }
 
+/* A packed ring position's place in a cycle of two laps (0 to 2 size - 1):
+ * the wrap counter is 1 in odd laps, starting with the first. */
+static inline uint32_t
+vfwd_packed_ring_lin(uint32_t pos, uint32_t size)
+{
+	return (pos & ~VFWD_PACKED_WRAP) + (pos & VFWD_PACKED_WRAP ? 0 : size);
+}
+
+/*
+ * Chooses where a packed vring resumes: the position QEMU sent, 'qemu',
+ * or the one read off the ring, 'ring' (vfwd_packed_ring_position(), -1
+ * when it could not tell), for a ring of 'size' descriptors.
+ *
+ * QEMU's is stale after a back end went away (the ring was used past
+ * it); the ring's is stale after a migration from a back end that did not
+ * log its last used descriptors (the ring's copy misses them, so it looks
+ * behind).  So the ring wins when QEMU sent a fresh ring's position, which
+ * is what QEMU still holds after any number of back end restarts of a
+ * guest that booted on this relay, or when the ring is ahead of QEMU by
+ * at most a lap; QEMU wins when the ring looks behind it by less than a
+ * lap.  (Two laps is all a wrap counter tells apart: after a migration
+ * and then a restart, half of the positions cannot be told from a ring
+ * that is behind, and QEMU's is kept.)
+ */
+static inline uint16_t
+vfwd_packed_ring_resume(int ring, uint16_t qemu, uint32_t size)
+{
+	uint32_t ahead;
+
+	if (ring < 0)
+		return qemu;
+	if (qemu == VFWD_PACKED_WRAP)
+		return (uint16_t)ring;
+	ahead = (vfwd_packed_ring_lin((uint32_t)ring, size) + 2 * size -
+		 vfwd_packed_ring_lin(qemu, size)) % (2 * size);
+	return ahead <= size ? (uint16_t)ring : qemu;
+}
+
 #endif

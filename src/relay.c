@@ -963,6 +963,9 @@ on_destroy_device(int vid)
 	r = by_path(path);
 	if (r != NULL && r->st.guest && r->vid == vid) {
 		drop_guest(r);
+		/* No worker writes to the rings any more, and QEMU has not
+		 * read the log for the last time yet (vhost.h). */
+		vfwd_vhost_log_packed_rings(vid);
 		VLOG_INFO("relay %u: guest disconnected from %s", r->id, path);
 		release_unused(r);
 		relay_done(r);

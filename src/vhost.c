@@ -693,7 +693,7 @@ unregister:
 void
 vfwd_vhost_resume_packed(int vid, uint64_t features, unsigned int relay)
 {
-	uint16_t n = rte_vhost_get_vring_num(vid), q, avail, used;
+	uint16_t n = rte_vhost_get_vring_num(vid), q, avail, used, resume;
 	struct rte_vhost_vring vring;
 	int pos;
 
@@ -714,17 +714,61 @@ vfwd_vhost_resume_packed(int vid, uint64_t features, unsigned int relay)
 		}
 		if (pos == avail && pos == used)
 			continue;
+		resume = vfwd_packed_ring_resume(pos, avail, vring.size);
 		/* Logged once per vring and reconnection: not a flood. */
+		if (resume == avail) {
+			VLOG_INFO("relay %u: vring %u: the packed ring looks "
+				  "stopped at index %u, wrap %u, behind where QEMU "
+				  "says (index %u, wrap %u); resuming where QEMU "
+				  "says", relay, q, (unsigned int)pos & 0x7fff,
+				  (unsigned int)pos >> 15, avail & 0x7fff, avail >> 15);
+			continue;
+		}
 		VLOG_NOTICE("relay %u: vring %u: the packed ring stopped at index "
 			    "%u, wrap %u, not where QEMU says (index %u, wrap %u: "
 			    "QEMU cannot restore a packed ring after its back end "
 			    "went away); resuming there", relay, q,
 			    (unsigned int)pos & 0x7fff, (unsigned int)pos >> 15,
 			    avail & 0x7fff, avail >> 15);
-		if (rte_vhost_set_vring_base(vid, q, (uint16_t)pos, (uint16_t)pos) != 0)
+		if (rte_vhost_set_vring_base(vid, q, resume, resume) != 0)
 			VLOG_WARN("relay %u: vring %u: cannot set the ring's "
 				  "position", relay, q);
 	}
+}
+
+void
+vfwd_vhost_log_packed_rings(int vid)
+{
+	struct rte_vhost_memory *mem = NULL;
+	struct rte_vhost_vring vring;
+	uint64_t features, hva, len;
+	uint16_t q, n;
+	uint32_t i;
+
+	if (rte_vhost_get_negotiated_features(vid, &features) != 0 ||
+	    !(features & (1ULL << VIRTIO_F_RING_PACKED)) ||
+	    !(features & (1ULL << VHOST_F_LOG_ALL)) ||
+	    rte_vhost_get_mem_table(vid, &mem) != 0)
+		return;
+	n = rte_vhost_get_vring_num(vid);
+	for (q = 0; q < n; q++) {
+		if (rte_vhost_get_vhost_vring(vid, q, &vring) != 0 ||
+		    vring.desc_packed == NULL)
+			continue;
+		hva = (uint64_t)(uintptr_t)vring.desc_packed;
+		len = (uint64_t)vring.size * sizeof(*vring.desc_packed);
+		for (i = 0; i < mem->nregions; i++) {
+			const struct rte_vhost_mem_region *m = &mem->regions[i];
+
+			if (hva >= m->host_user_addr &&
+			    hva + len <= m->host_user_addr + m->size) {
+				rte_vhost_log_write(vid, m->guest_phys_addr +
+						    (hva - m->host_user_addr), len);
+				break;
+			}
+		}
+	}
+	free(mem);
 }
 
 void

@@ -84,6 +84,20 @@ int vfwd_vhost_open(const char *path, const struct rte_vhost_device_ops *ops,
 void vfwd_vhost_resume_packed(int vid, uint64_t features, unsigned int relay);
 
 /*
+ * For a guest on packed virtqueues whose pages are being logged for a
+ * live migration ('vid', stopping): marks each vring's descriptor ring
+ * dirty in QEMU's log.  The vhost library logs its writes of used
+ * descriptors at the ring's log address, which QEMU sets to the device
+ * area, not the descriptor ring where a packed ring's used descriptors
+ * are: without this, the destination got a ring with the last used
+ * descriptors missing (seen under TCG: a guest whose RX queue then waited
+ * on a descriptor the source had already used).  Call from
+ * destroy_device, which the library calls when QEMU stops the device at
+ * the end of the migration, before it reads the log for the last time.
+ */
+void vfwd_vhost_log_packed_rings(int vid);
+
+/*
  * Unregisters 'path'.  Must be called without the relay lock held: the
  * library calls destroy_device from here for a connected guest.
  */

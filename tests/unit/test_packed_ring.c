@@ -6,7 +6,8 @@
  * device's, whatever the driver did since: a fresh ring, part of a lap,
  * exactly a lap, several laps, a driver that made descriptors available
  * again past the device (into its next lap), and chained descriptors,
- * which the ring cannot tell and which must be refused.
+ * which the ring cannot tell and which must be refused; and the choice
+ * between that position and QEMU's (vfwd_packed_ring_resume()).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -171,6 +172,26 @@ test_chains_refused(void **state)
 	assert_int_equal(vfwd_packed_ring_position(r.desc, N), -1);
 }
 
+static void
+test_resume_choice(void **state)
+{
+	(void)state;
+	/* The ring could not tell: QEMU's. */
+	assert_int_equal(vfwd_packed_ring_resume(-1, 0x8003, N), 0x8003);
+	/* QEMU sent a fresh ring's position: the ring's, wherever it is. */
+	assert_int_equal(vfwd_packed_ring_resume(0x8005, 0x8000, N), 0x8005);
+	assert_int_equal(vfwd_packed_ring_resume(2, 0x8000, N), 2);
+	/* The ring ahead of QEMU by up to a lap: the ring's. */
+	assert_int_equal(vfwd_packed_ring_resume(0x8006, 0x8002, N), 0x8006);
+	assert_int_equal(vfwd_packed_ring_resume(1, 0x8006, N), 1);
+	assert_int_equal(vfwd_packed_ring_resume(0x8002, 0x8002 ^ 0x8000, N), 0x8002);
+	/* Behind by less than a lap (a migration's lost last writes):
+	 * QEMU's, also across the wrap. */
+	assert_int_equal(vfwd_packed_ring_resume(0x8004, 0x8006, N), 0x8006);
+	assert_int_equal(vfwd_packed_ring_resume(0x8007, 1, N), 1);
+	assert_int_equal(vfwd_packed_ring_resume(6, 0x8001, N), 0x8001);
+}
+
 int
 main(void)
 {
@@ -180,6 +201,7 @@ main(void)
 		cmocka_unit_test(test_exactly_one_lap),
 		cmocka_unit_test(test_driver_in_next_lap),
 		cmocka_unit_test(test_chains_refused),
+		cmocka_unit_test(test_resume_choice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

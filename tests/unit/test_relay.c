@@ -216,6 +216,12 @@ vfwd_vhost_resume_packed(int vid, uint64_t features, unsigned int relay)
 	(void)relay;
 }
 
+void
+vfwd_vhost_log_packed_rings(int vid)
+{
+	(void)vid;
+}
+
 /* As the library: a connected guest's destroy_device runs from here. */
 void
 vfwd_vhost_close(const char *path)
