@@ -24,6 +24,7 @@ VLAN-filtering bridge), so the namespace's VLAN side is the test's own:
 WireNs.wire() sends and receives raw frames on the tap, tagged or not.
 """
 
+import bisect
 import json
 import os
 import re
@@ -59,14 +60,22 @@ class L1(vm.Guest):
 
     def __init__(self, tmp, share, netns, tap, name="l1", mem_mb=2560, cpus=2):
         k = vm.kit("realvf")
-        q = vm.qemu10()
         self.name = name
         self.tmp = str(tmp)
         self.share = str(share)
         self.monitor_path = os.path.join(self.tmp, name + ".mon")
         self.agent_path = os.path.join(self.tmp, name + ".agent")
         assert mem_mb <= 2560, "QEMU 10.0.2 loses VF BARs above 4 GiB: keep L1 <= 2560 MiB"
-        params = ["console=ttyS0", "quiet", "panic=-1", "mitigations=off",
+        # loglevel=5 rather than quiet: warnings, and so the CPU backtraces
+        # of an RCU stall report, reach the console.  nohz_full=1: CPU 1
+        # is where the daemon's worker and testpmd poll, as on a host
+        # tuned for DPDK.  Without it, under a busy host, TCG delivered
+        # that vCPU no timer ticks for minutes while it polled in user
+        # space; RCU, which waits for a tick there, stalled (the console
+        # showed CPU 1 in rte-worker-1, "2 ticks this GP"), and with it
+        # everything in L1 that waits for a grace period, the agent too.
+        params = ["console=ttyS0", "loglevel=5", "panic=-1", "mitigations=off",
+                  "nohz_full=1", "rcu_nocbs=1",
                   "intel_iommu=on", "iommu=pt", "ipv6.disable=1",
                   "vfwd.share=vfwdshare:" + self.share,
                   "vfwd.agent=" + os.path.join(vm.REPO, "tests", "vm", "realvf-agent.py"),
@@ -75,9 +84,7 @@ class L1(vm.Guest):
                   # under /tmp, which L1 covers with its own tmpfs.
                   "vfwd.keep=" + ",".join(sorted({os.path.realpath(vm.REPO),
                                                   os.path.realpath(BUILD)}))]
-        self.argv = ["ip", "netns", "exec", netns, "env",
-                     "QEMU_MODULE_DIR=" + q["QEMU_MODULES"], q["QEMU"],
-                     "-L", q["QEMU_DATA"], "-L", q["QEMU_BIOS"],
+        self.argv = ["ip", "netns", "exec", netns] + vm.qemu_argv("10") + [
                      "-accel", "tcg", "-machine", "q35,kernel-irqchip=split",
                      "-cpu", "max", "-smp", str(cpus), "-m", str(mem_mb),
                      "-nodefaults", "-no-user-config", "-no-reboot",
@@ -110,6 +117,10 @@ class L1(vm.Guest):
         self._sock = s
         self._read_line(timeout=60)          # {"ready": true}
         self.ready_s = time.monotonic() - self.t0
+        # The kernel's symbols, for where_cpus() once L1 may no longer
+        # answer (Debian's System.map is a placeholder).
+        self.kallsyms = os.path.join(self.share, "kallsyms")
+        self.sh("grep -i ' [tw] ' /proc/kallsyms > %s" % self.kallsyms)
         return self.ready_s
 
     def _read_line(self, timeout):
@@ -117,8 +128,9 @@ class L1(vm.Guest):
         while b"\n" not in self._buf:
             left = end - time.monotonic()
             if left <= 0 or not self.alive():
-                raise AssertionError("%s: no answer from the agent:\n%s"
-                                     % (self.name, self.console[-3000:]))
+                raise AssertionError("%s: no answer from the agent (QEMU %s; %s):\n%s"
+                                     % (self.name, "running" if self.alive() else "exited",
+                                        self.where_cpus(), self.console[-3000:]))
             self._sock.settimeout(min(left, 1.0))
             try:
                 chunk = self._sock.recv(65536)
@@ -133,6 +145,31 @@ class L1(vm.Guest):
             self._buf += chunk
         line, self._buf = self._buf.split(b"\n", 1)
         return json.loads(line)
+
+    def where_cpus(self):
+        """Where each vCPU of L1 is, from the monitor's registers and the
+        kernel's symbols ("cpu N: function+offset [mode]"): what a hung
+        L1 was doing when its agent stopped answering."""
+        try:
+            regs = self.monitor("info registers -a", timeout=5)
+            syms = []
+            with open(self.kallsyms) as f:
+                for line in f:
+                    a, kind, name = line.split()[:3]
+                    if kind in "tTwW":
+                        syms.append((int(a, 16), name))
+            syms.sort()
+            addrs = [a for a, _ in syms]
+        except (OSError, ValueError, IndexError, AttributeError) as e:
+            return "vCPUs unknown: %s" % e
+        out = []
+        for cpu, (rip, cpl) in enumerate(re.findall(r"RIP=([0-9a-f]+).*?CPL=(\d)", regs, re.S)):
+            rip = int(rip, 16)
+            i = bisect.bisect_right(addrs, rip) - 1
+            where = ("%s+0x%x" % (syms[i][1], rip - addrs[i])) if i >= 0 and cpl == "0" \
+                else "0x%x" % rip
+            out.append("cpu %d: %s [%s]" % (cpu, where, "kernel" if cpl == "0" else "user"))
+        return "; ".join(out) or "vCPUs unknown: %r" % regs[-300:]
 
     def run(self, cmd, timeout=60):
         """Runs shell command 'cmd' in L1; returns (status, output)."""
