@@ -301,18 +301,27 @@ class BridgeNs:
         self.sh("ip", "netns", "del", self.ns, check=False)
 
 
-def migrate(src, uri, timeout=120, return_path=False, expect="completed"):
+def migrate(src, uri, timeout=120, return_path=False, expect="completed", postcopy=None):
     """Migrates guest 'src' to 'uri' through its monitor and waits for the
     end; returns the 'info migrate' output once the status is 'expect'
     ("completed" or "failed"), fails on any other end. With 'return_path'
     the destination reports back, so a destination that cannot load the
-    state fails the migration on the source, which then goes on running."""
+    state fails the migration on the source, which then goes on running.
+    'postcopy': the destination Guest; both get the postcopy-ram
+    capability and the migration switches to postcopy once it is active."""
     src.monitor("migrate_set_capability events on")
     if return_path:
         src.monitor("migrate_set_capability return-path on")
+    if postcopy is not None:
+        for g in (src, postcopy):
+            out = g.monitor("migrate_set_capability postcopy-ram on")
+            assert "rror" not in out, (g.name, out)
     src.monitor("migrate_set_parameter max-bandwidth 1G")
     out = src.monitor("migrate -d %s" % uri)
     assert "rror" not in out, out
+    if postcopy is not None:
+        out = src.monitor("migrate_start_postcopy")
+        assert "rror" not in out, out
     state = {}
 
     def done():
@@ -469,8 +478,96 @@ while True:
 """
 
 
+# Flood pings from the namespace toward the guest until stopped, with the
+# count of requests sent and replies received on exit (SIGINT).
+def flood(net, ip):
+    from harness import Proc
+    return Proc(["ip", "netns", "exec", net.ns, "ping", "-f", "-q", ip])
+
+
+def flood_result(p):
+    """(sent, received) of a flood() ended with SIGINT."""
+    import signal as sigmod
+    p.stop(sigmod.SIGINT, timeout=10)
+    m = re.search(r"(\d+) packets transmitted, (\d+) (?:packets )?received", p.output())
+    assert m, p.output()
+    return int(m.group(1)), int(m.group(2))
+
+
+@layouts(("7.2", "split"), ("10", "packed"))
+def test_postcopy_migration_under_traffic(reg, sockdir, qemu_kit, qemu, ring):
+    """VIRTIOFWD_POSTCOPY=y: a guest migrates from relay 3 to relay 4 in
+    postcopy mode while the namespace floods it with pings: the destination
+    runs the guest before its memory has arrived, the daemon takes the
+    page faults of its writes into guest memory through userfaultfd, and
+    the guest's own pings and the flood go on with the relay counters
+    adding up."""
+    t0 = time.monotonic()
+    net, d, src, dst, uri = migration_setup(reg, sockdir, qemu=qemu, ring=ring,
+                                            config={"VIRTIOFWD_POSTCOPY": "y"})
+    f = reg.add(flood(net, GUEST_IP))
+    f.close = lambda: f.stop()
+    time.sleep(2)
+    before = d.stats()
+    info = migrate(src, uri, postcopy=dst)
+    assert "postcopy" in info.lower(), info
+    last_src = src.ping_replies()[-1]
+    dst.wait_replies(10, timeout=60,
+                     what="ping replies on the destination\nsrc:\n%s\ndst:\n%s\ndaemon:\n%s"
+                     % (src.console[-1500:], dst.console[-1500:], d.proc.err[-3000:]))
+    lost = ping_gap(last_src, dst.ping_replies())
+    time.sleep(2)
+    sent, received = flood_result(f)
+    # Every packet relay 4 received was sent or counted as a drop, read
+    # when none is in flight (the guest's pings go on: no quiet moment
+    # for settled_stats()).
+    def accounted():
+        s = d.stats()[4]
+        return all(s[k]["rx_pkts"] == s[k]["tx_pkts"] + sum(
+            v for c, v in s[k].items() if c.startswith("drop_") and c.endswith("_pkts"))
+            for k in ("vf_to_vm", "vm_to_vf")) and s
+    after = wait_for(accounted, timeout=10, interval=0.05, what="relay 4's counters adding up")
+    assert after["info"]["guest"] == "connected", after
+    # Relay 4 carried the flood and the guest's pings after the switch.
+    assert after["vf_to_vm"]["tx_pkts"] - before[4]["vf_to_vm"]["tx_pkts"] >= 10, after
+    assert after["vm_to_vf"]["tx_pkts"] - before[4]["vm_to_vf"]["tx_pkts"] >= 10, after
+    # Postcopy it was: the destination asked the source for pages while
+    # the guest ran there, and the daemon took part (it opened a
+    # userfaultfd for QEMU on ADVISE and registered the guest's memory on
+    # LISTEN).
+    requests = int(re.search(r"postcopy request count: (\d+)", info).group(1))
+    assert requests > 0, info
+    for message in ("ADVISE", "LISTEN", "END"):
+        assert d.log_has("read message VHOST_USER_POSTCOPY_" + message), d.proc.err[-3000:]
+    print("postcopy migration: %s, %d page requests; guest's pings lost %d; flood %d sent, "
+          "%d answered; test %.1f s" % (migration_times(info), requests, lost, sent, received,
+                                         time.monotonic() - t0))
+
+
+def test_postcopy_refused_without_setting(reg, sockdir, guest_kit):
+    """Without VIRTIOFWD_POSTCOPY the daemon does not offer postcopy: the
+    destination QEMU refuses the postcopy-ram capability and says that the
+    back end cannot do it; a migration started anyway fails, and the guest
+    goes on running on the source."""
+    net, d, src, dst, uri = migration_setup(reg, sockdir)
+    src.monitor("migrate_set_capability postcopy-ram on")
+    said = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "",
+                  dst.monitor("migrate_set_capability postcopy-ram on"))
+    print("destination: %s" % said.splitlines()[-2:])
+    assert "vhost-user backend not capable of postcopy" in said, said
+    src.monitor("migrate -d %s" % uri)
+    status = wait_for(lambda: re.search(r"Migration status: (failed|completed|cancelled)",
+                                        src.monitor("info migrate")), timeout=60,
+                      what="the migration ending")
+    assert status.group(1) == "failed", src.monitor("info migrate")
+    assert "running" in src.monitor("info status")
+    n = len(src.ping_replies())
+    src.wait_replies(n + 3, timeout=10, what="pings on the source after the refusal")
+
+
+@layouts(("7.2", "split"), ("10", "split"))
 @retry_on_guest_crash
-def test_live_migration_rarp(reg, sockdir, guest_kit):
+def test_live_migration_rarp(reg, sockdir, qemu_kit, qemu, ring):
     """guest_announce=off on both QEMUs: the guest cannot announce itself,
     so the destination QEMU asks the backend (VHOST_USER_SEND_RARP) and the
     vhost library injects a RARP with the guest's MAC into the guest's TX
@@ -478,7 +575,8 @@ def test_live_migration_rarp(reg, sockdir, guest_kit):
     namespace end sees it (and none on relay 3's)."""
     from harness import Proc
     t0 = time.monotonic()
-    net, d, src, dst, uri = migration_setup(reg, sockdir, device_opts=",guest_announce=off")
+    net, d, src, dst, uri = migration_setup(reg, sockdir, device_opts=",guest_announce=off",
+                                            qemu=qemu)
     mac = "52:54:00:12:34:56"
     caps = []
     for peer in net.peers:
@@ -517,8 +615,9 @@ def test_live_migration_rarp(reg, sockdir, guest_kit):
           % (migration_times(info), m.group(1), net.peers[1], lost, time.monotonic() - t0))
 
 
+@layouts(("7.2", "split"), ("10", "split"))
 @retry_on_guest_crash
-def test_migration_relay_to_tap_and_back(reg, sockdir, guest_kit):
+def test_migration_relay_to_tap_and_back(reg, sockdir, qemu_kit, qemu, ring):
     """The man page's migration to a non-relay backend and back, with plain
     QEMU command lines: a guest pinging through relay 3 migrates to a QEMU
     whose NIC, the same virtio-net-pci device, sits on a tap netdev bridged
@@ -533,7 +632,7 @@ def test_migration_relay_to_tap_and_back(reg, sockdir, guest_kit):
     d = reg.add(Daemon(sockdir, {"VIRTIOFWD_STATIC_VFS": [
         "net_af_packet0,iface=%s=3" % net.hosts[0]]}))
     a = reg.add(Guest(sockdir, d.socket(3), GUEST_IP + "/24", peer=HOST_IP, mode="pingloop",
-                      interval=0.2, name="relay1", cpus=0))
+                      interval=0.2, name="relay1", cpus=0, qemu=qemu))
     a.wait_ready()
     wait_for(lambda: len(a.ping_replies()) >= 5, timeout=30,
              what="pings through relay 3\n" + a.console)
@@ -558,7 +657,7 @@ def test_migration_relay_to_tap_and_back(reg, sockdir, guest_kit):
     uri = "unix:%s/to-tap.sock" % sockdir
     b = reg.add(Guest(sockdir, None, GUEST_IP + "/24", peer=HOST_IP, mode="pingloop",
                       interval=0.2, name="tap", cpus=1, tap=tap, netns=net.ns,
-                      qemu_args=["-incoming", uri]))
+                      qemu_args=["-incoming", uri], qemu=qemu))
     wait_for(lambda: os.path.exists(uri[5:]) or not b.alive(), what="tap QEMU listening")
     assert b.alive(), b.proc.output()
     before = d.stats()[3]
@@ -573,7 +672,8 @@ def test_migration_relay_to_tap_and_back(reg, sockdir, guest_kit):
     # Tap -> relay 3, in a new QEMU on the relay's socket.
     uri = "unix:%s/to-relay.sock" % sockdir
     c = reg.add(Guest(sockdir, d.socket(3), GUEST_IP + "/24", peer=HOST_IP, mode="pingloop",
-                      interval=0.2, name="relay2", cpus=0, qemu_args=["-incoming", uri]))
+                      interval=0.2, name="relay2", cpus=0,
+                      qemu_args=["-incoming", uri], qemu=qemu))
     wait_for(lambda: os.path.exists(uri[5:]) or not c.alive(), what="relay QEMU listening")
     assert c.alive(), c.proc.output()
     hop(b, c, uri, "tap to relay", net.peers[0])
@@ -600,8 +700,9 @@ RELAY_DEFAULT_DEVICE_OPTS = (
     ",guest_ecn=off,guest_ufo=off,host_ecn=off,host_ufo=off,mrg_rxbuf=off,queue_reset=off")
 
 
+@layouts(("7.2", "split"), ("10", "split"))
 @retry_on_guest_crash
-def test_migration_tap_booted_guest_onto_relay(reg, sockdir, guest_kit):
+def test_migration_tap_booted_guest_onto_relay(reg, sockdir, qemu_kit, qemu, ring):
     """A guest that booted on a tap negotiated what the tap offers
     (offloads, mergeable buffers, ring reset), more than a relay offers by
     default: the destination QEMU on the relay refuses the state ('Features
@@ -617,14 +718,14 @@ def test_migration_tap_booted_guest_onto_relay(reg, sockdir, guest_kit):
     for opts, expect in (("", "failed"), (RELAY_DEFAULT_DEVICE_OPTS, "completed")):
         src = reg.add(Guest(sockdir, None, GUEST_IP + "/24", peer=HOST_IP, mode="pingloop",
                             interval=0.2, name="tap", cpus=1, tap=tap, netns=net.ns,
-                            device_opts=opts))
+                            device_opts=opts, qemu=qemu))
         src.wait_ready()
         wait_for(lambda: len(src.ping_replies()) >= 3, timeout=30,
                  what="pings on the tap\n" + src.console)
         uri = "unix:%s/to-relay-%s.sock" % (sockdir, expect)
         dst = reg.add(Guest(sockdir, d.socket(3), GUEST_IP + "/24", peer=HOST_IP,
                             mode="pingloop", interval=0.2, name="relay", cpus=0,
-                            qemu_args=["-incoming", uri]))
+                            qemu_args=["-incoming", uri], qemu=qemu))
         wait_for(lambda: os.path.exists(uri[5:]) or not dst.alive(),
                  what="relay QEMU listening")
         assert dst.alive(), dst.proc.output()
