@@ -97,7 +97,8 @@ other variables: BUILD_DIR (default $ROOT/build), DAEMON, TESTPMD,
   default 60), GEN_PREALLOC (MB of memory the generator takes at start,
   default 256), HUGEPAGES (free 2M pages to have, default 1024), HUGE_DIR;
   the generator's GEN_BURST, QUEUE_SIZE, GEN_MEM, GEN_MRGBUF and
-  GEN_VDEV_EXTRA as in bench/pvp.sh
+  GEN_VDEV_EXTRA as in bench/pvp.sh;
+  DAEMON_SETTINGS (more NAME=value settings of the daemon, blank-separated)
 EOF
 }
 

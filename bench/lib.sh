@@ -47,6 +47,9 @@ FWD_WRAPPER=()                  # command and options put before it
 FWD_TIMEOUT=30                  # seconds it may take to come up
 DAEMON_LOG_LEVEL=5              # VIRTIOFWD_LOG_LEVEL of the daemon
 DAEMON_CONF_EXTRA=()            # more NAME=value lines for its configuration
+# The caller's own settings for the daemon, NAME=value words separated by
+# blanks (e.g. DAEMON_SETTINGS="VIRTIOFWD_POSTCOPY=y"), after the script's.
+DAEMON_SETTINGS=${DAEMON_SETTINGS:-}
 
 isint() { [[ $1 =~ ^[0-9]+$ ]]; }
 
@@ -323,6 +326,8 @@ VIRTIOFWD_HUGETLBFS_MOUNT_POINT=$HUGE_DIR
 VIRTIOFWD_LOG_LEVEL=$DAEMON_LOG_LEVEL
 EOF
 	[ ${#DAEMON_CONF_EXTRA[@]} -eq 0 ] || printf '%s\n' "${DAEMON_CONF_EXTRA[@]}" >>"$conf"
+	# shellcheck disable=SC2086 # one setting per word
+	[ -z "$DAEMON_SETTINGS" ] || printf '%s\n' $DAEMON_SETTINGS >>"$conf"
 }
 
 wait_file() {

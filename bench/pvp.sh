@@ -69,6 +69,7 @@ other variables: BUILD_DIR (default $ROOT/build), DAEMON, TESTPMD,
   HUGEPAGES (free 2M pages to have, default 1024), HUGE_DIR, GEN_MRGBUF (0/1),
   ORDER (alternate | ref-first | dut-first), ONLY (both | ref | dut),
   GEN_VDEV_EXTRA (extra virtio-user devargs, default ",vectorized=1"),
+  DAEMON_SETTINGS (more NAME=value settings of the daemon, blank-separated),
   INTERVAL (sampling step, s), MAX_OTHER_CPU (% of a CPU other processes
   may use before a run counts as disturbed, default 10), QUIET_WAIT (s to
   wait for a quiet machine, default 300), RETRIES (repeats of a disturbed

@@ -6,9 +6,11 @@ to a tap QEMU started with -S (loaded but never run), then dumps both
 memories with pmemsave and prints, per run, the pages that differ (address,
 bytes that differ, offset of the first).  Both guests are stopped, so any
 difference is a page the migration lost.  Needs root, QEMU and a built
-daemon (VFWD_BUILD, as for the integration tests).  See README.md.
+daemon (VFWD_BUILD, as for the integration tests).  --qemu=10: both
+QEMUs are QEMU 10 (fetch-qemu.sh) instead of the system's 7.2.  See
+README.md.
 
-usage: migration-memdiff.py RUNS relay|tap [DEVICE-OPTS]
+usage: migration-memdiff.py [--qemu=7.2|10] RUNS relay|tap [DEVICE-OPTS]
 """
 import os
 import shutil
@@ -38,14 +40,14 @@ def differing_pages(fa, fb):
     return out
 
 
-def one_run(src_kind, opts):
+def one_run(src_kind, opts, qemu):
     reg = harness.Registry()
     tmp = tempfile.mkdtemp(prefix="vfwd-memdiff.")
     try:
         net = reg.add(BridgeNs())
         tap = net.add_tap()
         tap2 = net.add_tap("tq")
-        common = dict(peer=HOST_IP, mode="pingloop", interval=0.2, device_opts=opts)
+        common = dict(peer=HOST_IP, mode="pingloop", interval=0.2, device_opts=opts, qemu=qemu)
         if src_kind == "relay":
             d = reg.add(Daemon(tmp, {"VIRTIOFWD_STATIC_VFS":
                                      ["net_af_packet0,iface=%s=3" % net.hosts[0]]}))
@@ -81,19 +83,22 @@ def one_run(src_kind, opts):
 
 
 def main():
-    if len(sys.argv) not in (3, 4) or not sys.argv[1].isdigit() \
-            or sys.argv[2] not in ("relay", "tap"):
+    args, qemu = sys.argv[1:], "7.2"
+    if args and args[0].startswith("--qemu="):
+        qemu = args.pop(0).split("=", 1)[1]
+    if len(args) not in (2, 3) or not args[0].isdigit() or args[1] not in ("relay", "tap") \
+            or qemu not in ("7.2", "10"):
         sys.exit(__doc__.strip().splitlines()[-1])
-    runs, src_kind = int(sys.argv[1]), sys.argv[2]
-    opts = sys.argv[3] if len(sys.argv) == 4 else ""
+    runs, src_kind = int(args[0]), args[1]
+    opts = args[2] if len(args) == 3 else ""
     kit()
     bad = 0
     for i in range(runs):
-        pages, times = one_run(src_kind, opts)
+        pages, times = one_run(src_kind, opts, qemu)
         bad += bool(pages)
         print("run %d: %d page(s) differ %s %s" % (i, len(pages), " ".join(pages[:12]), times),
               flush=True)
-    print("%s source: %d of %d runs lost pages" % (src_kind, bad, runs))
+    print("%s source, QEMU %s: %d of %d runs lost pages" % (src_kind, qemu, bad, runs))
     sys.exit(1 if bad else 0)
 
 
