@@ -42,7 +42,14 @@ def wait_for(pred, timeout=20.0, what="condition", interval=0.05):
 
 
 class Proc:
-    """A child process whose stdout and stderr are collected in memory."""
+    """A child process whose stdout and stderr are collected in memory.
+
+    Reading 'out' or 'err' first takes in whatever the process has
+    written so far: a line it logged before an effect the test saw (a
+    reply, a changed file) is there when the test looks, however far
+    behind the collecting threads are on a loaded machine.  The threads
+    and the readers take data from the pipes only while holding the
+    lock, so nothing read is ever in flight outside the text."""
 
     def __init__(self, argv, stdin=False, env=None):
         self.argv = argv
@@ -54,23 +61,51 @@ class Proc:
             env=env,
             start_new_session=True,
         )
-        self.out = ""
-        self.err = ""
+        self._text = {"out": "", "err": ""}
+        self._fds = {"out": self.p.stdout.fileno(), "err": self.p.stderr.fileno()}
+        self._open = {"out": True, "err": True}
+        for fd in self._fds.values():
+            os.set_blocking(fd, False)
         self._lock = threading.Lock()
-        self._threads = [
-            threading.Thread(target=self._pump, args=(self.p.stdout, "out"), daemon=True),
-            threading.Thread(target=self._pump, args=(self.p.stderr, "err"), daemon=True),
-        ]
+        self._threads = [threading.Thread(target=self._pump, args=(which,), daemon=True)
+                         for which in self._fds]
         for t in self._threads:
             t.start()
 
-    def _pump(self, f, which):
-        while True:
-            chunk = f.read1(65536) if hasattr(f, "read1") else f.read(4096)
+    def _drain(self, which):
+        """Takes in what pipe 'which' holds (with the lock held); returns
+        False once it is closed."""
+        while self._open[which]:
+            try:
+                chunk = os.read(self._fds[which], 65536)
+            except BlockingIOError:
+                return True
             if not chunk:
-                return
+                self._open[which] = False
+            else:
+                self._text[which] += chunk.decode(errors="replace")
+        return False
+
+    def _pump(self, which):
+        import select
+        while True:
+            select.select([self._fds[which]], [], [])
             with self._lock:
-                setattr(self, which, getattr(self, which) + chunk.decode(errors="replace"))
+                if not self._drain(which):
+                    return
+
+    def _get(self, which):
+        with self._lock:
+            self._drain(which)
+            return self._text[which]
+
+    @property
+    def out(self):
+        return self._get("out")
+
+    @property
+    def err(self):
+        return self._get("err")
 
     @property
     def pid(self):
@@ -100,8 +135,7 @@ class Proc:
         return self.wait(timeout)
 
     def output(self):
-        with self._lock:
-            return self.out + self.err
+        return self.out + self.err
 
 
 class Registry:
