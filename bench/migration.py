@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
 from harness import Daemon, Proc, Registry, wait_for  # noqa: E402
 from test_vm import GUEST_IP, HOST_IP, BridgeNs  # noqa: E402
-from vm import Guest  # noqa: E402
+from vm import Guest, GuestKernelCrashed  # noqa: E402
 
 MODES = ("precopy", "auto-converge", "postcopy")
 PING_INTERVAL = 0.1
@@ -110,8 +110,11 @@ def run(args, rate, mode):
                                 GUEST_IP, str(rate), str(args.size)]))
             gen.close = lambda: gen.stop()
             wait_for(lambda: "started" in gen.out, what="the generator")
+        n0 = len(src.ping_replies())
         time.sleep(args.settle)
-        # The rate the guest takes, before the migration.
+        # Whether the guest's own pings still get through the flood, and
+        # the rate the guest takes, before the migration.
+        pings_before = len(src.ping_replies()) - n0
         p0, f0, t0 = delivered(d) + (time.monotonic(),)
         time.sleep(2)
         p1, f1, t1 = delivered(d) + (time.monotonic(),)
@@ -122,7 +125,6 @@ def run(args, rate, mode):
                     % ("on" if mode == "auto-converge" else "off"))
         src.monitor("migrate_set_parameter max-bandwidth %dM" % args.bandwidth)
         src.monitor("migrate_set_parameter downtime-limit %d" % args.downtime)
-        last_src = src.ping_replies()[-1]
         start = time.monotonic()
         src.monitor("migrate -d %s" % uri)
         peak, info, switched = 0, "", False
@@ -144,18 +146,29 @@ def run(args, rate, mode):
             time.sleep(0.2)
         wall = time.monotonic() - start
         result = dict(n, rate=rate, mode=mode, wall_s=round(wall, 1), peak_dirty_rate=peak,
+                      pings_before=pings_before,
                       taken_pps=round((p1 - p0) / (t1 - t0)),
                       full_pps=round((f1 - f0) / (t1 - t0)))
         if n["status"] == "completed":
-            guest = dst
-            guest.wait_replies(len(guest.ping_replies()) + 5, timeout=60,
-                               what="pings on the destination")
-            replies = [s for s in guest.ping_replies() if s > last_src]
-            result["pings_lost"] = replies[0] - last_src - 1 if replies else None
+            # The last reply the source printed, and the first the
+            # destination printed after it: the gap is what was lost.
+            last_src = src.ping_replies()[-1]
+            try:
+                dst.wait_replies(len(dst.ping_replies()) + 5, timeout=60,
+                                 what="pings on the destination")
+                replies = [s for s in dst.ping_replies() if s > last_src]
+                result["pings_lost"] = replies[0] - last_src - 1 if replies else None
+            except GuestKernelCrashed as e:
+                # QEMU 7.2's own page loss under TCG (tests/vm/README.md).
+                result["status"] = "guest crashed"
+                print(str(e)[:300], file=sys.stderr)
+            except AssertionError:
+                # A guest under TCG that the flood keeps busy may not get
+                # to run ping at all: reported, not a failure of the run.
+                result["pings_lost"] = "no reply in 60 s"
         else:
             replies = src.ping_replies()
-            result["pings_lost"] = sum(b - a - 1 for a, b in zip(replies, replies[1:])
-                                       if a >= last_src)
+            result["pings_lost"] = sum(b - a - 1 for a, b in zip(replies, replies[1:]))
         if gen is not None:
             gen.stop(signal.SIGTERM, timeout=10)
             m = re.search(r"sent (\d+) in ([\d.]+) s", gen.out)
@@ -186,7 +199,9 @@ def main():
     ap.add_argument("--timeout", type=float, default=60,
                     help="seconds before a precopy that has not converged is cancelled")
     ap.add_argument("--settle", type=float, default=3, help="seconds of traffic before")
-    ap.add_argument("--qemu", choices=("7.2", "10"), default="7.2")
+    ap.add_argument("--qemu", choices=("7.2", "10"), default="10",
+                    help="QEMU 10 (default: 7.2 loses guest pages under TCG, "
+                    "tests/vm/README.md) or 7.2")
     ap.add_argument("--ring", choices=("split", "packed"), default="split")
     args = ap.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
@@ -207,7 +222,8 @@ def main():
                   "%(status)s" % r + "".join(
                       ", %s %s" % (k, r[k]) for k in (
                           "wall_s", "total_ms", "downtime_ms", "peak_dirty_rate", "syncs",
-                          "transferred_kb", "postcopy_requests", "pings_lost", "offered_pps")
+                          "transferred_kb", "postcopy_requests", "pings_before", "pings_lost",
+                          "offered_pps")
                       if r.get(k) is not None), flush=True)
     print("\n| offered pps | taken by the guest | mode | result | total ms | downtime ms "
           "| peak dirty pages/s | pings lost (every %.1f s) |" % PING_INTERVAL)
