@@ -15,7 +15,9 @@ VIRTIO_F_RING_PACKED = 34
 VIRTIO_F_IN_ORDER = 35
 
 
-@pytest.mark.parametrize("ring", [None, "split", "in_order", "packed", "packed_in_order"])
+@pytest.mark.parametrize("ring", [None] + [
+    pytest.param(r, marks=[pytest.mark.variant])
+    for r in ("split", "in_order", "packed", "packed_in_order")])
 def test_bidirectional_counts(reg, sockdir, ring):
     """Both ways, every packet counted, on each virtqueue layout the guest
     may choose (None: virtio-user's default); the relay's negotiated
