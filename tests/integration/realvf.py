@@ -76,6 +76,12 @@ class L1(vm.Guest):
         # everything in L1 that waits for a grace period, the agent too.
         params = ["console=ttyS0", "loglevel=5", "panic=-1", "mitigations=off",
                   "nohz_full=1", "rcu_nocbs=1",
+                  # A task blocked for 20 s has its stack on the console,
+                  # before the agent's 90 s are up (a stress run's L1
+                  # stopped answering with both vCPUs free, the daemon's
+                  # log cut off in a VF probe: a task blocked, on what is
+                  # not known yet).
+                  "sysctl.kernel.hung_task_timeout_secs=20",
                   "intel_iommu=on", "iommu=pt", "ipv6.disable=1",
                   "vfwd.share=vfwdshare:" + self.share,
                   "vfwd.agent=" + os.path.join(vm.REPO, "tests", "vm", "realvf-agent.py"),

@@ -24,7 +24,7 @@ from harness import CTL, Daemon, VethNs, sh, wait_for
 from tcpkit import (GUEST_IP, HOST_IP, Capture, TapNs, csum_errors, guest_report_now, iperf,
                     mbit)
 from test_vm import BRIDGE_MAC, BridgeNs, migrate, migration_times
-from vm import Guest, retry_on_guest_crash, skip_unless_qemu
+from vm import Guest, skip_unless_qemu, skip_unless_qemu10
 
 import pytest
 
@@ -296,13 +296,16 @@ def test_device_swap_under_tcp(reg, sockdir, guest_kit):
           % (mbit(result["end"]), t_tap - t_swap, t_back - t_tap, time.monotonic() - t0))
 
 
-@retry_on_guest_crash
 def test_migration_to_a_device_without_offloads(reg, sockdir, guest_kit):
     """A guest sending a TCP stream migrates from relay 3, whose device
     (tap) segments the guest's packets itself, to relay 4, whose device
     (af_packet) does nothing: relay 4 offers the same features, the
     migration succeeds, the stream goes on, and relay 4 cuts the guest's
-    packets in software.  Both devices are ports of one bridge."""
+    packets in software.  Both devices are ports of one bridge.  On QEMU
+    10: QEMU 7.2 under TCG loses guest pages in some migrations
+    (tests/vm/README.md), here twice in a row in a run beside a CPU hog,
+    which its one retry did not cover."""
+    skip_unless_qemu10()
     t0 = time.monotonic()
     net = reg.add(BridgeNs())
     tap = "vmt" + net.ns[-6:]
@@ -316,10 +319,10 @@ def test_migration_to_a_device_without_offloads(reg, sockdir, guest_kit):
     uri = "unix:%s/migrate.sock" % sockdir
     append = ["vfwd.iperf=1", "vfwd.report=1", "vfwd.mtu=1486"]
     src = reg.add(Guest(sockdir, d.socket(3), GUEST_IP + "/24", mode="idle", name="src",
-                        cpus=0, append=append))
+                        cpus=0, append=append, qemu="10"))
     src.wait_ready()
     dst = reg.add(Guest(sockdir, d.socket(4), GUEST_IP + "/24", mode="idle", name="dst",
-                        cpus=1, append=append, qemu_args=["-incoming", uri]))
+                        cpus=1, append=append, qemu_args=["-incoming", uri], qemu="10"))
     wait_for(lambda: os.path.exists(uri[5:]) or not dst.alive(),
              what="destination QEMU listening")
     assert dst.alive(), dst.proc.output()

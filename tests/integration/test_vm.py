@@ -494,9 +494,12 @@ def flood_result(p):
     return int(m.group(1)), int(m.group(2))
 
 
+# On QEMU 10 only: QEMU 7.2 under TCG loses guest pages in some
+# migrations (tests/vm/README.md), and under traffic often enough that
+# one retry does not cover it (a CI run's guest oopsed in kmem_cache_free).
 @pytest.mark.parametrize("mode,qemu,ring", [
-    pytest.param("precopy", "7.2", "split", id="precopy-qemu7.2-split"),
-    pytest.param("postcopy", "7.2", "split", id="postcopy-qemu7.2-split"),
+    pytest.param("precopy", "10", "split", id="precopy-qemu10-split"),
+    pytest.param("postcopy", "10", "split", id="postcopy-qemu10-split"),
     pytest.param("postcopy", "10", "packed", id="postcopy-qemu10-packed",
                  marks=[pytest.mark.variant])])
 def test_migration_under_traffic(reg, sockdir, qemu_kit, mode, qemu, ring):
