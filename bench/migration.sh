@@ -21,15 +21,6 @@ set -u -o pipefail
 # die ("migration: error: ..." on stderr).
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
-ROOT=$VFWD_ROOT
-BUILD_DIR=${BUILD_DIR:-${VFWD_BUILD:-$ROOT/build}}
-
-case " $* " in
-*" -h "*|*" --help "*) exec /usr/bin/python3 "$ROOT/bench/migration.py" --help ;;
-esac
-[ "$(id -u)" = 0 ] || die "must run as root (DPDK, network namespaces)"
-[ -x "$BUILD_DIR/src/virtio-forwarder" ] ||
-	die "the daemon is not built: $BUILD_DIR/src/virtio-forwarder (meson setup build && ninja -C build, or set BUILD_DIR)"
+vfwd_bench_py_checks "$VFWD_ROOT/bench/migration.py" "$@"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
-export VFWD_BUILD=$BUILD_DIR
-exec /usr/bin/python3 "$ROOT/bench/migration.py" "$@"
+exec /usr/bin/python3 "$VFWD_ROOT/bench/migration.py" "$@"

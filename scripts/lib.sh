@@ -126,3 +126,20 @@ vfwd_build_64() {
 	vfwd_build build-64 -Dpkg_config_path="$prefix/lib/pkgconfig" -Ddpdk_static=true \
 		-Dtests=false
 }
+
+# The checks of a benchmark run by a Python script (bench/tcp.sh,
+# bench/migration.sh): '--help' is the script's, then root and a built
+# daemon (BUILD_DIR or VFWD_BUILD, else build/), which it exports as
+# VFWD_BUILD for the tests' harness.
+vfwd_bench_py_checks() { # script.py args...
+	local py=$1 build
+	shift
+	case " $* " in
+	*" -h "*|*" --help "*) exec /usr/bin/python3 "$py" --help ;;
+	esac
+	build=${BUILD_DIR:-${VFWD_BUILD:-$VFWD_ROOT/build}}
+	[ "$(id -u)" = 0 ] || die "must run as root (DPDK, network namespaces)"
+	[ -x "$build/src/virtio-forwarder" ] ||
+		die "the daemon is not built: $build/src/virtio-forwarder (meson setup build && ninja -C build, or set BUILD_DIR)"
+	export VFWD_BUILD=$build
+}
