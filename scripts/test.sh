@@ -13,9 +13,10 @@
 #   scripts/test.sh                 all tests (as root, or through sudo)
 #   scripts/test.sh -k client       only integration tests matching 'client'
 set -u
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 vfwd_need_root "$@"
-cd "$VFWD_ROOT"
+cd "$VFWD_ROOT" || exit 1
 
 # Each phase's name and when it began, for the timing table at the end.
 phases=()
@@ -84,30 +85,50 @@ setsid nice -n 19 bash scripts/fuzz.sh -t "${VFWD_FUZZ_SECONDS:-20}" >"$fuzz_log
 fuzz_pid=$!
 
 log=$(mktemp)
-trap 'rm -f "$log" "$skips" "$dpdk_log" "$dpdk_log.prefix" "$fuzz_log"; [ -n "$dpdk_pid" ] && kill -- "-$dpdk_pid" 2>/dev/null; [ -n "$fuzz_pid" ] && kill -- "-$fuzz_pid" 2>/dev/null' EXIT
+pkg_log=$(mktemp)
+pkg_pid=
+# Removes the logs and ends the background jobs still running (each a
+# session of its own), also when the run is interrupted.
+cleanup() {
+	local pid
+	rm -f "$log" "$skips" "$dpdk_log" "$dpdk_log.prefix" "$fuzz_log" "$pkg_log"
+	for pid in "$dpdk_pid" "$fuzz_pid" "$pkg_pid"; do
+		[ -n "$pid" ] && kill -- "-$pid" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+
+# Adds the counts of the pytest run logged in $1 (exit status $2, tests
+# of directory $3 against build dir $4) to ours, and names its skips.
+pytest_counts() { # log status test-dir build-dir
+	local log=$1 rc=$2 tests=$3 dir=$4 n last
+	last=$(tail -n 1 "$log")
+	n=$(echo "$last" | grep -o '[0-9]* passed' | grep -o '[0-9]*' || true)
+	passed=$((passed + ${n:-0}))
+	n=$(echo "$last" | grep -o '[0-9]* skipped' | grep -o '[0-9]*' || true)
+	skipped=$((skipped + ${n:-0}))
+	grep '^SKIPPED \[' "$log" | sed "s|^|$tests ($dir): |" >>"$skips"
+	n=$(echo "$last" | grep -o '[0-9]* failed' | grep -o '[0-9]*' || true)
+	failed=$((failed + ${n:-0}))
+	n=$(echo "$last" | grep -o '[0-9]* error' | grep -o '[0-9]*' || true)
+	failed=$((failed + ${n:-0}))
+	if [ "$rc" != 0 ]; then
+		echo "FAILED: $tests ($dir)"
+		echo "$last" | grep -q '[0-9]* failed' || failed=$((failed + 1))
+	fi
+}
+
+# The pytest command line of every run here.
+pytest_cmd=(/usr/bin/python3 -m pytest -v -rs --durations=15 -p no:cacheprovider)
 
 # Runs the pytest tests of directory $1 (the integration tests against
 # the daemon in build dir $2) and adds pytest's own counts to ours.
 pytests() { # test-dir build-dir pytest-args...
-	local tests=$1 dir=$2 rc n
+	local tests=$1 dir=$2 rc
 	shift 2
-	(cd "$tests" &&
-		VFWD_BUILD="$VFWD_ROOT/$dir" /usr/bin/python3 -m pytest -v -rs --durations=15 -p no:cacheprovider "$@") |
-		tee "$log"
+	(cd "$tests" && VFWD_BUILD="$VFWD_ROOT/$dir" "${pytest_cmd[@]}" "$@") | tee "$log"
 	rc=${PIPESTATUS[0]}
-	n=$(tail -n 1 "$log" | grep -o '[0-9]* passed' | grep -o '[0-9]*' || true)
-	passed=$((passed + ${n:-0}))
-	n=$(tail -n 1 "$log" | grep -o '[0-9]* skipped' | grep -o '[0-9]*' || true)
-	skipped=$((skipped + ${n:-0}))
-	grep '^SKIPPED \[' "$log" | sed "s|^|$tests ($dir): |" >>"$skips"
-	n=$(tail -n 1 "$log" | grep -o '[0-9]* failed' | grep -o '[0-9]*' || true)
-	failed=$((failed + ${n:-0}))
-	n=$(tail -n 1 "$log" | grep -o '[0-9]* error' | grep -o '[0-9]*' || true)
-	failed=$((failed + ${n:-0}))
-	if [ "$rc" != 0 ]; then
-		echo "FAILED: $tests ($dir)"
-		[ -n "$(tail -n 1 "$log" | grep -o '[0-9]* failed')" ] || failed=$((failed + 1))
-	fi
+	pytest_counts "$log" "$rc" "$tests" "$dir"
 }
 
 phase "integration tests"
@@ -118,6 +139,21 @@ rc=$?
 fuzz_pid=
 cat "$fuzz_log"
 count $rc "fuzz targets"
+# The Debian package (dpkg-buildpackage, lintian) and its units under a
+# real systemd, in a QEMU guest (tests/packaging/test_package.py).  Once:
+# it builds its own daemon.  Not with -k: that selects integration tests.
+# In the background beside the ASan pass, whose tests mostly wait on
+# their peers, as the fuzz targets run beside the first pass; but at the
+# same priority, not nice 19: the guest's own daemon has a 10 s systemd
+# watchdog, and a starved vCPU would miss it.
+if [ $# = 0 ]; then
+	phase "package tests: Debian package, systemd guest, in the background: $pkg_log"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	VFWD_BUILD="$VFWD_ROOT/build" setsid bash -c \
+		'cd tests/packaging && "$@"; rc=$?; echo "package tests: $SECONDS s"; exit $rc' \
+		package-tests "${pytest_cmd[@]}" >"$pkg_log" 2>&1 &
+	pkg_pid=$!
+fi
 phase "integration tests again, daemon built with ASan/UBSan"
 # Again only the tests whose subject is the daemon.  Run once, with the
 # normal build, in the run above: the real-VF tests (an L1 guest under
@@ -132,14 +168,15 @@ phase "integration tests again, daemon built with ASan/UBSan"
 pytests tests/integration build-asan --ignore=test_realvf.py --ignore=test_libvirt.py \
 	--ignore=test_cli.py --ignore=test_dropin.py --ignore=test_balance.py \
 	-m "not variant" "$@"
-# The Debian package (dpkg-buildpackage, lintian) and its units under a
-# real systemd, in a QEMU guest (tests/packaging/test_package.py).  Once:
-# it builds its own daemon.  Not with -k: that selects integration tests.
-if [ $# = 0 ]; then
-	phase "package tests: Debian package, systemd guest"
-	t0=$SECONDS
-	pytests tests/packaging build -rs
-	echo "package tests: $((SECONDS - t0)) s"
+if [ -n "$pkg_pid" ]; then
+	phase "waiting for the package tests"
+	wait "$pkg_pid"
+	rc=$?
+	pkg_pid=
+	cat "$pkg_log"
+	# pytest's summary is the line before the time.
+	head -n -1 "$pkg_log" >"$log"
+	pytest_counts "$log" "$rc" tests/packaging build
 fi
 
 phase "waiting for the DPDK with more ports"
