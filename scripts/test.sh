@@ -147,7 +147,7 @@ count $rc "fuzz targets"
 # same priority, not nice 19: the guest's own daemon has a 10 s systemd
 # watchdog, and a starved vCPU would miss it.
 if [ $# = 0 ]; then
-	phase "package tests: Debian package, systemd guest, in the background: $pkg_log"
+	phase "package tests, in the background (Debian package, systemd guest): $pkg_log"
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	VFWD_BUILD="$VFWD_ROOT/build" setsid bash -c \
 		'cd tests/packaging && "$@"; rc=$?; echo "package tests: $SECONDS s"; exit $rc' \

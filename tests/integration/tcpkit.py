@@ -77,6 +77,27 @@ def guest_report_now(g):
     return guest_report(g, len(g.console))
 
 
+def iperf3_client(ns_exec, *args, timeout=120, diag=None):
+    """Runs 'iperf3 -c' against the guest's server in the namespace, with
+    'args', for at most 'timeout' seconds, and returns the process.
+    Between two tests iperf3's server opens its listening socket anew,
+    which takes a moment in a TCG guest, and it serves one test at a
+    time: a refused connection, or the server's "busy" answer, is tried
+    again, for a while.  Fails if it is still refused then, with what
+    'diag()' returns in the message."""
+    argv = ["timeout", str(timeout), "iperf3", "-c", GUEST_IP] + list(args)
+    end_by = time.monotonic() + 30
+    while True:
+        p = ns_exec(*argv, check=False)
+        refused = re.search(r"Connection refused|server is busy", p.stdout + p.stderr)
+        if not refused or time.monotonic() > end_by:
+            break
+        time.sleep(0.5)
+    assert not refused, "the guest's iperf3 server refused or was busy for 30 s: %s %s%s" % (
+        p.stdout[-1000:], p.stderr[-500:], "\n" + diag() if diag else "")
+    return p
+
+
 def iperf(ns_exec, to_guest, nbytes=NBYTES, timeout=120, seconds=None, rate=None,
           diag=None):
     """Runs iperf3 in the namespace against the guest's server: 'to_guest'
@@ -85,7 +106,7 @@ def iperf(ns_exec, to_guest, nbytes=NBYTES, timeout=120, seconds=None, rate=None
     parsed JSON 'end' section; fails unless what was sent arrived, with
     what 'diag()' returns (the relay's counters, the guest's console) in
     the message."""
-    argv = ["timeout", str(timeout), "iperf3", "-c", GUEST_IP, "-J"]
+    argv = ["-J"]
     if seconds:
         argv += ["-t", str(seconds), "-b", rate or "0"]
         nbytes = "0M"
@@ -93,15 +114,7 @@ def iperf(ns_exec, to_guest, nbytes=NBYTES, timeout=120, seconds=None, rate=None
         argv += ["-n", nbytes]
     if not to_guest:
         argv.append("-R")
-    # Between two tests iperf3's server opens its listening socket anew,
-    # which takes a moment in a TCG guest: a refused connection is tried
-    # again, for a while.
-    end_by = time.monotonic() + 30
-    while True:
-        p = ns_exec(*argv, check=False)
-        if "Connection refused" not in p.stdout or time.monotonic() > end_by:
-            break
-        time.sleep(0.5)
+    p = iperf3_client(ns_exec, *argv, timeout=timeout, diag=diag)
     def fail(what):
         raise AssertionError("iperf3 %s: %s %s%s" % (
             what, p.stdout[-1500:], p.stderr[-500:], "\n" + diag() if diag else ""))
