@@ -216,10 +216,11 @@ def test_af_packet_truncates(reg, sockdir, guest_kit):
     # The other way carries next to nothing: a few seconds are enough.
     # Its end does not matter (the truncated segments never arrive), but
     # it must have connected: a refused connection sends nothing.
-    iperf3_client(veth.ns_exec, "-t", "3", timeout=10, diag=diagnosis(d, g))
+    p = iperf3_client(veth.ns_exec, "-t", "3", timeout=10, diag=diagnosis(d, g))
     s = d.stats()[3]
     assert s["vm_to_vf"]["tso_software_pkts"] > 0, s
-    assert s["vf_to_vm"]["drop_truncated_pkts"] > 0, s
+    assert s["vf_to_vm"]["drop_truncated_pkts"] > 0, "%s\niperf3 (exit %d): %s %s" % (
+        s, p.returncode, p.stdout[-1500:], p.stderr[-500:])
     wait_for(lambda: d.log_has("frames shorter than their IP headers say"),
              what="the truncation warning\n" + d.proc.err[-2000:])
     assert re.search(r"relay 3: device net_af_packet0,iface=%s delivered \d+ frames" % veth.host,
