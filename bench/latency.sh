@@ -31,7 +31,9 @@
 
 set -u -o pipefail
 
+# shellcheck disable=SC2034 # read by bench/lib.sh
 BENCH=latency
+# shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ROUNDS=${ROUNDS:-2}
@@ -196,52 +198,6 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	done
 done
 
-"$PY" - "$RESULTS" "$KINDS" "$INTERVALS" "$LOAD_PPS" <<'PYEOF'
-import sys
-from collections import defaultdict
-path, kinds, intervals, load = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), sys.argv[4]
-lat = defaultdict(list)
-idle = defaultdict(list)
-for line in open(path):
-    f = line.split()
-    if f[2] == "idle":
-        idle[f[0]].append(int(f[3]) / 100.0)
-    else:
-        lat[(f[0], f[2], f[3])] += [float(x) for x in f[4:]]
-
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(p / 100.0 * (len(xs) - 1) + 0.5))]
-
-loads = [("i" + i, "every %g ms" % (int(i) / 1000.0)) for i in intervals]
-if load != "0":
-    loads.append(("load", "1 ms, %.1f Mpps" % (int(load) / 1e6)))
-print()
-print("one-way latency through the forwarder, microseconds")
-print("  %-17s %-9s %-9s %6s %8s %8s %8s %8s" % ("probes", "direction", "forwarder", "n",
-                                                "p50", "p99", "p99.9", "max"))
-for key, name in loads:
-    for d in ("vm_to_vf", "vf_to_vm"):
-        st = {}
-        for k in kinds:
-            xs = lat.get((k, key, d))
-            if not xs:
-                continue
-            st[k] = [pct(xs, 50), pct(xs, 99), pct(xs, 99.9), max(xs)]
-            print("  %-17s %-9s %-9s %6d %8.1f %8.1f %8.1f %8.1f" % (name, d, k, len(xs), *st[k]))
-        if "busy" in st and "adaptive" in st:
-            b, a = st["busy"], st["adaptive"]
-            print("  %-17s %-9s %-9s %6s %+8.1f %+8.1f %+8.1f" % ("", "", "adapt-busy", "",
-                                                               a[0] - b[0], a[1] - b[1], a[2] - b[2]))
-    xs = lat.get(("wake", key, "wake"))
-    if xs:
-        print("  %-17s %-9s %-9s %6d %8.1f %8.1f %8.1f %8.1f" % (name, "-", "wake", len(xs),
-              pct(xs, 50), pct(xs, 99), pct(xs, 99.9), max(xs)))
-if idle:
-    print()
-    print("worker thread CPU over the idle window (probe connected, silent), % of one CPU")
-    for k in kinds:
-        if idle[k]:
-            print("  %-9s %s" % (k, "  ".join("%.1f" % v for v in idle[k])))
-PYEOF
+"$PY" "$ROOT/bench/latency_report.py" "$RESULTS" "$KINDS" "$INTERVALS" "$LOAD_PPS" ||
+	die "bench/latency_report.py failed on $RESULTS"
 echo "time: $(($(date +%s) - start)) s"

@@ -31,8 +31,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
-from harness import Daemon, Proc, Registry, wait_for  # noqa: E402
-from test_vm import GUEST_IP, HOST_IP, BridgeNs  # noqa: E402
+from harness import GUEST_IP, HOST_IP, BridgeNs, Daemon, Proc, Registry, wait_for  # noqa: E402
 from vm import Guest, GuestKernelCrashed  # noqa: E402
 
 MODES = ("precopy", "auto-converge", "postcopy")

@@ -28,32 +28,29 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
-from harness import Daemon, Registry, VethNs, sh, unique  # noqa: E402
-from tcpkit import GUEST_IP, HOST_IP, TapNs, csum_errors, iperf, mbit  # noqa: E402
+from harness import GUEST_IP, HOST_IP, Daemon, NetNs, Registry, VethNs  # noqa: E402
+from tcpkit import TapNs, csum_errors, iperf, mbit  # noqa: E402
 from vm import Guest  # noqa: E402
 
 CASES = ("off", "sw", "dev", "tap")
 DIRS = ("to_guest", "from_guest")
 
 
-class TapBackendNs:
+class TapBackendNs(NetNs):
     """The reference's namespace: a tap for QEMU's own backend, holding
     the namespace's address."""
 
     def __init__(self):
-        self.ns = unique("vfwdb")
-        self.tap = "vbt" + self.ns[-6:]
-        sh("ip", "netns", "add", self.ns)
-        self.ns_exec("ip", "tuntap", "add", "dev", self.tap, "mode", "tap")
-        self.ns_exec("ip", "addr", "add", HOST_IP + "/24", "dev", self.tap)
-        self.ns_exec("ip", "link", "set", self.tap, "up")
-        self.ns_exec("ip", "link", "set", "lo", "up")
-
-    def ns_exec(self, *argv, check=True):
-        return sh("ip", "netns", "exec", self.ns, *argv, check=check)
-
-    def close(self):
-        sh("ip", "netns", "del", self.ns, check=False)
+        super().__init__("vfwdb")
+        self.tap = "vbt" + self.tag
+        try:
+            self.ns_exec("ip", "tuntap", "add", "dev", self.tap, "mode", "tap")
+            self.ns_exec("ip", "addr", "add", HOST_IP + "/24", "dev", self.tap)
+            self.ns_exec("ip", "link", "set", self.tap, "up")
+            self.ns_exec("ip", "link", "set", "lo", "up")
+        except Exception:
+            self.close()
+            raise
 
 
 def run_case(case, args, tmp):

@@ -509,7 +509,35 @@ def sh(*argv, check=True):
 XDP_PASS_OBJ = "/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_all.o"
 
 
-class VethNs:
+class NetNs:
+    """A network namespace of a test, named 'prefix' and a random 'tag'
+    that the subclasses also give their interfaces; deleted by close(),
+    with what is still in it."""
+
+    def __init__(self, prefix):
+        self.tag = uuid.uuid4().hex[:6]
+        self.ns = prefix + self.tag
+        sh("ip", "netns", "add", self.ns)
+
+    def ns_exec(self, *argv, check=True):
+        return sh("ip", "netns", "exec", self.ns, *argv, check=check)
+
+    def add_veth(self, host, peer, xdp_obj=None):
+        """A veth pair: 'host' up in the root namespace, without IPv6 (its
+        router solicitations would be traffic the tests did not send),
+        with the XDP program 'xdp_obj' if given; 'peer' moved in here."""
+        sh("ip", "link", "add", host, "type", "veth", "peer", "name", peer)
+        sh("ip", "link", "set", peer, "netns", self.ns)
+        if xdp_obj:
+            sh("ip", "link", "set", "dev", host, "xdpdrv", "obj", xdp_obj, "sec", "xdp")
+        sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % host, check=False)
+        sh("ip", "link", "set", host, "up")
+
+    def close(self):
+        sh("ip", "netns", "del", self.ns, check=False)
+
+
+class VethNs(NetNs):
     """A veth pair: 'host' end in this namespace, 'peer' end in a new netns.
 
     With 'xdp', the host end (the stand-in VF) gets an XDP program that
@@ -520,20 +548,11 @@ class VethNs:
     bulk TCP cut to its frame size (see the man page's OFFLOADS)."""
 
     def __init__(self, peer_ip="10.99.0.1/24", xdp=False):
-        tag = uuid.uuid4().hex[:6]
-        self.ns = "vfwdt" + tag
-        self.host = "vfh" + tag
-        self.peer = "vfp" + tag
-        sh("ip", "netns", "add", self.ns)
+        super().__init__("vfwdt")
+        self.host = "vfh" + self.tag
+        self.peer = "vfp" + self.tag
         try:
-            sh("ip", "link", "add", self.host, "type", "veth", "peer", "name", self.peer)
-            sh("ip", "link", "set", self.peer, "netns", self.ns)
-            if xdp:
-                sh("ip", "link", "set", "dev", self.host, "xdpdrv", "obj", XDP_PASS_OBJ,
-                   "sec", "xdp")
-            for dev in (self.host,):
-                sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % dev, check=False)
-                sh("ip", "link", "set", dev, "up")
+            self.add_veth(self.host, self.peer, XDP_PASS_OBJ if xdp else None)
             self.ns_exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", check=False)
             self.ns_exec("ip", "addr", "add", peer_ip, "dev", self.peer)
             self.ns_exec("ip", "link", "set", self.peer, "up")
@@ -542,12 +561,76 @@ class VethNs:
             self.close()
             raise
 
-    def ns_exec(self, *argv, check=True):
-        return sh("ip", "netns", "exec", self.ns, *argv, check=check)
-
     def close(self):
         sh("ip", "link", "del", self.host, check=False)
-        sh("ip", "netns", "del", self.ns, check=False)
+        super().close()
+
+
+# The addresses of the test namespaces (HOST_IP) and of the QEMU guests
+# on their wire (GUEST_IP).
+HOST_IP = "10.77.0.1"
+GUEST_IP = "10.77.0.2"
+
+# The address of the test namespaces' bridges (locally administered).
+BRIDGE_MAC = "02:00:00:0a:4d:01"
+
+
+class BridgeNs(NetNs):
+    """A namespace holding a bridge with HOST_IP and two veth pairs whose
+    peers are bridge ports: the host ends 'hosts[0]' and 'hosts[1]' are
+    two stand-in VFs on the same wire, so the namespace reaches the guest
+    through whichever relay carries it."""
+
+    def __init__(self, ip=HOST_IP + "/24"):
+        super().__init__("vfwdm")
+        self.br = "br" + self.tag
+        self.hosts = ["vma%s" % self.tag, "vmb%s" % self.tag]
+        self.peers = ["vpa%s" % self.tag, "vpb%s" % self.tag]
+        try:
+            self.ns_exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", check=False)
+            self.ns_exec("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1", check=False)
+            # A fixed address: a bridge takes its lowest port's address
+            # otherwise, and a port added later (a tap) could change it
+            # under the guest's ARP cache; frames to a former address that
+            # arrive on another port are then dropped as not for us.
+            self.ns_exec("ip", "link", "add", self.br, "address", BRIDGE_MAC, "type",
+                         "bridge")
+            self.ns_exec("ip", "link", "set", self.br, "type", "bridge", "stp_state", "0",
+                         check=False)
+            for host, peer in zip(self.hosts, self.peers):
+                self.add_veth(host, peer)
+                self.ns_exec("ip", "link", "set", peer, "master", self.br)
+                self.ns_exec("ip", "link", "set", peer, "up")
+            self.ns_exec("ip", "addr", "add", ip, "dev", self.br)
+            self.ns_exec("ip", "link", "set", self.br, "up")
+            self.ns_exec("ip", "link", "set", "lo", "up")
+        except Exception:
+            self.close()
+            raise
+
+    def add_tap(self, prefix="tp"):
+        """A persistent tap interface on the bridge, for a QEMU started in
+        the namespace with a tap netdev (the non-relay backend); it goes
+        with the namespace.  'prefix' tells two taps of one bridge apart."""
+        tap = prefix + self.ns[-6:]
+        self.ns_exec("ip", "tuntap", "add", "dev", tap, "mode", "tap")
+        self.ns_exec("ip", "link", "set", tap, "master", self.br)
+        self.ns_exec("ip", "link", "set", tap, "up")
+        return tap
+
+    def fdb_port(self, mac):
+        """The bridge port (peer veth) that learned 'mac', or None."""
+        out = self.ns_exec("bridge", "fdb", "show", "br", self.br, check=False).stdout
+        for line in out.splitlines():
+            w = line.split()
+            if w and w[0].lower() == mac.lower() and "dev" in w:
+                return w[w.index("dev") + 1]
+        return None
+
+    def close(self):
+        for host in self.hosts:
+            sh("ip", "link", "del", host, check=False)
+        super().close()
 
 
 # ----------------------------------------------------------------------

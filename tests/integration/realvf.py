@@ -30,9 +30,8 @@ import os
 import re
 import socket
 import time
-import uuid
 
-from harness import BUILD, DAEMON, CTL, TESTPMD, config_text, parse_stats, sh, wait_for
+from harness import BUILD, DAEMON, CTL, TESTPMD, NetNs, config_text, parse_stats, wait_for
 import vm
 
 # The DPDK plugins L1's EAL sees (tests/vm/init-realvf, vfwd.pmds): the
@@ -321,15 +320,13 @@ print(json.dumps({"events": events, "sent": sent}))
 """
 
 
-class WireNs:
+class WireNs(NetNs):
     """The host's network namespace at the far end of the PF's wire: QEMU
     runs in it and creates the tap there."""
 
     def __init__(self):
-        tag = uuid.uuid4().hex[:6]
-        self.ns = "vfwdrv" + tag
-        self.tap = "rvtap" + tag
-        sh("ip", "netns", "add", self.ns)
+        super().__init__("vfwdrv")
+        self.tap = "rvtap" + self.tag
         self.exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", check=False)
         self.exec("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1", check=False)
         self.exec("ip", "link", "set", "lo", "up")
@@ -388,10 +385,6 @@ class WireNs:
         the ARP replies as events (wire())."""
         r = self.wire(listen, arp=[ip])
         return [e for e in r["events"] if e[3] == "arp-reply"]
-
-    def close(self):
-        sh("ip", "netns", "del", self.ns, check=False)
-
 
 class L1Daemon:
     """The daemon under test, run in L1: configuration and log on the

@@ -10,31 +10,23 @@ import re
 import subprocess
 import threading
 import time
-import uuid
 
-from harness import sh, wait_for
+from harness import GUEST_IP, HOST_IP, NetNs, sh, wait_for
 
-HOST_IP = "10.77.0.1"
-GUEST_IP = "10.77.0.2"
 # Bytes each iperf3 run sends: enough for thousands of large packets
 # under TCG (about a second), short enough for the ASan run.
 NBYTES = "64M"
 
 
-class TapNs:
+class TapNs(NetNs):
     """A namespace for the daemon's tap device: the test moves the tap
     interface the daemon created into it (as the stand-in VF's wire).  A
     tap without a vnet header has no offloads on the kernel side: the
     namespace's kernel segments and checksums what it sends itself."""
 
     def __init__(self):
-        tag = uuid.uuid4().hex[:6]
-        self.ns = "vfwdo" + tag
-        self.tap = "vfo" + tag
-        sh("ip", "netns", "add", self.ns)
-
-    def ns_exec(self, *argv, check=True):
-        return sh("ip", "netns", "exec", self.ns, *argv, check=check)
+        super().__init__("vfwdo")
+        self.tap = "vfo" + self.tag
 
     def take(self, ip=HOST_IP + "/24"):
         """Moves the tap in once the daemon created it, and configures it."""
@@ -45,9 +37,8 @@ class TapNs:
         self.ns_exec("ip", "link", "set", self.tap, "up")
         self.ns_exec("ip", "link", "set", "lo", "up")
 
-    def close(self):
-        # The tap goes with the daemon's device; the namespace with us.
-        sh("ip", "netns", "del", self.ns, check=False)
+    # close(): the tap goes with the daemon's device, the namespace with
+    # NetNs.close().
 
 
 def snmp(ns_exec):

@@ -29,12 +29,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from harness import Proc, VethNs, unique, wait_for
+from harness import BridgeNs, Proc, VethNs, unique, wait_for
 from libvirt import (PACKAGE_RUN_DIR, QEMU_GROUP, QEMU_USER, Domain, HugePages, Libvirtd,
                      PrivateDir,
                      copy_kit, domain_xml, guest_cmdline, package_boot, package_daemon, parse,
                      plain_daemon, readme_xml, skip_unless_libvirt)
-from test_vm import BridgeNs, ping_gap
+from vm import ping_gap
 
 HOST_IP = "10.78.0.1"
 GUEST_IP = "10.78.0.2"

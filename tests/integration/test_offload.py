@@ -20,11 +20,11 @@ import time
 import uuid
 
 from dpdk_telemetry import Telemetry
-from harness import CTL, Daemon, VethNs, sh, wait_for
-from tcpkit import (GUEST_IP, HOST_IP, Capture, TapNs, csum_errors, guest_report_now, iperf,
-                    iperf3_client, mbit)
-from test_vm import BRIDGE_MAC, BridgeNs, migrate, migration_times
-from vm import Guest, skip_unless_qemu, skip_unless_qemu10
+from harness import (BRIDGE_MAC, CTL, GUEST_IP, HOST_IP, BridgeNs, Daemon, VethNs, sh,
+                     wait_for)
+from tcpkit import (Capture, TapNs, csum_errors, guest_report_now, iperf, iperf3_client,
+                    mbit)
+from vm import Guest, migrate, migration_times, skip_unless_qemu, skip_unless_qemu10
 
 import pytest
 

@@ -9,11 +9,10 @@ import time
 
 import pytest
 
-from harness import Daemon, VethNs, relay_up, wait_for
-from vm import Guest, retry_on_guest_crash, skip_unless_qemu, skip_unless_qemu10
+from harness import GUEST_IP, HOST_IP, BridgeNs, Daemon, VethNs, relay_up, wait_for
+from vm import (Guest, migrate, migration_times, ping_gap, pings_lost, retry_on_guest_crash,
+                skip_unless_qemu, skip_unless_qemu10)
 
-HOST_IP = "10.77.0.1"
-GUEST_IP = "10.77.0.2"
 # Feature bits of the virtio 1.1 ring layouts.
 VIRTIO_F_RING_PACKED = 34
 VIRTIO_F_IN_ORDER = 35
@@ -228,140 +227,6 @@ def test_guest_client_mode_daemon_restart(reg, sockdir, qemu_kit, qemu, ring):
 # Live migration between two relays of one daemon
 # ----------------------------------------------------------------------
 
-# The address of the test namespaces' bridges (locally administered).
-BRIDGE_MAC = "02:00:00:0a:4d:01"
-
-
-class BridgeNs:
-    """A namespace holding a bridge with HOST_IP and two veth pairs whose
-    peers are bridge ports: the host ends 'hosts[0]' and 'hosts[1]' are
-    two stand-in VFs on the same wire, so the namespace reaches the guest
-    through whichever relay carries it."""
-
-    def __init__(self, ip=HOST_IP + "/24"):
-        import uuid
-        from harness import sh
-        self.sh = sh
-        tag = uuid.uuid4().hex[:6]
-        self.ns = "vfwdm" + tag
-        self.br = "br" + tag
-        self.hosts = ["vma%s" % tag, "vmb%s" % tag]
-        self.peers = ["vpa%s" % tag, "vpb%s" % tag]
-        sh("ip", "netns", "add", self.ns)
-        try:
-            self.ns_exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", check=False)
-            self.ns_exec("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1", check=False)
-            # A fixed address: a bridge takes its lowest port's address
-            # otherwise, and a port added later (a tap) could change it
-            # under the guest's ARP cache; frames to a former address that
-            # arrive on another port are then dropped as not for us.
-            self.ns_exec("ip", "link", "add", self.br, "address", BRIDGE_MAC, "type",
-                         "bridge")
-            self.ns_exec("ip", "link", "set", self.br, "type", "bridge", "stp_state", "0",
-                         check=False)
-            for host, peer in zip(self.hosts, self.peers):
-                sh("ip", "link", "add", host, "type", "veth", "peer", "name", peer)
-                sh("ip", "link", "set", peer, "netns", self.ns)
-                sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % host, check=False)
-                sh("ip", "link", "set", host, "up")
-                self.ns_exec("ip", "link", "set", peer, "master", self.br)
-                self.ns_exec("ip", "link", "set", peer, "up")
-            self.ns_exec("ip", "addr", "add", ip, "dev", self.br)
-            self.ns_exec("ip", "link", "set", self.br, "up")
-            self.ns_exec("ip", "link", "set", "lo", "up")
-        except Exception:
-            self.close()
-            raise
-
-    def ns_exec(self, *argv, check=True):
-        return self.sh("ip", "netns", "exec", self.ns, *argv, check=check)
-
-    def add_tap(self, prefix="tp"):
-        """A persistent tap interface on the bridge, for a QEMU started in
-        the namespace with a tap netdev (the non-relay backend); it goes
-        with the namespace.  'prefix' tells two taps of one bridge apart."""
-        tap = prefix + self.ns[-6:]
-        self.ns_exec("ip", "tuntap", "add", "dev", tap, "mode", "tap")
-        self.ns_exec("ip", "link", "set", tap, "master", self.br)
-        self.ns_exec("ip", "link", "set", tap, "up")
-        return tap
-
-    def fdb_port(self, mac):
-        """The bridge port (peer veth) that learned 'mac', or None."""
-        out = self.ns_exec("bridge", "fdb", "show", "br", self.br, check=False).stdout
-        for line in out.splitlines():
-            w = line.split()
-            if w and w[0].lower() == mac.lower() and "dev" in w:
-                return w[w.index("dev") + 1]
-        return None
-
-    def close(self):
-        for host in self.hosts:
-            self.sh("ip", "link", "del", host, check=False)
-        self.sh("ip", "netns", "del", self.ns, check=False)
-
-
-def migrate(src, uri, timeout=120, return_path=False, expect="completed", postcopy=None):
-    """Migrates guest 'src' to 'uri' through its monitor and waits for the
-    end; returns the 'info migrate' output once the status is 'expect'
-    ("completed" or "failed"), fails on any other end. With 'return_path'
-    the destination reports back, so a destination that cannot load the
-    state fails the migration on the source, which then goes on running.
-    'postcopy': the destination Guest; both get the postcopy-ram
-    capability and the migration switches to postcopy once it is active."""
-    src.monitor("migrate_set_capability events on")
-    if return_path:
-        src.monitor("migrate_set_capability return-path on")
-    if postcopy is not None:
-        for g in (src, postcopy):
-            out = g.monitor("migrate_set_capability postcopy-ram on")
-            assert "rror" not in out, (g.name, out)
-    src.monitor("migrate_set_parameter max-bandwidth 1G")
-    out = src.monitor("migrate -d %s" % uri)
-    assert "rror" not in out, out
-    if postcopy is not None:
-        out = src.monitor("migrate_start_postcopy")
-        assert "rror" not in out, out
-    state = {}
-
-    def done():
-        info = src.monitor("info migrate")
-        state["info"] = info
-        m = re.search(r"Migration status: (\S+)", info)
-        if m and m.group(1) == expect:
-            return info
-        if m and m.group(1) in ("completed", "failed", "cancelled"):
-            raise AssertionError("migration %s:\n%s\nsource:\n%s"
-                                 % (m.group(1), info, src.proc.output()[-3000:]))
-        return None
-    try:
-        return wait_for(done, timeout=timeout, what="migration", interval=0.2)
-    except AssertionError as e:
-        if str(e).startswith("migration "):
-            raise
-        raise AssertionError("%s\n%s" % (e, state.get("info")))
-
-
-def ping_gap(last_src, seqs):
-    """The pings lost across a migration: the sequence numbers of the
-    replies the destination saw, 'seqs', must start after the source's
-    last reply, 'last_src', and have no holes."""
-    assert seqs and seqs[0] > last_src, (last_src, seqs)
-    assert all(b == a + 1 for a, b in zip(seqs, seqs[1:])), seqs
-    return seqs[0] - last_src - 1
-
-
-def migration_times(info):
-    """{"total_ms":, "downtime_ms":, "setup_ms":} from 'info migrate'."""
-    t = {}
-    for key, rx in (("total_ms", r"total time: (\d+) ms"), ("downtime_ms", r"downtime: (\d+) ms"),
-                    ("setup_ms", r"setup: (\d+) ms")):
-        m = re.search(rx, info)
-        if m:
-            t[key] = int(m.group(1))
-    return t
-
-
 def migration_setup(reg, sockdir, device_opts="", qemu="7.2", ring="split", config=None):
     """One daemon, relays 3 and 4 on the two veths of a BridgeNs; the
     source guest pings HOST_IP on relay 3 and the destination QEMU waits
@@ -524,7 +389,7 @@ def test_migration_under_traffic(reg, sockdir, qemu_kit, mode, qemu, ring):
     dst.wait_replies(10, timeout=60,
                      what="ping replies on the destination\nsrc:\n%s\ndst:\n%s\ndaemon:\n%s"
                      % (src.console[-1500:], dst.console[-1500:], d.proc.err[-3000:]))
-    lost = ping_gap(last_src, dst.ping_replies())
+    lost = pings_lost(last_src, dst.ping_replies())
     time.sleep(2)
     sent, received = flood_result(f)
     # Every packet relay 4 received was sent or counted as a drop, read

@@ -388,3 +388,80 @@ class Guest:
 
     def __repr__(self):
         return "Guest(%s, pid %d)" % (self.name, self.proc.pid)
+
+
+# ----------------------------------------------------------------------
+# Live migration
+# ----------------------------------------------------------------------
+
+def migrate(src, uri, timeout=120, return_path=False, expect="completed", postcopy=None):
+    """Migrates guest 'src' to 'uri' through its monitor and waits for the
+    end; returns the 'info migrate' output once the status is 'expect'
+    ("completed" or "failed"), fails on any other end. With 'return_path'
+    the destination reports back, so a destination that cannot load the
+    state fails the migration on the source, which then goes on running.
+    'postcopy': the destination Guest; both get the postcopy-ram
+    capability and the migration switches to postcopy once it is active."""
+    src.monitor("migrate_set_capability events on")
+    if return_path:
+        src.monitor("migrate_set_capability return-path on")
+    if postcopy is not None:
+        for g in (src, postcopy):
+            out = g.monitor("migrate_set_capability postcopy-ram on")
+            assert "rror" not in out, (g.name, out)
+    src.monitor("migrate_set_parameter max-bandwidth 1G")
+    out = src.monitor("migrate -d %s" % uri)
+    assert "rror" not in out, out
+    if postcopy is not None:
+        out = src.monitor("migrate_start_postcopy")
+        assert "rror" not in out, out
+    state = {}
+
+    def done():
+        info = src.monitor("info migrate")
+        state["info"] = info
+        m = re.search(r"Migration status: (\S+)", info)
+        if m and m.group(1) == expect:
+            return info
+        if m and m.group(1) in ("completed", "failed", "cancelled"):
+            raise AssertionError("migration %s:\n%s\nsource:\n%s"
+                                 % (m.group(1), info, src.proc.output()[-3000:]))
+        return None
+    try:
+        return wait_for(done, timeout=timeout, what="migration", interval=0.2)
+    except AssertionError as e:
+        if str(e).startswith("migration "):
+            raise
+        raise AssertionError("%s\n%s" % (e, state.get("info")))
+
+
+def ping_gap(last_src, seqs):
+    """The pings lost across a migration: the sequence numbers of the
+    replies the destination saw, 'seqs', must start after the source's
+    last reply, 'last_src', and have no holes."""
+    assert seqs and seqs[0] > last_src, (last_src, seqs)
+    assert all(b == a + 1 for a, b in zip(seqs, seqs[1:])), seqs
+    return seqs[0] - last_src - 1
+
+
+def pings_lost(last_src, seqs):
+    """The pings lost across a migration under a flood, where the guest's
+    pings compete with the flood for ring space and a postcopy guest
+    stalls on its page faults, so a reply can be lost after the switch
+    too: the sequence numbers after the source's last reply, 'last_src',
+    up to the destination's last, 'seqs[-1]', that got no reply there.
+    The destination's first reply must come after the source's last."""
+    assert seqs and seqs[0] > last_src, (last_src, seqs)
+    assert seqs == sorted(set(seqs)), seqs
+    return seqs[-1] - last_src - len(seqs)
+
+
+def migration_times(info):
+    """{"total_ms":, "downtime_ms":, "setup_ms":} from 'info migrate'."""
+    t = {}
+    for key, rx in (("total_ms", r"total time: (\d+) ms"), ("downtime_ms", r"downtime: (\d+) ms"),
+                    ("setup_ms", r"setup: (\d+) ms")):
+        m = re.search(rx, info)
+        if m:
+            t[key] = int(m.group(1))
+    return t

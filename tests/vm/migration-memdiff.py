@@ -20,9 +20,8 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "integration"))
 import harness  # noqa: E402
-from harness import Daemon, wait_for  # noqa: E402
-from test_vm import GUEST_IP, HOST_IP, BridgeNs, migrate, migration_times  # noqa: E402
-from vm import Guest, kit  # noqa: E402
+from harness import GUEST_IP, HOST_IP, BridgeNs, Daemon, wait_for  # noqa: E402
+from vm import Guest, kit, migrate, migration_times  # noqa: E402
 
 MEM_MB = 256
 PAGE = 4096
