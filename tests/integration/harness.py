@@ -612,7 +612,7 @@ class BridgeNs(NetNs):
         """A persistent tap interface on the bridge, for a QEMU started in
         the namespace with a tap netdev (the non-relay backend); it goes
         with the namespace.  'prefix' tells two taps of one bridge apart."""
-        tap = prefix + self.ns[-6:]
+        tap = prefix + self.tag
         self.ns_exec("ip", "tuntap", "add", "dev", tap, "mode", "tap")
         self.ns_exec("ip", "link", "set", tap, "master", self.br)
         self.ns_exec("ip", "link", "set", tap, "up")

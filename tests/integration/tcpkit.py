@@ -73,9 +73,9 @@ def iperf3_client(ns_exec, *args, timeout=120, diag=None):
     'args', for at most 'timeout' seconds, and returns the process.
     Between two tests iperf3's server opens its listening socket anew,
     which takes a moment in a TCG guest, and it serves one test at a
-    time: a connection refused or reset, or the server's "busy" answer, is tried
-    again, for a while.  Fails if it is still refused then, with what
-    'diag()' returns in the message."""
+    time: a connection refused or reset, or the server's "busy" answer,
+    is tried again, for a while.  Fails if that goes on for 30 s, with
+    what 'diag()' returns in the message."""
     argv = ["timeout", str(timeout), "iperf3", "-c", GUEST_IP] + list(args)
     end_by = time.monotonic() + 30
     while True:
