@@ -210,5 +210,5 @@ def test_device_without_interrupts(reg, sockdir):
     p = veth.ns_exec("ping", "-c", "5", "-i", "0.3", "-w", "20", "10.98.0.2", check=False)
     assert p.returncode == 0, p.stdout + p.stderr
     assert " 0% packet loss" in p.stdout
-    s = d.stats()[2]
+    s = d.settled_stats(2)
     assert s["vf_to_vm"]["tx_pkts"] >= 6 and s["vm_to_vf"]["tx_pkts"] >= 6, s

@@ -208,7 +208,7 @@ def test_vhost_device_traffic(reg, sockdir):
     send(wire, 2)
     back = wire.port_stats()["tx_pkts"]
     wait_for(lambda: vm.port_stats()["rx_pkts"] == back, what="VF to VM")
-    s = d.stats()[2]
+    s = d.settled_stats(2)
     assert s["vm_to_vf"]["tx_pkts"] == sent and s["vf_to_vm"]["tx_pkts"] == back
 
     assert submit(d.ipcdir, "del", "del_port %s\n" % spec) == \

@@ -200,7 +200,7 @@ def forwards(d, vm, wire, total, what):
     assert sent >= 32, "the VM sent nothing " + what
     total += sent
     wait_for(lambda: wire.port_stats()["rx_pkts"] == total, what="traffic " + what)
-    assert d.stats()[1]["vm_to_vf"]["tx_pkts"] == total
+    assert d.settled_stats(1)["vm_to_vf"]["tx_pkts"] == total
     return total
 
 
@@ -306,7 +306,7 @@ def test_server_restart_with_offline_changes(reg, sockdir, ovs):
     assert d.proc.err.count("relay 1: device %s attached" % vhost) == 1
     assert "relay 1: device %s detached" % vhost not in d.proc.err
     assert "relay 1: guest disconnected" not in d.proc.err
-    s = d.stats()[1]
+    s = d.settled_stats(1)
     assert s["vm_to_vf"]["tx_pkts"] == total
     assert s["vm_to_vf"]["drop_full_pkts"] == 0
 
@@ -402,7 +402,7 @@ def test_veth_through_af_packet(reg, ovsd):
     vm.cmd("start")
     p = veth.ns_exec("ping", "-c", "3", "-i", "0.2", "-w", "20", "10.95.0.2", check=False)
     assert p.returncode == 0, p.stdout + p.stderr
-    s = d.stats()[6]
+    s = d.settled_stats(6)
     assert s["vf_to_vm"]["tx_pkts"] >= 4 and s["vm_to_vf"]["tx_pkts"] >= 4
     ovs.vsctl("del-port", "br0", veth.host)
     wait_devices(d, {})

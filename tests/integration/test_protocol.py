@@ -26,7 +26,7 @@ import types
 import pytest
 import zmq
 
-from harness import (REPO, Daemon, protoc_module, receive_start, send, settled, vf_spec, vm_peer,
+from harness import (REPO, Daemon, protoc_module, receive_start, send, settled, sh, vf_spec, vm_peer,
                      wait_for, wire_peer)
 
 PROTO = os.path.join(REPO, "proto", "virtioforwarder.proto")
@@ -350,18 +350,25 @@ def m2f_counts(st):
 
 
 class Rising:
-    """Checks that a relay's VF-to-VM counters keep rising."""
+    """Checks that a relay's packets sent to the VM (or, with 'to_vf', to
+    the VF) keep rising.  It waits for the rise: on a loaded machine the
+    peers' forwarding threads can go without the CPU for a second, while
+    the control thread answers the test's requests."""
 
-    def __init__(self, ctl, rid):
-        self.ctl, self.rid = ctl, rid
-        self.last = ctl.relay(rid).vf_to_vm.pkts_tx_to_vm
+    def __init__(self, ctl, rid, to_vf=False):
+        self.ctl, self.rid, self.to_vf = ctl, rid, to_vf
+        self.last = self.sent()
+
+    def sent(self):
+        r = self.ctl.relay(self.rid)
+        return r.vm_to_vf.pkts_tx_to_vf if self.to_vf else r.vf_to_vm.pkts_tx_to_vm
 
     def check(self, when):
         def risen():
-            v = self.ctl.relay(self.rid).vf_to_vm.pkts_tx_to_vm
+            v = self.sent()
             return v if v > self.last else None
-        self.last = wait_for(risen, timeout=10,
-                             what="relay %d traffic flowing %s" % (self.rid, when))
+        self.last = wait_for(risen, timeout=10, what="relay %d traffic to the %s flowing %s"
+                             % (self.rid, "VF" if self.to_vf else "VM", when))
 
 
 class Watch:
@@ -395,6 +402,20 @@ class Watch:
                 since = (t, v)
             longest = max(longest, t - since[0])
         return longest
+
+
+def peers_report(**peers):
+    """What testpmd peers 'peers' (name=Pmd) say of their port: for a
+    failure's message."""
+    out = []
+    for name, tp in peers.items():
+        if not tp.proc.alive():
+            out.append("%s: testpmd has exited:\n%s" % (name, tp.proc.output()[-2000:]))
+            continue
+        x = tp.xstats()
+        out.append("%s: %s; xstats %s" % (name, tp.port_stats(), {
+            k: v for k, v in x.items() if v and not k.startswith(("rx_q0_size", "tx_q0_size"))}))
+    return "\n".join(out)
 
 
 def check_exact(ctl, rid, vm, wire):
@@ -1047,13 +1068,27 @@ def test_core_sched_moves_under_traffic(pb, reg, sockdir):
     for tp in (vm, wire):
         tp.cmd("set fwd flowgen")
         tp.cmd("start")
-    flowing = Rising(ctl, 1)
-    m2f_before = ctl.relay(1).vm_to_vf.pkts_tx_to_vf
-    for i in range(20):
-        assert_ok(ctl.core(ctl.C.UPDATE, [(1, 1, 1)]))
-        assert ctl.config() == {1: (1, 1)}
-    flowing.check("after 20 moves")
-    assert ctl.relay(1).vm_to_vf.pkts_tx_to_vf > m2f_before
+    flowing = (Rising(ctl, 1), Rising(ctl, 1, to_vf=True))
+    try:
+        for i in range(20):
+            assert_ok(ctl.core(ctl.C.UPDATE, [(1, 1, 1)]))
+            assert ctl.config() == {1: (1, 1)}
+        for f in flowing:
+            f.check("after 20 moves")
+    except AssertionError as e:
+        # Which side stopped taking packets: the peers' own view, twice.
+        samples = []
+        for _ in range(2):
+            r = ctl.relay(1)
+            samples.append("relay 1: vm_to_vf rx %d tx %d; vf_to_vm rx %d tx %d\n%s\n%s" % (
+                r.vm_to_vf.pkts_rx_from_vm, r.vm_to_vf.pkts_tx_to_vf,
+                r.vf_to_vm.pkts_rx_from_vf, r.vf_to_vm.pkts_tx_to_vm,
+                peers_report(vm=vm, wire=wire),
+                sh("ps", "-L", "-o", "pid,tid,psr,pcpu,stat,comm", "-p",
+                   "%d,%d,%d" % (d.proc.p.pid, vm.proc.p.pid, wire.proc.p.pid),
+                   check=False).stdout))
+            time.sleep(1)
+        raise AssertionError("%s\n%s\n%s" % (e, ctl.relay(1), "\n".join(samples))) from e
     # Sources off, both peers go on reading, then count.
     for tp in (wire, vm):
         tp.cmd("stop")

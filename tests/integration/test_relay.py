@@ -41,7 +41,7 @@ def test_bidirectional_counts(reg, sockdir, ring):
     got = wire.port_stats()
     assert sent["tx_pkts"] >= 32
     assert got["rx_pkts"] == sent["tx_pkts"]
-    s = d.stats()[1]["vm_to_vf"]
+    s = d.settled_stats(1)["vm_to_vf"]
     assert s["rx_pkts"] == sent["tx_pkts"]
     assert s["tx_pkts"] == got["rx_pkts"]
     assert s["rx_bytes"] == sent["tx_bytes"] == s["tx_bytes"]
@@ -56,7 +56,7 @@ def test_bidirectional_counts(reg, sockdir, ring):
     wait_for(lambda: vm.port_stats()["rx_pkts"] >= sent["tx_pkts"], what="vm rx")
     got = vm.port_stats()
     assert got["rx_pkts"] == sent["tx_pkts"] >= 32
-    s = d.stats()[1]["vf_to_vm"]
+    s = d.settled_stats(1)["vf_to_vm"]
     assert s["rx_pkts"] == s["tx_pkts"] == sent["tx_pkts"]
     assert s["rx_bytes"] == sent["tx_bytes"]
 
@@ -77,7 +77,7 @@ def test_af_packet_veth_ping(reg, sockdir):
     p = veth.ns_exec("ping", "-c", "5", "-i", "0.2", "-w", "20", "10.99.0.2", check=False)
     assert p.returncode == 0, p.stdout + p.stderr
     assert " 0% packet loss" in p.stdout
-    s = d.stats()[3]
+    s = d.settled_stats(3)
     # 5 requests plus ARP each way, at least.
     assert s["vf_to_vm"]["tx_pkts"] >= 6
     assert s["vm_to_vf"]["tx_pkts"] >= 6
@@ -116,7 +116,7 @@ def test_multiqueue_spreads_flows(reg, sockdir):
     per_q = [x["tx_q%d_good_packets" % q] for q in range(4)]
     assert all(n > 0 for n in per_q), per_q
     wait_for(lambda: wire.port_stats()["rx_pkts"] >= sum(per_q), what="wire rx")
-    s = d.stats()[1]
+    s = d.settled_stats(1)
     assert s["vm_to_vf"]["tx_pkts"] == sum(per_q)
     assert [s["queues"][q]["from_vm_pkts"] for q in range(4)] == per_q
 

@@ -66,7 +66,7 @@ def test_guest_ping_both_ways(reg, sockdir, qemu_kit, qemu, ring):
     assert r == {"sent": 5, "received": 5}, g.console
     # The daemon is new: its counters are this guest's traffic. Requests
     # (and ARP) out of the guest, replies into it.
-    mid = d.stats()[3]
+    mid = d.settled_stats(3)
     assert mid["info"]["guest"] == "connected", mid
     features = int(mid["info"]["features"], 16)
     assert bool(features & 1 << VIRTIO_F_RING_PACKED) == (ring != "split"), (ring, mid["info"])
