@@ -52,6 +52,7 @@ failed=0
 skipped=0
 # Each skip, with the suite it was in and pytest's reason.
 skips=$(mktemp)
+fails=$(mktemp)
 count() { # status name
 	if [ "$1" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $2"; fi
 }
@@ -91,7 +92,7 @@ pkg_pid=
 # session of its own), also when the run is interrupted.
 cleanup() {
 	local pid
-	rm -f "$log" "$skips" "$dpdk_log" "$dpdk_log.prefix" "$fuzz_log" "$pkg_log"
+	rm -f "$log" "$skips" "$fails" "$dpdk_log" "$dpdk_log.prefix" "$fuzz_log" "$pkg_log"
 	for pid in "$dpdk_pid" "$fuzz_pid" "$pkg_pid"; do
 		[ -n "$pid" ] && kill -- "-$pid" 2>/dev/null
 	done
@@ -108,6 +109,7 @@ pytest_counts() { # log status test-dir build-dir
 	n=$(echo "$last" | grep -o '[0-9]* skipped' | grep -o '[0-9]*' || true)
 	skipped=$((skipped + ${n:-0}))
 	grep '^SKIPPED \[' "$log" | sed "s|^|$tests ($dir): |" >>"$skips"
+	grep -E '^(FAILED|ERROR) [^:]+::' "$log" | sed "s|^|$tests ($dir): |" >>"$fails"
 	n=$(echo "$last" | grep -o '[0-9]* failed' | grep -o '[0-9]*' || true)
 	failed=$((failed + ${n:-0}))
 	n=$(echo "$last" | grep -o '[0-9]* error' | grep -o '[0-9]*' || true)
@@ -118,8 +120,11 @@ pytest_counts() { # log status test-dir build-dir
 	fi
 }
 
-# The pytest command line of every run here.
-pytest_cmd=(/usr/bin/python3 -m pytest -v -rs --durations=15 -p no:cacheprovider)
+# The pytest command line of every run here: -rsfE lists skips, failures
+# and errors at the end, each with its reason.  CI=1 tells pytest to cut
+# neither those reasons nor its assertion explanations to the terminal's
+# width, so that a failure can be told from the summary alone.
+pytest_cmd=(env CI=1 /usr/bin/python3 -m pytest -v -rsfE --durations=15 -p no:cacheprovider)
 
 # Runs the pytest tests of directory $1 (the integration tests against
 # the daemon in build dir $2) and adds pytest's own counts to ours.
@@ -213,6 +218,13 @@ if [ -s "$skips" ]; then
 			failed=$((failed + n))
 		fi
 	fi
+fi
+# Each failed test again, with the first line of its reason: the
+# summary is what a CI page shows first.
+if [ -s "$fails" ]; then
+	echo
+	echo "failed:"
+	cut -c 1-400 "$fails" | sed 's/^/  /'
 fi
 echo
 phase_table

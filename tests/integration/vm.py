@@ -311,12 +311,19 @@ class Guest:
         its first TX queue), read from guest memory through the monitor:
         QEMU keeps no index of its own for a vhost-user device."""
         path = re.search(r"^(/\S+/virtio-backend)", self.monitor("info virtio"), re.M).group(1)
-        # Not 'info virtio-queue-status': for a vhost device it asks the
-        # back end for the ring's base (GET_VRING_BASE), which stops the ring.
-        status = self.monitor("info virtio-vhost-queue-status %s %d" % (path, queue))
+        if self.sock is None:
+            # A tap netdev: QEMU runs the ring itself, and its status
+            # ("VRing: avail: 0x...") is only read.
+            status = self.monitor("info virtio-queue-status %s %d" % (path, queue))
+        else:
+            # Not 'info virtio-queue-status': for a vhost device it asks the
+            # back end for the ring's base (GET_VRING_BASE), which stops the
+            # ring.  This one says "avail_phys: 0x...".
+            status = self.monitor("info virtio-vhost-queue-status %s %d" % (path, queue))
 
         def index(ring):
-            addr = int(re.search(r"^\s+%s_phys:\s+0x([0-9a-f]+)" % ring, status, re.M).group(1), 16)
+            addr = int(re.search(r"^\s+%s(?:_phys)?:\s+0x([0-9a-f]+)" % ring, status,
+                                 re.M).group(1), 16)
             out = self.monitor("xp /1hx 0x%x" % (addr + 2))   # after the 16-bit flags
             return int(re.search(r"^[0-9a-f]{8,}: 0x([0-9a-f]+)", out, re.M).group(1), 16)
         return index("avail"), index("used")
@@ -325,9 +332,9 @@ class Guest:
         """Raises GuestKernelCrashed when a guest in pingloop mode has
         stopped without an oops (QEMU 7.2's migration page loss can hang
         it too): for 'seconds', ten ping intervals, it put no new buffer
-        on its TX queue, although the relay had taken every one (an
-        empty ring). A relay that stops taking packets leaves the ring
-        non-empty and is not mistaken for this."""
+        on its TX queue, although the relay (or QEMU's tap netdev) had
+        taken every one (an empty ring). A relay that stops taking
+        packets leaves the ring non-empty and is not mistaken for this."""
         self.check_crash()
         try:
             a0, _ = self.tx_ring()
