@@ -68,25 +68,39 @@ def guest_report_now(g):
     return guest_report(g, len(g.console))
 
 
+# What iperf3's client says when its test did not start: the guest's
+# server refused the connection or reset it (before or after accepting
+# it), or was busy.
+IPERF3_NOT_STARTED = re.compile(r"unable to connect to server|server is busy|"
+                                r"unable to receive control message: Connection reset")
+
+# An interval of a test that ran: a line of the text report, or an
+# entry of the JSON one's "intervals".
+IPERF3_INTERVAL = re.compile(r"\d+\.\d+-\d+\.\d+ +sec|\"intervals\":\s*\[\s*\{")
+
+
 def iperf3_client(ns_exec, *args, timeout=120, diag=None):
     """Runs 'iperf3 -c' against the guest's server in the namespace, with
     'args', for at most 'timeout' seconds, and returns the process.
-    Between two tests iperf3's server opens its listening socket anew,
-    which takes a moment in a TCG guest, and it serves one test at a
-    time: a connection refused or reset, or the server's "busy" answer,
-    is tried again, for a while.  Fails if that goes on for 30 s, with
-    what 'diag()' returns in the message."""
+    Between two tests iperf3's server closes its listening socket and
+    opens it anew, which takes a moment in a TCG guest, and it serves one
+    test at a time: a connection refused, or reset before the test began
+    (one that the old socket had taken in), or the server's "busy" answer,
+    is tried again, for a while.  A test that began is never repeated.
+    Fails if that goes on for 30 s, with what 'diag()' returns in the
+    message."""
     argv = ["timeout", str(timeout), "iperf3", "-c", GUEST_IP] + list(args)
     end_by = time.monotonic() + 30
     while True:
         p = ns_exec(*argv, check=False)
-        refused = re.search(r"unable to connect to server|server is busy",
-                            p.stdout + p.stderr)
-        if not refused or time.monotonic() > end_by:
+        out = p.stdout + p.stderr
+        not_started = IPERF3_NOT_STARTED.search(out) and not IPERF3_INTERVAL.search(out)
+        if not not_started or time.monotonic() > end_by:
             break
         time.sleep(0.5)
-    assert not refused, "the guest's iperf3 server refused or was busy for 30 s: %s %s%s" % (
-        p.stdout[-1000:], p.stderr[-500:], "\n" + diag() if diag else "")
+    assert not not_started, ("the guest's iperf3 server refused, reset or was busy for 30 s: "
+                             "%s %s%s" % (p.stdout[-1000:], p.stderr[-500:],
+                                          "\n" + diag() if diag else ""))
     return p
 
 

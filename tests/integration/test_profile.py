@@ -17,7 +17,6 @@ the socket; bad input from each source refused with what is allowed, and
 nothing changed.
 """
 
-import os
 import re
 import subprocess
 import time

@@ -19,8 +19,6 @@ import os
 import signal as sigmod
 import time
 
-import pytest
-
 from dpdk_telemetry import Telemetry
 from harness import (Daemon, VethNs, receive_start, relay_up, send, vf_spec, vm_peer, wait_for,
                      wire_peer)
@@ -238,7 +236,7 @@ def test_soak_client_mode_restarts(reg, sockdir):
     wait_for(lambda: "]: ready" in d.proc.err, what="daemon ready")
     wire = reg.add(wire_peer("%s/vf1.sock" % sockdir))
     receive_start(vm)
-    total, times = 0, []
+    times = []
     n = count(50)
     for i in range(n + 1):
         if i > 0:
@@ -258,7 +256,6 @@ def test_soak_client_mode_restarts(reg, sockdir):
         while True:
             before = vm.port_stats()["rx_pkts"]
             send(wire, 1, settle=0.05)
-            total = wire.port_stats()["tx_pkts"]
             if vm.port_stats()["rx_pkts"] > before:
                 break
             assert time.monotonic() - t0 < 60, "no traffic 60 s after restart %d" % i
