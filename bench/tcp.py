@@ -43,14 +43,11 @@ class TapBackendNs(NetNs):
     def __init__(self):
         super().__init__("vfwdb")
         self.tap = "vbt" + self.tag
-        try:
+        with self.setting_up():
             self.ns_exec("ip", "tuntap", "add", "dev", self.tap, "mode", "tap")
             self.ns_exec("ip", "addr", "add", HOST_IP + "/24", "dev", self.tap)
             self.ns_exec("ip", "link", "set", self.tap, "up")
             self.ns_exec("ip", "link", "set", "lo", "up")
-        except Exception:
-            self.close()
-            raise
 
 
 def run_case(case, args, tmp):

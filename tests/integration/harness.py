@@ -5,6 +5,7 @@ Every process started here is tracked and ended by PID when the test ends,
 also on failure; so are network namespaces and veth pairs.
 """
 
+import contextlib
 import os
 import re
 import signal as sigmod
@@ -500,8 +501,8 @@ def vm_peer(sock, queues=1, server=False, ring=None, **kw):
 # Network namespaces and veth pairs
 # ----------------------------------------------------------------------
 
-def sh(*argv, check=True):
-    return subprocess.run(argv, check=check, capture_output=True, text=True)
+def sh(*argv, check=True, timeout=None):
+    return subprocess.run(argv, check=check, capture_output=True, text=True, timeout=timeout)
 
 
 # An XDP program that passes every packet (libxdp's, which DPDK's af_xdp
@@ -519,8 +520,18 @@ class NetNs:
         self.ns = prefix + self.tag
         sh("ip", "netns", "add", self.ns)
 
-    def ns_exec(self, *argv, check=True):
-        return sh("ip", "netns", "exec", self.ns, *argv, check=check)
+    @contextlib.contextmanager
+    def setting_up(self):
+        """Wraps a subclass's set-up: if a step fails, close() removes
+        what was made so far, since no registry holds the object yet."""
+        try:
+            yield
+        except BaseException:
+            self.close()
+            raise
+
+    def ns_exec(self, *argv, check=True, timeout=None):
+        return sh("ip", "netns", "exec", self.ns, *argv, check=check, timeout=timeout)
 
     def add_veth(self, host, peer, xdp_obj=None):
         """A veth pair: 'host' up in the root namespace, without IPv6 (its
@@ -551,15 +562,12 @@ class VethNs(NetNs):
         super().__init__("vfwdt")
         self.host = "vfh" + self.tag
         self.peer = "vfp" + self.tag
-        try:
+        with self.setting_up():
             self.add_veth(self.host, self.peer, XDP_PASS_OBJ if xdp else None)
             self.ns_exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", check=False)
             self.ns_exec("ip", "addr", "add", peer_ip, "dev", self.peer)
             self.ns_exec("ip", "link", "set", self.peer, "up")
             self.ns_exec("ip", "link", "set", "lo", "up")
-        except Exception:
-            self.close()
-            raise
 
     def close(self):
         sh("ip", "link", "del", self.host, check=False)
@@ -586,7 +594,7 @@ class BridgeNs(NetNs):
         self.br = "br" + self.tag
         self.hosts = ["vma%s" % self.tag, "vmb%s" % self.tag]
         self.peers = ["vpa%s" % self.tag, "vpb%s" % self.tag]
-        try:
+        with self.setting_up():
             self.ns_exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", check=False)
             self.ns_exec("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1", check=False)
             # A fixed address: a bridge takes its lowest port's address
@@ -604,9 +612,6 @@ class BridgeNs(NetNs):
             self.ns_exec("ip", "addr", "add", ip, "dev", self.br)
             self.ns_exec("ip", "link", "set", self.br, "up")
             self.ns_exec("ip", "link", "set", "lo", "up")
-        except Exception:
-            self.close()
-            raise
 
     def add_tap(self, prefix="tp"):
         """A persistent tap interface on the bridge, for a QEMU started in

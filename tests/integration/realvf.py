@@ -327,25 +327,21 @@ class WireNs(NetNs):
     def __init__(self):
         super().__init__("vfwdrv")
         self.tap = "rvtap" + self.tag
-        self.exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", check=False)
-        self.exec("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1", check=False)
-        self.exec("ip", "link", "set", "lo", "up")
-
-    def exec(self, *argv, check=True, timeout=None):
-        import subprocess
-        return subprocess.run(["ip", "netns", "exec", self.ns] + list(argv), check=check,
-                              capture_output=True, text=True, timeout=timeout)
+        with self.setting_up():
+            self.ns_exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", check=False)
+            self.ns_exec("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1", check=False)
+            self.ns_exec("ip", "link", "set", "lo", "up")
 
     def tap_up(self):
         """Gives the tap (which QEMU created) its address once it exists."""
-        wait_for(lambda: self.exec("ip", "link", "show", self.tap, check=False).returncode == 0,
+        wait_for(lambda: self.ns_exec("ip", "link", "show", self.tap, check=False).returncode == 0,
                  timeout=30, what="tap %s" % self.tap)
-        self.exec("ip", "addr", "add", WIRE_IP + "/24", "dev", self.tap)
-        self.exec("ip", "link", "set", self.tap, "up")
+        self.ns_exec("ip", "addr", "add", WIRE_IP + "/24", "dev", self.tap)
+        self.ns_exec("ip", "link", "set", self.tap, "up")
 
     def tap_counters(self):
         """The tap's RX/TX packets and drops (ip -s link)."""
-        out = self.exec("ip", "-s", "-s", "link", "show", self.tap).stdout
+        out = self.ns_exec("ip", "-s", "-s", "link", "show", self.tap).stdout
         rx = re.search(r"RX:.*\n\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", out)
         tx = re.search(r"TX:.*\n\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", out)
         return {"rx_packets": int(rx.group(2)), "rx_dropped": int(rx.group(4)),
@@ -354,7 +350,7 @@ class WireNs(NetNs):
     def neigh(self, ip, mac):
         """A fixed neighbour: 'ip' is at 'mac' (no ARP, which testpmd's
         icmpecho answers for any address on every port that hears it)."""
-        self.exec("ip", "neigh", "replace", ip, "lladdr", mac, "dev", self.tap, "nud",
+        self.ns_exec("ip", "neigh", "replace", ip, "lladdr", mac, "dev", self.tap, "nud",
                   "permanent")
 
     def wire(self, duration, vlan=None, arp=(), arp_at=0.05, echo=None):
@@ -366,7 +362,7 @@ class WireNs(NetNs):
         args = {"send": self.tap, "listen": self.tap, "ip": WIRE_IP, "vlan": vlan,
                 "duration": duration, "arp": list(arp), "arp_at": arp_at if arp else None,
                 "echo": list(echo) if echo else None}
-        p = self.exec("python3", "-c", WIRE_SCRIPT, json.dumps(args), check=False,
+        p = self.ns_exec("python3", "-c", WIRE_SCRIPT, json.dumps(args), check=False,
                       timeout=duration + 30)
         assert p.returncode == 0, p.stderr
         return json.loads(p.stdout)

@@ -134,7 +134,7 @@ def ping(env, ip, count, interval=0.2, flood=False, deadline=None):
     args += ["-f"] if flood else ["-i", str(interval), "-c", str(count)]
     if deadline:
         args += ["-w", str(deadline)]
-    p = env["ns"].exec(*(args + [ip]), check=False, timeout=(deadline or count) + 60)
+    p = env["ns"].ns_exec(*(args + [ip]), check=False, timeout=(deadline or count) + 60)
     m = re.search(r"(\d+) packets transmitted, (\d+) received", p.stdout)
     assert m, p.stdout + p.stderr
     return int(m.group(1)), int(m.group(2))
