@@ -404,18 +404,32 @@ class Watch:
         return longest
 
 
-def peers_report(**peers):
-    """What testpmd peers 'peers' (name=Pmd) say of their port: for a
-    failure's message."""
-    out = []
-    for name, tp in peers.items():
-        if not tp.proc.alive():
-            out.append("%s: testpmd has exited:\n%s" % (name, tp.proc.output()[-2000:]))
-            continue
-        x = tp.xstats()
-        out.append("%s: %s; xstats %s" % (name, tp.port_stats(), {
-            k: v for k, v in x.items() if v and not k.startswith(("rx_q0_size", "tx_q0_size"))}))
-    return "\n".join(out)
+def flow_report(ctl, rid, daemon, **peers):
+    """For a failure's message: relay 'rid's counters, what testpmd
+    peers 'peers' (name=Pmd) say of their port, and where the threads of
+    the daemon and the peers ran, twice 1 s apart (a stall, or traffic
+    that had not moved yet)."""
+    samples = []
+    for i in range(2):
+        if i:
+            time.sleep(1)
+        r = ctl.relay(rid)
+        out = ["relay %d: vm_to_vf rx %d tx %d; vf_to_vm rx %d tx %d" % (
+            rid, r.vm_to_vf.pkts_rx_from_vm, r.vm_to_vf.pkts_tx_to_vf,
+            r.vf_to_vm.pkts_rx_from_vf, r.vf_to_vm.pkts_tx_to_vm)]
+        for name, tp in peers.items():
+            if not tp.proc.alive():
+                out.append("%s: testpmd has exited:\n%s" % (name, tp.proc.output()[-2000:]))
+                continue
+            x = tp.xstats()
+            out.append("%s: %s; xstats %s" % (name, tp.port_stats(), {
+                k: v for k, v in x.items()
+                if v and not k.startswith(("rx_q0_size", "tx_q0_size"))}))
+        pids = [daemon.proc.p.pid] + [tp.proc.p.pid for tp in peers.values()]
+        out.append(sh("ps", "-L", "-o", "pid,tid,psr,pcpu,stat,comm", "-p",
+                      ",".join(map(str, pids)), check=False).stdout)
+        samples.append("\n".join(out))
+    return "%s\n%s" % (ctl.relay(rid), "\n".join(samples))
 
 
 def check_exact(ctl, rid, vm, wire):
@@ -1076,19 +1090,7 @@ def test_core_sched_moves_under_traffic(pb, reg, sockdir):
         for f in flowing:
             f.check("after 20 moves")
     except AssertionError as e:
-        # Which side stopped taking packets: the peers' own view, twice.
-        samples = []
-        for _ in range(2):
-            r = ctl.relay(1)
-            samples.append("relay 1: vm_to_vf rx %d tx %d; vf_to_vm rx %d tx %d\n%s\n%s" % (
-                r.vm_to_vf.pkts_rx_from_vm, r.vm_to_vf.pkts_tx_to_vf,
-                r.vf_to_vm.pkts_rx_from_vf, r.vf_to_vm.pkts_tx_to_vm,
-                peers_report(vm=vm, wire=wire),
-                sh("ps", "-L", "-o", "pid,tid,psr,pcpu,stat,comm", "-p",
-                   "%d,%d,%d" % (d.proc.p.pid, vm.proc.p.pid, wire.proc.p.pid),
-                   check=False).stdout))
-            time.sleep(1)
-        raise AssertionError("%s\n%s\n%s" % (e, ctl.relay(1), "\n".join(samples))) from e
+        raise AssertionError("%s\n%s" % (e, flow_report(ctl, 1, d, vm=vm, wire=wire))) from e
     # Sources off, both peers go on reading, then count.
     for tp in (wire, vm):
         tp.cmd("stop")
