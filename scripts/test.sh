@@ -52,6 +52,7 @@ failed=0
 skipped=0
 # Each skip, with the suite it was in and pytest's reason.
 skips=$(mktemp)
+# Each failed test, the same way, with the first line of its reason.
 fails=$(mktemp)
 count() { # status name
 	if [ "$1" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $2"; fi
