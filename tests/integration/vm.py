@@ -322,8 +322,10 @@ class Guest:
             status = self.monitor("info virtio-vhost-queue-status %s %d" % (path, queue))
 
         def index(ring):
-            addr = int(re.search(r"^\s+%s(?:_phys)?:\s+0x([0-9a-f]+)" % ring, status,
-                                 re.M).group(1), 16)
+            m = re.search(r"^\s+%s(?:_phys)?:\s+0x([0-9a-f]+)" % ring, status, re.M)
+            if not m:   # "vhost device has not started yet", say
+                raise ValueError("no %s ring address in: %s" % (ring, status.strip()[-300:]))
+            addr = int(m.group(1), 16)
             out = self.monitor("xp /1hx 0x%x" % (addr + 2))   # after the 16-bit flags
             return int(re.search(r"^[0-9a-f]{8,}: 0x([0-9a-f]+)", out, re.M).group(1), 16)
         return index("avail"), index("used")
@@ -340,7 +342,7 @@ class Guest:
             a0, _ = self.tx_ring()
             time.sleep(seconds)
             a1, u1 = self.tx_ring()
-        except (OSError, AttributeError) as e:   # QEMU gone, or output not understood
+        except (OSError, AttributeError, ValueError) as e:   # QEMU gone, or no ring
             warnings.warn("%s: TX ring not readable: %r" % (self.name, e))
             return
         if a0 == a1 == u1:
